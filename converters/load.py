@@ -1,0 +1,201 @@
+"""Load Elastic TOML rule files, keeping the line of every key.
+
+tomllib gives values but no positions; findings must name a line, so a
+small scanner records where each key and table header stands. Keys are
+addressed as tuples, array-of-tables entries by index:
+("rule", "threat", 0, "technique", 0, "id").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from converters.errors import RuleLoadError
+
+KeyPath = tuple
+
+
+@dataclass
+class RuleFile:
+    """A parsed rule file: its data, its text and where each key stands."""
+
+    path: str
+    text: str
+    data: dict[str, Any]
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, keypath: Iterable) -> int | None:
+        """Line of a key, else of the nearest enclosing key or table header."""
+        kp = tuple(keypath)
+        while kp:
+            if kp in self.lines:
+                return self.lines[kp]
+            kp = kp[:-1]
+        return None
+
+    @property
+    def metadata(self) -> dict:
+        return self.data.get("metadata", {}) if isinstance(self.data.get("metadata"), dict) else {}
+
+    @property
+    def rule(self) -> dict:
+        return self.data.get("rule", {}) if isinstance(self.data.get("rule"), dict) else {}
+
+
+_BARE_KEY = r"[A-Za-z0-9_-]+"
+_QUOTED_KEY = r"\"(?:[^\"\\]|\\.)*\"|'[^']*'"
+_KEY = rf"(?:{_BARE_KEY}|{_QUOTED_KEY})"
+_DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
+_HEADER_RE = re.compile(rf"^\s*(\[\[?)\s*({_DOTTED})\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN_RE = re.compile(rf"^\s*({_DOTTED})\s*=\s*")
+
+
+def _split_dotted(text: str) -> list[str]:
+    parts = re.findall(_KEY, text)
+    return [p[1:-1] if p[:1] in "\"'" else p for p in parts]
+
+
+def _skip_value(lines: list[str], i: int, col: int) -> int:
+    """Return the index of the last line of the value starting at lines[i][col]."""
+    depth = 0
+    j = i
+    pos = col
+    while j < len(lines):
+        line = lines[j]
+        while pos < len(line):
+            ch = line[pos]
+            if line.startswith('"""', pos) or line.startswith("'''", pos):
+                quote = line[pos:pos + 3]
+                end = _find_close(lines, j, pos + 3, quote)
+                if end is None:
+                    return len(lines) - 1
+                j, pos = end
+                line = lines[j]
+                continue
+            if ch in "\"'":
+                k = pos + 1
+                while k < len(line) and line[k] != ch:
+                    k += 2 if (ch == '"' and line[k] == "\\") else 1
+                pos = k + 1
+                continue
+            if ch == "#":
+                break
+            if ch in "[{":
+                depth += 1
+            elif ch in "]}":
+                depth -= 1
+            pos += 1
+        if depth <= 0:
+            return j
+        j += 1
+        pos = 0
+    return len(lines) - 1
+
+
+def _find_close(lines: list[str], j: int, pos: int, quote: str) -> tuple[int, int] | None:
+    while j < len(lines):
+        line = lines[j]
+        k = pos
+        while True:
+            k = line.find(quote, k)
+            if k < 0:
+                break
+            if quote == '"""' and _escaped(line, k):
+                k += 1
+                continue
+            # a closing delimiter may be followed by up to two more quotes
+            end = k + 3
+            while end < len(line) and line[end] == quote[0] and end - k < 5:
+                end += 1
+            return j, end
+        j += 1
+        pos = 0
+    return None
+
+
+def _escaped(line: str, k: int) -> bool:
+    n = 0
+    while k - n - 1 >= 0 and line[k - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
+def index_lines(text: str) -> dict[KeyPath, int]:
+    """Map key paths to 1-based line numbers (keys and table headers)."""
+    lines = text.split("\n")
+    result: dict[KeyPath, int] = {}
+    counts: dict[tuple, int] = {}
+    table: tuple = ()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = _HEADER_RE.match(line)
+        if m:
+            names = _split_dotted(m.group(2))
+            # resolve a header against arrays of tables already seen: [[a.b]] then [a.b.c]
+            resolved: list = []
+            for pos, name in enumerate(names):
+                resolved.append(name)
+                key = tuple(resolved)
+                is_last = pos == len(names) - 1
+                if key in counts and not (m.group(1) == "[[" and is_last):
+                    resolved.append(counts[key] - 1)
+            if m.group(1) == "[[":
+                key = tuple(resolved)
+                counts[key] = counts.get(key, 0) + 1
+                resolved.append(counts[key] - 1)
+            table = tuple(resolved)
+            result.setdefault(table, i + 1)
+            i += 1
+            continue
+        m = _ASSIGN_RE.match(line)
+        if m:
+            keypath = table + tuple(_split_dotted(m.group(1)))
+            result.setdefault(keypath, i + 1)
+            i = _skip_value(lines, i, m.end()) + 1
+            continue
+        i += 1
+    return result
+
+
+def load_rule(path: str | os.PathLike, display_path: str | None = None) -> RuleFile:
+    """Read and parse one rule file; RuleLoadError names the file and line."""
+    shown = display_path or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise RuleLoadError(f"cannot read file: {exc.strerror or exc}", path=shown, code="file/unreadable") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RuleLoadError("file is not valid UTF-8", path=shown, line=line, code="file/encoding") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column \d+\)", msg)
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        raise RuleLoadError(f"TOML syntax error: {msg}", path=shown, line=line) from None
+    return RuleFile(path=shown, text=text, data=data, lines=index_lines(text))
+
+
+def iter_rule_paths(arg: str) -> Iterator[tuple[Path, str]]:
+    """Yield (file, display path) for a PATH argument: a file, or *.toml below a directory.
+
+    The display path is the path as reached from the argument, so messages
+    and JSON name files the way the user spelled them.
+    """
+    p = Path(arg)
+    if p.is_dir():
+        for f in sorted(p.rglob("*.toml")):
+            if f.is_file():
+                yield f, os.path.join(arg, str(f.relative_to(p)))
+    else:
+        yield p, arg

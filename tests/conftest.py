@@ -1,0 +1,44 @@
+"""Shared test set-up.
+
+Tests marked `corpus` read ../shared (the Elastic corpus, Sigma's schemas).
+Locally they skip when it is absent; under CI=true they fail instead, so a
+missing corpus can never turn into a green run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "elastic-detection-rules"
+SIGMA_SPEC = SHARED / "sigma-specification"
+SEED_RULE = ROOT / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
+
+
+def need_shared(path: Path) -> Path:
+    """Return `path` under ../shared, or fail (CI) / skip (locally) when absent."""
+    if path.exists():
+        return path
+    message = f"{path} is missing (../shared is not beside the checkout)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return need_shared(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def sigma_spec_dir() -> Path:
+    return need_shared(SIGMA_SPEC)
+
+
+@pytest.fixture(scope="session")
+def seed_rule() -> Path:
+    return SEED_RULE
