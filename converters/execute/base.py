@@ -1,0 +1,33 @@
+"""The one small interface every executor implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Mapping, Sequence
+
+Event = Mapping[str, Any]
+
+
+class ExecutionError(Exception):
+    """The query could not be run: unsupported construct, engine failure."""
+
+
+class Executor(ABC):
+    """Runs one query language over events as one platform records them.
+
+    Subclasses document, in their docstring, the semantics they follow
+    (case rules, wildcards, arrays, missing fields) and test them on their own.
+    """
+
+    #: short name, e.g. "eql", "splunk-spl", "lucene"
+    name: str = ""
+    #: what actually evaluates the query, shown in reports
+    engine: str = ""
+
+    def unavailable(self) -> str | None:
+        """Why this executor cannot run here (e.g. no JVM), or None when it can."""
+        return None
+
+    @abstractmethod
+    def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        """Return the 0-based indexes of `events` that `query` matches, ascending."""
