@@ -1,0 +1,63 @@
+"""Convert one rule file to Sigma and every requested target.
+
+The stage the `convert` command and the proof harness share: load,
+translate, then emit per target, collecting notes and per-target errors
+so that one failing target (or rule) never stops the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from converters.errors import Note, RuleportError
+from converters.load import load_rule
+from converters.translate import translate_rule
+
+
+@dataclass
+class Conversion:
+    path: str
+    outputs: dict[str, str] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "outputs": self.outputs,
+            "notes": [n.as_dict() for n in self.notes],
+            "errors": self.errors,
+        }
+
+
+def _error(target: str | None, exc: RuleportError) -> dict:
+    message = exc.message
+    if exc.line:
+        message = f"line {exc.line}: {message}"
+    return {"target": target, "code": exc.code, "message": message}
+
+
+def convert_file(path, display_path: str, targets: list[str]) -> Conversion:
+    """Translate one rule file, then emit it for each target (in the given order)."""
+    result = Conversion(display_path)
+    try:
+        rule_file = load_rule(path, display_path)
+        translation = translate_rule(rule_file)
+    except RuleportError as exc:
+        result.errors.append(_error(None, exc))
+        return result
+    result.notes.extend(translation.notes)
+    for target in targets:
+        if target == "sigma":
+            result.outputs["sigma"] = translation.sigma_yaml
+            continue
+        from converters.emit import emit  # emit loads pySigma backends: only when a SIEM target is asked for
+
+        try:
+            emitted = emit(translation.sigma_yaml, target)
+        except RuleportError as exc:
+            result.errors.append(_error(target, exc))
+            continue
+        result.outputs[target] = "\n".join(emitted.queries)
+        result.notes.extend(emitted.notes)
+    return result

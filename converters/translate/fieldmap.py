@@ -1,0 +1,131 @@
+"""The one declared table from ECS fields to Sigma's taxonomy.
+
+Each entry says what a Sigma field means in ECS terms. Fields not listed
+keep their ECS name in the Sigma rule (a custom field, noted), so that no
+condition is dropped: the target pipelines map or approximate them.
+
+`basename_of` marks ECS fields that hold the last path component of a
+Sigma field (process.name is the basename of Image): a match on the name
+becomes a match on the end of the path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    ecs: str
+    sigma: str
+    basename_of: bool = False   # ECS value is the basename of the Sigma path field
+    note: str | None = None     # why the mapping is only near-equivalent, if it is
+
+
+# Elastic event.category -> Sigma logsource category (with the event.type a
+# category implies; a rule that does not constrain event.type this way gets
+# a note, since the Sigma category is narrower than the EQL category).
+CATEGORY_LOGSOURCE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "process": ("process_creation", ("start", "process_started")),
+    "network": ("network_connection", ()),
+    "file": ("file_event", ()),
+    "registry": ("registry_event", ()),
+    "library": ("image_load", ()),
+    "driver": ("driver_load", ()),
+    "dns": ("dns_query", ()),
+}
+
+# host.os.type -> Sigma logsource product
+OS_PRODUCT = {"windows": "windows", "linux": "linux", "macos": "macos"}
+
+# path separator of each product, for basename matches
+PATH_SEPARATOR = {"windows": "\\", "linux": "/", "macos": "/"}
+
+_PROCESS = [
+    FieldMapping("process.executable", "Image"),
+    FieldMapping("process.name", "Image", basename_of=True),
+    FieldMapping("process.command_line", "CommandLine"),
+    FieldMapping("process.pe.original_file_name", "OriginalFileName"),
+    FieldMapping("process.pe.company", "Company"),
+    FieldMapping("process.pe.description", "Description"),
+    FieldMapping("process.pe.product", "Product"),
+    FieldMapping("process.pe.file_version", "FileVersion"),
+    FieldMapping("process.working_directory", "CurrentDirectory"),
+    FieldMapping("process.pid", "ProcessId"),
+    FieldMapping("process.entity_id", "ProcessGuid",
+                 note="ECS entity_id and Sysmon ProcessGuid identify a process but are not the same value"),
+    FieldMapping("process.parent.executable", "ParentImage"),
+    FieldMapping("process.parent.name", "ParentImage", basename_of=True),
+    FieldMapping("process.parent.command_line", "ParentCommandLine"),
+    FieldMapping("process.parent.pid", "ParentProcessId"),
+    FieldMapping("process.hash.md5", "md5"),
+    FieldMapping("process.hash.sha1", "sha1"),
+    FieldMapping("process.hash.sha256", "sha256"),
+    FieldMapping("user.name", "User",
+                 note="ECS user.name holds the bare name; Sysmon's User is DOMAIN\\name"),
+    FieldMapping("process.Ext.token.integrity_level_name", "IntegrityLevel"),
+]
+
+_FILE = [
+    FieldMapping("file.path", "TargetFilename"),
+    FieldMapping("file.name", "TargetFilename", basename_of=True),
+    FieldMapping("process.executable", "Image"),
+    FieldMapping("process.name", "Image", basename_of=True),
+    FieldMapping("user.name", "User"),
+]
+
+_NETWORK = [
+    FieldMapping("destination.ip", "DestinationIp"),
+    FieldMapping("destination.port", "DestinationPort"),
+    FieldMapping("destination.domain", "DestinationHostname"),
+    FieldMapping("source.ip", "SourceIp"),
+    FieldMapping("source.port", "SourcePort"),
+    FieldMapping("network.transport", "Protocol"),
+    FieldMapping("process.executable", "Image"),
+    FieldMapping("process.name", "Image", basename_of=True),
+    FieldMapping("user.name", "User"),
+]
+
+_REGISTRY = [
+    FieldMapping("registry.path", "TargetObject"),
+    FieldMapping("registry.data.strings", "Details",
+                 note="ECS registry.data.strings is an array of the value's strings; Sysmon Details is one rendered string"),
+    FieldMapping("process.executable", "Image"),
+    FieldMapping("process.name", "Image", basename_of=True),
+]
+
+_LIBRARY = [
+    FieldMapping("dll.path", "ImageLoaded"),
+    FieldMapping("dll.name", "ImageLoaded", basename_of=True),
+    FieldMapping("process.executable", "Image"),
+    FieldMapping("process.name", "Image", basename_of=True),
+]
+
+_DNS = [
+    FieldMapping("dns.question.name", "QueryName"),
+    FieldMapping("process.executable", "Image"),
+    FieldMapping("process.name", "Image", basename_of=True),
+]
+
+FIELD_MAPPINGS: dict[str, dict[str, FieldMapping]] = {
+    category: {m.ecs: m for m in table}
+    for category, table in {
+        "process_creation": _PROCESS,
+        "file_event": _FILE,
+        "network_connection": _NETWORK,
+        "registry_event": _REGISTRY,
+        "image_load": _LIBRARY,
+        "dns_query": _DNS,
+    }.items()
+}
+
+# ECS fields that hold arrays: a condition on them holds when any element matches.
+ARRAY_FIELDS = frozenset({
+    "process.args", "process.parent.args", "event.type", "event.category",
+    "registry.data.strings", "dns.resolved_ip", "related.ip", "related.user",
+    "threat.indicator.ip", "file.Ext.header_bytes",
+})
+
+
+def lookup(category: str | None, ecs_field: str) -> FieldMapping | None:
+    return FIELD_MAPPINGS.get(category or "", {}).get(ecs_field)

@@ -1,0 +1,72 @@
+"""Deterministic YAML for Sigma rules, with notes as comments.
+
+PyYAML renders each scalar (so quoting and escaping are YAML's own), while
+the layout (key order, indentation, block lists) is fixed here, so the
+same rule always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from converters.errors import Note
+from converters.translate.detection import Selection
+
+
+def _scalar(value) -> str:
+    if value is None:
+        return "null"
+    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10**9)
+    text = text.strip()
+    if text.endswith("\n..."):
+        text = text[:-4].strip()
+    if text.endswith("..."):
+        text = text[:-3].strip()
+    return text
+
+
+def _lines(key: str, value, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(value, dict):
+        out = [f"{pad}{_scalar(key)}:"]
+        for k, v in value.items():
+            out.extend(_lines(k, v, indent + 2))
+        return out
+    if isinstance(value, (list, tuple)):
+        out = [f"{pad}{_scalar(key)}:"]
+        for v in value:
+            if isinstance(v, dict):
+                first = True
+                for k2, v2 in v.items():
+                    sub = _lines(k2, v2, indent + 4)
+                    if first:
+                        sub[0] = f"{pad}  - " + sub[0].lstrip()
+                        first = False
+                    out.extend(sub)
+            else:
+                out.append(f"{pad}  - {_scalar(v)}")
+        return out
+    return [f"{pad}{_scalar(key)}: {_scalar(value)}"]
+
+
+def render(header: list[str], meta: dict, logsource: dict, selections: dict[str, Selection],
+           condition: str, trailer: dict, notes: list[Note]) -> str:
+    out = [f"# {line}" if line else "#" for line in header]
+    if notes:
+        out.append("# Approximations (also in `ruleport convert --format json`):")
+        for n in notes:
+            where = f" [{n.field}]" if n.field else ""
+            out.append(f"#   {n.code}{where}: {n.message}")
+    for k, v in meta.items():
+        out.extend(_lines(k, v, 0))
+    out.extend(_lines("logsource", logsource, 0))
+    out.append("detection:")
+    for name, sel in selections.items():
+        out.append(f"  {name}:")
+        for it in sel.items:
+            # one value reads best as a scalar, as Sigma rules customarily write it
+            out.extend(_lines(it.key, it.values[0] if len(it.values) == 1 else list(it.values), 4))
+    out.append(f"  condition: {_scalar(condition)}")
+    for k, v in trailer.items():
+        out.extend(_lines(k, v, 0))
+    return "\n".join(out) + "\n"
