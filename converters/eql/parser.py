@@ -114,8 +114,8 @@ class _Builder:
                 by = self.build(c)
             elif c.data == "until_subquery_by":
                 until = self.build(c.children[0])
-            elif c.data == "time_range":
-                maxspan = self._time_range(c)
+            elif c.data == "with_params":
+                maxspan = self._time_range(c.children[-1])
         return tuple(subs), by, until, maxspan
 
     def _time_range(self, node) -> str:
