@@ -1,0 +1,247 @@
+"""Run Lucene query_string queries with the real Lucene engine (Debian's jars).
+
+Targets that emit Elasticsearch `query_string` syntax (pySigma's Lucene
+backend) are proved here on the Elastic platform's events: a flat dict of
+dotted field path -> list of values, as Elasticsearch's doc-values view shows
+a document. A small Java program (lucene_helper/RuleportLucene.java) is
+compiled on first use into a cache directory keyed by the hash of its source
+and of the jars, then run once per batch: all events and the query go in on
+stdin, the matching indexes come out on stdout. One JVM per `run()`.
+
+Semantics (what Elasticsearch does for keyword fields, and what we test):
+
+- Every string field is an Elasticsearch `keyword`: the value is one whole
+  term, matched exactly and case-sensitively (`process.name:node.exe` does
+  not match `Node.exe`). Wildcards (`*` any run, `?` exactly one character)
+  and prefixes are case-sensitive too.
+- A field named `<x>.caseless` carries a lowercase normalizer (Elastic's ECS
+  `caseless` multi-fields): indexed values and query terms (term, wildcard,
+  prefix, regexp) are lower-cased before comparison.
+- Arrays are multi-valued fields: a clause matches a document when ANY value
+  matches it (`process.args:-r` matches `["node", "-r", "x.js"]`).
+- A missing field (or an empty list, or None) has no term: positive clauses
+  on it never match, `NOT field:x` matches.
+- `_exists_:field` is rewritten to a term on a hidden `_field_names` field
+  that lists the fields present in each document, as Elasticsearch does.
+- Leading wildcards are allowed (`*\\node.exe`), as query_string allows them.
+- `/regex/` is a Lucene RegexpQuery (Lucene's regular-expression syntax,
+  anchored to the whole term, all optional operators enabled).
+- A boolean group made only of negations, `(NOT a:b)`, matches every
+  document but those (Elasticsearch adds a match_all clause; plain Lucene
+  would match nothing).
+- Operators: `AND`, `OR`, `NOT`, `+`, `-`, parentheses; implicit operator OR.
+  Unquoted text is split on whitespace; a quoted string is one term.
+  There is no precedence: mixing AND and OR without parentheses follows the
+  classic parser (`a OR b AND c` means `+b +c`, with `a` optional), as in
+  Elasticsearch; pySigma parenthesizes every group.
+- A term with no field searches every field (default_field `*`), leniently.
+- Integer values are `long` fields, other numbers `double` fields (chosen
+  per field over the whole batch; a field holding numbers and strings is a
+  keyword field of their text): `f:5`, `f:[1 TO 5]`, `f:>5`, `f:<=5` compare
+  numerically; a wildcard or regexp on a numeric field is an error, as in
+  Elasticsearch. Booleans are keywords `true` / `false`.
+- A query the parser rejects raises ExecutionError with Lucene's message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from converters.execute.base import Event, ExecutionError, Executor
+
+JAVA_DIR = Path("/usr/share/java")
+HELPER = Path(__file__).with_name("lucene_helper") / "RuleportLucene.java"
+MAIN_CLASS = "RuleportLucene"
+# Lucene modules the helper needs; the others are added when present since
+# the classic query parser reaches into them for some syntax.
+REQUIRED_MODULES = ("core", "queryparser", "analyzers-common")
+OPTIONAL_MODULES = ("queries", "sandbox")
+_JAR_RE = re.compile(r"^lucene-(?P<module>[a-z0-9-]+?)(?:-(?P<version>\d[\w.]*))?\.jar$")
+
+
+def _version_key(version: str | None) -> tuple:
+    if version is None:
+        return (-1,)
+    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", version))
+
+
+def find_lucene_jars(java_dir: Path = JAVA_DIR) -> dict[str, Path]:
+    """The newest jar of each Lucene module under `java_dir` (glob lucene-*.jar)."""
+    best: dict[str, tuple[tuple, Path]] = {}
+    for jar in sorted(java_dir.glob("lucene-*.jar")):
+        m = _JAR_RE.match(jar.name)
+        if not m:
+            continue
+        module, key = m.group("module"), _version_key(m.group("version"))
+        if module not in best or key > best[module][0]:
+            best[module] = (key, jar)
+    return {module: path for module, (_, path) in best.items()}
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ruleport"
+
+
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _values(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if v is not None]
+    return [value]
+
+
+def _field_types(events: Sequence[Event]) -> dict[str, str]:
+    """k (keyword), l (long) or d (double) for every field, over the batch."""
+    kinds: dict[str, set] = {}
+    for event in events:
+        for field, value in event.items():
+            seen = kinds.setdefault(field, set())
+            for v in _values(value):
+                if isinstance(v, bool) or isinstance(v, str):
+                    seen.add("k")
+                elif isinstance(v, int):
+                    seen.add("l")
+                elif isinstance(v, float):
+                    seen.add("d")
+                else:
+                    raise ExecutionError(
+                        f"field {field!r}: a {type(v).__name__} value cannot be indexed as a keyword or number "
+                        "(events must be flattened to dotted paths)"
+                    )
+    types = {}
+    for field, seen in kinds.items():
+        if seen <= {"l"}:
+            types[field] = "l"
+        elif seen <= {"l", "d"}:
+            types[field] = "d"
+        else:
+            types[field] = "k"
+    return types
+
+
+def _text(v: Any, kind: str) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if kind == "d":
+        return repr(float(v))
+    return str(v)
+
+
+def encode_batch(query: str, events: Sequence[Event]) -> bytes:
+    """The helper's stdin: the query line, then each event's values and a `.`."""
+    types = _field_types(events)
+    out: list[str] = ["Q\t" + _escape(query)]
+    for event in events:
+        for field, value in event.items():
+            kind = types[field]
+            head = "F\t" + _escape(field) + "\t" + kind + "\t"
+            for v in _values(value):
+                out.append(head + _escape(_text(v, kind)))
+        out.append(".")
+    out.append("")
+    return "\n".join(out).encode("utf-8")
+
+
+class LuceneExecutor(Executor):
+    """Elasticsearch query_string over keyword fields, run by Lucene (semantics: module docstring)."""
+
+    name = "lucene"
+    engine = "Apache Lucene (Debian liblucene8-java), classic query parser"
+
+    def __init__(self, java_dir: Path = JAVA_DIR, cache_dir: Path | None = None):
+        self.java_dir = Path(java_dir)
+        self.cache_dir = cache_dir
+
+    def _jars(self) -> list[Path]:
+        found = find_lucene_jars(self.java_dir)
+        return [found[m] for m in REQUIRED_MODULES + OPTIONAL_MODULES if m in found]
+
+    def unavailable(self) -> str | None:
+        for tool in ("java", "javac"):
+            if shutil.which(tool) is None:
+                return f"{tool} is not installed (Debian package default-jdk-headless)"
+        found = find_lucene_jars(self.java_dir)
+        missing = [m for m in REQUIRED_MODULES if m not in found]
+        if missing:
+            names = ", ".join(f"lucene-{m}-*.jar" for m in missing)
+            return f"no {names} under {self.java_dir} (Debian package liblucene8-java)"
+        if not HELPER.is_file():
+            return f"the Java helper {HELPER} is missing"
+        return None
+
+    def engine_version(self) -> str | None:
+        m = _JAR_RE.match(find_lucene_jars(self.java_dir).get("core", Path("")).name)
+        return m.group("version") if m else None
+
+    def _classpath(self) -> str:
+        return os.pathsep.join(str(p) for p in self._jars())
+
+    def compiled_dir(self) -> Path:
+        """Compile the helper once per (source, jars) and return its class directory."""
+        reason = self.unavailable()
+        if reason:
+            raise ExecutionError(f"Lucene is unavailable: {reason}")
+        return _compile(HELPER.read_bytes(), tuple(str(p) for p in self._jars()), str(self.cache_dir or ""))
+
+    def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        classes = self.compiled_dir()
+        payload = encode_batch(query, events)
+        cmd = ["java", "-XX:+UseSerialGC", "-Xshare:auto",
+               "-cp", os.pathsep.join([str(classes), self._classpath()]), MAIN_CLASS]
+        proc = subprocess.run(cmd, input=payload, capture_output=True)
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip()
+            lines = [ln for ln in err.splitlines() if ln.startswith("ERROR\t")]
+            if lines:
+                raise ExecutionError("Lucene rejected the query: " + lines[-1][len("ERROR\t"):])
+            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): {err[-2000:]}")
+        return sorted(int(x) for x in proc.stdout.split())
+
+
+@lru_cache(maxsize=None)
+def _compile(source: bytes, jars: tuple[str, ...], cache_dir: str) -> Path:
+    digest = hashlib.sha256(source + "\0".join(jars).encode()).hexdigest()[:16]
+    roots: Iterable[Path] = [Path(cache_dir)] if cache_dir else [_cache_root(), Path(tempfile.gettempdir()) / "ruleport-cache"]
+    last_error: Exception | None = None
+    for root in roots:
+        target = root / f"lucene-helper-{digest}"
+        if (target / f"{MAIN_CLASS}.class").is_file():
+            return target
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix="lucene-helper-", dir=root))
+        except OSError as exc:
+            last_error = exc
+            continue
+        src = work / f"{MAIN_CLASS}.java"
+        src.write_bytes(source)
+        proc = subprocess.run(
+            ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(work), "-cp", os.pathsep.join(jars), str(src)],
+            capture_output=True,
+        )
+        if proc.returncode != 0:
+            shutil.rmtree(work, ignore_errors=True)
+            raise ExecutionError("cannot compile the Lucene helper: " + proc.stderr.decode("utf-8", "replace")[-2000:])
+        try:
+            os.replace(work, target)  # atomic: a concurrent compile of the same source wins or loses whole
+        except OSError:
+            shutil.rmtree(work, ignore_errors=True)
+            if not (target / f"{MAIN_CLASS}.class").is_file():
+                raise
+        return target
+    raise ExecutionError(f"no writable cache directory for the Lucene helper: {last_error}")

@@ -1,0 +1,359 @@
+// Batch runner for ruleport's Lucene executor: index events as Elasticsearch
+// keyword fields in memory, parse one query_string query with Lucene's classic
+// parser (adjusted where Elasticsearch's query_string differs), print the
+// 0-based indexes of matching events. The semantics are documented in
+// converters/execute/lucene.py.
+//
+// Input on stdin, UTF-8, one record per line, values escaped (\\ \t \n \r):
+//   Q<TAB>query            the query (first line)
+//   F<TAB>field<TAB>k|l|d<TAB>value   one value of the current event
+//                          (k keyword, l long, d double)
+//   .                      end of the current event
+// Output: one index per line on stdout; on a bad query "ERROR<TAB>message"
+// on stderr and exit status 2.
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.LowerCaseFilter;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.core.KeywordTokenizer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.DoublePoint;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.queryparser.classic.ParseException;
+import org.apache.lucene.queryparser.classic.QueryParser;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.MatchNoDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.SimpleCollector;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.store.ByteBuffersDirectory;
+
+public final class RuleportLucene {
+    static final String FIELD_NAMES = "_field_names"; // as Elasticsearch records present fields
+    static final String INDEX = "_ruleport_index";
+    static final String ALL = "*";                    // query_string's default_field
+
+    /** Keyword fields keep values whole; `.caseless` fields carry a lowercase normalizer. */
+    static final class KeywordFields extends Analyzer {
+        KeywordFields() {
+            super(PER_FIELD_REUSE_STRATEGY); // components differ by field name
+        }
+
+        @Override
+        protected TokenStreamComponents createComponents(String field) {
+            KeywordTokenizer source = new KeywordTokenizer();
+            TokenStream sink = field.endsWith(".caseless") ? new LowerCaseFilter(source) : source;
+            return new TokenStreamComponents(source, sink);
+        }
+
+        @Override
+        protected TokenStream normalize(String field, TokenStream in) {
+            return field.endsWith(".caseless") ? new LowerCaseFilter(in) : in;
+        }
+    }
+
+    /** Classic parser with Elasticsearch query_string's differences. */
+    static final class Parser extends QueryParser {
+        final Map<String, Character> types;  // field -> k, l or d
+        final List<String> fields;           // every field seen, for the `*` default field
+        final Analyzer analyzer;
+
+        Parser(Analyzer analyzer, Map<String, Character> types) {
+            super(ALL, analyzer);
+            this.analyzer = analyzer;
+            this.types = types;
+            this.fields = new ArrayList<>(new TreeSet<>(types.keySet()));
+            setAllowLeadingWildcard(true);
+            setDefaultOperator(QueryParser.Operator.OR);
+            setSplitOnWhitespace(true);
+        }
+
+        interface PerField { Query make(String field) throws ParseException; }
+
+        /** An unbound term searches every field, leniently (as default_field `*` does). */
+        Query everyField(PerField per) {
+            BooleanQuery.Builder b = new BooleanQuery.Builder();
+            int n = 0;
+            for (String f : fields) {
+                try {
+                    Query q = per.make(f);
+                    if (q != null) { b.add(q, BooleanClause.Occur.SHOULD); n++; }
+                } catch (ParseException | RuntimeException e) {
+                    // lenient: a value that does not fit a field's type matches nothing there
+                }
+            }
+            return n == 0 ? new MatchNoDocsQuery() : b.build();
+        }
+
+        char type(String field) {
+            Character t = types.get(field);
+            return t == null ? 'k' : t;
+        }
+
+        @Override
+        protected Query getFieldQuery(String field, String text, boolean quoted) throws ParseException {
+            if ("_exists_".equals(field)) {
+                return new TermQuery(new Term(FIELD_NAMES, text));
+            }
+            if (ALL.equals(field)) {
+                return everyField(f -> getFieldQuery(f, text, quoted));
+            }
+            if (!quoted && text.length() > 1 && (text.charAt(0) == '>' || text.charAt(0) == '<')) {
+                // query_string's `field:>10`, `field:<=10`
+                boolean incl = text.length() > 2 && text.charAt(1) == '=';
+                String v = text.substring(incl ? 2 : 1);
+                return text.charAt(0) == '>' ? getRangeQuery(field, v, null, incl, true)
+                                             : getRangeQuery(field, null, v, true, incl);
+            }
+            char t = type(field);
+            try {
+                if (t == 'l') return LongPoint.newExactQuery(field, Long.parseLong(text.trim()));
+                if (t == 'd') return DoublePoint.newExactQuery(field, Double.parseDouble(text.trim()));
+            } catch (NumberFormatException e) {
+                throw new ParseException("failed to create query: '" + text + "' is not a number for field " + field);
+            }
+            return super.getFieldQuery(field, text, quoted);
+        }
+
+        @Override
+        protected Query getRangeQuery(String field, String low, String high, boolean loIncl, boolean hiIncl)
+                throws ParseException {
+            if (ALL.equals(field)) {
+                return everyField(f -> getRangeQuery(f, low, high, loIncl, hiIncl));
+            }
+            String lo = low, hi = high;
+            if (lo != null && lo.equals("*")) lo = null;
+            if (hi != null && hi.equals("*")) hi = null;
+            char t = type(field);
+            try {
+                if (t == 'l') {
+                    long a = lo == null ? Long.MIN_VALUE : Long.parseLong(lo);
+                    long z = hi == null ? Long.MAX_VALUE : Long.parseLong(hi);
+                    if (lo != null && !loIncl) a = Math.addExact(a, 1);
+                    if (hi != null && !hiIncl) z = Math.addExact(z, -1);
+                    return LongPoint.newRangeQuery(field, a, z);
+                }
+                if (t == 'd') {
+                    double a = lo == null ? Double.NEGATIVE_INFINITY : Double.parseDouble(lo);
+                    double z = hi == null ? Double.POSITIVE_INFINITY : Double.parseDouble(hi);
+                    if (lo != null && !loIncl) a = DoublePoint.nextUp(a);
+                    if (hi != null && !hiIncl) z = DoublePoint.nextDown(z);
+                    return DoublePoint.newRangeQuery(field, a, z);
+                }
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new ParseException("failed to create range query on numeric field " + field);
+            }
+            return super.getRangeQuery(field, lo, hi, loIncl, hiIncl);
+        }
+
+        Query keywordOnly(String field, String what) throws ParseException {
+            if (type(field) != 'k') {
+                throw new ParseException("can only use " + what + " queries on keyword and text fields - not on [" + field + "]");
+            }
+            return null;
+        }
+
+        @Override
+        protected Query getWildcardQuery(String field, String term) throws ParseException {
+            if ("_exists_".equals(field)) {
+                throw new ParseException("_exists_ with a wildcard field name is not supported");
+            }
+            if (ALL.equals(field)) {
+                if ("*".equals(term)) return new MatchAllDocsQuery();
+                return everyField(f -> getWildcardQuery(f, term));
+            }
+            if ("*".equals(term)) {
+                return new TermQuery(new Term(FIELD_NAMES, field)); // query_string: `field:*` is exists
+            }
+            keywordOnly(field, "wildcard");
+            return super.getWildcardQuery(field, term);
+        }
+
+        @Override
+        protected Query getPrefixQuery(String field, String term) throws ParseException {
+            if (ALL.equals(field)) return everyField(f -> getPrefixQuery(f, term));
+            keywordOnly(field, "prefix");
+            return super.getPrefixQuery(field, term);
+        }
+
+        @Override
+        protected Query getRegexpQuery(String field, String term) throws ParseException {
+            if (ALL.equals(field)) return everyField(f -> getRegexpQuery(f, term));
+            keywordOnly(field, "regexp");
+            return super.getRegexpQuery(field, term);
+        }
+
+        @Override
+        protected Query getFuzzyQuery(String field, String term, float sim) throws ParseException {
+            if (ALL.equals(field)) return everyField(f -> getFuzzyQuery(f, term, sim));
+            keywordOnly(field, "fuzzy");
+            return super.getFuzzyQuery(field, term, sim);
+        }
+
+        /** A clause list of only negations matches "everything but" (Elasticsearch adds match_all). */
+        @Override
+        protected Query getBooleanQuery(List<BooleanClause> clauses) throws ParseException {
+            Query q = super.getBooleanQuery(clauses);
+            if (!(q instanceof BooleanQuery)) return q;
+            BooleanQuery bq = (BooleanQuery) q;
+            for (BooleanClause c : bq.clauses()) {
+                if (c.getOccur() != BooleanClause.Occur.MUST_NOT) return q;
+            }
+            if (bq.clauses().isEmpty()) return q;
+            BooleanQuery.Builder b = new BooleanQuery.Builder();
+            for (BooleanClause c : bq.clauses()) b.add(c);
+            b.add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER);
+            return b.build();
+        }
+    }
+
+    static String unescape(String s) {
+        if (s.indexOf('\\') < 0) return s;
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 1 < s.length()) {
+                char n = s.charAt(++i);
+                b.append(n == 't' ? '\t' : n == 'n' ? '\n' : n == 'r' ? '\r' : n);
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
+    }
+
+    public static void main(String[] args) throws Exception {
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+        String first = in.readLine();
+        if (first == null || !first.startsWith("Q\t")) {
+            System.err.println("ERROR\tprotocol: the first line must carry the query");
+            System.exit(3);
+        }
+        String queryText = unescape(first.substring(2));
+
+        Analyzer analyzer = new KeywordFields();
+        ByteBuffersDirectory dir = new ByteBuffersDirectory();
+        IndexWriterConfig cfg = new IndexWriterConfig(analyzer);
+        cfg.setRAMBufferSizeMB(256);
+        IndexWriter writer = new IndexWriter(dir, cfg);
+        Map<String, Character> types = new HashMap<>();
+
+        Document doc = new Document();
+        TreeSet<String> present = new TreeSet<>();
+        long index = 0;
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.equals(".")) {
+                for (String f : present) doc.add(new StringField(FIELD_NAMES, f, Field.Store.NO));
+                doc.add(new NumericDocValuesField(INDEX, index++));
+                writer.addDocument(doc);
+                doc = new Document();
+                present.clear();
+                continue;
+            }
+            String[] parts = line.split("\t", 4);
+            if (parts.length != 4 || !parts[0].equals("F")) {
+                System.err.println("ERROR\tprotocol: bad line " + line);
+                System.exit(3);
+            }
+            String field = unescape(parts[1]);
+            char t = parts[2].charAt(0);
+            String value = unescape(parts[3]);
+            Character known = types.putIfAbsent(field, t);
+            if (known != null && known != t) {
+                System.err.println("ERROR\tfield " + field + " holds values of two types");
+                System.exit(2);
+            }
+            present.add(field);
+            if (t == 'l') {
+                doc.add(new LongPoint(field, Long.parseLong(value)));
+            } else if (t == 'd') {
+                doc.add(new DoublePoint(field, Double.parseDouble(value)));
+            } else {
+                // tokenized by the keyword analyzer: one whole token, lower-cased for .caseless
+                doc.add(new Field(field, value, keywordType()));
+            }
+        }
+        writer.close();
+
+        Query query;
+        try {
+            query = new Parser(analyzer, types).parse(queryText);
+        } catch (ParseException | RuntimeException e) {
+            String msg = String.valueOf(e.getMessage()).replace('\n', ' ').replace('\r', ' ');
+            System.err.println("ERROR\t" + msg);
+            System.exit(2);
+            return;
+        }
+
+        DirectoryReader reader = DirectoryReader.open(dir);
+        IndexSearcher searcher = new IndexSearcher(reader);
+        List<Long> hits = new ArrayList<>();
+        searcher.search(query, new SimpleCollector() {
+            NumericDocValues idx;
+
+            @Override
+            protected void doSetNextReader(LeafReaderContext ctx) throws java.io.IOException {
+                idx = ctx.reader().getNumericDocValues(INDEX);
+            }
+
+            @Override
+            public void collect(int docId) throws java.io.IOException {
+                idx.advanceExact(docId);
+                hits.add(idx.longValue());
+            }
+
+            @Override
+            public ScoreMode scoreMode() {
+                return ScoreMode.COMPLETE_NO_SCORES;
+            }
+        });
+        hits.sort(null);
+        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
+        for (long h : hits) {
+            out.write(Long.toString(h));
+            out.write('\n');
+        }
+        out.flush();
+    }
+
+    static org.apache.lucene.document.FieldType KEYWORD;
+
+    /** Indexed, tokenized (by the keyword analyzer), docs only, no norms: a keyword field. */
+    static org.apache.lucene.document.FieldType keywordType() {
+        if (KEYWORD == null) {
+            org.apache.lucene.document.FieldType t = new org.apache.lucene.document.FieldType();
+            t.setIndexOptions(org.apache.lucene.index.IndexOptions.DOCS);
+            t.setTokenized(true);
+            t.setOmitNorms(true);
+            t.setStored(false);
+            t.freeze();
+            KEYWORD = t;
+        }
+        return KEYWORD;
+    }
+}
