@@ -1,0 +1,9 @@
+"""KQL (Kibana Query Language, `language = "kuery"`) as a language.
+
+`parse_kql(text)` returns ruleport's own AST (converters.kql.ast); bad
+text raises KqlSyntaxError (code `query/kql-syntax`, 1-based `line` and
+`column` within the query). Only parsing lives here, no evaluation.
+"""
+
+from converters.kql.ast import *  # noqa: F401,F403
+from converters.kql.parser import KqlSyntaxError, parse_kql  # noqa: F401
