@@ -1,0 +1,248 @@
+"""Pattern dialects of the query languages, translated to Python's `re`.
+
+Every translation returns regex source meant for `fullmatch` (wildcards and
+Lucene regexes match the whole value) except `pcre_to_python`, which keeps
+PCRE's unanchored search semantics for the caller to `search` with.
+`re.DOTALL` is always used: a wildcard or Lucene `.` also matches a newline.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Callable
+
+
+class PatternError(ValueError):
+    """A pattern the dialect does not allow, or this module does not model."""
+
+
+def wildcard_to_regex(pattern: str, *, escape: bool, single: str | None = "?", multi: str = "*") -> str:
+    """Regex source for a wildcard pattern.
+
+    `multi` matches any run of characters, `single` (None: no such wildcard)
+    exactly one. With `escape`, a backslash makes the next character literal
+    (a trailing lone backslash is literal); without, a backslash is an
+    ordinary character.
+    """
+    out = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if escape and c == "\\" and i + 1 < n:
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        if c == multi:
+            out.append(".*")
+        elif single is not None and c == single:
+            out.append(".")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def wildcard_matcher(pattern: str, *, ignore_case: bool, escape: bool, single: str | None = "?",
+                     multi: str = "*") -> Callable[[str], bool]:
+    """A fast `value -> bool` test of a whole value against a wildcard pattern.
+
+    With `ignore_case` the caller's value is lower-cased here, so callers pass
+    values as stored.
+    """
+    special = {multi} | ({single} if single else set()) | ({"\\"} if escape else set())
+    body = pattern.lower() if ignore_case else pattern
+    if not any(ch in special for ch in body):
+        if ignore_case:
+            return lambda v: v.lower() == body
+        return lambda v: v == body
+    inner = body[1:-1]
+    if (escape is False or "\\" not in body) and not any(ch in special for ch in inner):
+        # *x*, x*, *x: the common shapes of detection patterns, without re
+        starts, ends = body[0] == multi, body[-1] == multi and len(body) > 1
+        if starts and ends:
+            if ignore_case:
+                return lambda v: inner in v.lower()
+            return lambda v: inner in v
+    if (escape is False or "\\" not in body) and body.endswith(multi) and not any(ch in special for ch in body[:-1]):
+        prefix = body[:-1]
+        if ignore_case:
+            return lambda v: v.lower().startswith(prefix)
+        return lambda v: v.startswith(prefix)
+    if (escape is False or "\\" not in body) and body.startswith(multi) and not any(ch in special for ch in body[1:]):
+        suffix = body[1:]
+        if ignore_case:
+            return lambda v: v.lower().endswith(suffix)
+        return lambda v: v.endswith(suffix)
+    rx = re.compile(wildcard_to_regex(pattern, escape=escape, single=single, multi=multi),
+                    re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+    return lambda v: rx.fullmatch(v) is not None
+
+
+# --- Lucene RegExp ------------------------------------------------------
+# The syntax of org.apache.lucene.util.automaton.RegExp (used by Elasticsearch's
+# regexp query, EQL `regex` and ES|QL RLIKE): always anchored to the whole
+# value; `.`, `?`, `*`, `+`, `{n}`, `{n,}`, `{n,m}`, `|`, `( )`, `[...]`/`[^...]`
+# with ranges, `"..."` literal strings, `\` makes ANY following character
+# literal, `\d \D \s \S \w \W` classes (Lucene 9). `^` and `$` are ordinary
+# characters (Lucene has no anchors). The optional operators `@ & ~ < > #`
+# (enabled by Elasticsearch's default flags) are refused rather than guessed.
+_LUCENE_CLASSES = {"d": r"\d", "D": r"\D", "s": r"\s", "S": r"\S", "w": r"\w", "W": r"\W"}
+_LUCENE_OPTIONAL = set("@&~<>#")
+
+
+@lru_cache(maxsize=1024)
+def lucene_regex_to_python(pattern: str) -> str:
+    parser = _LuceneParser(pattern)
+    out = parser.union()
+    if parser.i != len(pattern):
+        raise PatternError(f"Lucene regex {pattern!r}: unexpected {pattern[parser.i]!r} at {parser.i}")
+    return out
+
+
+class _LuceneParser:
+    def __init__(self, text: str):
+        self.t = text
+        self.i = 0
+
+    def peek(self) -> str | None:
+        return self.t[self.i] if self.i < len(self.t) else None
+
+    def fail(self, why: str):
+        raise PatternError(f"Lucene regex {self.t!r}: {why} at offset {self.i}")
+
+    def union(self) -> str:
+        parts = [self.concat()]
+        while self.peek() == "|":
+            self.i += 1
+            parts.append(self.concat())
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    def concat(self) -> str:
+        out = []
+        while self.peek() is not None and self.peek() not in "|)":
+            out.append(self.repeat())
+        return "".join(out)
+
+    def repeat(self) -> str:
+        atom = self.atom()
+        while True:
+            c = self.peek()
+            if c in ("*", "+", "?"):
+                self.i += 1
+                atom = f"(?:{atom}){c}"
+            elif c == "{":
+                m = re.compile(r"\{(\d+)(,(\d*))?\}").match(self.t, self.i)
+                if not m:
+                    self.fail("bad repetition")
+                self.i = m.end()
+                atom = f"(?:{atom}){m.group(0)}"
+            else:
+                return atom
+
+    def atom(self) -> str:
+        c = self.peek()
+        if c == "(":
+            self.i += 1
+            inner = self.union()
+            if self.peek() != ")":
+                self.fail("unclosed group")
+            self.i += 1
+            return f"(?:{inner})"
+        if c == "[":
+            return self.char_class()
+        if c == '"':
+            end = self.t.find('"', self.i + 1)
+            if end < 0:
+                self.fail("unclosed quoted string")
+            lit = self.t[self.i + 1:end]
+            self.i = end + 1
+            return re.escape(lit)
+        if c == ".":
+            self.i += 1
+            return "."
+        if c == "\\":
+            if self.i + 1 >= len(self.t):
+                self.fail("trailing backslash")
+            nxt = self.t[self.i + 1]
+            self.i += 2
+            return _LUCENE_CLASSES.get(nxt) or re.escape(nxt)
+        if c in _LUCENE_OPTIONAL:
+            self.fail(f"operator {c!r} of Lucene's optional syntax is not supported")
+        if c in "*+?{":
+            self.fail(f"nothing to repeat before {c!r}")
+        self.i += 1
+        return re.escape(c)
+
+    def char_class(self) -> str:
+        self.i += 1
+        negate = self.peek() == "^"
+        if negate:
+            self.i += 1
+        items = []
+        while True:
+            c = self.peek()
+            if c is None:
+                self.fail("unclosed character class")
+            if c == "]" and items:
+                self.i += 1
+                break
+            if c == "\\":
+                if self.i + 1 >= len(self.t):
+                    self.fail("trailing backslash")
+                nxt = self.t[self.i + 1]
+                self.i += 2
+                if nxt in _LUCENE_CLASSES:
+                    items.append(_LUCENE_CLASSES[nxt])
+                    continue
+                ch = nxt
+            else:
+                self.i += 1
+                ch = c
+            if self.peek() == "-" and self.i + 1 < len(self.t) and self.t[self.i + 1] != "]":
+                self.i += 1
+                hi = self.t[self.i]
+                if hi == "\\":
+                    hi = self.t[self.i + 1]
+                    self.i += 1
+                self.i += 1
+                if hi < ch:
+                    self.fail(f"bad range {ch}-{hi}")
+                items.append(_class_char(ch) + "-" + _class_char(hi))
+            else:
+                items.append(_class_char(ch))
+        return "[" + ("^" if negate else "") + "".join(items) + "]"
+
+
+def _class_char(ch: str) -> str:
+    return "\\" + ch if ch in "\\]^-[" else ch
+
+
+# --- PCRE -----------------------------------------------------------------
+_PCRE_UNSUPPORTED = re.compile(r"\\[QEGKRXhHvVNgk]|\(\*|\(\?[|>]?R|\(\?\d|\(\?&|\(\?C")
+
+
+@lru_cache(maxsize=1024)
+def pcre_to_python(pattern: str) -> str:
+    """Translate the PCRE subset Splunk searches use to Python `re` (unanchored).
+
+    Named groups `(?<name>...)`/`(?'name'...)` become `(?P<name>...)`,
+    `\\z` becomes `\\Z`; constructs Python lacks (\\Q...\\E, \\K, \\R, \\h,
+    recursion, callouts, backtracking verbs) raise PatternError.
+    """
+    bad = _PCRE_UNSUPPORTED.search(_strip_escaped_backslashes(pattern))
+    if bad:
+        raise PatternError(f"PCRE construct {bad.group(0)!r} in {pattern!r} has no Python equivalent here")
+    out = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
+    out = re.sub(r"\(\?'([A-Za-z_]\w*)'", r"(?P<\1>", out)
+    out = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", out)
+    try:
+        re.compile(out)
+    except re.error as exc:
+        raise PatternError(f"bad regex {pattern!r}: {exc}") from None
+    return out
+
+
+def _strip_escaped_backslashes(text: str) -> str:
+    return text.replace("\\\\", "")
