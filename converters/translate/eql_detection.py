@@ -17,31 +17,19 @@ What EQL says, and how Sigma says it:
 from __future__ import annotations
 
 from converters.eql import ast
-from converters.errors import Note, TranslationError
+from converters.errors import TranslationError
 from converters.translate import values as V
 from converters.translate.detection import Cond, all_of, any_of, item, negate
-from converters.translate.fieldmap import ARRAY_FIELDS, PATH_SEPARATOR, lookup
+from converters.translate.fieldmap import ARRAY_FIELDS
+from converters.translate.leaves import SigmaLeaves
 
 _STRING_FUNCTIONS = {"startswith": "startswith", "endswith": "endswith", "stringcontains": "contains"}
 _NUMERIC_MODIFIER = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
 _SWAPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-class EqlToSigma:
+class EqlToSigma(SigmaLeaves):
     """Converts one EQL boolean expression for one Sigma logsource."""
-
-    def __init__(self, category: str | None, product: str | None, notes: list[Note]):
-        self.category = category
-        self.product = product
-        self.notes = notes
-        self._noted: set[tuple[str, str]] = set()
-
-    # --- notes ---------------------------------------------------------
-    def note(self, code: str, message: str, field: str | None = None) -> None:
-        key = (code, field or message)
-        if key not in self._noted:
-            self._noted.add(key)
-            self.notes.append(Note(code, message, None, field))
 
     # --- expressions -------------------------------------------------------
     def convert(self, expr) -> Cond:
@@ -89,10 +77,7 @@ class EqlToSigma:
             raise TranslationError(
                 f"Sigma compares fields with values; {what} on the left of a comparison has no Sigma form",
                 code="translate/unsupported-expression")
-        if node.path in ARRAY_FIELDS:
-            self.note("translate/array-field",
-                      f"ECS {node.path} is an array: the condition holds when any element matches, "
-                      "and each target must keep that meaning", node.path)
+        self.note_array(node.path)
         return node.path
 
     def _literal(self, node):
@@ -153,71 +138,3 @@ class EqlToSigma:
             return item(sigma_field, ("cidr",), cidrs)
         raise TranslationError(f"the EQL function {call.name}() has no Sigma equivalent",
                                code="translate/unsupported-function")
-
-    # --- leaves ------------------------------------------------------------
-    def _sigma_field(self, ecs: str) -> tuple[str, bool]:
-        """Sigma field name for an ECS field, and whether it is a basename match."""
-        mapping = lookup(self.category, ecs)
-        if mapping is None:
-            self.note("translate/custom-field",
-                      f"{ecs} has no Sigma taxonomy field; the Sigma rule keeps the ECS name "
-                      "and each target maps or approximates it", ecs)
-            return ecs, False
-        if mapping.note:
-            self.note("translate/field-approximated", f"{ecs} -> {mapping.sigma}: {mapping.note}", ecs)
-        return mapping.sigma, mapping.basename_of
-
-    def _literals(self, ecs: str, values: list, case_sensitive: bool) -> Cond:
-        strings = [V.literal_pattern(v) for v in values if isinstance(v, str)]
-        others = [v for v in values if not isinstance(v, str)]
-        terms = []
-        if strings:
-            terms.append(self._patterns(ecs, strings, case_sensitive))
-        if others:
-            sigma_field, basename = self._sigma_field(ecs)
-            if basename and any(v is not None for v in others):
-                raise TranslationError(f"{ecs} compared with a non-string", code="translate/unsupported-expression")
-            terms.append(item(sigma_field, (), tuple(others)))
-        return any_of(terms)
-
-    def _patterns(self, ecs: str, patterns: list, case_sensitive: bool) -> Cond:
-        sigma_field, basename = self._sigma_field(ecs)
-        cased = ("cased",) if case_sensitive else ()
-        groups: dict[tuple, list] = {}
-        regexes: list[str] = []
-        for pattern in patterns:
-            if basename:
-                sep = PATH_SEPARATOR.get(self.product or "", "\\")
-                if not V.has_wildcards(pattern):
-                    groups.setdefault(("endswith",) + cased, []).append(V.sigma_string((sep,) + pattern))
-                elif pattern[0] is V.STAR and not V.has_wildcards(pattern[1:]):
-                    groups.setdefault(("endswith",) + cased, []).append(V.sigma_string(pattern[1:]))
-                else:
-                    regexes.append(V.basename_regex(pattern, sep))
-                continue
-            modifier, rest = V.split_modifier(pattern)
-            key = ((modifier,) if modifier else ()) + cased
-            groups.setdefault(key, []).append(V.sigma_string(rest))
-        if basename:
-            self.note("translate/basename",
-                      f"{ecs} is the last component of {sigma_field}: matched as the end of the path", ecs)
-        terms = [item(sigma_field, mods, tuple(dict.fromkeys(vals))) for mods, vals in groups.items()]
-        if regexes:
-            mods = ("re",) if case_sensitive else ("re", "i")
-            terms.append(item(sigma_field, mods, tuple(dict.fromkeys(regexes))))
-        return any_of(terms)
-
-    def _regex(self, ecs: str, regexes: tuple[str, ...], case_insensitive: bool) -> Cond:
-        sigma_field, basename = self._sigma_field(ecs)
-        out = []
-        for rx in regexes:
-            anchored, exact = V.lucene_regex_to_sigma(rx)
-            if basename:
-                sep = PATH_SEPARATOR.get(self.product or "", "\\")
-                anchored = f"(?:^|{V.re.escape(sep)})(?:{rx})$"
-            if not exact:
-                self.note("translate/regex-dialect",
-                          f"the regex {rx!r} uses Lucene-only operators that Sigma's regex reads differently", ecs)
-            out.append(anchored)
-        mods = ("re", "i") if case_insensitive else ("re",)
-        return item(sigma_field, mods, tuple(out))
