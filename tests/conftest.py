@@ -8,6 +8,7 @@ missing corpus can never turn into a green run.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,25 @@ def sigma_spec_dir() -> Path:
 @pytest.fixture(scope="session")
 def seed_rule() -> Path:
     return SEED_RULE
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Nothing ruleport does may reach the network: any connection beyond loopback fails the test."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family == socket.AF_UNIX or host in ("127.0.0.1", "::1", "localhost"):
+            return real_connect(sock, address)
+        raise AssertionError(f"network access attempted: {address!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    real_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in (None, "127.0.0.1", "::1", "localhost"):
+            raise AssertionError(f"DNS lookup attempted: {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
