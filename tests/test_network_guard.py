@@ -8,8 +8,17 @@ import pytest
 
 
 def test_outbound_connection_is_refused():
-    with pytest.raises(AssertionError, match="network access attempted"):
+    with pytest.raises(AssertionError, match="attempted"):
         socket.create_connection(("192.0.2.1", 443), timeout=1)
+
+
+def test_raw_connect_is_refused():
+    sock = socket.socket()
+    try:
+        with pytest.raises(AssertionError, match="network access attempted"):
+            sock.connect(("192.0.2.1", 443))
+    finally:
+        sock.close()
 
 
 def test_dns_lookup_is_refused():
