@@ -193,3 +193,13 @@ def test_untranslatable_queries_raise_with_a_code(tmp_path, query, code):
 def test_false_positive_section_is_read_from_the_guide():
     note = "## Triage\n- not this\n### False positive analysis\n- one\n- two\n### Response\n- not this either\n"
     assert false_positives(note) == ["one", "two"]
+
+
+def test_every_field_mapping_is_documented():
+    from conftest import ROOT
+    from converters.translate.fieldmap import FIELD_MAPPINGS
+
+    doc = (ROOT / "docs" / "translation.md").read_text()
+    for category, table in FIELD_MAPPINGS.items():
+        for ecs, mapping in table.items():
+            assert f"| {category} | `{ecs}` | `{mapping.sigma}`" in doc, (category, ecs)
