@@ -98,6 +98,13 @@ def test_missing_column_is_empty_string(kql):
     assert run(kql, 'ProcessVersionInfoOriginalFileName endswith ""') == [0, 1, 2]
 
 
+def test_strings_are_never_null(kql):
+    assert run(kql, "isnull(ProcessVersionInfoOriginalFileName)") == []
+    assert run(kql, "isnotnull(ProcessVersionInfoOriginalFileName)") == [0, 1, 2]
+    events = [{"ProcessId": 5}, {"ProcessId": None}, {}]
+    assert run(kql, "isnull(ProcessId)", events) == [1, 2]  # numbers can be null
+
+
 def test_boolean_structure_and_not(kql):
     assert run(kql, 'FileName =~ "node.exe" and not(FolderPath startswith "D:")') == [0]
     assert run(kql, 'FileName == "cmd.exe" or FileName == "Node.EXE" and ProcessId == 1') == [2]

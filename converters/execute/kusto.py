@@ -43,6 +43,11 @@ case-sensitive; `=~`, `!~`, `in~`, `!in~`, `has`, `contains`, `startswith`,
   string for string operators (`FolderPath endswith "x"` is false,
   `FolderPath !contains "x"` is true, `isempty()` is true); numeric
   comparisons with it are false.
+- Strings are never null in Kusto (https://learn.microsoft.com/kusto/query/
+  scalar-data-types/null-values): `isnull(c)` is always false and
+  `isnotnull(c)` always true for a string column, even when it is empty;
+  for the documented non-string columns (numbers, dates, booleans) a missing
+  value is null.
 - `<`, `<=`, `>`, `>=` compare numbers; `==` between a number column and a
   number literal compares numerically.
 - A column that no event has and that is not in the table's documented
@@ -105,6 +110,25 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         TargetProcessIMPHASH TargetProcessIntegrityLevel TargetProcessTokenElevation TargetProcessStatusCode
         Hash HashType User Process CommandLine Dvc
     """.split()),
+}
+
+# Columns that are not strings (the rest are): only these can be null.
+NON_STRING_COLUMNS: dict[str, dict[str, str]] = {
+    "DeviceProcessEvents": {
+        **dict.fromkeys(("ProcessId", "InitiatingProcessId", "InitiatingProcessParentId", "FileSize",
+                         "InitiatingProcessFileSize", "CreatedProcessSessionId", "InitiatingProcessSessionId",
+                         "LogonId", "InitiatingProcessLogonId", "ReportId"), "long"),
+        **dict.fromkeys(("Timestamp", "ProcessCreationTime", "InitiatingProcessCreationTime",
+                         "InitiatingProcessParentCreationTime"), "datetime"),
+        **dict.fromkeys(("IsProcessRemoteSession", "IsInitiatingProcessRemoteSession"), "bool"),
+        "AdditionalFields": "dynamic",
+    },
+    "imProcessCreate": {
+        **dict.fromkeys(("EventCount", "ActingProcessFileSize", "TargetProcessFileSize"), "long"),
+        **dict.fromkeys(("TimeGenerated", "EventStartTime", "EventEndTime", "ActingProcessCreationTime",
+                         "ParentProcessCreationTime", "TargetProcessCreationTime"), "datetime"),
+        **dict.fromkeys(("ActingProcessIsHidden", "TargetProcessIsHidden"), "bool"),
+    },
 }
 
 # ---------------------------------------------------------------- tokens
@@ -405,6 +429,9 @@ class _Parser:
                 return lambda e: _text(e.get(col)) == ""
             if name == "isnotempty":
                 return lambda e: _text(e.get(col)) != ""
+            if col not in NON_STRING_COLUMNS.get(self.table, {}):
+                # a string is never null in Kusto: isnull() is false even for ""
+                return (lambda e: False) if name == "isnull" else (lambda e: True)
             if name == "isnull":
                 return lambda e: e.get(col) is None
             return lambda e: e.get(col) is not None
