@@ -1,0 +1,158 @@
+"""What each platform's process-creation data holds: one declared table per platform.
+
+Keys are the field names of the Sigma rules ruleport writes (Sigma's
+process_creation taxonomy, plus ECS names where the taxonomy has none);
+values are the platform's own field names. `names` maps a Sigma path field
+to the platform field holding just its last component (used for
+`Image|endswith: '\\name'`). `argv` names the command-line field an ECS
+argument array is approximated from where the platform has no argv.
+`unavailable` lists fields the platform does not record at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class DataModel:
+    platform: str
+    fields: dict[str, str]
+    names: dict[str, str] = field(default_factory=dict)
+    argv: dict[str, str] = field(default_factory=dict)        # ECS argv field -> Sigma command-line field
+    unavailable: tuple[str, ...] = ()
+    caseless: tuple[str, ...] = ()                            # Elastic: fields with a .caseless multi-field
+    arrays: tuple[str, ...] = ()                              # fields holding arrays ("any element")
+    scope: dict[str, object] = field(default_factory=dict)    # conditions every event of the data satisfies
+    native: tuple[str, ...] = ()                              # platform fields a rule may name directly
+
+    def known_fields(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native)))
+
+
+_SIGNER = (
+    "process.code_signature.subject_name",
+    "process.code_signature.trusted",
+    "process.code_signature.status",
+    "process.parent.code_signature.subject_name",
+    "process.parent.code_signature.trusted",
+)
+
+# Elastic Defend process events (index logs-endpoint.events.process-*), ECS names.
+# `.caseless` multi-fields (lower-cased keyword) exist only on the fields listed
+# in `caseless`; process.args is an array; event.category/event.type are arrays.
+ELASTIC_DEFEND = DataModel(
+    platform="Elastic Defend (logs-endpoint.events.process-*)",
+    fields={
+        "Image": "process.executable",
+        "CommandLine": "process.command_line",
+        "ParentImage": "process.parent.executable",
+        "ParentCommandLine": "process.parent.command_line",
+        "OriginalFileName": "process.pe.original_file_name",
+        "User": "user.name",
+        "CurrentDirectory": "process.working_directory",
+        "Company": "process.pe.company",
+        "Product": "process.pe.product",
+        "Description": "process.pe.description",
+        "FileVersion": "process.pe.file_version",
+        "ProcessId": "process.pid",
+        "ParentProcessId": "process.parent.pid",
+        "IntegrityLevel": "process.Ext.token.integrity_level_name",
+        "Hashes": "process.hash.sha256",
+    },
+    names={"Image": "process.name", "ParentImage": "process.parent.name"},
+    caseless=(
+        "process.name", "process.executable", "process.command_line", "process.parent.name",
+        "process.parent.executable", "process.parent.command_line", "process.working_directory", "user.name",
+    ),
+    arrays=("process.args", "process.parent.args", "event.category", "event.type"),
+    native=(
+        "process.args", "process.args_count", "process.parent.args", "process.parent.args_count",
+        "process.code_signature.subject_name", "process.code_signature.trusted", "process.code_signature.status",
+        "process.parent.code_signature.subject_name", "process.parent.code_signature.trusted",
+        "process.pe.original_file_name", "user.domain",
+    ),
+    scope={"event.category": "process", "event.type": "start", "host.os.type": "windows"},
+)
+
+# Sysmon Event ID 1 as the Splunk Add-on for Sysmon extracts it: Sysmon's own
+# field names, which are Sigma's taxonomy names. No signer, no argv.
+SPLUNK_SYSMON = DataModel(
+    platform="Sysmon EID 1 in Splunk",
+    fields={f: f for f in (
+        "Image", "CommandLine", "ParentImage", "ParentCommandLine", "OriginalFileName", "User",
+        "CurrentDirectory", "IntegrityLevel", "Hashes", "Company", "Product", "Description", "FileVersion",
+        "ProcessId", "ParentProcessId", "LogonId", "ProcessGuid", "ParentProcessGuid", "Computer")},
+    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    unavailable=_SIGNER,
+    scope={"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": 1},
+)
+
+# Splunk CIM Endpoint.Processes data model (queried with tstats). No signer, no argv.
+SPLUNK_CIM = DataModel(
+    platform="Splunk CIM Endpoint.Processes",
+    fields={
+        "Image": "Processes.process_path",
+        "CommandLine": "Processes.process",
+        "ParentImage": "Processes.parent_process_path",
+        "ParentCommandLine": "Processes.parent_process",
+        "OriginalFileName": "Processes.original_file_name",
+        "User": "Processes.user",
+        "CurrentDirectory": "Processes.process_current_directory",
+        "IntegrityLevel": "Processes.process_integrity_level",
+        "ProcessId": "Processes.process_id",
+        "ParentProcessId": "Processes.parent_process_id",
+        "Hashes": "Processes.process_hash",
+    },
+    names={"Image": "Processes.process_name", "ParentImage": "Processes.parent_process_name"},
+    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    unavailable=_SIGNER,
+)
+
+# Microsoft Defender XDR advanced hunting, table DeviceProcessEvents. FolderPath
+# is the full path including the file name. No signer, no argv, no OS column.
+DEFENDER_XDR = DataModel(
+    platform="Defender XDR DeviceProcessEvents",
+    fields={
+        "Image": "FolderPath",
+        "CommandLine": "ProcessCommandLine",
+        "ParentImage": "InitiatingProcessFolderPath",
+        "ParentCommandLine": "InitiatingProcessCommandLine",
+        "OriginalFileName": "ProcessVersionInfoOriginalFileName",
+        "User": "AccountName",
+        "Company": "ProcessVersionInfoCompanyName",
+        "Product": "ProcessVersionInfoProductName",
+        "Description": "ProcessVersionInfoFileDescription",
+        "IntegrityLevel": "ProcessIntegrityLevel",
+        "ProcessId": "ProcessId",
+        "ParentProcessId": "InitiatingProcessId",
+    },
+    names={"Image": "FileName", "ParentImage": "InitiatingProcessFileName"},
+    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    unavailable=_SIGNER,
+    scope={"ActionType": "ProcessCreated"},
+)
+
+# Microsoft Sentinel ASIM process events (imProcessCreate). Process names are
+# full paths. No signer, no argv.
+SENTINEL_ASIM = DataModel(
+    platform="Sentinel ASIM imProcessCreate",
+    fields={
+        "Image": "TargetProcessName",
+        "CommandLine": "TargetProcessCommandLine",
+        "ParentImage": "ActingProcessName",
+        "ParentCommandLine": "ActingProcessCommandLine",
+        "OriginalFileName": "TargetProcessFileOriginalName",
+        "User": "TargetUsername",
+        "CurrentDirectory": "TargetProcessCurrentDirectory",
+        "Company": "TargetProcessFileCompany",
+        "Product": "TargetProcessFileProduct",
+        "Description": "TargetProcessFileDescription",
+        "IntegrityLevel": "TargetProcessIntegrityLevel",
+        "ProcessId": "TargetProcessId",
+        "ParentProcessId": "ActingProcessId",
+    },
+    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    unavailable=_SIGNER,
+    scope={"EventType": "ProcessCreated", "DvcOs": "Windows"},
+)

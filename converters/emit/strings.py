@@ -1,0 +1,117 @@
+"""Sigma string values rendered as regular expressions and case variants.
+
+A Sigma string is a list of plain parts and wildcards (`*` any run, `?`
+exactly one character). Several targets need it in another shape: a
+PCRE/RE2 regex (Splunk, Kusto), a Lucene regex (whole-term, no flags), or
+the list of its case variants (Kibana KQL has neither regex nor a
+case-insensitive operator on keyword fields).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from sigma.types import SigmaString, SpecialChars
+
+from converters.emit.errors import EmitError
+
+# PCRE, RE2 and Python agree on these metacharacters; escaping only them keeps
+# the output valid for all three (RE2 rejects some needless escapes).
+_RE_META = set("\\.^$*+?()[]{}|/")
+# Lucene RegExp reserved characters (a backslash escapes any of them).
+_LUCENE_META = set('.?+*|{}[]()"\\#@&<>~/')
+
+
+def _parts(s: SigmaString):
+    for part in s.s:
+        if isinstance(part, str) or isinstance(part, SpecialChars):
+            yield part
+        else:  # a placeholder left unresolved
+            raise EmitError(f"unresolved placeholder in value {s}", code="emit/placeholder")
+
+
+def pcre_escape(text: str) -> str:
+    return "".join("\\" + c if c in _RE_META else c for c in text)
+
+
+def to_pcre(s: SigmaString, *, anchored: bool = True, any_char: str = ".") -> str:
+    """PCRE/RE2 body for a Sigma string: `*` -> `.*`, `?` -> one character."""
+    out = []
+    for part in _parts(s):
+        if part is SpecialChars.WILDCARD_MULTI:
+            out.append(any_char + "*")
+        elif part is SpecialChars.WILDCARD_SINGLE:
+            out.append(any_char)
+        else:
+            out.append(pcre_escape(part))
+    body = "".join(out)
+    return f"^{body}$" if anchored else body
+
+
+def to_lucene_regex(s: SigmaString, *, case_insensitive: bool, any_char: str = ".") -> str:
+    """Lucene RegExp (always whole-term) for a Sigma string.
+
+    Lucene's regex has no case-insensitive flag, so each letter becomes a
+    two-letter class (`[oO]`): exact, and valid in Lucene query strings and
+    ES|QL RLIKE alike.
+    """
+    out = []
+    for part in _parts(s):
+        if part is SpecialChars.WILDCARD_MULTI:
+            out.append(any_char + "*")
+        elif part is SpecialChars.WILDCARD_SINGLE:
+            out.append(any_char)
+        else:
+            for c in part:
+                if case_insensitive and c.lower() != c.upper():
+                    out.append(f"[{c.lower()}{c.upper()}]")
+                elif c in _LUCENE_META:
+                    out.append("\\" + c)
+                else:
+                    out.append(c)
+    return "".join(out)
+
+
+def letters(s: SigmaString) -> int:
+    return sum(1 for part in _parts(s) if isinstance(part, str) for c in part if c.lower() != c.upper())
+
+
+def case_variants(s: SigmaString, limit: int) -> list[SigmaString] | None:
+    """Every upper/lower-case spelling of `s` (wildcards kept), or None when
+    there would be more than `limit` of them."""
+    if 2 ** letters(s) > limit:
+        return None
+    slots: list = []  # per character: the choices, or a wildcard
+    for part in _parts(s):
+        if isinstance(part, SpecialChars):
+            slots.append((part,))
+        else:
+            for c in part:
+                slots.append((c.lower(), c.upper()) if c.lower() != c.upper() else (c,))
+    variants = []
+    for combo in itertools.product(*slots):
+        v = SigmaString("")
+        v.s = []
+        for item in combo:
+            if isinstance(item, str) and v.s and isinstance(v.s[-1], str):
+                v.s[-1] += item
+            else:
+                v.s.append(item)
+        v.s = tuple(v.s) if isinstance(s.s, tuple) else v.s
+        variants.append(v)
+    return variants
+
+
+def lowered(s: SigmaString) -> SigmaString:
+    return s.lower()
+
+
+def has_single_wildcard(s: SigmaString) -> bool:
+    return any(part is SpecialChars.WILDCARD_SINGLE for part in s.s)
+
+
+def plain_text(s: SigmaString) -> str | None:
+    """The text of `s` when it has no wildcard, else None."""
+    if s.contains_special():
+        return None
+    return "".join(p for p in s.s if isinstance(p, str))

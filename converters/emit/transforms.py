@@ -1,0 +1,342 @@
+"""The project's own pySigma transformations (each one a rule rewrite).
+
+Every approximation is recorded as a Note in the pipeline state under
+NOTES_KEY, so that `emit` can hand it back; nothing is lost silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
+from sigma.modifiers import SigmaRegularExpressionFlag
+from sigma.processing.transformations.base import (
+    DetectionItemTransformation,
+    PreprocessingTransformation,
+    ValueTransformation,
+)
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.types import SigmaCasedString, SigmaRegularExpression, SigmaString, SpecialChars
+
+from converters.emit.errors import EmitError
+from converters.emit.strings import has_single_wildcard, pcre_escape, to_pcre
+from converters.errors import Note
+
+NOTES_KEY = "ruleport_notes"
+
+
+def record_note(pipeline, code: str, message: str, field_name: str | None = None) -> None:
+    """Add a Note to the pipeline state (target is filled in by `emit`)."""
+    if pipeline is None:
+        return
+    notes = pipeline.state.setdefault(NOTES_KEY, [])
+    note = Note(code=code, message=message, field=field_name)
+    if note not in notes:
+        notes.append(note)
+
+
+def _ci_regex(body: str, case_insensitive: bool) -> SigmaRegularExpression:
+    regex = SigmaRegularExpression(body)
+    if case_insensitive:
+        regex.add_flag(SigmaRegularExpressionFlag.IGNORECASE)
+    return regex
+
+
+@dataclass
+class RequireLogsource(PreprocessingTransformation):
+    """Refuse a rule whose log source the target's data does not hold."""
+
+    category: str
+    product: str
+    data: str
+
+    def apply(self, rule) -> None:
+        super().apply(rule)
+        ls = rule.logsource
+        if ls.category != self.category or ls.product != self.product:
+            raise EmitError(
+                f"logsource {ls.category}/{ls.product} is not covered: this target assumes {self.data}",
+                code="emit/logsource-unsupported",
+            )
+
+
+@dataclass
+class StaticNote(PreprocessingTransformation):
+    """Record a note that holds for every rule on this target (e.g. a scope it cannot apply)."""
+
+    code: str
+    message: str
+    field_name: str | None = None
+
+    def apply(self, rule) -> None:
+        super().apply(rule)
+        record_note(self._pipeline, self.code, self.message, self.field_name)
+
+
+@dataclass
+class UnavailableFields(PreprocessingTransformation):
+    """Fields the target's data does not have: a condition on them is never true.
+
+    That is exactly how the engine itself treats an absent field, so the rule
+    is rewritten with such conditions as FALSE: an OR branch disappears, an AND
+    containing one disappears (narrowing: `emit/branch-dropped`); under a NOT
+    the negation becomes TRUE (widening: `emit/condition-widened`). A rule
+    that simplifies to a constant cannot be emitted at all.
+    """
+
+    fields: tuple[str, ...]
+    platform: str
+
+    def _prune(self, det, hits: list[str]):
+        """The detection without its always-false parts, or None if it is always false."""
+        if isinstance(det, SigmaDetectionItem):
+            if det.field in self.fields:
+                hits.append(det.field)
+                return None
+            return det
+        kept = []
+        for item in det.detection_items:
+            sub = self._prune(item, hits)
+            if sub is None and det.item_linking is ConditionAND:
+                return None
+            if sub is not None:
+                kept.append(sub)
+        if not kept:
+            return None
+        det.detection_items = kept
+        return det
+
+    def apply(self, rule) -> None:
+        super().apply(rule)
+        if not isinstance(rule, SigmaRule):
+            return
+        detections = rule.detection.detections
+        false_names: set[str] = set()
+        touched: dict[str, list[str]] = {}
+        for name, det in list(detections.items()):
+            hits: list[str] = []
+            pruned = self._prune(det, hits)
+            if hits:
+                touched[name] = hits
+            if pruned is None:
+                false_names.add(name)
+        if not touched:
+            return
+        fields = sorted({f for hits in touched.values() for f in hits})
+        for cond in rule.detection.parsed_condition:
+            tree = cond.parse(postprocess=False)
+            polarity: set[bool] = set()
+            value = self._simplify(tree, rule.detection, false_names, True, polarity)
+            if value is True or value is False:
+                raise EmitError(
+                    f"{', '.join(fields)} not available on {self.platform}: the condition "
+                    f"becomes always {'true' if value else 'false'}",
+                    code="emit/field-unavailable",
+                )
+            cond.condition = self._serialize(value)
+            for f in fields:
+                if True in polarity:
+                    record_note(
+                        self._pipeline, "emit/branch-dropped",
+                        f"{f} does not exist on {self.platform}: the branches that require it were "
+                        "dropped (the rule matches a subset of what it matches on Elastic data)", f)
+                if False in polarity:
+                    record_note(
+                        self._pipeline, "emit/condition-widened",
+                        f"{f} does not exist on {self.platform}: a negated condition on it is always "
+                        "true here (the rule matches more than on Elastic data)", f)
+        for name in false_names:
+            del detections[name]
+        for name in set(touched) - false_names:  # partly pruned: still referenced
+            record_note(
+                self._pipeline, "emit/branch-dropped",
+                f"detection {name}: alternatives on {', '.join(sorted(set(touched[name])))} dropped "
+                f"(not available on {self.platform})", None)
+
+    def _simplify(self, node, detections, false_names, positive, polarity):
+        """Constant-fold the parse tree; returns True, False or a tree of identifiers."""
+        if isinstance(node, ConditionSelector):
+            ids = node.resolve_referenced_detections(detections)
+            node = node.cond_class([i for i in ids])
+            if not ids:
+                raise EmitError(f"selector matches no detection", code="emit/condition")
+        if isinstance(node, ConditionIdentifier):
+            if node.identifier in false_names:
+                polarity.add(positive)
+                return False
+            return node
+        if isinstance(node, str):
+            return self._simplify(ConditionIdentifier([node]), detections, false_names, positive, polarity)
+        if isinstance(node, ConditionNOT):
+            inner = self._simplify(node.args[0], detections, false_names, not positive, polarity)
+            if isinstance(inner, bool):
+                return not inner
+            return ConditionNOT([inner])
+        if isinstance(node, (ConditionAND, ConditionOR)):
+            absorbing = isinstance(node, ConditionOR)  # OR: True absorbs; AND: False absorbs
+            args = []
+            for arg in node.args:
+                v = self._simplify(arg, detections, false_names, positive, polarity)
+                if v is absorbing:
+                    return absorbing
+                if v is (not absorbing):
+                    continue
+                args.append(v)
+            if not args:
+                return not absorbing
+            if len(args) == 1:
+                return args[0]
+            return type(node)(args)
+        raise EmitError(f"unexpected condition element {node!r}", code="emit/condition")
+
+    def _serialize(self, node) -> str:
+        if isinstance(node, ConditionIdentifier):
+            return node.identifier
+        if isinstance(node, ConditionNOT):
+            return f"not ({self._serialize(node.args[0])})"
+        joiner = " and " if isinstance(node, ConditionAND) else " or "
+        return "(" + joiner.join(self._serialize(a) for a in node.args) + ")"
+
+
+def argv_regex(value: SigmaString) -> str:
+    """A command-line regex true when some argument matches `value`.
+
+    An argument is taken to be a whitespace-free run, optionally in double
+    quotes: left edge `(^|\\s)"?`, right edge `"?(\\s|$)`; an edge is left
+    open when the value starts/ends with `*`. Inner `*`/`?` stay inside one
+    argument (`\\S*`/`\\S`). Quoted arguments with spaces are matched only
+    through leading/trailing wildcards; that is part of the declared
+    approximation.
+    """
+    parts = list(value.s)
+    left = right = True
+    if parts and parts[0] is SpecialChars.WILDCARD_MULTI:
+        left, parts = False, parts[1:]
+    if parts and parts[-1] is SpecialChars.WILDCARD_MULTI:
+        right, parts = False, parts[:-1]
+    body = "".join(
+        "\\S*" if p is SpecialChars.WILDCARD_MULTI else "\\S" if p is SpecialChars.WILDCARD_SINGLE else pcre_escape(p)
+        for p in parts
+    )
+    return ('(^|\\s)"?' if left else "") + body + ('"?(\\s|$)' if right else "")
+
+
+@dataclass
+class ArgvFromCommandLine(DetectionItemTransformation):
+    """An argv array field (ECS process.args) on a target that only has the
+    command line: each value becomes a regex over the command line
+    (case-insensitive unless the value is |cased). Note: emit/field-approximated."""
+
+    argv_field: str
+    cmdline_field: str
+    platform: str
+
+    def apply_detection_item(self, item: SigmaDetectionItem):
+        if item.field != self.argv_field:
+            return None
+        values = []
+        for v in item.value:
+            if isinstance(v, SigmaRegularExpression):
+                raise EmitError(
+                    f"a regex on {self.argv_field} cannot be approximated from {self.cmdline_field}",
+                    code="emit/field-unavailable")
+            if not isinstance(v, SigmaString):
+                raise EmitError(f"{self.argv_field}: unsupported value {v!r}", code="emit/field-unavailable")
+            values.append(_ci_regex(argv_regex(v), not isinstance(v, SigmaCasedString)))
+        record_note(
+            self._pipeline, "emit/field-approximated",
+            f"{self.argv_field} (argument array) has no equivalent on {self.platform}: approximated by a "
+            f"regex over {self.cmdline_field} (an argument is a whitespace-free run, optionally double-quoted)",
+            self.argv_field)
+        return SigmaDetectionItem(self.cmdline_field, [], values, value_linking=item.value_linking)
+
+
+def _basename_value(value, separator: str):
+    """`*\\name` (no other separator, no wildcard) -> name, else None."""
+    if not isinstance(value, SigmaString) or len(value.s) != 2:
+        return None
+    first, rest = value.s
+    if first is not SpecialChars.WILDCARD_MULTI or not isinstance(rest, str):
+        return None
+    if not rest.startswith(separator) or separator in rest[1:] or len(rest) == 1:
+        return None
+    out = SigmaString("")
+    out.s = [rest[1:]]  # built from parts: a literal `*` in the name stays literal
+    return SigmaCasedString.from_sigma_string(out) if isinstance(value, SigmaCasedString) else out
+
+
+@dataclass
+class BasenameField(DetectionItemTransformation):
+    """`Image|endswith: '\\node.exe'` is the Sigma spelling of a match on the
+    process name; targets that store the name on its own (ECS process.name,
+    CIM process_name, Defender FileName) get an exact match on that field."""
+
+    mapping: dict[str, str]
+    separator: str = "\\"
+
+    def apply_detection_item(self, item: SigmaDetectionItem):
+        target = self.mapping.get(item.field)
+        if target is None or not item.value:
+            return None
+        names = [_basename_value(v, self.separator) for v in item.value]
+        if any(n is None for n in names):
+            return None
+        return SigmaDetectionItem(target, [], names, value_linking=item.value_linking)
+
+
+@dataclass
+class CaselessMultiField(DetectionItemTransformation):
+    """Case-insensitive matches on Elastic keyword fields go to the field's
+    `.caseless` multi-field (a lower-cased keyword) with the value
+    lower-cased; the match there is exact. |cased values and regexes stay on
+    the field itself."""
+
+    fields: tuple[str, ...]
+
+    def apply_detection_item(self, item: SigmaDetectionItem):
+        if item.field not in self.fields:
+            return None
+        plain = [v for v in item.value if type(v) is SigmaString]
+        other = [v for v in item.value if type(v) is not SigmaString]
+        if not plain:
+            return None
+        lowered = [SigmaCasedString.from_sigma_string(v.lower()) for v in plain]
+        caseless = SigmaDetectionItem(item.field + ".caseless", [], lowered, value_linking=item.value_linking)
+        if not other:
+            return caseless
+        rest = SigmaDetectionItem(item.field, [], other, value_linking=item.value_linking)
+        linking = ConditionAND if item.value_linking is ConditionAND else ConditionOR
+        return SigmaDetection([caseless, rest], item_linking=linking)
+
+
+@dataclass
+class StringsAsRegex(ValueTransformation):
+    """Values a query language cannot match natively become anchored regexes
+    (exact): `?` wildcards (Splunk search knows only `*`) and |cased values
+    (Splunk search compares case-insensitively)."""
+
+    single_wildcard: bool = True
+    cased: bool = True
+
+    def apply_value(self, field: str | None, val: SigmaString):
+        is_cased = isinstance(val, SigmaCasedString)
+        if (self.cased and is_cased) or (self.single_wildcard and has_single_wildcard(val)):
+            return _ci_regex(to_pcre(val, anchored=True), not is_cased)
+        return None
+
+
+@dataclass
+class KnownFields(DetectionItemTransformation):
+    """After mapping, every field must be one the target's data has."""
+
+    fields: tuple[str, ...]
+    platform: str
+
+    def apply_detection_item(self, item: SigmaDetectionItem):
+        if item.field is None:
+            raise EmitError(f"keyword (field-less) search is not supported on {self.platform}",
+                            code="emit/keyword-unsupported")
+        if item.field not in self.fields:
+            raise EmitError(f"field {item.field} has no mapping on {self.platform}",
+                            code="emit/field-unmapped")
+        return None
