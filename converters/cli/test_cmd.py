@@ -1,11 +1,51 @@
-"""`ruleport test` (being written)."""
+"""`ruleport test RULE.toml --events FILE.jsonl`: prove the original rule and every target on fixture events.
 
-from converters.errors import UsageError
+Exit codes: 0 every target agrees with the original rule (accepted
+differences allowed), the expect file (if given) holds and no engine was
+skipped (unless --allow-skip); 1 otherwise; 2 on bad input (a malformed
+events line is reported as FILE:N).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from converters.cli import EXIT_USAGE, require_paths
 
 
 def add_parser(sub):
-    return sub.add_parser("test", help="(not yet available)")
+    from converters.execute.matrix import TARGETS
+
+    p = sub.add_parser(
+        "test",
+        help="run the original rule and each target's query over fixture events",
+        description="Run the original rule and every target's emitted query over the same events, "
+                    "each as its platform records them, and show where they differ.",
+    )
+    p.add_argument("rule", metavar="RULE.toml", help="the Elastic rule file")
+    p.add_argument("--events", required=True, metavar="FILE.jsonl", help="one ECS event (JSON object) per line")
+    p.add_argument("--expect", metavar="FILE",
+                   help='hand-written verdicts: {"match": [0-based lines], "why": {...}, "accept": [...]}')
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--target", action="append", choices=list(TARGETS), metavar="NAME",
+                   help=f"prove only this target (repeatable; default all: {', '.join(TARGETS)})")
+    p.add_argument("--allow-skip", action="store_true",
+                   help="an engine that cannot run here (e.g. no Java) does not fail the command")
+    return p
 
 
 def run(args) -> int:
-    raise UsageError("'test' is not available yet")
+    from converters.execute.matrix import FixtureError, exit_code, render_text, run_matrix
+
+    require_paths([args.rule, args.events] + ([args.expect] if args.expect else []))
+    try:
+        report = run_matrix(args.rule, args.events, args.expect, args.target)
+    except FixtureError as exc:
+        print(f"ruleport: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2, sort_keys=False) + "\n")
+    else:
+        sys.stdout.write(render_text(report))
+    return exit_code(report, args.allow_skip)
