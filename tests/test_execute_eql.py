@@ -189,3 +189,12 @@ def test_seed_rule(seed_rule):
     by_pe_case = proc(host__os__type="windows", process__name="renamed.exe",
                       process__pe__original_file_name="NODE.EXE", process__command_line="x eval(y)")
     assert hits(query, good, no_js, preload, by_pe, by_pe_case) == [0, 2, 3]
+
+
+def test_caseless_fields_normalize_query_constants():
+    e = proc(process__executable__caseless="c:\\tools\\node.exe")
+    assert hits(r'process where process.executable.caseless == "C:\\Tools\\NODE.exe"', e) == [0]
+    assert hits(r'process where process.executable.caseless like "C:\\*\\NODE.exe"', e) == [0]
+    assert hits(r'process where process.executable.caseless in ("C:\\TOOLS\\NODE.EXE")', e) == [0]
+    assert hits(r'process where process.executable.caseless regex "C:.*"', e) == []
+    assert hits(r'process where process.executable.caseless regex "c:.*"', e) == [0]

@@ -31,6 +31,12 @@ Strings
   (see wildcards.lucene_regex_to_python); its optional operators @ & ~ < > #
   raise ExecutionError.
 
+Normalized fields
+  A field named `*.caseless` is a keyword field with ECS's `lowercase`
+  normalizer: Elasticsearch lower-cases the constants of `==`, `!=`, `in`
+  and `like` queries on it, so those ignore case there (regex patterns are
+  not normalized).
+
 Numbers
   Two numbers compare numerically; a number and a string compare as strings
   (a term query on a keyword field), except `<`/`>` where a numeric string
@@ -278,6 +284,10 @@ _ARITY = {"startswith": (2, 2), "endswith": (2, 2), "stringcontains": (2, 2), "l
 _FOLDABLE = {"startswith", "endswith", "stringcontains", "indexof", "between", "wildcard"}
 
 
+def _normalized(node) -> bool:
+    return isinstance(node, ast.Field) and node.path.endswith(".caseless")
+
+
 # --- compilation --------------------------------------------------------------
 
 class _Compiler:
@@ -321,8 +331,8 @@ class _Compiler:
         lv, rv = self.values(node.left), self.values(node.right)
         if node.op in ("==", "!="):
             if isinstance(node.right, ast.Literal):
-                const = node.right.value
-                eq = lambda d: any(_equal(v, const) for v in lv(d))  # noqa: E731
+                const, fold = node.right.value, _normalized(node.left)
+                eq = lambda d: any(_equal(v, const, fold) for v in lv(d))  # noqa: E731
             else:
                 eq = lambda d: any(_equal(a, b) for a in lv(d) for b in rv(d))  # noqa: E731
             if node.op == "==":
@@ -343,7 +353,7 @@ class _Compiler:
         return ordered
 
     def string_predicate(self, node: ast.StringPredicate) -> Pred:
-        fold = node.case_insensitive
+        fold = node.case_insensitive or (not node.is_regex and _normalized(node.left))
         try:
             if node.is_regex:
                 import re
@@ -362,7 +372,7 @@ class _Compiler:
         return lambda d: any(t(to_text(v)) for v in values(d) for t in tests)
 
     def in_set(self, node: ast.InSet) -> Pred:
-        fold = node.case_insensitive
+        fold = node.case_insensitive or _normalized(node.left)
         values = self.values(node.left)
         if all(isinstance(v, ast.Literal) for v in node.values):
             consts = [v.value for v in node.values if v.value is not None]
