@@ -136,6 +136,12 @@ def test_unquoted_value_keeps_inner_spaces_and_trims_ends():
     assert parse_kql("f: a b and g:c") == And((m("f", "a b"), m("g", "c")))
 
 
+def test_trim_happens_after_escapes():
+    # Kibana trims the whole unquoted value once escapes are read.
+    assert parse_kql("f:a \\n") == m("f", "a")
+    assert parse_kql("f:a\\t*") == FieldMatch("f", Value(("a\t", WILDCARD)))
+
+
 def test_keyword_without_following_space_is_part_of_the_value():
     assert parse_kql("f:a or") == m("f", "a or")
 
@@ -162,6 +168,23 @@ def test_match_all(text):
 def test_free_text_without_field():
     assert parse_kql('"quick brown fox"') == FreeText(phrase("quick brown fox"))
     assert parse_kql("error* and a:b") == And((FreeText(Value(("error", WILDCARD))), m("a", "b")))
+
+
+def test_unquoted_null_field_means_no_field():
+    assert parse_kql("null:x") == FreeText(lit("x"))
+    assert parse_kql("null:*") == MatchAll()
+    assert parse_kql('"null":x') == m("null", "x")
+
+
+def test_deep_groups_parse_up_to_the_limit_then_fail_cleanly():
+    from converters.kql.parser import MAX_DEPTH
+
+    deep = "(" * MAX_DEPTH + "a:b" + ")" * MAX_DEPTH
+    assert parse_kql(deep) == m("a", "b")
+    with pytest.raises(KqlSyntaxError, match="nest more than"):
+        parse_kql("(" + deep + ")")
+    with pytest.raises(KqlSyntaxError, match="nest more than"):
+        parse_kql("f:" + "(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1))
 
 
 def test_wildcard_and_quoted_field_names():

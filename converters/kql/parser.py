@@ -22,6 +22,15 @@ follow, including Kibana's less obvious ones:
   is kept as a literal backslash (`"C:\\Windows"` is `C:\\Windows`).
 - `field:*` (unquoted lone wildcard) is an existence test; a lone `*`
   and `*:*` match everything, as does an empty query.
+- Kibana reads the unquoted field name `null` as no field: `null:x` is
+  free text. (`null > 1` and `null:{...}` fail when Kibana builds the
+  Elasticsearch query; we leave them as field `null`.)
+- Where we differ: a literal `*` in a field name (`"a*":x`, `a\\*:x`) is
+  rejected, since field names are plain strings with `*` as wildcard;
+  groups nest at most MAX_DEPTH deep, where Kibana has no limit.
+
+Checked against Kibana's generated parser on the corpus and on random and
+mutated queries: same trees, and errors at the same offsets.
 
 Parsing is linear: a few compiled regular expressions scan each token.
 """
@@ -90,13 +99,22 @@ def _merge(parts: list) -> tuple:
     return tuple(out)
 
 
+MAX_DEPTH = 100  # nested (), {} and value-list groups; keeps us far from Python's recursion limit
+
+
 class _Parser:
-    __slots__ = ("text", "pos", "end")
+    __slots__ = ("text", "pos", "end", "depth")
 
     def __init__(self, text: str):
         self.text = text
         self.pos = 0
         self.end = len(text)
+        self.depth = 0
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"groups nest more than {MAX_DEPTH} deep")
 
     # --- errors --------------------------------------------------------
     def error(self, message: str, pos: int | None = None, hint: str = "") -> KqlSyntaxError:
@@ -176,11 +194,13 @@ class _Parser:
 
     def sub_query(self) -> ast.Query:
         if self.pos < self.end and self.text[self.pos] == "(":
+            self.enter()
             self.pos += 1
             self.skip_space()
             query = self.or_query()
             self.skip_space()
             self.expect(")", "`)`, `and` or `or`")
+            self.depth -= 1
             return query
         return self.expression()
 
@@ -195,12 +215,17 @@ class _Parser:
             self.pos += 1
             self.skip_space()
             if self.pos < self.end and self.text[self.pos] == "{":
+                self.enter()
                 self.pos += 1
                 self.skip_space()
                 query = self.or_query()
                 self.skip_space()
                 self.expect("}", "`}`, `and` or `or`")
+                self.depth -= 1
                 return ast.Nested(field, query)
+            if not first.quoted and first.parts == ("null",):
+                # Kibana reads unquoted `null` as no field at all: `null:x` searches every field.
+                return self.list_of_values(None)
             return self.list_of_values(field)
         if char in ("<", ">"):
             field = self.field_name(first, start)
@@ -212,17 +237,19 @@ class _Parser:
         return _is(None, first)
 
     # --- value lists: field:(a or b and not c) -------------------------
-    def list_of_values(self, field: str) -> ast.Query:
+    def list_of_values(self, field: str | None) -> ast.Query:
         if self.pos < self.end and self.text[self.pos] == "(":
+            self.enter()
             self.pos += 1
             self.skip_space()
             query = self.or_values(field)
             self.skip_space()
             self.expect(")", "`)`, `and` or `or` in the value list")
+            self.depth -= 1
             return query
         return _is(field, self.literal("a value"))
 
-    def or_values(self, field: str) -> ast.Query:
+    def or_values(self, field: str | None) -> ast.Query:
         first = self.and_values(field)
         if not self.keyword(_OR):
             return first
@@ -231,7 +258,7 @@ class _Parser:
             terms.append(self.and_values(field))
         return ast.Or(tuple(terms))
 
-    def and_values(self, field: str) -> ast.Query:
+    def and_values(self, field: str | None) -> ast.Query:
         first = self.not_values(field)
         if not self.keyword(_AND):
             return first
@@ -240,7 +267,7 @@ class _Parser:
             terms.append(self.not_values(field))
         return ast.And(tuple(terms))
 
-    def not_values(self, field: str) -> ast.Query:
+    def not_values(self, field: str | None) -> ast.Query:
         if self.keyword(_NOT):
             return ast.Not(self.list_of_values(field))
         return self.list_of_values(field)
@@ -288,11 +315,13 @@ class _Parser:
         if pos == self.pos:
             raise self.error("expected " + what)
         self.pos = pos
-        if isinstance(parts[0], str):
-            parts[0] = parts[0].lstrip(_JS_TRIM)
-        if isinstance(parts[-1], str):
-            parts[-1] = parts[-1].rstrip(_JS_TRIM)
-        return ast.Value(_merge(parts), False)
+        # Kibana trims the value after reading escapes, so an escaped `\n` at an end goes too.
+        merged = list(_merge(parts))
+        if isinstance(merged[0], str):
+            merged[0] = merged[0].lstrip(_JS_TRIM)
+        if isinstance(merged[-1], str):
+            merged[-1] = merged[-1].rstrip(_JS_TRIM)
+        return ast.Value(_merge(merged), False)
 
     def field_name(self, value: ast.Value, pos: int) -> str:
         # A literal `*` (escaped, or quoted) cannot be told from a wildcard in a str field name.
