@@ -89,8 +89,13 @@ def splunk_sysmon() -> ProcessingPipeline:
     dm = SPLUNK_SYSMON
     return _pipeline("ruleport splunk sysmon", _mapping_items(dm, names=False) + [
         _item(StringsAsRegex(), "regex_strings"),
-        _scope(dm.scope),
+        # the scope is the base search, ahead of any rex/eval stage (see backend_splunk)
+        _item(SetStateTransformation("base_search", _spl_terms(dm.scope)), "scope"),
     ])
+
+
+def _spl_terms(scope: dict) -> str:
+    return " ".join(f'{k}="{v}"' if isinstance(v, str) else f"{k}={v}" for k, v in scope.items())
 
 
 def splunk_cim() -> ProcessingPipeline:
@@ -120,6 +125,7 @@ def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> Proc
         _scope(_elastic_scope(with_category)),
         _item(SetStateTransformation("index", ELASTIC_INDEX), "index"),
         _item(SetStateTransformation("array_fields", dm.arrays), "array_fields"),
+        _item(SetStateTransformation("scope_fields", tuple(dm.scope)), "scope_fields"),
     ]
     return _pipeline("ruleport elastic defend", items)
 

@@ -35,10 +35,12 @@ def record_note(pipeline, code: str, message: str, field_name: str | None = None
         notes.append(note)
 
 
-def _ci_regex(body: str, case_insensitive: bool) -> SigmaRegularExpression:
+def _ci_regex(body: str, case_insensitive: bool, dotall: bool = False) -> SigmaRegularExpression:
     regex = SigmaRegularExpression(body)
     if case_insensitive:
         regex.add_flag(SigmaRegularExpressionFlag.IGNORECASE)
+    if dotall:  # a Sigma `*` also runs over line breaks
+        regex.add_flag(SigmaRegularExpressionFlag.DOTALL)
     return regex
 
 
@@ -321,7 +323,7 @@ class StringsAsRegex(ValueTransformation):
     def apply_value(self, field: str | None, val: SigmaString):
         is_cased = isinstance(val, SigmaCasedString)
         if (self.cased and is_cased) or (self.single_wildcard and has_single_wildcard(val)):
-            return _ci_regex(to_pcre(val, anchored=True), not is_cased)
+            return _ci_regex(to_pcre(val, anchored=True), not is_cased, dotall=val.contains_special())
         return None
 
 

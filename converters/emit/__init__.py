@@ -1,0 +1,18 @@
+"""Emit: a Sigma rule to the query text of each SIEM target, through pySigma.
+
+    targets      the registry (name, extension, backend, pipelines, data)
+    datamodels   one declared table per platform (fields, scope, gaps)
+    transforms   ruleport's pySigma transformations (approximations noted)
+    pipelines    processing pipelines built from the tables, by name
+    backend_*    stock backends subclassed where they lose meaning
+    kibana_kql   ruleport's own Kibana Query Language backend
+    core         emit()
+
+pySigma is imported only when something is emitted.
+"""
+
+from converters.emit.core import Emitted, emit
+from converters.emit.errors import EmitError
+from converters.emit.targets import TARGETS, Target
+
+__all__ = ["TARGETS", "Target", "emit", "Emitted", "EmitError"]

@@ -1,0 +1,133 @@
+"""Elastic backends (Lucene, EQL, ES|QL) over Elastic Defend process events.
+
+Case rules (docstring of record; tests pin them):
+
+* Lucene: keyword fields match exactly and case-sensitively. A
+  case-insensitive match uses the `.caseless` multi-field with the value
+  lower-cased (pipeline CaselessMultiField); on a field without one it
+  becomes a whole-term regex with a two-letter class per letter
+  (`/[oO][pP]en.../`), exact. `?` is Lucene's one-character wildcard.
+  The stock LuceneBackend raises on |cased; here |cased is the plain form.
+* EQL: `:` and `like~` are case-insensitive, `==` and `like`
+  case-sensitive; `?` is one character. The query names its event
+  category (`process where`) instead of `any where`.
+* ES|QL: `==` and `LIKE` are case-sensitive (`*`, `?` wildcards); a
+  case-insensitive match uses `.caseless` or `TO_LOWER(field)`. A LIKE
+  pattern escapes `*`, `?` and `\\` with `\\`, and the string literal
+  escapes every `\\` again (`*\\\\\\\\node.exe` matches a literal backslash).
+  ES|QL comparisons on a multi-valued field yield null, so an array field
+  (process.args) is joined with MV_CONCAT (newline separator) and matched
+  with RLIKE: "any element" as one regex over the joined elements.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
+from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
+from sigma.types import SigmaCasedString, SigmaString, SpecialChars
+
+from converters.emit.strings import letters, to_lucene_regex
+from converters.errors import Note
+
+# Sigma logsource category -> EQL event category
+EQL_CATEGORIES = {"process_creation": "process"}
+
+
+def _all_exact(cond) -> bool:
+    """An OR of values can become one `field:(a OR b)` only when every value
+    is matched natively (case-sensitive, or without letters)."""
+    return all(
+        isinstance(arg.value, SigmaCasedString) or (isinstance(arg.value, SigmaString) and letters(arg.value) == 0)
+        for arg in cond.args
+    )
+
+
+class ElasticLuceneBackend(LuceneBackend):
+    name: ClassVar[str] = "ruleport Lucene (Elastic Defend keyword semantics)"
+
+    def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
+        return super().decide_convert_condition_as_in_expression(cond, state) and _all_exact(cond)
+
+    def convert_condition_field_eq_val_str(self, cond, state):
+        value = cond.value
+        if letters(value) == 0:
+            return super().convert_condition_field_eq_val_str(cond, state)
+        regex = to_lucene_regex(value, case_insensitive=True)
+        return f"{self.escape_and_quote_field(cond.field)}:/{regex}/"
+
+    def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        # |cased is Lucene's own behaviour on keyword fields: the plain form
+        return LuceneBackend.convert_condition_field_eq_val_str(self, cond, state)
+
+
+class ElasticEqlBackend(EqlBackend):
+    name: ClassVar[str] = "ruleport EQL (Elastic Defend)"
+
+    def finalize_query_default(self, rule, query, index, state) -> str:
+        category = EQL_CATEGORIES.get(rule.logsource.category, "any")
+        return f"{category} where {query}"
+
+
+def _esql_string(text: str) -> str:
+    """An ES|QL double-quoted string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _like_pattern(value: SigmaString) -> str:
+    out = []
+    for part in value.s:
+        if part is SpecialChars.WILDCARD_MULTI:
+            out.append("*")
+        elif part is SpecialChars.WILDCARD_SINGLE:
+            out.append("?")
+        else:
+            out.append("".join("\\" + c if c in "*?\\" else c for c in part))
+    return "".join(out)
+
+
+class ElasticEsqlBackend(ESQLBackend):
+    name: ClassVar[str] = "ruleport ES|QL (Elastic Defend)"
+    precedence = (ConditionNOT, ConditionAND, ConditionOR)
+    parenthesize = True  # explicit grouping: the reader need not know precedence
+    convert_or_as_in: ClassVar[bool] = False  # IN takes no patterns; each value is its own comparison
+
+    def _render(self, field: str, value: SigmaString, case_insensitive: bool, state) -> str:
+        arrays = state.processing_state.get("array_fields", ())
+        if case_insensitive and letters(value) == 0:
+            case_insensitive = False
+        if case_insensitive:
+            value = value.lower()
+        name = self.escape_and_quote_field(field)
+        if field in arrays:
+            joined = f'MV_CONCAT({name}, "\\n")'
+            subject = f"TO_LOWER({joined})" if case_insensitive else joined
+            body = to_lucene_regex(value, case_insensitive=False, any_char="[^\n]")
+            regex = "(.*\n)?" + body + "(\n.*)?"
+            if field not in state.processing_state.get("scope_fields", ()):
+                self._note(field)  # scope values (event.type...) never hold a newline
+            return f"{subject} RLIKE {_esql_string(regex)}"
+        subject = f"TO_LOWER({name})" if case_insensitive else name
+        if value.contains_special():
+            return f"{subject} LIKE {_esql_string(_like_pattern(value))}"
+        return f"{subject} == {_esql_string(''.join(p for p in value.s if isinstance(p, str)))}"
+
+    def _note(self, field: str) -> None:
+        self.ruleport_notes.append(Note(
+            "emit/array-joined",
+            f"{field} is multi-valued: matched as one regex over its elements joined by newlines "
+            "(exact unless an element itself contains a newline)", field=field))
+
+    def convert_condition_field_eq_val_str(self, cond, state):
+        return self._render(cond.field, cond.value, True, state)
+
+    def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        return self._render(cond.field, cond.value, False, state)
+
+    def finalize_query_default(self, rule, query, index, state) -> str:
+        return f"FROM {state.processing_state['index']}\n| WHERE {query}"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ruleport_notes: list[Note] = []

@@ -1,0 +1,75 @@
+"""Kusto backend for Defender XDR and Sentinel ASIM tables.
+
+Kusto's string operators (the rules followed here): `=~`, `startswith`,
+`endswith`, `contains`, `in~` are case-insensitive; `==`,
+`startswith_cs`, `endswith_cs`, `contains_cs`, `in` are case-sensitive;
+`matches regex` is RE2 and case-sensitive unless the regex starts with
+`(?i)`. It has no wildcard operator.
+
+Subclassed from pySigma's KustoBackend because the stock one loses meaning
+on wildcards in the middle of a value: it turns `?:\\Users\\*\\node.exe`
+into unordered `contains` tests (and `?` into `*`). Here such a value
+becomes an anchored regex (`(?i)^.:\\\\Users\\\\.*\\\\node\\.exe$`), which is
+exact, and |cased values use the `_cs` operators. The table comes from the
+pipeline state (`query_table`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sigma.backends.kusto import KustoBackend
+from sigma.types import SigmaCasedString, SigmaString, SpecialChars
+
+from converters.emit.strings import to_pcre
+from converters.errors import Note
+
+
+def _edge_wildcards_only(value: SigmaString) -> bool:
+    """True when the only wildcards are `*` at the start and/or end."""
+    inner = list(value.s)
+    if inner and inner[0] is SpecialChars.WILDCARD_MULTI:
+        inner = inner[1:]
+    if inner and inner[-1] is SpecialChars.WILDCARD_MULTI:
+        inner = inner[:-1]
+    return not any(isinstance(p, SpecialChars) for p in inner)
+
+
+class RuleportKustoBackend(KustoBackend):
+    name: ClassVar[str] = "ruleport Kusto (exact wildcards)"
+
+    case_sensitive_match_expression: ClassVar[str] = "{field} == {value}"
+    case_sensitive_startswith_expression: ClassVar[str] = "{field} startswith_cs {value}"
+    case_sensitive_endswith_expression: ClassVar[str] = "{field} endswith_cs {value}"
+    case_sensitive_contains_expression: ClassVar[str] = "{field} contains_cs {value}"
+    wildcard_match_expression: ClassVar[str] = '{field} matches regex "{regex}"'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ruleport_notes: list[Note] = []
+
+    def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
+        # `in~` only for plain values; patterns are converted one by one
+        return super().decide_convert_condition_as_in_expression(cond, state) and all(
+            isinstance(arg.value, SigmaString) and not isinstance(arg.value, SigmaCasedString)
+            and not arg.value.contains_special() for arg in cond.args
+        )
+
+    def _regex(self, cond, case_insensitive: bool) -> str:
+        body = to_pcre(cond.value, anchored=True)
+        body = ("(?is)" if case_insensitive else "(?s)") + body  # (?s): a Sigma `*` spans line breaks too
+        escaped = body.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{self.escape_and_quote_field(cond.field)} matches regex "{escaped}"'
+
+    def convert_condition_field_eq_val_str(self, cond, state):
+        if cond.value.contains_special() and not _edge_wildcards_only(cond.value):
+            return self._regex(cond, True)
+        return super().convert_condition_field_eq_val_str(cond, state)
+
+    def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        if cond.value.contains_special() and not _edge_wildcards_only(cond.value):
+            return self._regex(cond, False)
+        return super().convert_condition_field_eq_val_str_case_sensitive(cond, state)
+
+    def finalize_query_default(self, rule, query, index, state) -> str:
+        return f"{state.processing_state['query_table']}\n| where {query}"

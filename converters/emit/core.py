@@ -1,0 +1,78 @@
+"""emit(): one Sigma rule (YAML text) to the queries of one target."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from converters.emit.errors import EmitError
+from converters.emit.targets import TARGETS
+from converters.errors import Note
+
+
+@dataclass
+class Emitted:
+    target: str
+    queries: list[str]
+    notes: list[Note] = field(default_factory=list)
+
+
+def _backend_class(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def build_pipeline(names):
+    """A fresh pipeline (pySigma transformations are bound to one pipeline)."""
+    from converters.emit.pipelines import PIPELINES
+
+    pipeline = None
+    for name in names:
+        p = PIPELINES[name]()
+        pipeline = p if pipeline is None else pipeline + p
+    return pipeline
+
+
+def emit(sigma_yaml: str, target: str) -> Emitted:
+    """Convert `sigma_yaml` for `target`; raise EmitError when it cannot be expressed.
+
+    The YAML is parsed afresh on every call: pipelines rewrite rules in place.
+    """
+    spec = TARGETS.get(target)
+    if spec is None:
+        raise EmitError(f"unknown target {target!r} (known: {', '.join(TARGETS)})", code="emit/unknown-target")
+    if not spec.backend:
+        return Emitted(target, [sigma_yaml], [])
+
+    from sigma.collection import SigmaCollection
+    from sigma.exceptions import SigmaError
+
+    try:
+        collection = SigmaCollection.from_yaml(sigma_yaml)
+    except SigmaError as exc:
+        raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
+    except Exception as exc:  # YAML errors surface as various types
+        raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
+    backend = _backend_class(spec.backend)(build_pipeline(spec.pipelines))
+    try:
+        queries = backend.convert(collection)
+    except EmitError as exc:
+        raise EmitError(f"{target}: {exc.message}", code=exc.code) from None
+    except SigmaError as exc:
+        raise EmitError(f"{target}: {exc}", code="emit/unsupported") from None
+    except NotImplementedError as exc:
+        raise EmitError(f"{target}: {exc}", code="emit/unsupported") from None
+    return Emitted(target, [str(q) for q in queries], _collect_notes(backend, target))
+
+
+def _collect_notes(backend, target: str) -> list[Note]:
+    from converters.emit.transforms import NOTES_KEY
+
+    found = list(backend.last_processing_pipeline.state.get(NOTES_KEY, []))
+    found += getattr(backend, "ruleport_notes", [])
+    notes: list[Note] = []
+    for n in found:
+        n = Note(n.code, n.message, target=target, field=n.field)
+        if n not in notes:
+            notes.append(n)
+    return notes

@@ -1,0 +1,153 @@
+"""A pySigma backend for the Kibana Query Language (KQL).
+
+pySigma has no KQL backend; this one declares the language the
+TextQueryBackend way. The rules of KQL it follows (Kibana docs):
+
+* `field:value`; `field:(a or b)` for a list; `not`, `and`, `or` with that
+  precedence (tighter first), and parentheses (always written here).
+* A quoted value `"..."` is matched literally (escapes `\\"` and `\\\\`);
+  an unquoted value may hold `*` (any run) and must escape `\\():<>"*{}`
+  and whitespace with a backslash.
+* On keyword fields a match is exact and case-sensitive. There is no
+  one-character wildcard and no regex.
+
+Hence, for Sigma semantics:
+
+* case-insensitive values go to `.caseless` multi-fields in the pipeline
+  (lower-cased, exact); on a field without one, a value with few letters is
+  written as all its case spellings (`process.args:("-r" or "-R")`, exact);
+  with more than MAX_CASE_VARIANTS spellings it is matched as written and a
+  note `emit/case-narrowed` says so.
+* `?` becomes `*` (note `emit/wildcard-widened`).
+* regexes are refused (`emit/regex-unsupported`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
+from sigma.conversion.base import TextQueryBackend
+from sigma.types import SigmaCasedString, SigmaCompareExpression, SigmaString, SpecialChars
+
+from converters.emit.errors import EmitError
+from converters.emit.strings import case_variants, letters
+from converters.errors import Note
+
+MAX_CASE_VARIANTS = 64
+_UNQUOTED_SPECIAL = set('\\():<>"*{}')
+
+
+class KibanaKqlBackend(TextQueryBackend):
+    """Kibana Query Language over keyword fields (see module docstring)."""
+
+    name: ClassVar[str] = "ruleport Kibana KQL"
+    formats: ClassVar[dict[str, str]] = {"default": "KQL query strings"}
+    requires_pipeline: ClassVar[bool] = True
+
+    precedence: ClassVar[tuple] = (ConditionNOT, ConditionAND, ConditionOR)
+    parenthesize = True
+    group_expression: ClassVar[str] = "({expr})"
+    token_separator: str = " "
+    or_token: ClassVar[str] = "or"
+    and_token: ClassVar[str] = "and"
+    not_token: ClassVar[str] = "not"
+    eq_token: ClassVar[str] = ":"
+
+    field_escape: ClassVar[str] = "\\"
+    field_escape_pattern: ClassVar[re.Pattern] = re.compile(r'[\s\\():<>"*{}]')
+
+    str_quote: ClassVar[str] = '"'
+    escape_char: ClassVar[str] = "\\"
+    wildcard_multi: ClassVar[str] = "*"
+    wildcard_single: ClassVar[str] = "*"  # KQL has none: widened, with a note
+    bool_values: ClassVar[dict] = {True: "true", False: "false"}
+
+    case_sensitive_match_expression: ClassVar[str] = "{field}:{value}"
+
+    compare_op_expression: ClassVar[str] = "{field} {operator} {value}"
+    compare_operators: ClassVar[dict] = {
+        SigmaCompareExpression.CompareOperators.LT: "<",
+        SigmaCompareExpression.CompareOperators.LTE: "<=",
+        SigmaCompareExpression.CompareOperators.GT: ">",
+        SigmaCompareExpression.CompareOperators.GTE: ">=",
+    }
+    field_null_expression: ClassVar[str] = "not {field}:*"
+    field_exists_expression: ClassVar[str] = "{field}:*"
+    field_not_exists_expression: ClassVar[str] = "not {field}:*"
+
+    convert_or_as_in: ClassVar[bool] = True
+    convert_and_as_in: ClassVar[bool] = False
+    in_expressions_allow_wildcards: ClassVar[bool] = True
+    field_in_list_expression: ClassVar[str] = "{field}{op}({list})"
+    or_in_operator: ClassVar[str] = ":"
+    list_separator: ClassVar[str] = " or "
+
+    unbound_value_str_expression: ClassVar[str] = "{value}"
+    unbound_value_num_expression: ClassVar[str] = "{value}"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ruleport_notes: list[Note] = []
+
+    def _note(self, code: str, message: str, field: str | None) -> None:
+        note = Note(code, message, field=field)
+        if note not in self.ruleport_notes:
+            self.ruleport_notes.append(note)
+
+    # values -----------------------------------------------------------------
+
+    def convert_value_str(self, s: SigmaString, state) -> str:
+        if not s.contains_special():
+            text = "".join(p for p in s.s if isinstance(p, str))
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        out = []
+        for part in s.s:
+            if part is SpecialChars.WILDCARD_MULTI or part is SpecialChars.WILDCARD_SINGLE:
+                out.append("*")
+            else:
+                out.append("".join("\\" + c if c in _UNQUOTED_SPECIAL or c.isspace() else c for c in part))
+        return "".join(out)
+
+    def _check_single_wildcard(self, field: str, value: SigmaString) -> None:
+        if any(p is SpecialChars.WILDCARD_SINGLE for p in value.s):
+            self._note("emit/wildcard-widened",
+                       f"KQL has no one-character wildcard: `?` in {value} became `*` (matches more)", field)
+
+    def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
+        return super().decide_convert_condition_as_in_expression(cond, state) and all(
+            isinstance(arg.value, SigmaCasedString) or letters(arg.value) == 0 for arg in cond.args
+        )
+
+    def convert_condition_as_in_expression(self, cond, state):
+        for arg in cond.args:
+            self._check_single_wildcard(arg.field, arg.value)
+        return super().convert_condition_as_in_expression(cond, state)
+
+    def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        self._check_single_wildcard(cond.field, cond.value)
+        return self.case_sensitive_match_expression.format(
+            field=self.escape_and_quote_field(cond.field), value=self.convert_value_str(cond.value, state))
+
+    def convert_condition_field_eq_val_str(self, cond, state):
+        """Case-insensitive match on a field without `.caseless`: spell every case."""
+        value = cond.value
+        if letters(value) == 0:
+            return self.convert_condition_field_eq_val_str_case_sensitive(cond, state)
+        self._check_single_wildcard(cond.field, value)
+        field = self.escape_and_quote_field(cond.field)
+        variants = case_variants(value, MAX_CASE_VARIANTS)
+        if variants is None:
+            self._note("emit/case-narrowed",
+                       f"KQL matches keyword fields case-sensitively and {cond.field} has no .caseless "
+                       f"multi-field: {value} is matched with its case as written (matches less)", cond.field)
+            return f"{field}:{self.convert_value_str(value, state)}"
+        listed = " or ".join(self.convert_value_str(v, state) for v in variants)
+        return f"{field}:({listed})"
+
+    def convert_condition_field_eq_val_re(self, cond, state):
+        raise EmitError(f"KQL has no regular expressions ({cond.field})", code="emit/regex-unsupported")
+
+    def convert_condition_val_re(self, cond, state):
+        raise EmitError("KQL has no regular expressions", code="emit/regex-unsupported")
