@@ -144,3 +144,12 @@ def test_unsupported_syntax_raises():
               "* | rex mode=sed field=x \"s/a/b/\"", "Im*ge=x", "* | where foo(Image)"]:
         with pytest.raises(ExecutionError):
             hits(q, A)
+
+
+def test_pcre_inline_flags_mid_pattern_scope_to_their_group():
+    # PCRE applies (?i) from where it stands to the end of its group, every later alternative included
+    e = {"Image": "C:\\USERS\\x\\Node.exe"}
+    assert hits('* | rex field=Image "(?<m>(?is)^c:\\\\\\\\users)" | search m=*', e) == [0]
+    assert hits('* | regex Image="a(?i)b|NODE"', e) == [0]
+    assert hits('* | regex Image="USERS(?i)X|zzz"', e) == [0]
+    assert hits('* | regex Image="users(?i)x"', e) == []

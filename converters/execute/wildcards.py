@@ -234,7 +234,8 @@ def pcre_to_python(pattern: str) -> str:
     bad = _PCRE_UNSUPPORTED.search(_strip_escaped_backslashes(pattern))
     if bad:
         raise PatternError(f"PCRE construct {bad.group(0)!r} in {pattern!r} has no Python equivalent here")
-    out = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", pattern)
+    out = _scope_inline_flags(pattern)
+    out = re.sub(r"\(\?<([A-Za-z_]\w*)>", r"(?P<\1>", out)
     out = re.sub(r"\(\?'([A-Za-z_]\w*)'", r"(?P<\1>", out)
     out = re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", out)
     try:
@@ -242,6 +243,56 @@ def pcre_to_python(pattern: str) -> str:
     except re.error as exc:
         raise PatternError(f"bad regex {pattern!r}: {exc}") from None
     return out
+
+
+_INLINE_FLAGS = re.compile(r"\(\?([imsx]+)\)")
+
+
+def _scope_inline_flags(pattern: str) -> str:
+    """PCRE `(?i)` mid-pattern applies to the rest of its group (every later
+    alternative included); Python wants a scoped `(?i:...)`, so each flag
+    group is closed before a `|` or `)` of its level and reopened after `|`.
+    A flag group at the very start stays global (Python accepts that).
+    """
+    out: list[str] = []
+    levels: list[list[str]] = [[]]   # per open group, the scoped flag groups active in it
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            skip = 3 if pattern.startswith("^]", i + 1) else 2 if pattern.startswith("]", i + 1) else 1
+            out.append(pattern[i:i + skip])
+            i += skip
+            continue
+        m = _INLINE_FLAGS.match(pattern, i)
+        if m and i > 0:
+            out.append(f"(?{m.group(1)}:")
+            levels[-1].append(m.group(1))
+            i = m.end()
+            continue
+        if c == "(":
+            levels.append([])
+        elif c == "|":
+            active = levels[-1]
+            out.append(")" * len(active) + "|" + "".join(f"(?{f}:" for f in active))
+            i += 1
+            continue
+        elif c == ")" and len(levels) > 1:
+            out.append(")" * len(levels.pop()))
+        out.append(c)
+        i += 1
+    out.append(")" * len(levels[-1]))
+    return "".join(out)
 
 
 def _strip_escaped_backslashes(text: str) -> str:
