@@ -151,5 +151,5 @@ def test_pcre_inline_flags_mid_pattern_scope_to_their_group():
     e = {"Image": "C:\\USERS\\x\\Node.exe"}
     assert hits('* | rex field=Image "(?<m>(?is)^c:\\\\\\\\users)" | search m=*', e) == [0]
     assert hits('* | regex Image="a(?i)b|NODE"', e) == [0]
-    assert hits('* | regex Image="USERS(?i)X|zzz"', e) == [0]
-    assert hits('* | regex Image="users(?i)x"', e) == []
+    assert hits('* | regex Image="USERS.(?i)X|zzz"', e) == [0]
+    assert hits('* | regex Image="users.(?i)x"', e) == []
