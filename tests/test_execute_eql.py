@@ -198,3 +198,24 @@ def test_caseless_fields_normalize_query_constants():
     assert hits(r'process where process.executable.caseless in ("C:\\TOOLS\\NODE.EXE")', e) == [0]
     assert hits(r'process where process.executable.caseless regex "C:.*"', e) == []
     assert hits(r'process where process.executable.caseless regex "c:.*"', e) == [0]
+
+
+@pytest.mark.corpus
+def test_every_corpus_event_query_compiles_and_runs(corpus_dir):
+    """Every function and operator the corpus's EQL event queries use is evaluated, none refused."""
+    refused = []
+    event_queries = 0
+    for path in sorted(corpus_dir.rglob("*.toml")):
+        rule = tomllib.loads(path.read_text()).get("rule", {})
+        if rule.get("language") != "eql" or rule.get("type") != "eql":
+            continue
+        query = rule["query"]
+        try:
+            matched = EX.run(query, [{}, proc(process__name="x.exe")])
+            event_queries += 1
+            assert matched in ([], [0], [1], [0, 1])
+        except ExecutionError as exc:
+            if "sequences are not supported" not in str(exc) and "pipes" not in str(exc):
+                refused.append(f"{path.name}: {exc}")
+    assert event_queries > 800
+    assert refused == []
