@@ -172,11 +172,61 @@ def test_indexes_follow_input_order_over_many_events(lucene):
     assert run(lucene, "n:3", events) == [i for i in range(5000) if i % 7 == 3]
 
 
+def test_run_many_answers_each_query_and_isolates_errors(lucene):
+    results = lucene.run_many(["process.name:node.exe", "process.name:(", "process.pid:>99"], EVENTS)
+    assert results[0] == [0]
+    assert isinstance(results[1], ExecutionError) and "Cannot parse" in str(results[1])
+    assert results[2] == [0, 2]
+
+
 def test_mixed_number_and_string_field_is_keyword():
-    payload = encode_batch("q", [{"f": [1]}, {"f": ["x"]}, {"g": [1, 2.5]}]).decode()
+    payload = encode_batch(["q"], [{"f": [1]}, {"f": ["x"]}, {"g": [1, 2.5]}]).decode()
     assert "F\tf\tk\t1" in payload and "F\tg\td\t2.5" in payload and "F\tg\td\t1.0" in payload
 
 
 def test_nested_values_rejected():
     with pytest.raises(ExecutionError, match="flattened"):
-        encode_batch("q", [{"process": {"name": "x"}}])
+        encode_batch(["q"], [{"process": {"name": "x"}}])
+
+
+STOCK_RULE = r"""
+title: t
+logsource: {category: process_creation, product: windows}
+detection:
+  a:
+    Image|endswith: '\node.exe'
+  b:
+    Image: '?:\Users\\*\AppData\\*\node.exe'
+    CommandLine|contains: 'eval('
+  c:
+    CommandLine|re: '.*child_process.*'
+  d:
+    ParentImage: null
+  condition: a and (b or c) and not d
+"""
+
+
+def test_stock_pysigma_lucene_output_runs(lucene):
+    """pySigma's Lucene backend output (escapes, leading wildcards, regex, _exists_) runs as Elasticsearch would."""
+    from sigma.backends.elasticsearch import LuceneBackend
+    from sigma.collection import SigmaCollection
+    from sigma.pipelines.elasticsearch.windows import ecs_windows
+
+    [query] = LuceneBackend(ecs_windows()).convert(SigmaCollection.from_yaml(STOCK_RULE))
+    assert "_exists_:" in query and "/.*child_process.*/" in query
+
+    def event(exe, cmd, parent="c:\\windows\\explorer.exe"):
+        e = {"process.executable.caseless": [exe.lower()], "process.command_line": [cmd]}
+        if parent:
+            e["process.parent.executable.caseless"] = [parent]
+        return e
+
+    events = [
+        event("C:\\Users\\bob\\AppData\\Roaming\\node.exe", "node -e eval(1)"),  # 0: a and b
+        event("C:\\Program Files\\nodejs\\NODE.EXE", "require('child_process')"),  # 1: a and c
+        event("C:\\Users\\bob\\AppData\\Roaming\\node.exe", "node -e EVAL(1)"),  # 2: command_line is exact case
+        event("C:\\Users\\bob\\AppData\\Roaming\\node.exe", "node -e eval(1)", parent=None),  # 3: not d fails
+        event("C:\\Users\\bob\\AppData\\Roaming\\cmd.exe", "eval("),  # 4: not node
+    ]
+    # `not d` is `_exists_` of the parent: event 3 has no parent executable
+    assert lucene.run(query, events) == [0, 1]

@@ -1,16 +1,17 @@
 // Batch runner for ruleport's Lucene executor: index events as Elasticsearch
-// keyword fields in memory, parse one query_string query with Lucene's classic
+// keyword fields in memory, parse query_string queries with Lucene's classic
 // parser (adjusted where Elasticsearch's query_string differs), print the
-// 0-based indexes of matching events. The semantics are documented in
+// 0-based indexes of the events each matches. The semantics are documented in
 // converters/execute/lucene.py.
 //
 // Input on stdin, UTF-8, one record per line, values escaped (\\ \t \n \r):
-//   Q<TAB>query            the query (first line)
+//   Q<TAB>query            a query (the first lines; one or more)
 //   F<TAB>field<TAB>k|l|d<TAB>value   one value of the current event
 //                          (k keyword, l long, d double)
 //   .                      end of the current event
-// Output: one index per line on stdout; on a bad query "ERROR<TAB>message"
-// on stderr and exit status 2.
+// Output on stdout: one line per query, in order, "H<TAB>i,j,k" (the matching
+// indexes, ascending) or "E<TAB>message" when the parser rejects the query.
+// A protocol error prints "ERROR<TAB>message" on stderr and exits with 3.
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -248,12 +249,16 @@ public final class RuleportLucene {
 
     public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
-        String first = in.readLine();
-        if (first == null || !first.startsWith("Q\t")) {
-            System.err.println("ERROR\tprotocol: the first line must carry the query");
+        List<String> queries = new ArrayList<>();
+        String line = in.readLine();
+        while (line != null && line.startsWith("Q\t")) {
+            queries.add(unescape(line.substring(2)));
+            line = in.readLine();
+        }
+        if (queries.isEmpty()) {
+            System.err.println("ERROR\tprotocol: the first lines must carry the queries");
             System.exit(3);
         }
-        String queryText = unescape(first.substring(2));
 
         Analyzer analyzer = new KeywordFields();
         ByteBuffersDirectory dir = new ByteBuffersDirectory();
@@ -265,8 +270,7 @@ public final class RuleportLucene {
         Document doc = new Document();
         TreeSet<String> present = new TreeSet<>();
         long index = 0;
-        String line;
-        while ((line = in.readLine()) != null) {
+        for (; line != null; line = in.readLine()) {
             if (line.equals(".")) {
                 for (String f : present) doc.add(new StringField(FIELD_NAMES, f, Field.Store.NO));
                 doc.add(new NumericDocValuesField(INDEX, index++));
@@ -285,8 +289,8 @@ public final class RuleportLucene {
             String value = unescape(parts[3]);
             Character known = types.putIfAbsent(field, t);
             if (known != null && known != t) {
-                System.err.println("ERROR\tfield " + field + " holds values of two types");
-                System.exit(2);
+                System.err.println("ERROR\tprotocol: field " + field + " holds values of two types");
+                System.exit(3);
             }
             present.add(field);
             if (t == 'l') {
@@ -300,43 +304,46 @@ public final class RuleportLucene {
         }
         writer.close();
 
-        Query query;
-        try {
-            query = new Parser(analyzer, types).parse(queryText);
-        } catch (ParseException | RuntimeException e) {
-            String msg = String.valueOf(e.getMessage()).replace('\n', ' ').replace('\r', ' ');
-            System.err.println("ERROR\t" + msg);
-            System.exit(2);
-            return;
-        }
-
         DirectoryReader reader = DirectoryReader.open(dir);
         IndexSearcher searcher = new IndexSearcher(reader);
-        List<Long> hits = new ArrayList<>();
-        searcher.search(query, new SimpleCollector() {
-            NumericDocValues idx;
-
-            @Override
-            protected void doSetNextReader(LeafReaderContext ctx) throws java.io.IOException {
-                idx = ctx.reader().getNumericDocValues(INDEX);
-            }
-
-            @Override
-            public void collect(int docId) throws java.io.IOException {
-                idx.advanceExact(docId);
-                hits.add(idx.longValue());
-            }
-
-            @Override
-            public ScoreMode scoreMode() {
-                return ScoreMode.COMPLETE_NO_SCORES;
-            }
-        });
-        hits.sort(null);
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
-        for (long h : hits) {
-            out.write(Long.toString(h));
-            out.write('\n');
+        // one answer line per query, in order: "H<TAB>i,j,k" (hits) or "E<TAB>message"
+        for (String queryText : queries) {
+            Query query;
+            try {
+                query = new Parser(analyzer, types).parse(queryText);
+            } catch (ParseException | RuntimeException e) {
+                String msg = String.valueOf(e.getMessage()).replace('\n', ' ').replace('\r', ' ');
+                out.write("E\t" + msg + "\n");
+                continue;
+            }
+            List<Long> hits = new ArrayList<>();
+            searcher.search(query, new SimpleCollector() {
+                NumericDocValues idx;
+
+                @Override
+                protected void doSetNextReader(LeafReaderContext ctx) throws java.io.IOException {
+                    idx = ctx.reader().getNumericDocValues(INDEX);
+                }
+
+                @Override
+                public void collect(int docId) throws java.io.IOException {
+                    idx.advanceExact(docId);
+                    hits.add(idx.longValue());
+                }
+
+                @Override
+                public ScoreMode scoreMode() {
+                    return ScoreMode.COMPLETE_NO_SCORES;
+                }
+            });
+            hits.sort(null);
+            StringBuilder b = new StringBuilder("H\t");
+            for (int i = 0; i < hits.size(); i++) {
+                if (i > 0) b.append(',');
+                b.append(hits.get(i));
+            }
+            out.write(b.append('\n').toString());
         }
         out.flush();
     }
