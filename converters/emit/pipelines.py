@@ -101,6 +101,10 @@ def _spl_terms(scope: dict) -> str:
 def splunk_cim() -> ProcessingPipeline:
     dm = SPLUNK_CIM
     return _pipeline("ruleport splunk cim", _mapping_items(dm) + [
+        _item(StaticNote(
+            "emit/scope-widened",
+            "Endpoint.Processes has no operating-system field: the windows product is not enforced "
+            "(process starts from every OS feed the data model)", None), "os_note"),
         _item(StringsAsRegex(), "regex_strings"),
         _item(SetStateTransformation("data_model_set", "Endpoint.Processes"), "data_model"),
         _item(SetStateTransformation("fields", sorted(set(dm.fields.values()) | set(dm.names.values()))),
