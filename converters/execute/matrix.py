@@ -20,7 +20,6 @@ skipped but counted); messages cite FILE:N with N 1-based.
 from __future__ import annotations
 
 import importlib
-import inspect
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ class FixtureError(RuleportError):
 @dataclass(frozen=True)
 class TargetSpec:
     module: str      # converters.execute.<module>
-    executor: str    # class name in that module
+    executor: str    # executor class (or factory function) in that module, called with no argument
     platform: str    # platforms.RENDERERS key
 
 
@@ -52,29 +51,28 @@ TARGETS: dict[str, TargetSpec] = {
     "lucene": TargetSpec("lucene", "LuceneExecutor", "elastic"),
     "eql": TargetSpec("evaluate_eql", "EqlExecutor", "elastic"),
     "esql": TargetSpec("esql", "EsqlExecutor", "elastic"),
-    "kibana-kql": TargetSpec("kibana_kql", "KqlExecutor", "elastic"),
-    "kusto-defender": TargetSpec("kusto", "KustoExecutor", "defender"),
-    "kusto-sentinel": TargetSpec("kusto", "KustoExecutor", "asim"),
+    "kibana-kql": TargetSpec("kibana_kql", "KibanaKqlExecutor", "elastic"),
+    "kusto-defender": TargetSpec("kusto", "defender_executor", "defender"),
+    "kusto-sentinel": TargetSpec("kusto", "sentinel_executor", "asim"),
 }
 
 #: the original rule's executor, by rule language
 ORIGINAL = {
     "eql": TargetSpec("evaluate_eql", "EqlExecutor", "elastic"),
-    "kuery": TargetSpec("kibana_kql", "KqlExecutor", "elastic"),
+    "kuery": TargetSpec("kibana_kql", "KibanaKqlExecutor", "elastic"),
 }
 
 
 def load_executor(spec: TargetSpec) -> Executor:
-    """The executor named by `spec`; when the class name differs, the module's one Executor subclass."""
+    """The executor named by `spec` (imported on first use: pySigma, Java and the like load only then)."""
     module = importlib.import_module(f"converters.execute.{spec.module}")
-    cls = getattr(module, spec.executor, None)
-    if cls is None:
-        found = [c for _, c in inspect.getmembers(module, inspect.isclass)
-                 if issubclass(c, Executor) and not inspect.isabstract(c) and c.__module__ == module.__name__]
-        if len(found) != 1:
-            raise ImportError(f"converters.execute.{spec.module} has no executor class {spec.executor}")
-        cls = found[0]
-    return cls()
+    make = getattr(module, spec.executor, None)
+    if make is None:
+        raise ImportError(f"converters.execute.{spec.module} has no {spec.executor}")
+    executor = make()
+    if not isinstance(executor, Executor):
+        raise ImportError(f"converters.execute.{spec.module}.{spec.executor} did not make an Executor")
+    return executor
 
 
 # --- input ------------------------------------------------------------------

@@ -1,0 +1,174 @@
+"""`ruleport test`: input errors, line numbering, target filter, expect checks, JSON shape, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from converters.cli import main
+from converters.execute.matrix import (
+    TARGETS,
+    FixtureError,
+    _accepting,
+    exit_code,
+    load_events,
+    load_expect,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
+SEED_EVENTS = ROOT / "tests" / "fixtures" / "windows" / "execution_nodejs_susp_patterns.jsonl"
+
+
+def seed_lines() -> list[str]:
+    return SEED_EVENTS.read_text(encoding="utf-8").splitlines()
+
+
+def run_cli(capsys, *argv) -> tuple[int, str, str]:
+    code = main(["test", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_malformed_json_line_is_exit_2_naming_file_and_line(tmp_path, capsys):
+    events = tmp_path / "ev.jsonl"
+    events.write_text(seed_lines()[0] + "\n\n{\"event\": \n" + seed_lines()[1] + "\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, SEED, "--events", events)
+    assert code == 2
+    assert f"{events}:3:" in err and "not valid JSON" in err
+    assert out == ""
+
+
+def test_a_line_that_is_not_an_object_is_exit_2(tmp_path, capsys):
+    events = tmp_path / "ev.jsonl"
+    events.write_text(seed_lines()[0] + "\n[1, 2]\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, SEED, "--events", events)
+    assert code == 2 and f"{events}:2:" in err and "JSON object" in err
+
+
+def test_missing_events_file_is_exit_2(tmp_path, capsys):
+    code, _, err = run_cli(capsys, SEED, "--events", tmp_path / "nope.jsonl")
+    assert code == 2 and "nope.jsonl" in err
+
+
+def test_unknown_target_is_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["test", str(SEED), "--events", str(SEED_EVENTS), "--target", "qradar"])
+    assert exc.value.code == 2
+
+
+def test_blank_lines_are_skipped_but_counted(tmp_path):
+    lines = seed_lines()
+    events = tmp_path / "ev.jsonl"
+    # seed line 2 (eval, a match) and 9 (a near miss) with blank lines around them
+    events.write_text("\n   \n" + lines[2] + "\n\n" + lines[9] + "\n" + lines[0] + "\n", encoding="utf-8")
+    fixture = load_events(str(events))
+    assert fixture.lines == [2, 4, 5]
+    assert len(fixture.events) == 3
+
+
+def test_expect_must_name_event_lines(tmp_path):
+    events = tmp_path / "ev.jsonl"
+    events.write_text(seed_lines()[0] + "\n\n" + seed_lines()[1] + "\n", encoding="utf-8")
+    fixture = load_events(str(events))
+    expect = tmp_path / "ev.expect.json"
+    expect.write_text(json.dumps({"match": [0, 1], "why": {}, "accept": []}), encoding="utf-8")
+    with pytest.raises(FixtureError, match="no event on 0-based line"):
+        load_expect(str(expect), fixture)
+    expect.write_text(json.dumps({"match": [0], "accept": [{"target": "nope", "lines": [0], "reason": "x"}]}),
+                      encoding="utf-8")
+    with pytest.raises(FixtureError, match="unknown target"):
+        load_expect(str(expect), fixture)
+    expect.write_text(json.dumps({"match": [0, 2], "why": {"2": "because"},
+                                  "accept": [{"target": "splunk", "lines": [2], "reason": "no argv"}]}),
+                      encoding="utf-8")
+    loaded = load_expect(str(expect), fixture)
+    assert loaded.match == {0, 2} and loaded.why == {2: "because"}
+
+
+def test_accept_applies_only_with_a_declared_note():
+    entries = [{"target": "splunk", "lines": [3, 4], "reason": "Sysmon has no argv"},
+               {"target": "lucene", "lines": [3], "reason": "pinned", "note": "emit/x"}]
+    assert _accepting(entries, "splunk", 3, {"translate/field-approximated"}) == "Sysmon has no argv"
+    assert _accepting(entries, "splunk", 3, set()) is None            # nothing declared: not acceptable
+    assert _accepting(entries, "splunk", 5, {"a/b"}) is None          # line not named
+    assert _accepting(entries, "lucene", 3, {"emit/y"}) is None       # pinned note not declared
+    assert _accepting(entries, "lucene", 3, {"emit/x"}) == "pinned"
+
+
+def _report(agree=True, expect_ok=None, skipped=()):
+    return {"agree": agree, "skipped": list(skipped),
+            "expect": None if expect_ok is None else {"ok": expect_ok, "differs": []}}
+
+
+def test_exit_code_rules():
+    assert exit_code(_report()) == 0
+    assert exit_code(_report(agree=False)) == 1
+    assert exit_code(_report(expect_ok=False)) == 1
+    assert exit_code(_report(expect_ok=True)) == 0
+    assert exit_code(_report(skipped=["lucene"])) == 1
+    assert exit_code(_report(skipped=["lucene"]), allow_skip=True) == 0
+
+
+# --- end to end on a small fixture (the EQL target runs in-process) -----------
+
+@pytest.fixture
+def small(tmp_path):
+    lines = seed_lines()
+    events = tmp_path / "small.jsonl"
+    # physical lines: 0 blank, 1 = seed 2 (match), 2 = seed 9 (no), 3 blank, 4 = seed 0 (match), 5 = seed 33 (no)
+    events.write_text("\n" + lines[2] + "\n" + lines[9] + "\n\n" + lines[0] + "\n" + lines[33] + "\n",
+                      encoding="utf-8")
+    return events
+
+
+def test_json_shape_and_target_filter(small, capsys):
+    code, out, err = run_cli(capsys, SEED, "--events", small, "--target", "eql", "--format", "json")
+    report = json.loads(out)
+    assert set(report) >= {"rule", "events", "targets", "expect", "agree"}
+    assert report["rule"] == str(SEED) and report["events"] == 4
+    assert list(report["targets"]) == ["original", "eql"]
+    original = report["targets"]["original"]
+    assert original["matched"] == [1, 4] and original["engine"]
+    eql = report["targets"]["eql"]
+    assert set(eql) >= {"matched", "engine", "agrees", "differs"}
+    assert eql["matched"] == [1, 4] and eql["agrees"] is True and eql["differs"] == []
+    assert report["expect"] is None and report["agree"] is True
+    assert code == 0, err
+
+
+def test_expect_mismatch_is_exit_1_with_the_line_and_why(small, tmp_path, capsys):
+    expect = tmp_path / "small.expect.json"
+    expect.write_text(json.dumps({"match": [1, 2], "why": {"2": "hand verdict under test"}, "accept": []}),
+                      encoding="utf-8")
+    code, out, _ = run_cli(capsys, SEED, "--events", small, "--expect", expect, "--target", "eql",
+                           "--format", "json")
+    report = json.loads(out)
+    assert code == 1
+    assert report["expect"]["ok"] is False
+    assert [(d["line"], d["expected"], d["got"]) for d in report["expect"]["differs"]] == [(2, True, False),
+                                                                                          (4, False, True)]
+    code, out, _ = run_cli(capsys, SEED, "--events", small, "--expect", expect, "--target", "eql")
+    assert code == 1
+    assert f"{small}:3: original rule: expected match, got no match (hand verdict under test)" in out
+
+
+def test_text_matrix_has_a_row_per_event_and_a_column_per_target(small, capsys):
+    code, out, _ = run_cli(capsys, SEED, "--events", small, "--target", "eql", "--target", "kusto-defender")
+    header = next(line for line in out.splitlines() if line.strip().startswith("line"))
+    assert header.split() == ["line", "orig", "eql", "mde"]
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()
+            if line.strip() and line.split()[0].isdigit() and len(line.split()) == 4}
+    assert sorted(rows, key=int) == ["2", "3", "5", "6"]
+    assert rows["2"][:2] == ["M", "M"] and rows["5"][:2] == ["M", "M"]
+    assert rows["3"][:2] == [".", "."] and rows["6"][:2] == [".", "."]
+
+
+def test_every_target_has_an_executor_and_a_platform():
+    from converters.execute.platforms import PLATFORMS
+
+    assert set(TARGETS) == {"sigma", "splunk", "splunk-cim", "lucene", "eql", "esql", "kibana-kql",
+                            "kusto-defender", "kusto-sentinel"}
+    assert all(spec.platform in PLATFORMS for spec in TARGETS.values())
