@@ -23,7 +23,9 @@ from typing import ClassVar
 
 from sigma.backends.splunk import SplunkBackend
 from sigma.backends.splunk.splunk import SplunkDeferredORRegularExpression
-from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
+from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
+from sigma.conversion.base import TextQueryBackend
+from sigma.types import SigmaString
 
 
 class SplunkSearchBackend(SplunkBackend):
@@ -33,6 +35,16 @@ class SplunkSearchBackend(SplunkBackend):
     parenthesize = True
     precedence = (ConditionNOT, ConditionOR, ConditionAND)
     and_token: ClassVar[str] = "AND"
+
+    def convert_condition_field_eq_val_re(self, cond, state):
+        """Every regex becomes a `rex` + `eval` flag tested in the search (the stock
+        mechanism for a regex under OR, used everywhere so that the boolean keeps
+        one shape and a rule made only of regexes still has a search)."""
+        regex = TextQueryBackend.convert_condition_field_eq_val_re(self, cond, state)
+        SplunkDeferredORRegularExpression(state, cond.field, regex).postprocess(None, cond)
+        flag = ConditionFieldEqualsValueExpression(
+            SplunkDeferredORRegularExpression.get_field_condition(cond.field), SigmaString("true"))
+        return self.convert_condition_field_eq_val_str(flag, state)
 
     def finish_query(self, rule, query, state):
         base = state.processing_state.get("base_search", "")

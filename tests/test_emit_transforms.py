@@ -1,0 +1,143 @@
+"""ruleport's pySigma transformations, one behaviour at a time."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sigma.types import SigmaString
+
+from converters.emit import EmitError, emit
+from converters.emit.transforms import argv_regex
+from emit_helpers import rule, unquote_backslashes
+
+
+def _codes(emitted):
+    return {(n.code, n.field) for n in emitted.notes}
+
+
+# --- fields a platform lacks --------------------------------------------------
+
+def test_missing_field_inside_and_drops_that_branch_only():
+    text = rule(
+        "  a:\n    Image|endswith: '\\a.exe'\n    process.code_signature.subject_name: X\n"
+        "  b:\n    CommandLine|contains: evil",
+        condition="a or b",
+    )
+    e = emit(text, "kusto-defender")
+    q = e.queries[0]
+    assert "a.exe" not in q and 'ProcessCommandLine contains "evil"' in q
+    assert ("emit/branch-dropped", "process.code_signature.subject_name") in _codes(e)
+
+
+def test_negated_missing_field_widens_and_says_so():
+    text = rule(
+        "  a:\n    Image|endswith: '\\a.exe'\n  f:\n    process.code_signature.subject_name: X",
+        condition="a and not f",
+    )
+    e = emit(text, "splunk")
+    assert 'Image="*\\\\a.exe"' in e.queries[0] and "subject" not in e.queries[0]
+    assert ("emit/condition-widened", "process.code_signature.subject_name") in _codes(e)
+    assert ("emit/branch-dropped", "process.code_signature.subject_name") not in _codes(e)
+
+
+def test_selector_is_expanded_before_dropping():
+    text = rule(
+        "  sel_a:\n    Image|endswith: '\\a.exe'\n  sel_b:\n    process.code_signature.subject_name: X\n"
+        "  other:\n    CommandLine|contains: z",
+        condition="1 of sel_* and other",
+    )
+    q = emit(text, "kusto-sentinel").queries[0]
+    assert 'TargetProcessName endswith "\\\\a.exe" and TargetProcessCommandLine contains "z"' in q
+
+
+def test_missing_field_among_alternatives_of_one_selection():
+    text = rule(
+        "  sel:\n    - Image|endswith: '\\a.exe'\n    - process.code_signature.subject_name: X"
+    )
+    e = emit(text, "splunk")
+    assert 'Image="*\\\\a.exe"' in e.queries[0]
+    assert any(code == "emit/branch-dropped" for code, _ in _codes(e))
+
+
+# --- argv from the command line -----------------------------------------------
+
+@pytest.mark.parametrize("value, yes, no", [
+    ("-r", ["node -r x", 'n "-r"', "-r"], ["node -rf", "a--r", "node x-r"]),
+    ("*.js", ["node a.js", 'node "C:\\a b\\x.js" y'], ["a.json", "a.jsx y"]),
+    ("--inspect*", ["node --inspect=9229 x", "node --inspect"], ["node x--inspect"]),
+    ("*child*", ["a child_process"], ["a chil d"]),
+    ("a?c", ["x abc y"], ["x abbc y", "x ab c"]),
+])
+def test_argv_regex(value, yes, no):
+    regex = re.compile(argv_regex(SigmaString(value)), re.I)
+    for v in yes:
+        assert regex.search(v), (regex.pattern, v)
+    for v in no:
+        assert not regex.search(v), (regex.pattern, v)
+
+
+def test_cased_argv_stays_case_sensitive():
+    q = emit(rule("  sel:\n    process.args|cased: -R"), "kusto-defender").queries[0]
+    assert 'ProcessCommandLine matches regex "(^|\\\\s)\\"?-R\\"?(\\\\s|$)"' in q
+
+
+def test_argv_regex_value_is_refused():
+    with pytest.raises(EmitError) as exc:
+        emit(rule("  sel:\n    process.args|re: '^-r$'"), "splunk")
+    assert exc.value.code == "emit/field-unavailable"
+
+
+# --- basename fields ----------------------------------------------------------
+
+def test_endswith_name_goes_to_name_field():
+    q = emit(rule("  sel:\n    Image|endswith: '\\cmd.exe'"), "lucene").queries[0]
+    assert "process.name.caseless:cmd.exe" in q
+
+
+def test_endswith_longer_path_stays_on_the_path():
+    q = emit(rule("  sel:\n    Image|endswith: '\\System32\\cmd.exe'"), "lucene").queries[0]
+    assert r"process.executable.caseless:*\\system32\\cmd.exe" in q
+
+
+def test_endswith_without_separator_stays_on_the_path():
+    q = emit(rule("  sel:\n    Image|endswith: 'cmd.exe'"), "kusto-defender").queries[0]
+    assert 'FolderPath endswith "cmd.exe"' in q
+
+
+def test_cased_name_stays_cased():
+    q = emit(rule("  sel:\n    Image|endswith|cased: '\\Cmd.exe'"), "kusto-defender").queries[0]
+    assert 'FileName == "Cmd.exe"' in q
+
+
+# --- .caseless and case -------------------------------------------------------
+
+def test_mixed_case_values_split_between_caseless_and_field():
+    text = rule("  sel:\n    CommandLine|cased: Foo\n  sel2:\n    CommandLine: Bar", condition="sel or sel2")
+    q = emit(text, "lucene").queries[0]
+    assert "process.command_line:Foo" in q and "process.command_line.caseless:bar" in q
+
+
+def test_splunk_cased_and_single_wildcard_become_exact_regexes():
+    # YAML C:\Windows\\?.exe: a real backslash, then the `?` wildcard
+    text = rule("  sel:\n    Image: 'C:\\Windows\\\\?.exe'\n    OriginalFileName|cased: Cmd.Exe")
+    q = emit(text, "splunk").queries[0]
+    lines = q.splitlines()
+    assert lines[0] == 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1'
+    assert lines[-1] == '| search ImageCondition="true" AND OriginalFileNameCondition="true"'
+    regex = {m.group(1): m.group(2) for m in re.finditer(r'^\| rex field=(\w+) "\(\?<\w+>(.*)\)"$', q, re.M)}
+    image = re.compile(unquote_backslashes(regex["Image"]))
+    assert image.search(r"c:\windows\a.EXE") and not image.search(r"C:\Windows\ab.exe")
+    ofn = re.compile(unquote_backslashes(regex["OriginalFileName"]))
+    assert ofn.search("Cmd.Exe") and not ofn.search("cmd.exe")
+
+
+def test_splunk_without_regex_is_one_search():
+    q = emit(rule("  sel:\n    CommandLine|contains: evil\n    User: bob"), "splunk").queries[0]
+    assert q == ('source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1 '
+                 '(CommandLine="*evil*" AND User="bob")')
+
+
+def test_cim_without_regex_uses_tstats_where():
+    q = emit(rule("  sel:\n    CommandLine|contains: evil"), "splunk-cim").queries[0]
+    assert 'from datamodel=Endpoint.Processes where Processes.process="*evil*" by ' in q
