@@ -108,31 +108,32 @@ def _values(value: Any) -> list:
 
 def _field_types(events: Sequence[Event]) -> dict[str, str]:
     """k (keyword), l (long) or d (double) for every field, over the batch."""
-    kinds: dict[str, set] = {}
+    seen: dict[str, set] = {}
     for event in events:
         for field, value in event.items():
-            seen = kinds.setdefault(field, set())
-            for v in _values(value):
-                if isinstance(v, bool) or isinstance(v, str):
-                    seen.add("k")
-                elif isinstance(v, int):
-                    seen.add("l")
-                elif isinstance(v, float):
-                    seen.add("d")
-                else:
-                    raise ExecutionError(
-                        f"field {field!r}: a {type(v).__name__} value cannot be indexed as a keyword or number "
-                        "(events must be flattened to dotted paths)"
-                    )
-    types = {}
-    for field, seen in kinds.items():
-        if seen <= {"l"}:
-            types[field] = "l"
-        elif seen <= {"l", "d"}:
-            types[field] = "d"
+            types = seen.get(field)
+            if types is None:
+                types = seen[field] = set()
+            if type(value) is list or type(value) is tuple:
+                types.update(map(type, value))
+            else:
+                types.add(type(value))
+    result = {}
+    for field, types in seen.items():
+        types.discard(type(None))
+        odd = [t for t in types if t not in (str, bool, int, float)]
+        if odd:
+            raise ExecutionError(
+                f"field {field!r}: a {odd[0].__name__} value cannot be indexed as a keyword or number "
+                "(events must be flattened to dotted paths)"
+            )
+        if types <= {int}:
+            result[field] = "l"
+        elif types <= {int, float}:
+            result[field] = "d"
         else:
-            types[field] = "k"
-    return types
+            result[field] = "k"
+    return result
 
 
 def _text(v: Any, kind: str) -> str:
