@@ -26,7 +26,10 @@ Strings
   `:` and `like`/`like~` take wildcard patterns: `*` any run (also empty),
   `?` exactly one character; a backslash is an ordinary character in a
   pattern (EQL strings already consumed their escapes), and there is no way
-  to write a literal `*` or `?`. `==` never treats `*` as a wildcard.
+  to write a literal `*` or `?` (Elasticsearch turns `*`/`?` into LIKE's
+  `%`/`_` with an escape character no string can hold). `==` never treats
+  `*` as a wildcard. `!=` is parsed by Elasticsearch as `not (a == b)`,
+  which is why it behaves as must_not above.
   `regex`/`regex~` use Lucene's regex dialect anchored to the whole value
   (see wildcards.lucene_regex_to_python); its optional operators @ & ~ < > #
   raise ExecutionError.
