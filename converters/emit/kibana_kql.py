@@ -6,8 +6,8 @@ TextQueryBackend way. The rules of KQL it follows (Kibana docs):
 * `field:value`; `field:(a or b)` for a list; `not`, `and`, `or` with that
   precedence (tighter first), and parentheses (always written here).
 * A quoted value `"..."` is matched literally (escapes `\\"` and `\\\\`);
-  an unquoted value may hold `*` (any run) and must escape `\\():<>"*{}`
-  and whitespace with a backslash.
+  an unquoted value may hold `*` (any run), must escape `\\():<>"*{}`
+  with a backslash and has no escaped space (`\\u0020` instead).
 * On keyword fields a match is exact and case-sensitive. There is no
   one-character wildcard and no regex.
 
@@ -37,6 +37,18 @@ from converters.errors import Note
 
 MAX_CASE_VARIANTS = 64
 _UNQUOTED_SPECIAL = set('\\():<>"*{}')
+_WHITESPACE_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
+
+
+def _unquoted_char(c: str) -> str:
+    """One character of an unquoted KQL value: Kibana's grammar escapes the
+    specials with a backslash and has no escaped space: other whitespace is
+    written as a \\uXXXX sequence."""
+    if c in _UNQUOTED_SPECIAL:
+        return "\\" + c
+    if c.isspace():
+        return _WHITESPACE_ESCAPES.get(c, f"\\u{ord(c):04x}")
+    return c
 
 
 class KibanaKqlBackend(TextQueryBackend):
@@ -107,7 +119,7 @@ class KibanaKqlBackend(TextQueryBackend):
             if part is SpecialChars.WILDCARD_MULTI or part is SpecialChars.WILDCARD_SINGLE:
                 out.append("*")
             else:
-                out.append("".join("\\" + c if c in _UNQUOTED_SPECIAL or c.isspace() else c for c in part))
+                out.append("".join(_unquoted_char(c) for c in part))
         return "".join(out)
 
     def _check_single_wildcard(self, field: str, value: SigmaString) -> None:
