@@ -158,3 +158,7 @@ def _range(node: ast.Range) -> Pred:
         return False
 
     return test
+
+
+#: the name the proof matrix looks up (converters.execute.matrix.TARGETS)
+KqlExecutor = KibanaKqlExecutor
