@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from converters.kql import KqlSyntaxError, fields_of, parse_kql
+from converters.kql import KqlSyntaxError, fields_of, parse_kql, to_kql
 
 pytestmark = pytest.mark.corpus
 
@@ -38,6 +38,8 @@ def test_every_kuery_query_parses(corpus_dir):
             continue
         if not fields_of(node):
             fieldless.append(name)
+        # Writing the tree back must give text that reads as the same tree.
+        assert parse_kql(to_kql(node)) == node, name
     assert {k: v for k, v in failures.items() if k not in KNOWN_INVALID} == {}
     assert sorted(set(KNOWN_INVALID) - set(failures)) == [], "a pinned invalid rule parses now: unpin it"
     # Detection rules filter on fields; a query with none would mean a misparse.

@@ -22,6 +22,7 @@ from converters.kql import (
     fields_of,
     iter_nodes,
     parse_kql,
+    to_kql,
 )
 
 
@@ -260,3 +261,40 @@ def test_syntax_errors_name_line_and_column(text, line, column, words):
 def test_non_string_query_is_a_kql_error():
     with pytest.raises(KqlSyntaxError, match="must be a string"):
         parse_kql(None)  # type: ignore[arg-type]
+
+
+# --- writing the AST back as KQL ------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "a:1 or b:2 and not c:3",
+    "(a:1 or b:2) and c:(x or y and not z*)",
+    r'f:C\:\\Windows\\* and g:"quoted \"*\" \\ text" and h:a\*b*',
+    "f:ca\\u006eot be and g:(cat \\NOT) and h:x \\or y",
+    "f:\\NOT or NOT:1 or xnot>5",
+    'null:x and "null":y and "odd field":z and "":e',
+    "a.*:x and user.name:* and n >= 10 and items:{ name:b and not stock < 1 }",
+    r"f:\t and g:tab\there",
+    "*",
+    '"free text" or word*',
+])
+def test_to_kql_round_trips(text):
+    node = parse_kql(text)
+    assert parse_kql(to_kql(node)) == node
+
+
+def test_to_kql_keeps_nesting_and_double_not():
+    node = Not(Not(And((m("a", "1"), Or((m("b", "2"), m("c", "3")))))))
+    text = to_kql(node)
+    assert text == "not (not (a:1 and (b:2 or c:3)))"
+    assert parse_kql(text) == node
+
+
+def test_to_kql_escapes_keywords_and_specials_in_values():
+    assert to_kql(m("f", "a or b")) == "f:a \\or b"
+    assert to_kql(m("f", "not x")) == "f:\\u006eot x"
+    assert to_kql(FieldMatch("f", Value(("(1)*",)))) == "f:\\(1\\)\\*"
+
+
+def test_to_kql_refuses_an_unquoted_value_kibana_would_trim():
+    with pytest.raises(ValueError, match="whitespace"):
+        to_kql(m("f", " padded"))

@@ -2,8 +2,10 @@
 
 `parse_kql(text)` returns ruleport's own AST (converters.kql.ast); bad
 text raises KqlSyntaxError (code `query/kql-syntax`, 1-based `line` and
-`column` within the query). Only parsing lives here, no evaluation.
+`column` within the query). `to_kql(node)` writes an AST back as KQL
+that parses to the same AST. Only parsing lives here, no evaluation.
 """
 
 from converters.kql.ast import *  # noqa: F401,F403
 from converters.kql.parser import KqlSyntaxError, parse_kql  # noqa: F401
+from converters.kql.render import to_kql  # noqa: F401
