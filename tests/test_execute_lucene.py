@@ -118,11 +118,16 @@ def test_pure_negative_group_matches_the_rest(lucene):
     assert run(lucene, "(NOT process.name:node.exe)") == [1, 2]
 
 
-def test_quoted_value_is_one_term_and_unquoted_splits(lucene):
+def test_quoted_value_is_one_term_and_operators_split(lucene):
     assert run(lucene, 'process.code_signature.subject_name:"OpenJS Foundation"') == [1]
-    # unquoted: two terms, OR'ed, the second on the default (every) field
-    assert run(lucene, "process.code_signature.subject_name:OpenJS Foundation") == []
     assert run(lucene, "process.code_signature.subject_name:OpenJS\\ Foundation") == [1]
+    # the field prefix binds the next term only: `Foundation` goes to the default (every) field
+    assert run(lucene, "process.code_signature.subject_name:OpenJS Foundation") == []
+    # query_string splits on operators only: a run of plain terms is analyzed as one text,
+    # which the keyword analyzer keeps whole
+    assert run(lucene, "process.code_signature.subject_name:(OpenJS Foundation)") == [1]
+    assert run(lucene, "OpenJS Foundation") == [1]
+    assert run(lucene, "OpenJS OR Foundation") == []
 
 
 def test_regexp_is_anchored_lucene_syntax(lucene):

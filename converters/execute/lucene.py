@@ -31,7 +31,10 @@ Semantics (what Elasticsearch does for keyword fields, and what we test):
   document but those (Elasticsearch adds a match_all clause; plain Lucene
   would match nothing).
 - Operators: `AND`, `OR`, `NOT`, `+`, `-`, parentheses; implicit operator OR.
-  Unquoted text is split on whitespace; a quoted string is one term.
+  A quoted string is one term. Unquoted text splits on operators only (as
+  query_string does since Elasticsearch 6): a field prefix binds the next
+  term, and a run of plain terms with no operator between them is analyzed
+  as one text, so `f:(a b)` and an unbound `a b` look for the value "a b".
   There is no precedence: mixing AND and OR without parentheses follows the
   classic parser (`a OR b AND c` means `+b +c`, with `a` optional), as in
   Elasticsearch; pySigma parenthesizes every group.

@@ -90,7 +90,9 @@ public final class RuleportLucene {
             this.fields = new ArrayList<>(new TreeSet<>(types.keySet()));
             setAllowLeadingWildcard(true);
             setDefaultOperator(QueryParser.Operator.OR);
-            setSplitOnWhitespace(true);
+            // query_string splits on operators only (Lucene's default since 7): a run of
+            // plain terms with no operator between them is analyzed as one text
+            setSplitOnWhitespace(false);
         }
 
         interface PerField { Query make(String field) throws ParseException; }
