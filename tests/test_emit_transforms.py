@@ -141,3 +141,29 @@ def test_splunk_without_regex_is_one_search():
 def test_cim_without_regex_uses_tstats_where():
     q = emit(rule("  sel:\n    CommandLine|contains: evil"), "splunk-cim").queries[0]
     assert 'from datamodel=Endpoint.Processes where Processes.process="*evil*" by ' in q
+
+
+# --- Sigma regexes on Lucene-dialect targets ------------------------------------
+
+def test_sigma_regex_to_lucene():
+    from converters.emit.strings import sigma_regex_to_lucene as conv
+
+    assert conv("^(?:a|b)$", case_insensitive=False) == "(a|b)"
+    assert conv("a|b", case_insensitive=False) == ".*(a|b).*"
+    assert conv("ab[a-c]x", case_insensitive=True) == ".*[aA][bB][a-cA-C][xX].*"
+    assert conv("x<y", case_insensitive=False) == r".*x\<y.*"
+    for bad in (r"\d+", "(?i)a", "a*?b", "^a|b$", "a^b"):
+        with pytest.raises(EmitError) as exc:
+            conv(bad, case_insensitive=False)
+        assert exc.value.code == "emit/regex-unsupported"
+
+
+def test_translator_basename_regex_goes_to_the_name_field():
+    text = rule("  sel:\n    Image|re|i: '(?:^|\\\\)node[^\\\\]*\\.exe$'")
+    lucene = emit(text, "lucene").queries[0]
+    regex = re.search(r"process\.name:/(.*)/\)?$", lucene).group(1)
+    assert re.fullmatch(regex, "NODE64.exe") and not re.fullmatch(regex, "xnode.exe")
+    assert 'process.name regex~ "(node[^\\\\\\\\]*\\\\.exe)"' in emit(text, "eql").queries[0]
+    assert 'FileName matches regex "(?i)^(?:node' in emit(text, "kusto-defender").queries[0]
+    # no name field in Sysmon: the path regex stays, PCRE reads it as written
+    assert '"(?<ImageMatch>(?i)(?:^|\\\\\\\\)node' in emit(text, "splunk").queries[0]

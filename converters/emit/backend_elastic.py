@@ -26,13 +26,29 @@ from typing import ClassVar
 
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
 from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
+from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.types import SigmaCasedString, SigmaString, SpecialChars
 
-from converters.emit.strings import letters, to_lucene_regex
+from converters.emit.errors import EmitError
+from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
 from converters.errors import Note
 
 # Sigma logsource category -> EQL event category
 EQL_CATEGORIES = {"process_creation": "process"}
+
+
+def _lucene_regex(value, *, fold_case: bool) -> tuple[str, bool]:
+    """(Lucene regex, case_insensitive) for a Sigma regex value.
+
+    Sigma's `|re` searches; Lucene's RegExp matches the whole term and has no
+    flags: see strings.sigma_regex_to_lucene. `fold_case` writes the `i` flag
+    as two-case classes (Lucene, ES|QL); EQL has `regex~` instead.
+    """
+    flags = set(value.flags)
+    ci = SigmaRegularExpressionFlag.IGNORECASE in flags
+    if SigmaRegularExpressionFlag.MULTILINE in flags:
+        raise EmitError("the regex m flag has no Lucene equivalent", code="emit/regex-unsupported")
+    return sigma_regex_to_lucene(str(value.regexp), case_insensitive=ci and fold_case), ci
 
 
 def _all_exact(cond) -> bool:
@@ -61,9 +77,19 @@ class ElasticLuceneBackend(LuceneBackend):
         # |cased is Lucene's own behaviour on keyword fields: the plain form
         return LuceneBackend.convert_condition_field_eq_val_str(self, cond, state)
 
+    def convert_condition_field_eq_val_re(self, cond, state):
+        regex, _ = _lucene_regex(cond.value, fold_case=True)
+        return f"{self.escape_and_quote_field(cond.field)}:/{regex.replace('/', chr(92) + '/')}/"
+
 
 class ElasticEqlBackend(EqlBackend):
     name: ClassVar[str] = "ruleport EQL (Elastic Defend)"
+
+    def convert_condition_field_eq_val_re(self, cond, state):
+        # EQL regexes are Lucene's dialect (whole value); `regex~` ignores case
+        regex, ci = _lucene_regex(cond.value, fold_case=False)
+        literal = '"' + regex.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{self.escape_and_quote_field(cond.field)} {'regex~' if ci else 'regex'} {literal}"
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         category = EQL_CATEGORIES.get(rule.logsource.category, "any")
@@ -121,6 +147,14 @@ class ElasticEsqlBackend(ESQLBackend):
 
     def convert_condition_field_eq_val_str(self, cond, state):
         return self._render(cond.field, cond.value, True, state)
+
+    def convert_condition_field_eq_val_re(self, cond, state):
+        regex, _ = _lucene_regex(cond.value, fold_case=True)
+        name = self.escape_and_quote_field(cond.field)
+        if cond.field in state.processing_state.get("array_fields", ()):
+            self._note(cond.field)
+            return f'MV_CONCAT({name}, "\\n") RLIKE {_esql_string("(.*" + chr(10) + ")?" + regex + "(" + chr(10) + ".*)?")}'
+        return f"{name} RLIKE {_esql_string(regex)}"
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
         return self._render(cond.field, cond.value, False, state)

@@ -6,7 +6,8 @@ NOTES_KEY, so that `emit` can hand it back; nothing is lost silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 
 from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
 from sigma.modifiers import SigmaRegularExpressionFlag
@@ -254,7 +255,17 @@ class ArgvFromCommandLine(DetectionItemTransformation):
 
 
 def _basename_value(value, separator: str):
-    """`*\\name` (no other separator, no wildcard) -> name, else None."""
+    """`*\\name` (no other separator, no wildcard) -> name; the regex
+    `(?:^|\\\\)body$` (how ruleport's translator writes a wildcard name) -> `^(?:body)$`;
+    else None."""
+    if isinstance(value, SigmaRegularExpression):
+        text = str(value.regexp)
+        prefix = f"(?:^|{re.escape(separator)})"
+        if text.startswith(prefix) and text.endswith("$") and not text.endswith("\\$"):
+            out = SigmaRegularExpression(f"^(?:{text[len(prefix):-1]})$")
+            out.flags = set(value.flags)
+            return out
+        return None
     if not isinstance(value, SigmaString) or len(value.s) != 2:
         return None
     first, rest = value.s
