@@ -27,7 +27,14 @@ class RuleFile:
     path: str
     text: str
     data: dict[str, Any]
-    lines: dict[KeyPath, int] = field(default_factory=dict)
+    # key -> line map, built on first use: most rules have no finding to place
+    _lines: dict[KeyPath, int] | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> dict[KeyPath, int]:
+        if self._lines is None:
+            self._lines = index_lines(self.text)
+        return self._lines
 
     def line_of(self, keypath: Iterable) -> int | None:
         """Line of a key, else of the nearest enclosing key or table header."""
@@ -183,7 +190,7 @@ def load_rule(path: str | os.PathLike, display_path: str | None = None) -> RuleF
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
         raise RuleLoadError(f"TOML syntax error: {msg}", path=shown, line=line) from None
-    return RuleFile(path=shown, text=text, data=data, lines=index_lines(text))
+    return RuleFile(path=shown, text=text, data=data)
 
 
 def iter_rule_paths(arg: str) -> Iterator[tuple[Path, str]]:

@@ -1,0 +1,151 @@
+"""Run every check over rule files: one file at a time, then across the repository.
+
+Per file: load (TOML), schema, then (except for rules/_deprecated, which get
+the schema only) ATT&CK, conventions and query checks. A file that fails to
+load gets that one finding; the others go on. Across files: duplicate
+rule_id and name. Files are spread over worker processes (fork) when there
+are many: tomllib and the EQL parser are CPU-bound.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from converters.errors import RuleLoadError
+from converters.lint.codes import finding
+from converters.lint.config import Config, apply, rule_suppressions
+from converters.load import iter_rule_paths, load_rule
+
+# Below this many files a worker pool costs more than it saves.
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass
+class Options:
+    config: Config = field(default_factory=Config)
+    jobs: int = 0           # 0: as many as CPUs (at most 2 used well on the reference machine)
+    fast_schema: bool = True
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list
+    rule_id: str | None = None
+    name: str | None = None
+    id_line: int | None = None
+    name_line: int | None = None
+    deprecated: bool = False
+    suppressions: list = field(default_factory=list)
+
+
+def is_deprecated_path(path: str) -> bool:
+    return "_deprecated" in Path(path).parts
+
+
+def lint_file(file: str, display: str, options: Options) -> FileResult:
+    from converters.lint.schema import schema_findings  # noqa: PLC0415
+
+    try:
+        rf = load_rule(file, display)
+    except RuleLoadError as exc:
+        return FileResult(display, [finding(display, exc.line, exc.code, exc.message)])
+    sups, problems = rule_suppressions(display, rf.text)
+    out = list(problems)
+    out += schema_findings(rf, fast=options.fast_schema)
+    deprecated = is_deprecated_path(display)
+    if not deprecated:
+        out += _rule_checks(rf, options)
+    rule = rf.rule
+    rid, name = rule.get("rule_id"), rule.get("name")
+    result = FileResult(display, apply(out, sups),
+                        rule_id=rid if isinstance(rid, str) else None,
+                        name=name if isinstance(name, str) else None,
+                        deprecated=deprecated, suppressions=sups)
+    if result.rule_id or result.name:
+        result.id_line = rf.line_of(("rule", "rule_id"))
+        result.name_line = rf.line_of(("rule", "name"))
+    return result
+
+
+def _rule_checks(rf, options: Options) -> list:
+    from converters.lint.checks_attack import check_attack  # noqa: PLC0415
+    from converters.lint.checks_meta import check_meta  # noqa: PLC0415
+    from converters.lint.checks_query import check_ecs_fields, check_os_tags, parse_rule_query  # noqa: PLC0415
+
+    out = check_attack(rf)
+    out += check_meta(rf, options.config.license)
+    _, tree, problems = parse_rule_query(rf)
+    out += problems
+    if tree is not None:
+        out += check_ecs_fields(rf, tree)
+    out += check_os_tags(rf, tree)
+    return out
+
+
+def _duplicates(results: list) -> list:
+    out = []
+    for attr, line_attr, code, label in (("rule_id", "id_line", "repo/duplicate-rule-id", "rule_id"),
+                                          ("name", "name_line", "repo/duplicate-name", "name")):
+        owners: dict[str, list] = {}
+        for r in results:
+            value = getattr(r, attr)
+            if value is not None and not r.deprecated:
+                owners.setdefault(value, []).append(r)
+        for value, rs in owners.items():
+            if len(rs) < 2:
+                continue
+            for r in rs:
+                others = ", ".join(o.path for o in rs if o is not r)
+                f = finding(r.path, getattr(r, line_attr), code, f"{label} {value!r} is also used by {others}")
+                out.extend(apply([f], r.suppressions))
+    return out
+
+
+def _warm(options: Options) -> None:
+    """Build shared state once in the parent so forked workers inherit it."""
+    from converters.eql.parser import parse_query  # noqa: PLC0415
+    from converters.lint.attack import attack_table  # noqa: PLC0415
+    from converters.lint.ecs import ecs_table  # noqa: PLC0415
+    from converters.lint.schema import fast_validator  # noqa: PLC0415
+
+    if options.fast_schema:
+        fast_validator()
+    attack_table()
+    ecs_table()
+    parse_query("any where true")
+
+
+def _work(item):
+    file, display, options = item
+    return lint_file(file, display, options)
+
+
+def collect_files(paths: list[str]) -> list[tuple[str, str]]:
+    files = []
+    for arg in paths:
+        files.extend((str(f), shown) for f, shown in iter_rule_paths(arg))
+    return files
+
+
+def lint_files(files: list[tuple[str, str]], options: Options | None = None) -> list:
+    """Findings for the given (file, display path) pairs, sorted by path and line."""
+    options = options or Options()
+    jobs = options.jobs or os.cpu_count() or 1
+    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
+        import multiprocessing  # noqa: PLC0415
+
+        _warm(options)
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(min(jobs, len(files))) as pool:
+            results = pool.map(_work, [(f, d, options) for f, d in files], chunksize=16)
+    else:
+        results = [lint_file(f, d, options) for f, d in files]
+    findings = list(options.config.findings)
+    for r in results:
+        findings.extend(r.findings)
+    findings.extend(_duplicates(results))
+    findings.sort(key=lambda f: f.sort_key())
+    return findings

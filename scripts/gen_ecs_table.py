@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Generate converters/data/ecs_fields.json, the ECS field table.
+
+Input: the unpacked npm package @elastic/ecs (Apache-2.0), e.g.
+    npm pack @elastic/ecs@9.4.0 && tar xzf elastic-ecs-9.4.0.tgz
+    python scripts/gen_ecs_table.py package
+Its generated/ecs_flat.js holds every ECS field (field sets reused under
+others, such as process.parent.*, already expanded). Node reads the module,
+so the table is what the package exports, not a guess from its text.
+
+The table: ECS version, and field name -> ECS type, multi-fields included
+(process.command_line.text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "converters" / "data" / "ecs_fields.json"
+
+_DUMP = """
+const flat = require(process.argv[1]).EcsFlat;
+const out = {};
+for (const [name, f] of Object.entries(flat)) {
+  out[name] = f.type;
+  for (const m of (f.multi_fields || [])) out[m.flat_name] = m.type;
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("package", help="directory of the unpacked @elastic/ecs npm package")
+    ap.add_argument("--out", default=str(OUT))
+    args = ap.parse_args(argv)
+    pkg = Path(args.package).resolve()
+    meta = json.loads((pkg / "package.json").read_text(encoding="utf-8"))
+    raw = subprocess.run(["node", "-e", _DUMP, str(pkg / "generated" / "ecs_flat.js")],
+                         check=True, capture_output=True, text=True).stdout
+    fields = json.loads(raw)
+    table = {
+        "format": 1,
+        "ecs_version": meta["version"],
+        "source": f"npm package {meta['name']}@{meta['version']} (Apache-2.0, Elasticsearch B.V.)",
+        "fields": dict(sorted(fields.items())),
+    }
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(table, fh, separators=(",", ":"), ensure_ascii=False)
+        fh.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
+    print(f"{out}: ECS {table['ecs_version']}, {len(fields)} fields", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
