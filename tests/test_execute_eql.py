@@ -219,3 +219,17 @@ def test_every_corpus_event_query_compiles_and_runs(corpus_dir):
                 refused.append(f"{path.name}: {exc}")
     assert event_queries > 800
     assert refused == []
+
+
+def test_scripts_read_the_first_doc_value_of_an_array():
+    # doc values are sorted: the first value of ["x.js", "node.exe"] is "node.exe"
+    e = proc(process__args=["x.js", "node.exe"], process__name="x.js")
+    assert hits('process where endsWith(process.args, ".js")', e) == [0]          # a query: any element
+    assert hits('process where endsWith(concat(process.args, ""), ".js")', e) == []  # a script: first value
+    assert hits("process where length(process.args) == 8", e) == [0]
+    assert hits("process where length(process.args) == 4", e) == []
+    assert hits("process where process.name == process.args", e) == []            # field vs field: a script
+    assert hits('process where process.args == "x.js"', e) == [0]                  # field vs constant: a query
+    # sorting is by UTF-8 bytes: upper case before lower case
+    f = proc(process__args=["node.exe", "C:\\a.js"])
+    assert hits('process where startsWith(string(process.args), "C:")', f) == [0]

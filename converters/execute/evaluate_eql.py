@@ -15,6 +15,13 @@ Values, arrays and missing fields
   A leaf condition (comparison, `:`, like, regex, in, boolean function) is
   true when ANY value of a multi-valued operand satisfies it, as a Lucene
   query on an array field is. A leaf whose operand is null is false.
+  That holds where Elasticsearch turns the leaf into a query: a field
+  compared with constants (==, !=, <..., :, like, regex, in) and
+  startsWith/endsWith/stringContains/cidrMatch/wildcard on a field with
+  constant arguments. Anything else runs as a script, which reads a field's
+  FIRST doc value only: for an array that is its smallest value (keyword doc
+  values are sorted by UTF-8 bytes), so `length(process.args) > 3` or
+  `process.name == process.parent.name` look at one element.
   `not`, `!=` and `not in` negate the whole leaf, as `must_not` does: so
   `f != "x"` and `not f : "x"` are TRUE when f is missing, and false when
   any element of an array equals "x". `f == null` is true when f is missing,
@@ -287,6 +294,34 @@ _ARITY = {"startswith": (2, 2), "endswith": (2, 2), "stringcontains": (2, 2), "l
 _FOLDABLE = {"startswith", "endswith", "stringcontains", "indexof", "between", "wildcard"}
 
 
+_PUSHED_DOWN_FUNCTIONS = {"startswith", "endswith", "stringcontains", "cidrmatch", "wildcard"}
+
+
+def _pushed_down(node: ast.FunctionCall) -> bool:
+    """Elasticsearch turns these calls on a field with constant arguments into queries."""
+    return (node.name.lower() in _PUSHED_DOWN_FUNCTIONS and bool(node.args) and isinstance(node.args[0], ast.Field)
+            and all(isinstance(a, ast.Literal) for a in node.args[1:]))
+
+
+def _field_and_constant(a, b) -> bool:
+    return (isinstance(a, ast.Field) and isinstance(b, ast.Literal)) or \
+        (isinstance(b, ast.Field) and isinstance(a, ast.Literal))
+
+
+def _doc_value_key(v: Any):
+    return v.encode("utf-8") if isinstance(v, str) else v
+
+
+def _first_doc_value(values: list) -> list:
+    """A script reads a field's first doc value: for an array, the smallest (doc values are sorted)."""
+    if len(values) < 2:
+        return values
+    try:
+        return [min(values, key=_doc_value_key)]
+    except TypeError:
+        return values[:1]
+
+
 def _normalized(node) -> bool:
     return isinstance(node, ast.Field) and node.path.endswith(".caseless")
 
@@ -310,7 +345,10 @@ class _Compiler:
             return self.string_predicate(node)
         if isinstance(node, ast.InSet):
             return self.in_set(node)
-        if isinstance(node, (ast.FunctionCall, ast.Field)):
+        if isinstance(node, ast.FunctionCall):
+            values = self.values(node, script=not _pushed_down(node))
+            return lambda d: any(v is True for v in values(d))
+        if isinstance(node, ast.Field):
             values = self.values(node)
             return lambda d: any(v is True for v in values(d))
         if isinstance(node, ast.Literal):
@@ -325,13 +363,14 @@ class _Compiler:
             left, right = right, left
         if isinstance(left, ast.Literal) and left.value is None:
             # field == null / field != null: Elasticsearch's existence checks
-            other = self.values(right)
+            other = self.values(right, script=not isinstance(right, ast.Field))
             if node.op == "==":
                 return lambda d: not other(d)
             if node.op == "!=":
                 return lambda d: bool(other(d))
             return lambda d: False
-        lv, rv = self.values(node.left), self.values(node.right)
+        script = not _field_and_constant(node.left, node.right)
+        lv, rv = self.values(node.left, script), self.values(node.right, script)
         if node.op in ("==", "!="):
             if isinstance(node.right, ast.Literal):
                 const, fold = node.right.value, _normalized(node.left)
@@ -368,7 +407,7 @@ class _Compiler:
                 tests = [wildcard_matcher(p, ignore_case=fold, escape=False) for p in node.patterns]
         except PatternError as exc:
             raise ExecutionError(str(exc)) from None
-        values = self.values(node.left)
+        values = self.values(node.left, script=not isinstance(node.left, ast.Field))
         if len(tests) == 1:
             test = tests[0]
             return lambda d: any(test(to_text(v)) for v in values(d))
@@ -376,8 +415,10 @@ class _Compiler:
 
     def in_set(self, node: ast.InSet) -> Pred:
         fold = node.case_insensitive or _normalized(node.left)
-        values = self.values(node.left)
-        if all(isinstance(v, ast.Literal) for v in node.values):
+        constant = all(isinstance(v, ast.Literal) for v in node.values)
+        script = not (constant and isinstance(node.left, ast.Field))
+        values = self.values(node.left, script)
+        if constant:
             consts = [v.value for v in node.values if v.value is not None]
             texts = {to_text(c).lower() if fold else to_text(c) for c in consts if not _is_num(c)}
             nums = [c for c in consts if _is_num(c)]
@@ -395,7 +436,7 @@ class _Compiler:
                             return True
                 return False
         else:
-            others = [self.values(v) for v in node.values]
+            others = [self.values(v, script) for v in node.values]
 
             def member(d: Doc) -> bool:
                 return any(_equal(a, b, fold) for a in values(d) for o in others for b in o(d))
@@ -405,27 +446,30 @@ class _Compiler:
         return member
 
     # values ------------------------------------------------------------------
-    def values(self, node) -> Values:
+    def values(self, node, script: bool = False) -> Values:
+        """The values of an expression; `script`: evaluated in a script, where a field is its first doc value."""
         if isinstance(node, ast.Field):
             path = node.path
             empty: list = []
+            if script:
+                return lambda d: _first_doc_value(d.get(path, empty))
             return lambda d: d.get(path, empty)
         if isinstance(node, ast.Literal):
             const = [] if node.value is None else [node.value]
             return lambda d: const
         if isinstance(node, ast.Negative):
-            inner = self.values(node.operand)
+            inner = self.values(node.operand, script=True)
             return lambda d: [-v for v in inner(d) if _is_num(v)]
         if isinstance(node, ast.Arithmetic):
-            return self._apply(_ARITH[node.op], [node.left, node.right], numeric=True)
+            return self._apply(_ARITH[node.op], [node.left, node.right], script=True, numeric=True)
         if isinstance(node, ast.FunctionCall):
-            return self.function(node)
+            return self.function(node, script)
         if isinstance(node, (ast.And, ast.Or, ast.Not, ast.Comparison, ast.StringPredicate, ast.InSet)):
             test = self.pred(node)
             return lambda d: [test(d)]
         raise ExecutionError(f"EQL construct {type(node).__name__} is not supported")
 
-    def function(self, node: ast.FunctionCall) -> Values:
+    def function(self, node: ast.FunctionCall, script: bool) -> Values:
         name = node.name.lower()
         if name not in _ARITY:
             raise ExecutionError(f"EQL function {node.name}() is not supported by the evaluator")
@@ -436,15 +480,15 @@ class _Compiler:
         if fold and name not in _FOLDABLE:
             raise ExecutionError(f"EQL function {node.name}~() has no case-insensitive form")
         if name in _ARITH_FUNCS:
-            return self._apply(_ARITH[_ARITH_FUNCS[name]], node.args, numeric=True)
+            return self._apply(_ARITH[_ARITH_FUNCS[name]], node.args, script=True, numeric=True)
         if name == "wildcard":
             pred = self.string_predicate(ast.StringPredicate(
                 node.args[0], "like~" if fold else "like", tuple(self._literal_strings(node))))
             return lambda d: [pred(d)]
         fn = _FUNCS[name]
         if name in _FOLDABLE:
-            return self._apply(lambda *a: fn(*a, fold=fold), node.args)
-        return self._apply(fn, node.args)
+            return self._apply(lambda *a: fn(*a, fold=fold), node.args, script)
+        return self._apply(fn, node.args, script)
 
     def _literal_strings(self, node: ast.FunctionCall) -> list[str]:
         out = []
@@ -454,8 +498,8 @@ class _Compiler:
             out.append(a.value)
         return out
 
-    def _apply(self, fn: Callable, args, numeric: bool = False) -> Values:
-        getters = [self.values(a) for a in args]
+    def _apply(self, fn: Callable, args, script: bool, numeric: bool = False) -> Values:
+        getters = [self.values(a, script) for a in args]
 
         def call(d: Doc) -> list:
             lists = [g(d) for g in getters]
