@@ -1,0 +1,143 @@
+"""Events per second of each executor on 100,000 generated events (the seed rule's queries).
+
+Events are seeded random variations of the seed fixture (other users, hosts,
+process ids, drive letters, letter case, extra arguments), so the mix of
+matching and non-matching events stays close to the fixture's. They are
+generated once; each target runs in a forked child that renders them for
+its platform (not timed), then times `executor.run(query, records)` on the query `ruleport
+convert` emits for that target. Peak RSS is the child's, the generated
+events and the platform's records included; Lucene's JVM is a process of
+its own and not counted (getrusage cannot tell its peak from the fork that
+started it).
+
+Usage: `python -m benchmarks execute` (make bench runs it with the others);
+`python benchmarks/bench_execute.py N` tries another number of events.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import multiprocessing
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_RULE = ROOT / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
+SEED_EVENTS = ROOT / "tests" / "fixtures" / "windows" / "execution_nodejs_susp_patterns.jsonl"
+EVENTS = 100_000
+SEED = 20250821
+
+_USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
+
+
+def generate(n: int = EVENTS, seed: int = SEED) -> list[dict]:
+    """`n` variations of the fixture events, the same for the same seed."""
+    rng = random.Random(seed)
+    base = [json.loads(line) for line in SEED_EVENTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts = [json.dumps(e) for e in base]
+    out = []
+    for i in range(n):
+        k = rng.randrange(len(base))
+        text = texts[k]
+        user = rng.choice(_USERS)
+        for old in ("alice", "bob", "carol"):
+            text = text.replace(old, user)
+        event = json.loads(text)
+        event["host"]["name"] = event["host"]["hostname"] = f"WS-{rng.randrange(5000):04d}"
+        proc = event.get("process", {})
+        proc["pid"] = rng.randrange(1000, 65000)
+        roll = rng.random()
+        if roll < 0.1 and "executable" in proc and proc["executable"][1:3] == ":\\":
+            drive = rng.choice("CDEF")
+            proc["executable"] = drive + proc["executable"][1:]
+        elif roll < 0.2 and "name" in proc and "executable" in proc:
+            # the same binary with its name in another case (Windows paths are case-insensitive)
+            upper = proc["name"].upper()
+            proc["executable"] = proc["executable"][: -len(proc["name"])] + upper
+            proc["name"] = upper
+        if rng.random() < 0.3 and "args" in proc:
+            extra = rng.choice(["--trace-warnings", "--inspect", "--max-old-space-size=4096", "data.txt"])
+            proc["args"] = proc["args"] + [extra]
+            proc["args_count"] = len(proc["args"])
+            proc["command_line"] = proc["command_line"] + " " + extra
+        event["@timestamp"] = f"2025-08-21T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
+        out.append(event)
+    return out
+
+
+def _child(label: str, spec, query: str, events: list[dict], conn) -> None:
+    from converters.execute.matrix import load_executor
+    from converters.execute.platforms import render_events
+
+    try:
+        executor = load_executor(spec)
+        reason = executor.unavailable()
+        if reason:
+            conn.send({"label": label, "skipped": reason})
+            return
+        records, _ = render_events(spec.platform, events)
+        start = time.perf_counter()
+        matched = executor.run(query, records)
+        elapsed = time.perf_counter() - start
+        conn.send({"label": label, "engine": executor.engine, "records": len(records), "matched": len(matched),
+                   "seconds": elapsed,
+                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+    except Exception as exc:  # a benchmark row, not a crash: show what failed
+        conn.send({"label": label, "error": f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"})
+    finally:
+        conn.close()
+
+
+def _columns():
+    """(label, executor spec, query or None, why there is no query) for the original rule and each target."""
+    from converters.convert import convert_file
+    from converters.execute.matrix import ORIGINAL, TARGETS
+    from converters.load import load_rule
+
+    rule = load_rule(SEED_RULE).rule
+    rows = [("original", ORIGINAL[rule["language"]], rule["query"], None)]
+    conversion = convert_file(SEED_RULE, str(SEED_RULE.relative_to(ROOT)), list(TARGETS))
+    for name, spec in TARGETS.items():
+        if name in conversion.outputs:
+            rows.append((name, spec, conversion.outputs[name], None))
+        else:
+            why = "; ".join(e["message"] for e in conversion.errors if e["target"] in (None, name))
+            rows.append((name, spec, None, why or "nothing emitted"))
+    return rows
+
+
+def main(n: int = EVENTS) -> None:
+    ctx = multiprocessing.get_context("fork")
+    events = generate(n)  # once, before forking: every child shares it
+    print(f"{n} generated events (seed {SEED}); time of executor.run only; peak RSS of the child process")
+    print(f"{'target':<15} {'records':>8} {'matched':>8} {'seconds':>8} {'events/s':>10} {'peak MB':>8}  engine")
+    for label, spec, query, why in _columns():
+        if query is None:
+            print(f"{label:<15} {'-':>8} {'-':>8} {'-':>8} {'-':>10} {'-':>8}  no query: {why[:80]}")
+            continue
+        parent, child = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_child, args=(label, spec, query, events, child))
+        proc.start()
+        child.close()
+        try:
+            row = parent.recv()
+        except EOFError:
+            row = {"label": label, "error": "the benchmark process died"}
+        proc.join()
+        if "skipped" in row or "error" in row:
+            print(f"{label:<15} {'-':>8} {'-':>8} {'-':>8} {'-':>10} {'-':>8}  "
+                  f"{'skipped: ' + row['skipped'] if 'skipped' in row else 'ERROR ' + row['error']}")
+            continue
+        rate = row["records"] / row["seconds"] if row["seconds"] else float("inf")
+        peak = f"{row['rss_mb']:.0f}"
+        print(f"{label:<15} {row['records']:>8} {row['matched']:>8} {row['seconds']:>8.2f} {rate:>10,.0f} "
+              f"{peak:>8}  {row['engine']}", flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else EVENTS)
