@@ -91,6 +91,11 @@ def test_regex_constructs_re2_lacks_are_errors(kql):
         run(kql, 'FolderPath matches regex "(?=node)"')
     with pytest.raises(ExecutionError, match="RE2"):
         run(kql, 'FolderPath matches regex "(a)\\\\1"')
+    with pytest.raises(ExecutionError, match="RE2"):
+        run(kql, 'FolderPath matches regex "(?<!x)node"')
+    # an escaped backslash before digits is no backreference
+    events = [{"FolderPath": "\\\\127.0.0.1\\C$\\x"}]
+    assert run(kql, r'FolderPath matches regex @"^\\\\127\.0\.0\.1\\C\$"', events) == [0]
 
 
 def test_missing_column_is_empty_string(kql):

@@ -173,3 +173,12 @@ def test_seed_with_sysmon_approximations_reads_argv_from_command_line(seed_sigma
     sql = ex.to_sql(seed_sigma)[0]
     assert "process.args" not in sql and "CommandLine REGEXP" in sql
     assert ex.run(seed_sigma, SEED_EVENTS) == [0, 1, 2]
+
+
+def test_sysmon_pipeline_refuses_other_logsources():
+    text = "title: t\nlogsource: {category: process_creation, product: linux}\n" \
+           "detection:\n  s:\n    Image|endswith: /bash\n  condition: s\n"
+    with pytest.raises(ExecutionError, match="refuses the rule.*linux"):
+        SigmaSqliteExecutor().run(text, [{"Image": "/bin/bash"}])
+    # without the pipeline the backend runs it as written
+    assert SigmaSqliteExecutor(approximations=False).run(text, [{"Image": "/bin/bash"}]) == [0]

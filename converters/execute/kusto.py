@@ -293,12 +293,28 @@ def _has_term(value: str, term: str, prefix_only: bool = False, suffix_only: boo
     return False
 
 
-_RE2_UNSUPPORTED = re.compile(r"\(\?[=!]|\(\?<[=!]|\\[1-9]|\(\?P=")
+def _re2_unsupported(pattern: str) -> str | None:
+    """The first construct of `pattern` that RE2 lacks (lookaround, backreference), or None."""
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            nxt = pattern[i + 1:i + 2]
+            if nxt.isdigit() and nxt != "0":
+                return f"backreference \\{nxt}"
+            i += 2  # an escaped character, whatever it is
+            continue
+        for opener in ("(?=", "(?!", "(?<=", "(?<!", "(?P="):
+            if pattern.startswith(opener, i):
+                return f"{opener[:-1] if opener.endswith('=') else opener}... (lookaround or named backreference)"
+        i += 1
+    return None
 
 
 def _compile_regex(pattern: str) -> re.Pattern:
-    if _RE2_UNSUPPORTED.search(pattern):
-        raise ExecutionError(f"regex {pattern!r} uses lookaround or a backreference, which RE2 (Kusto) rejects")
+    lacking = _re2_unsupported(pattern)
+    if lacking:
+        raise ExecutionError(f"regex {pattern!r} uses {lacking}, which RE2 (Kusto) rejects")
     try:
         return re.compile(pattern)
     except re.error as exc:

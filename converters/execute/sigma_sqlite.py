@@ -39,7 +39,10 @@ Semantics (what we test):
   (`|gt`, `|lt`, ...) follow SQLite's ordering, where every text sorts after
   every number: events must carry numbers as numbers.
 - Keyword (field-less) detections are unsupported by the backend:
-  ExecutionError, as is any other conversion or SQL error.
+  ExecutionError, as is any other conversion or SQL error. With the
+  approximations on, a rule whose logsource is not process_creation/windows
+  (the only log the Sigma platform's events come from) or that names a field
+  Sysmon Event ID 1 has no mapping for is refused: ExecutionError naming why.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ import sqlite3
 from functools import lru_cache
 from typing import Any, Sequence
 
+from converters.errors import RuleportError
 from converters.execute.base import Event, ExecutionError, Executor
 
 TABLE = "logs"
@@ -121,6 +125,8 @@ class SigmaSqliteExecutor(Executor):
         try:
             collection = SigmaCollection.from_yaml(sigma_yaml)
             queries = _backend_class()(pipeline).convert(collection)
+        except RuleportError as exc:  # the Sysmon pipeline refuses what Sysmon EID 1 cannot hold
+            raise ExecutionError(f"the Sysmon approximation pipeline refuses the rule: {exc.message}") from None
         except (SigmaError, NotImplementedError) as exc:
             raise ExecutionError(f"the sqlite backend cannot convert the rule: {exc}") from None
         except Exception as exc:  # YAML errors and the like, reported, never a traceback
