@@ -46,8 +46,8 @@ def test_multivalued_field_in_a_comparison_is_null():
 def test_multivalue_aware_functions_and_mv_expand():
     assert hits("mv_count(process.args) == 3", A, B) == [0]
     assert hits('mv_contains(process.args, "-r")', A, B) == [0, 1]
-    assert hits('mv_first(process.args) == "node"', A) == [0]
-    assert hits('mv_concat(process.args, " ") LIKE "* -r *"', A) == [0]
+    assert hits('mv_first(process.args) == "-r"', A) == [0]  # doc values are sorted
+    assert hits('mv_concat(process.args, " ") == "-r a.js node"', A) == [0]
     assert hits('to_lower(process.name) == "node.exe"', A) == [0]
     assert EX.run('FROM * | MV_EXPAND process.args | WHERE process.args LIKE "*.js"', [A, B]) == [0]
 
@@ -113,3 +113,11 @@ def test_keep_drop_limit_and_unsupported_commands():
               "FROM * | WHERE process.name::keyword == \"a\"", "FROM * | WHERE (process.pid == 1"]:
         with pytest.raises(ExecutionError):
             EX.run(q, [A])
+
+
+def test_multivalues_are_read_as_sorted_deduplicated_doc_values():
+    dup = {"process.args": ["-r", "-r"]}
+    assert hits('process.args == "-r"', dup) == [0]  # one distinct keyword value: not a multi-value
+    assert hits('mv_first(process.args) == "-r"', {"process.args": ["b", "-r", "a"]}) == [0]
+    assert hits("mv_count(process.args) == 2", {"process.args": ["b", "a", "b"]}) == [0]
+    assert hits("mv_first(n) == 1 AND mv_count(n) == 3", {"n": [3, 1, 3]}) == [0]

@@ -26,7 +26,9 @@ a multi-value. What we follow (Elastic's ES|QL reference):
   event whose process.args holds several values. Multi-value aware: IS
   [NOT] NULL, COALESCE, MV_COUNT, MV_FIRST, MV_LAST, MV_MIN, MV_MAX,
   MV_CONCAT, MV_DEDUPE, MV_CONTAINS, and TO_LOWER/TO_UPPER (applied to each
-  value), and MV_EXPAND.
+  value), and MV_EXPAND. Multi-values come as ES|QL reads them from doc
+  values: sorted (strings by UTF-8 bytes), keyword values deduplicated, so
+  `["a", "a"]` is the single value "a" and MV_FIRST gives the smallest.
 - `==`, `!=`, `<`... compare strings case-sensitively, numbers numerically;
   `=~` is case-insensitive equality. Values of different kinds compare by
   their text (ES|QL would reject the query; we stay lenient).
@@ -71,7 +73,18 @@ class EsqlExecutor(Executor):
 
 def _row(doc: dict) -> dict:
     """ES|QL's view of a document: null, one value, or a list of several."""
-    return {k: (v[0] if len(v) == 1 else list(v)) for k, v in doc.items() if v}
+    return {k: (v[0] if len(v) == 1 else _doc_values(v)) for k, v in doc.items() if v}
+
+
+def _doc_values(values: list):
+    """Multi-values as ES|QL loads them from doc values: sorted; keyword values also deduplicated."""
+    if all(isinstance(v, str) for v in values):
+        unique = sorted(set(values), key=lambda v: v.encode("utf-8"))
+        return unique if len(unique) > 1 else unique[0]
+    try:
+        return sorted(values)
+    except TypeError:
+        return list(values)
 
 
 def split_commands(text: str) -> list[str]:
