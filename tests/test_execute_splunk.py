@@ -153,3 +153,13 @@ def test_pcre_inline_flags_mid_pattern_scope_to_their_group():
     assert hits('* | regex Image="a(?i)b|NODE"', e) == [0]
     assert hits('* | regex Image="USERS.(?i)X|zzz"', e) == [0]
     assert hits('* | regex Image="users.(?i)x"', e) == []
+
+
+def test_bare_terms_match_whole_segments():
+    e = {"_raw": "powershell.exe -encoded x_payload"}
+    assert hits("enc", e) == []
+    assert hits("enc*", e) == [0]
+    assert hits("payload", e) == [0]      # `_` is a breaker
+    assert hits("ower", e) == []
+    assert hits("*ower*", e) == [0]
+    assert hits('"powershell.exe -encoded"', e) == [0]

@@ -24,9 +24,11 @@ The search command (also the implied one at the start, and `| search`)
   - `field=CASE(Value)` matches case-sensitively. `TERM(x)` only changes how
     the index is searched (x as one indexed term); against a field value
     here it is the same as `x`.
-  - A lone `*` matches every event. A bare term (no field) matches when `_raw` contains it
-    (case-insensitive, wildcards), or, for an event without `_raw`, any
-    field value contains it: an approximation of Splunk's index search.
+  - A lone `*` matches every event. A bare term (no field) matches when `_raw`
+    (or, for an event without `_raw`, any field value) contains it as whole
+    segments: case-insensitive, `*` extending it, and not glued to a letter
+    or digit at an end that is a letter or digit (`enc` is not found in
+    `-encoded`). An approximation of Splunk's segment-based index search.
   - Field names are case-sensitive. Wildcards in field names raise.
 
 Other commands
@@ -350,16 +352,19 @@ def _order_test(field: str, op: str, text: str) -> Pred:
 
 
 def _keyword_test(value: _Value) -> Pred:
-    if value.text.strip("*") == "":
+    text = value.text
+    if text.strip("*") == "":
         return lambda r: True  # a lone `*` selects every event
-    pattern = value.text if value.text.startswith("*") else "*" + value.text
-    pattern = pattern if pattern.endswith("*") else pattern + "*"
-    test = wildcard_matcher(pattern, ignore_case=not value.case_sensitive, escape=False, single=None)
+    # whole segments: not glued to a letter or digit on a side without a wildcard
+    body = "".join(".*" if c == "*" else re.escape(c) for c in text)
+    lead = "" if text.startswith("*") or not text[0].isalnum() else "(?<![^\\W_])"
+    tail = "" if text.endswith("*") or not text[-1].isalnum() else "(?![^\\W_])"
+    rx = re.compile(lead + body + tail, re.DOTALL | (0 if value.case_sensitive else re.IGNORECASE))
 
     def keyword(r: Record) -> bool:
         if "_raw" in r:
-            return any(test(v) for v in _values(r, "_raw"))
-        return any(test(v) for k in r for v in _values(r, k))
+            return any(rx.search(v) for v in _values(r, "_raw"))
+        return any(rx.search(v) for k in r for v in _values(r, k))
 
     return keyword
 
