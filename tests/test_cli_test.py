@@ -172,3 +172,33 @@ def test_every_target_has_an_executor_and_a_platform():
     assert set(TARGETS) == {"sigma", "splunk", "splunk-cim", "lucene", "eql", "esql", "kibana-kql",
                             "kusto-defender", "kusto-sentinel"}
     assert all(spec.platform in PLATFORMS for spec in TARGETS.values())
+
+
+def _rule_with_query(tmp_path, query: str) -> Path:
+    text = SEED.read_text(encoding="utf-8")
+    start = text.index("query = '''")
+    end = text.index("'''", start + 11) + 3
+    rule = tmp_path / "rule.toml"
+    rule.write_text(text[:start] + f"query = '''\n{query}\n'''" + text[end:], encoding="utf-8")
+    return rule
+
+
+def test_a_target_that_emits_nothing_disagrees_unless_accepted_as_a_whole(tmp_path, capsys):
+    rule = _rule_with_query(tmp_path, 'process where host.os.type == "windows" and event.type == "start" and '
+                                      'powershell.file.script_block_text : "*Invoke-Mimikatz*"')
+    events = tmp_path / "ev.jsonl"
+    events.write_text(seed_lines()[2] + "\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, rule, "--events", events, "--target", "splunk", "--format", "json")
+    splunk = json.loads(out)["targets"]["splunk"]
+    assert code == 1
+    assert splunk["emit_error"] and splunk["matched"] == [] and splunk["agrees"] is False
+    expect = tmp_path / "ev.expect.json"
+    expect.write_text(json.dumps({"match": [], "why": {"0": "no script block"},
+                                  "accept": [{"target": "splunk", "lines": [],
+                                              "reason": "Sysmon has no PowerShell script block text"}]}),
+                      encoding="utf-8")
+    code, out, _ = run_cli(capsys, rule, "--events", events, "--expect", expect, "--target", "splunk",
+                           "--format", "json")
+    report = json.loads(out)
+    assert report["targets"]["splunk"]["agrees"] is True and report["expect"]["unused_accept"] == []
+    assert code == 0

@@ -11,7 +11,9 @@ For one rule and one JSONL fixture:
 - a difference is accepted only when the fixture's sidecar `accept` names
   the target and the line, and the conversion declared something for that
   target (a Note or an emit error) that could explain it; an accept entry
-  may pin the note code it relies on (`"note": "emit/..."`).
+  may pin the note code it relies on (`"note": "emit/..."`);
+- a target that emits nothing (EmitError) matches nothing and disagrees as
+  a whole, unless an accept entry names it with `"lines": []` and a reason.
 
 Lines are 0-based physical line numbers of the JSONL file (blank lines are
 skipped but counted); messages cite FILE:N with N 1-based.
@@ -188,6 +190,8 @@ def _run_column(spec: TargetSpec, queries: list[str], fixture: Fixture) -> dict:
         column["matched"] = _run(executor, queries, spec.platform, fixture)
     except ExecutionError as exc:
         column["error"] = f"{executor.engine}: {exc}"
+    except Exception as exc:  # an executor bug must not hide the other columns; shown, and fails the run
+        column["error"] = f"{executor.engine}: internal error: {type(exc).__name__}: {exc}"
     return column
 
 
@@ -254,15 +258,24 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
         else:
             got = set(column["matched"])
             differs = []
+            # a target that emitted nothing disagrees as a whole, unless an accept entry with no
+            # lines names it (then every line it misses is accepted with that entry's reason)
+            whole = None
+            if "emit_error" in column:
+                whole = next((e["reason"] for e in (expect.accept if expect else ())
+                              if e["target"] == name and e["lines"] == []), None)
+                used_accepts.update(i for i, e in enumerate(expect.accept if expect else ())
+                                    if e["target"] == name and e["lines"] == [] and whole is not None)
             for line in sorted(got ^ reference):
-                reason = _accepting(expect.accept if expect else [], name, line, declared)
+                reason = whole or _accepting(expect.accept if expect else [], name, line, declared)
                 if reason is not None and expect:
                     used_accepts.update(i for i, e in enumerate(expect.accept)
                                         if e["target"] == name and line in e["lines"])
                 differs.append({"line": line, "expected": line in reference, "got": line in got,
                                 "accepted": reason})
             column["differs"] = differs
-            column["agrees"] = all(d["accepted"] is not None for d in differs)
+            column["agrees"] = (all(d["accepted"] is not None for d in differs)
+                                and ("emit_error" not in column or whole is not None))
         columns[name] = column
 
     report = {"rule": rule_path, "events": len(fixture.events), "events_file": events_path,
