@@ -10,6 +10,7 @@ are many: tomllib and the EQL parser are CPU-bound.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from converters.errors import RuleLoadError
 from converters.lint.codes import finding
 from converters.lint.config import Config, apply, rule_suppressions
 from converters.load import iter_rule_paths, load_rule
+
+_ASSIGN = re.compile(r'^(rule_id|name)\s*=\s*"((?:[^"\\]|\\.)*)"\s*$')
 
 # Below this many files a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 64
@@ -85,6 +88,50 @@ def _rule_checks(rf, options: Options) -> list:
     return out
 
 
+def _quick_identity(path: str, text: str) -> FileResult:
+    """rule_id and name of a rule that is not linted, read from its text (no TOML parse):
+    enough for the duplicate checks of --changed-since."""
+    rid = name = None
+    id_line = name_line = None
+    in_rule = False
+    for n, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_rule = stripped == "[rule]"
+            continue
+        if in_rule:
+            m = _ASSIGN.match(stripped)
+            if m and m.group(1) == "rule_id" and rid is None:
+                rid, id_line = m.group(2), n
+            elif m and m.group(1) == "name" and name is None:
+                name, name_line = m.group(2), n
+    return FileResult(path, [], rule_id=rid, name=name, id_line=id_line, name_line=name_line,
+                      deprecated=is_deprecated_path(path))
+
+
+def lint_changed(files: list[tuple[str, str]], changed: set, options: Options | None = None) -> tuple[list, int]:
+    """Lint only files in `changed` (absolute paths); duplicates are still sought among all files,
+    but reported only on changed ones. Returns (findings, number of files linted)."""
+    options = options or Options()
+    picked = [(f, d) for f, d in files if Path(f).resolve() in changed]
+    results = _run(picked, options)
+    shown = {r.path for r in results}
+    others = []
+    for f, d in files:
+        if d in shown:
+            continue
+        try:
+            others.append(_quick_identity(d, Path(f).read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
+            continue
+    findings = list(options.config.findings)
+    for r in results:
+        findings.extend(r.findings)
+    findings.extend(f for f in _duplicates(results + others) if f.path in shown)
+    findings.sort(key=lambda f: f.sort_key())
+    return findings, len(picked)
+
+
 def _duplicates(results: list) -> list:
     out = []
     for attr, line_attr, code, label in (("rule_id", "id_line", "repo/duplicate-rule-id", "rule_id"),
@@ -130,9 +177,7 @@ def collect_files(paths: list[str]) -> list[tuple[str, str]]:
     return files
 
 
-def lint_files(files: list[tuple[str, str]], options: Options | None = None) -> list:
-    """Findings for the given (file, display path) pairs, sorted by path and line."""
-    options = options or Options()
+def _run(files: list[tuple[str, str]], options: Options) -> list:
     jobs = options.jobs or os.cpu_count() or 1
     if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
         import multiprocessing  # noqa: PLC0415
@@ -140,9 +185,14 @@ def lint_files(files: list[tuple[str, str]], options: Options | None = None) -> 
         _warm(options)
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(min(jobs, len(files))) as pool:
-            results = pool.map(_work, [(f, d, options) for f, d in files], chunksize=16)
-    else:
-        results = [lint_file(f, d, options) for f, d in files]
+            return pool.map(_work, [(f, d, options) for f, d in files], chunksize=16)
+    return [lint_file(f, d, options) for f, d in files]
+
+
+def lint_files(files: list[tuple[str, str]], options: Options | None = None) -> list:
+    """Findings for the given (file, display path) pairs, sorted by path and line."""
+    options = options or Options()
+    results = _run(files, options)
     findings = list(options.config.findings)
     for r in results:
         findings.extend(r.findings)

@@ -1,0 +1,44 @@
+"""`--changed-since REF`: the rule files added or modified since a git ref.
+
+`git diff --name-status -M REF` compares the ref with the working tree, so
+committed, staged and unstaged edits all count; renames are followed (the
+new name is linted), deletions are ignored. Untracked files are new files
+too (`git ls-files --others --exclude-standard`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from converters.errors import UsageError
+
+
+def _git(cwd: Path, *args: str) -> str:
+    try:
+        proc = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise UsageError("--changed-since needs git, which is not installed") from None
+    if proc.returncode != 0:
+        detail = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit {proc.returncode}"
+        raise UsageError(f"git {' '.join(args[:2])} failed: {detail}")
+    return proc.stdout
+
+
+def changed_files(ref: str, near: str) -> set[Path]:
+    """Absolute paths of files added, modified or renamed since `ref`, in the repository holding `near`."""
+    start = Path(near).resolve()
+    folder = start if start.is_dir() else start.parent
+    top = Path(_git(folder, "rev-parse", "--show-toplevel").strip())
+    _git(top, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
+    out: set[Path] = set()
+    diff = _git(top, "diff", "--name-status", "-M", "--no-color", ref, "--")
+    for line in diff.splitlines():
+        parts = line.split("\t")
+        status = parts[0][:1]
+        if status == "D" or len(parts) < 2:
+            continue
+        out.add((top / parts[-1]).resolve())   # for renames (R) the last name is the new one
+    for name in _git(top, "ls-files", "--others", "--exclude-standard").splitlines():
+        out.add((top / name).resolve())
+    return out
