@@ -167,3 +167,45 @@ def test_translator_basename_regex_goes_to_the_name_field():
     assert 'FileName matches regex "(?i)^(?:node' in emit(text, "kusto-defender").queries[0]
     # no name field in Sysmon: the path regex stays, PCRE reads it as written
     assert '"(?<ImageMatch>(?i)(?:^|\\\\\\\\)node' in emit(text, "splunk").queries[0]
+
+
+# --- other operating systems ----------------------------------------------------
+
+def _linux(detection: str) -> str:
+    return rule(detection).replace("product: windows", "product: linux")
+
+
+def test_linux_rule_is_scoped_to_linux_and_uses_slash_names():
+    text = _linux("  sel:\n    Image|endswith: '/bash'\n    CommandLine|contains: ' -i'")
+    lucene = emit(text, "lucene").queries[0]
+    assert lucene.startswith("(event.category:process AND event.type:start AND host.os.type:linux) AND ")
+    assert "process.name.caseless:bash" in lucene
+    asim = emit(text, "kusto-sentinel").queries[0]
+    assert '(EventType =~ "ProcessCreated" and DvcOs =~ "Linux")' in asim
+    assert 'TargetProcessName endswith "/bash"' in asim
+    xdr = emit(text, "kusto-defender")
+    assert 'FileName =~ "bash"' in xdr.queries[0]
+    assert any(n.code == "emit/scope-widened" and "linux" in n.message for n in xdr.notes)
+    with pytest.raises(EmitError) as exc:  # Sysmon for Windows only
+        emit(text, "splunk")
+    assert exc.value.code == "emit/logsource-unsupported"
+
+
+def test_rule_without_product_has_no_os_scope():
+    text = rule("  sel:\n    CommandLine|contains: whoami").replace("  product: windows\n", "")
+    assert "host.os.type" not in emit(text, "lucene").queries[0]
+    assert emit(text, "eql").queries[0].startswith('process where event.type == "start" and ')
+    assert "DvcOs" not in emit(text, "kusto-sentinel").queries[0]
+    # no separator known: the path match stays a path match
+    text = rule("  sel:\n    Image|endswith: '\\cmd.exe'").replace("  product: windows\n", "")
+    assert "process.executable.caseless:*\\\\cmd.exe" in emit(text, "lucene").queries[0]
+
+
+def test_eql_field_exists():
+    q = emit(rule("  sel:\n    OriginalFileName|exists: true"), "eql").queries[0]
+    assert "process.pe.original_file_name != null" in q
+
+
+def test_argv_exists_follows_the_command_line():
+    q = emit(rule("  sel:\n    process.args|exists: true"), "kusto-defender").queries[0]
+    assert "isnotempty(ProcessCommandLine)" in q

@@ -84,6 +84,8 @@ class ElasticLuceneBackend(LuceneBackend):
 
 class ElasticEqlBackend(EqlBackend):
     name: ClassVar[str] = "ruleport EQL (Elastic Defend)"
+    field_exists_expression: ClassVar[str] = "{field} != null"
+    field_not_exists_expression: ClassVar[str] = "{field} == null"
 
     def convert_condition_field_eq_val_re(self, cond, state):
         # EQL regexes are Lucene's dialect (whole value); `regex~` ignores case

@@ -23,11 +23,14 @@ class DataModel:
     unavailable: tuple[str, ...] = ()
     caseless: tuple[str, ...] = ()                            # Elastic: fields with a .caseless multi-field
     arrays: tuple[str, ...] = ()                              # fields holding arrays ("any element")
-    scope: dict[str, object] = field(default_factory=dict)    # conditions every event of the data satisfies
+    scope: dict[str, object] = field(default_factory=dict)    # what selects process starts in the data
     native: tuple[str, ...] = ()                              # platform fields a rule may name directly
+    products: tuple[str, ...] = ("windows", "linux", "macos")  # Sigma logsource products the data holds
+    os_scope: dict[str, dict] = field(default_factory=dict)   # product -> what selects that OS (if anything)
 
     def known_fields(self) -> tuple[str, ...]:
-        return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native)))
+        caseless = {f + ".caseless" for f in self.caseless}
+        return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless))
 
 
 _SIGNER = (
@@ -74,7 +77,8 @@ ELASTIC_DEFEND = DataModel(
         "process.parent.code_signature.subject_name", "process.parent.code_signature.trusted",
         "process.pe.original_file_name", "user.domain",
     ),
-    scope={"event.category": "process", "event.type": "start", "host.os.type": "windows"},
+    scope={"event.category": "process", "event.type": "start"},
+    os_scope={os: {"host.os.type": os} for os in ("windows", "linux", "macos")},
 )
 
 # Sysmon Event ID 1 as the Splunk Add-on for Sysmon extracts it: Sysmon's own
@@ -88,6 +92,7 @@ SPLUNK_SYSMON = DataModel(
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
     scope={"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": 1},
+    products=("windows",),  # Sysmon for Linux writes elsewhere (syslog)
 )
 
 # Splunk CIM Endpoint.Processes data model (queried with tstats). No signer, no argv.
@@ -162,5 +167,6 @@ SENTINEL_ASIM = DataModel(
     },
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
-    scope={"EventType": "ProcessCreated", "DvcOs": "Windows"},
+    scope={"EventType": "ProcessCreated"},
+    os_scope={"windows": {"DvcOs": "Windows"}, "linux": {"DvcOs": "Linux"}, "macos": {"DvcOs": "macOS"}},
 )

@@ -12,7 +12,8 @@ names, check every field is known, then add the platform's scope.
 
 from __future__ import annotations
 
-from sigma.processing.conditions import LogsourceCondition
+from dataclasses import replace
+
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
     AddConditionTransformation,
@@ -33,6 +34,7 @@ from converters.emit.transforms import (
     BasenameField,
     CaselessMultiField,
     KnownFields,
+    ProductIs,
     RequireLogsource,
     StaticNote,
     StringsAsRegex,
@@ -47,14 +49,24 @@ def _item(transformation, ident: str, **kw) -> ProcessingItem:
     return ProcessingItem(transformation=transformation, identifier=f"ruleport_{ident}", **kw)
 
 
+SEPARATORS = {"windows": "\\", "linux": "/", "macos": "/"}
+
+
+def _for_product(product: str | None) -> list:
+    return [ProductIs(product)]
+
+
 def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True) -> list[ProcessingItem]:
-    items = [_item(RequireLogsource("process_creation", "windows", dm.platform), "logsource")]
+    items = [_item(RequireLogsource("process_creation", dm.products, dm.platform), "logsource")]
     if dm.unavailable:
         items.append(_item(UnavailableFields(dm.unavailable, dm.platform), "unavailable_fields"))
     for argv_field, cmdline in dm.argv.items():
         items.append(_item(ArgvFromCommandLine(argv_field, cmdline, dm.platform), f"argv_{argv_field}"))
     if names and dm.names:
-        items.append(_item(BasenameField(dict(dm.names)), "basename"))
+        # the path separator depends on the OS; a rule without product keeps its path match
+        for product in dm.products:
+            items.append(_item(BasenameField(dict(dm.names), SEPARATORS[product]), f"basename_{product}",
+                               rule_conditions=_for_product(product)))
     mapping = {k: v for k, v in dm.fields.items() if k != v}
     if mapping:
         items.append(_item(FieldMappingTransformation(mapping), "field_mapping"))
@@ -63,12 +75,22 @@ def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True) -> 
     return items
 
 
-def _scope(conditions: dict, ident: str = "scope") -> ProcessingItem:
-    return _item(
-        AddConditionTransformation(dict(conditions), name=f"ruleport_{ident}"),
-        ident,
-        rule_conditions=[LogsourceCondition(category="process_creation", product="windows")],
-    )
+def _scope(dm: DataModel, conditions: dict | None = None) -> list[ProcessingItem]:
+    """One condition selecting process starts of the rule's OS (or, where the
+    data cannot tell operating systems apart, process starts and a note)."""
+    base = dict(dm.scope if conditions is None else conditions)
+    items = []
+    for product in (None,) + dm.products:
+        scope = {**base, **dm.os_scope.get(product, {})}
+        if scope:
+            items.append(_item(AddConditionTransformation(scope, name="ruleport_scope"), f"scope_{product}",
+                               rule_conditions=_for_product(product)))
+        if product is not None and product not in dm.os_scope and len(dm.products) > 1:
+            items.append(_item(StaticNote(
+                "emit/scope-widened",
+                f"{dm.platform} has no operating-system field: the {product} product is not enforced", None),
+                f"os_note_{product}", rule_conditions=_for_product(product)))
+    return items
 
 
 def _pipeline(name: str, items: list[ProcessingItem]) -> ProcessingPipeline:
@@ -100,21 +122,12 @@ def _spl_terms(scope: dict) -> str:
 
 def splunk_cim() -> ProcessingPipeline:
     dm = SPLUNK_CIM
-    return _pipeline("ruleport splunk cim", _mapping_items(dm) + [
-        _item(StaticNote(
-            "emit/scope-widened",
-            "Endpoint.Processes has no operating-system field: the windows product is not enforced "
-            "(process starts from every OS feed the data model)", None), "os_note"),
+    return _pipeline("ruleport splunk cim", _mapping_items(dm) + _scope(dm, {}) + [
         _item(StringsAsRegex(), "regex_strings"),
         _item(SetStateTransformation("data_model_set", "Endpoint.Processes"), "data_model"),
         _item(SetStateTransformation("fields", sorted(set(dm.fields.values()) | set(dm.names.values()))),
               "data_model_fields"),
     ])
-
-
-def _elastic_scope(with_category: bool) -> dict:
-    # exact (case-sensitive) keyword matches, as the EQL `==` of Elastic's rules
-    return {f"{k}|cased": v for k, v in ELASTIC_DEFEND.scope.items() if with_category or k != "event.category"}
 
 
 def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> ProcessingPipeline:
@@ -125,31 +138,27 @@ def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> Proc
     items = _mapping_items(dm)
     if caseless:
         items.append(_item(CaselessMultiField(dm.caseless), "caseless"))
-    items += [
-        _scope(_elastic_scope(with_category)),
+    # exact (case-sensitive) keyword matches, as the EQL `==` of Elastic's rules
+    scope = {f"{k}|cased": v for k, v in dm.scope.items() if with_category or k != "event.category"}
+    os_scope = {p: {f"{k}|cased": v for k, v in c.items()} for p, c in dm.os_scope.items()}
+    items += _scope(replace(dm, os_scope=os_scope), scope) + [
         _item(SetStateTransformation("index", ELASTIC_INDEX), "index"),
         _item(SetStateTransformation("array_fields", dm.arrays), "array_fields"),
-        _item(SetStateTransformation("scope_fields", tuple(dm.scope)), "scope_fields"),
+        _item(SetStateTransformation("scope_fields", ("event.category", "event.type")), "scope_fields"),
     ]
     return _pipeline("ruleport elastic defend", items)
 
 
 def defender_xdr() -> ProcessingPipeline:
     dm = DEFENDER_XDR
-    return _pipeline("ruleport defender xdr", _mapping_items(dm) + [
-        _item(StaticNote(
-            "emit/scope-widened",
-            "DeviceProcessEvents has no operating-system column: the windows product is not enforced "
-            "(it needs a join with DeviceInfo.OSPlatform)", None), "os_note"),
-        _scope(dm.scope),
+    return _pipeline("ruleport defender xdr", _mapping_items(dm) + _scope(dm) + [
         _item(SetStateTransformation("query_table", "DeviceProcessEvents"), "table"),
     ])
 
 
 def sentinel_asim() -> ProcessingPipeline:
     dm = SENTINEL_ASIM
-    return _pipeline("ruleport sentinel asim", _mapping_items(dm) + [
-        _scope(dm.scope),
+    return _pipeline("ruleport sentinel asim", _mapping_items(dm) + _scope(dm) + [
         _item(SetStateTransformation("query_table", "imProcessCreate"), "table"),
     ])
 

@@ -120,7 +120,8 @@ def plain_text(s: SigmaString) -> str | None:
 
 # PCRE constructs Lucene's RegExp lacks: class shorthands, assertions, inline
 # flags and lookarounds, lazy quantifiers.
-_PCRE_ONLY = re.compile(r"\\[dDwWsSbBAZzQEG]|\(\?(?!:)|[*+?}]\?")
+_PCRE_ONLY_ESCAPES = set("dDwWsSbBAZzQEGhHvVRXKNpP")
+_PCRE_ONLY = re.compile(r"\(\?(?!:)|[*+?}]\?")  # inline flags/lookarounds, lazy quantifiers
 _LUCENE_OPERATORS = set('<>@&~#"')  # literal in PCRE, operators in Lucene
 
 
@@ -173,9 +174,10 @@ def sigma_regex_to_lucene(regex: str, *, case_insensitive: bool) -> str:
     the side is opened with `.*`; case-insensitivity (Lucene has no flag)
     becomes two-case classes. PCRE-only constructs raise EmitError.
     """
-    if _PCRE_ONLY.search(regex):
-        raise EmitError(f"regex {regex!r} uses PCRE constructs Lucene's regex lacks",
-                        code="emit/regex-unsupported")
+    unsupported = EmitError(f"regex {regex!r} uses PCRE constructs Lucene's regex lacks",
+                            code="emit/regex-unsupported")
+    if _PCRE_ONLY.search(re.sub(r"\\.", "", regex)):
+        raise unsupported
     body = regex.replace("(?:", "(")
     left = right = ".*"
     if body.startswith("^"):
@@ -189,6 +191,8 @@ def sigma_regex_to_lucene(regex: str, *, case_insensitive: bool) -> str:
     while i < len(body):
         c = body[i]
         if c == "\\":
+            if body[i + 1:i + 2] in _PCRE_ONLY_ESCAPES:
+                raise unsupported
             out.append(body[i:i + 2])
             i += 2
         elif c == "[":

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
 from sigma.modifiers import SigmaRegularExpressionFlag
+from sigma.processing.conditions.base import RuleProcessingCondition
 from sigma.processing.transformations.base import (
     DetectionItemTransformation,
     PreprocessingTransformation,
     ValueTransformation,
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
-from sigma.types import SigmaCasedString, SigmaRegularExpression, SigmaString, SpecialChars
+from sigma.types import SigmaCasedString, SigmaExists, SigmaNull, SigmaRegularExpression, SigmaString, SpecialChars
 
 from converters.emit.errors import EmitError
 from converters.emit.strings import has_single_wildcard, pcre_escape, to_pcre
@@ -46,17 +47,28 @@ def _ci_regex(body: str, case_insensitive: bool, dotall: bool = False) -> SigmaR
 
 
 @dataclass
+class ProductIs(RuleProcessingCondition):
+    """The rule's logsource product is exactly `product` (None: names no product)."""
+
+    product: str | None
+
+    def match(self, rule) -> bool:
+        return isinstance(rule, SigmaRule) and rule.logsource.product == self.product
+
+
+@dataclass
 class RequireLogsource(PreprocessingTransformation):
     """Refuse a rule whose log source the target's data does not hold."""
 
     category: str
-    product: str
+    products: tuple[str, ...]
     data: str
 
     def apply(self, rule) -> None:
         super().apply(rule)
         ls = rule.logsource
-        if ls.category != self.category or ls.product != self.product:
+        # a rule naming no product applies to every OS, so also to this data
+        if ls.category != self.category or (ls.product is not None and ls.product not in self.products):
             raise EmitError(
                 f"logsource {ls.category}/{ls.product} is not covered: this target assumes {self.data}",
                 code="emit/logsource-unsupported",
@@ -239,6 +251,9 @@ class ArgvFromCommandLine(DetectionItemTransformation):
             return None
         values = []
         for v in item.value:
+            if isinstance(v, (SigmaNull, SigmaExists)):
+                values.append(v)  # argv present exactly when the command line is
+                continue
             if isinstance(v, SigmaRegularExpression):
                 raise EmitError(
                     f"a regex on {self.argv_field} cannot be approximated from {self.cmdline_field}",
