@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(BIN)/ruleport validate $(SEED)
 	$(BIN)/ruleport convert $(SEED)
+	$(BIN)/ruleport test $(SEED) --events tests/fixtures/windows/execution_nodejs_susp_patterns.jsonl \
+		--expect tests/fixtures/windows/execution_nodejs_susp_patterns.expect.json --allow-skip
 
 test: install
 	$(BIN)/pytest -q
