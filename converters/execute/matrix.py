@@ -179,8 +179,8 @@ def _run_column(spec: TargetSpec, queries: list[str], fixture: Fixture) -> dict:
     """{"matched": [...], "engine": ...} or {"skipped": reason} / {"error": message}, with matched None."""
     try:
         executor = load_executor(spec)
-    except ImportError as exc:
-        return {"matched": None, "engine": None, "skipped": f"no executor: {exc}"}
+    except Exception as exc:  # only unavailable() may skip a column; a broken executor is an error
+        return {"matched": None, "engine": None, "error": f"cannot load the executor: {type(exc).__name__}: {exc}"}
     column: dict[str, Any] = {"matched": None, "engine": executor.engine}
     reason = executor.unavailable()
     if reason:
