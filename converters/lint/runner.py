@@ -54,8 +54,10 @@ def lint_file(file: str, display: str, options: Options) -> FileResult:
     try:
         rf = load_rule(file, display)
     except RuleLoadError as exc:
-        return FileResult(display, [finding(display, exc.line, exc.code, exc.message)])
+        return FileResult(display, apply([finding(display, exc.line, exc.code, exc.message)],
+                                         options.config.suppressions))
     sups, problems = rule_suppressions(display, rf.text)
+    sups += options.config.suppressions
     out = list(problems)
     out += schema_findings(rf, fast=options.fast_schema)
     deprecated = is_deprecated_path(display)
