@@ -121,3 +121,15 @@ def test_multivalues_are_read_as_sorted_deduplicated_doc_values():
     assert hits('mv_first(process.args) == "-r"', {"process.args": ["b", "-r", "a"]}) == [0]
     assert hits("mv_count(process.args) == 2", {"process.args": ["b", "a", "b"]}) == [0]
     assert hits("mv_first(n) == 1 AND mv_count(n) == 3", {"n": [3, 1, 3]}) == [0]
+
+
+def test_rlike_follows_lucene_quirks():
+    e = {"process.command_line": ["?iInvoke-Expression"], "x": ["Invoke-Expression"]}
+    # `(?i)` is not a flag in Lucene: a group matching the text "?i"
+    assert hits('process.command_line RLIKE "(?i)invoke.*"', e) == []
+    assert hits('process.command_line RLIKE "(?i)Invoke.*"', e) == [0]
+    assert hits('x RLIKE "(?i)Invoke.*"', e) == []
+    # a backslash before a letter that is no class is an error in Lucene 9
+    with pytest.raises(ExecutionError, match="invalid character class"):
+        hits('x RLIKE "Invoke\\\\-\\\\x"', e)
+    assert hits('x RLIKE "\\\\w+\\\\-\\\\w+"', e) == [0]

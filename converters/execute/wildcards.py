@@ -84,10 +84,13 @@ def wildcard_matcher(pattern: str, *, ignore_case: bool, escape: bool, single: s
 # The syntax of org.apache.lucene.util.automaton.RegExp (used by Elasticsearch's
 # regexp query, EQL `regex` and ES|QL RLIKE): always anchored to the whole
 # value; `.`, `?`, `*`, `+`, `{n}`, `{n,}`, `{n,m}`, `|`, `( )`, `[...]`/`[^...]`
-# with ranges, `"..."` literal strings, `\` makes ANY following character
-# literal, `\d \D \s \S \w \W` classes (Lucene 9). `^` and `$` are ordinary
-# characters (Lucene has no anchors). The optional operators `@ & ~ < > #`
-# (enabled by Elasticsearch's default flags) are refused rather than guessed.
+# with ranges, `"..."` literal strings, `\d \D \s \S \w \W` classes; a
+# backslash makes any other non-letter literal, and before any other letter
+# it is an error (Lucene 9 rejects `\n`, `\U`...). `^` and `$` are ordinary
+# characters (Lucene has no anchors), and so is a `?`, `*`, `+` or `{` with
+# nothing before it to repeat: `(?i)` is a group matching the text "?i".
+# The optional operators `@ & ~ < > #` (enabled by Elasticsearch's default
+# flags) are refused rather than guessed.
 _LUCENE_CLASSES = {"d": r"\d", "D": r"\D", "s": r"\s", "S": r"\S", "w": r"\w", "W": r"\W"}
 _LUCENE_OPTIONAL = set("@&~<>#")
 
@@ -163,17 +166,20 @@ class _LuceneParser:
             self.i += 1
             return "."
         if c == "\\":
-            if self.i + 1 >= len(self.t):
-                self.fail("trailing backslash")
-            nxt = self.t[self.i + 1]
-            self.i += 2
-            return _LUCENE_CLASSES.get(nxt) or re.escape(nxt)
+            return self.escape()
         if c in _LUCENE_OPTIONAL:
             self.fail(f"operator {c!r} of Lucene's optional syntax is not supported")
-        if c in "*+?{":
-            self.fail(f"nothing to repeat before {c!r}")
         self.i += 1
-        return re.escape(c)
+        return re.escape(c)  # also `? * + {` with nothing to repeat: Lucene reads them as characters
+
+    def escape(self) -> str:
+        if self.i + 1 >= len(self.t):
+            self.fail("trailing backslash")
+        nxt = self.t[self.i + 1]
+        if nxt.isascii() and nxt.isalpha() and nxt not in _LUCENE_CLASSES:
+            self.fail(f"invalid character class \\{nxt} (Lucene allows only \\d \\D \\s \\S \\w \\W)")
+        self.i += 2
+        return _LUCENE_CLASSES.get(nxt) or re.escape(nxt)
 
     def char_class(self) -> str:
         self.i += 1
@@ -189,14 +195,11 @@ class _LuceneParser:
                 self.i += 1
                 break
             if c == "\\":
-                if self.i + 1 >= len(self.t):
-                    self.fail("trailing backslash")
-                nxt = self.t[self.i + 1]
-                self.i += 2
-                if nxt in _LUCENE_CLASSES:
-                    items.append(_LUCENE_CLASSES[nxt])
+                piece = self.escape()
+                if self.t[self.i - 1] in _LUCENE_CLASSES:
+                    items.append(piece)
                     continue
-                ch = nxt
+                ch = self.t[self.i - 1]
             else:
                 self.i += 1
                 ch = c
