@@ -1,8 +1,9 @@
 """Events per second of each executor on 100,000 generated events (the seed rule's queries).
 
-Events are seeded random variations of the seed fixture (other users, hosts,
-process ids, drive letters, letter case, extra arguments), so the mix of
-matching and non-matching events stays close to the fixture's. They are
+Events are seeded variations of the seed fixture
+(converters.execute.variations: other users, hosts, process ids, drive
+letters, letter case, extra arguments), so the mix of matching and
+non-matching events stays close to the fixture's. They are
 generated once; each target runs in a forked child that renders them for
 its platform (not timed), then times `executor.run(query, records)` on the query `ruleport
 convert` emits for that target. Peak RSS is the child's, the generated
@@ -16,10 +17,8 @@ Usage: `python -m benchmarks execute` (make bench runs it with the others);
 
 from __future__ import annotations
 
-import copy
 import json
 import multiprocessing
-import random
 import resource
 import sys
 import time
@@ -31,42 +30,12 @@ SEED_EVENTS = ROOT / "tests" / "fixtures" / "windows" / "execution_nodejs_susp_p
 EVENTS = 100_000
 SEED = 20250821
 
-_USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy"]
-
-
 def generate(n: int = EVENTS, seed: int = SEED) -> list[dict]:
-    """`n` variations of the fixture events, the same for the same seed."""
-    rng = random.Random(seed)
+    """`n` variations of the fixture events (converters.execute.variations), the same for the same seed."""
+    from converters.execute.variations import variations
+
     base = [json.loads(line) for line in SEED_EVENTS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    texts = [json.dumps(e) for e in base]
-    out = []
-    for i in range(n):
-        k = rng.randrange(len(base))
-        text = texts[k]
-        user = rng.choice(_USERS)
-        for old in ("alice", "bob", "carol"):
-            text = text.replace(old, user)
-        event = json.loads(text)
-        event["host"]["name"] = event["host"]["hostname"] = f"WS-{rng.randrange(5000):04d}"
-        proc = event.get("process", {})
-        proc["pid"] = rng.randrange(1000, 65000)
-        roll = rng.random()
-        if roll < 0.1 and "executable" in proc and proc["executable"][1:3] == ":\\":
-            drive = rng.choice("CDEF")
-            proc["executable"] = drive + proc["executable"][1:]
-        elif roll < 0.2 and "name" in proc and "executable" in proc:
-            # the same binary with its name in another case (Windows paths are case-insensitive)
-            upper = proc["name"].upper()
-            proc["executable"] = proc["executable"][: -len(proc["name"])] + upper
-            proc["name"] = upper
-        if rng.random() < 0.3 and "args" in proc:
-            extra = rng.choice(["--trace-warnings", "--inspect", "--max-old-space-size=4096", "data.txt"])
-            proc["args"] = proc["args"] + [extra]
-            proc["args_count"] = len(proc["args"])
-            proc["command_line"] = proc["command_line"] + " " + extra
-        event["@timestamp"] = f"2025-08-21T{i // 3600 % 24:02d}:{i // 60 % 60:02d}:{i % 60:02d}.000Z"
-        out.append(event)
-    return out
+    return [event for _, event in variations(base, n, seed)]
 
 
 def _child(label: str, spec, query: str, events: list[dict], conn) -> None:

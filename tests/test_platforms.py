@@ -242,3 +242,23 @@ def test_render_events_maps_records_back_to_their_events(events):
     starts = [i for i, e in enumerate(events) if get(e, "host.os.type") == "windows"
               and "process" in get(e, "event.category") and "start" in get(e, "event.type")]
     assert origin == starts
+
+
+def test_variations_are_deterministic_and_stay_consistent(events):
+    from converters.execute.variations import variations
+
+    first = variations(events, 300, seed=3)
+    assert first == variations(events, 300, seed=3)
+    assert first != variations(events, 300, seed=4)
+    changed = 0
+    for k, ev in first:
+        base = events[k]
+        assert get(ev, "event.type") == get(base, "event.type") and get(ev, "host.os.type") == get(base, "host.os.type")
+        p = get(ev, "process")
+        os_type = get(ev, "host.os.type")
+        assert p["name"] == basename(p["executable"], os_type)
+        if "command_line" in p:
+            split = windows_argv(p["command_line"]) if os_type == "windows" else shlex.split(p["command_line"])
+            assert p["args"] == split and p["args_count"] == len(p["args"])
+        changed += ev != base
+    assert changed == len(first)

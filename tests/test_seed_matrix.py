@@ -89,3 +89,28 @@ def test_elastic_targets_agree_exactly(seed_report):
         if "skipped" in column:
             continue
         assert column["matched"] == original, name
+
+
+def test_generated_variations_keep_their_verdict_and_differ_only_where_the_seed_accepts(tmp_path):
+    """400 seeded variations of the fixture (other users, hosts, drive letters, name case, extra
+    arguments): the original keeps each base line's hand verdict, and a target differs only on
+    variations of lines the seed's `accept` names for that target."""
+    from converters.execute.matrix import load_events, run_matrix
+    from converters.execute.variations import variations
+
+    pairs = variations(load_events(str(EVENTS)).events, 400, seed=7)
+    events = tmp_path / "variations.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for _, e in pairs), encoding="utf-8")
+    expect = json.loads(EXPECT.read_text(encoding="utf-8"))
+    report = run_matrix(str(SEED), str(events))
+    hand = set(expect["match"])
+    assert report["targets"]["original"]["matched"] == [i for i, (base, _) in enumerate(pairs) if base in hand]
+    bases_seen = {base for base, _ in pairs}
+    assert len(bases_seen) == len(EVENTS.read_text(encoding="utf-8").splitlines())  # every line varied
+    for name, column in report["targets"].items():
+        if name == "original" or "skipped" in column:
+            continue
+        assert "error" not in column, column.get("error")
+        for d in column["differs"]:
+            base = pairs[d["line"]][0]
+            assert any(e["target"] == name and base in e["lines"] for e in expect["accept"]), (name, base)
