@@ -30,7 +30,10 @@ def changed_files(ref: str, near: str) -> set[Path]:
     start = Path(near).resolve()
     folder = start if start.is_dir() else start.parent
     top = Path(_git(folder, "rev-parse", "--show-toplevel").strip())
-    _git(top, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
+    try:
+        _git(top, "rev-parse", "--verify", "--quiet", ref + "^{commit}")
+    except UsageError:
+        raise UsageError(f"--changed-since: {ref!r} is not a commit in the git repository {top}") from None
     out: set[Path] = set()
     diff = _git(top, "diff", "--name-status", "-M", "--no-color", ref, "--")
     for line in diff.splitlines():
