@@ -147,10 +147,22 @@ def _text(v: Any, kind: str) -> str:
     return str(v)
 
 
-def encode_batch(queries: Sequence[str], events: Sequence[Event]) -> bytes:
-    """The helper's stdin: one line per query, then each event's values and a `.`."""
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), text)
+
+
+def encode_queries(queries: Sequence[str], ask_fields: bool = False) -> bytes:
+    """The helper's first lines: one per query, then `?` to ask which fields they read."""
+    lines = ["Q\t" + _escape(q) for q in queries] + (["?"] if ask_fields else [])
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def encode_events(events: Sequence[Event], only: set[str] | None = None) -> bytes:
+    """Each event's values (only the fields in `only`, when given), each event closed by `.`."""
+    if only is not None:
+        events = [{f: v for f, v in e.items() if f in only} for e in events]
     types = _field_types(events)
-    out: list[str] = ["Q\t" + _escape(q) for q in queries]
+    out: list[str] = []
     heads: dict[str, str] = {}
     for event in events:
         for field, value in event.items():
@@ -163,6 +175,11 @@ def encode_batch(queries: Sequence[str], events: Sequence[Event]) -> bytes:
         out.append(".")
     out.append("")
     return "\n".join(out).encode("utf-8")
+
+
+def encode_batch(queries: Sequence[str], events: Sequence[Event]) -> bytes:
+    """The helper's whole stdin when every field is sent."""
+    return encode_queries(queries) + encode_events(events)
 
 
 class LuceneExecutor(Executor):
@@ -212,18 +229,44 @@ class LuceneExecutor(Executor):
             raise result
         return result
 
+    @staticmethod
+    def _converse(proc: subprocess.Popen, queries: Sequence[str], events: Sequence[Event]) -> tuple[bytes, bytes]:
+        """Send the queries, learn which fields they read, send those fields of each event."""
+        try:
+            proc.stdin.write(encode_queries(queries, ask_fields=True))
+            proc.stdin.flush()
+            answer = proc.stdout.readline().decode("utf-8", "replace").rstrip("\n").split("\t")
+        except OSError:
+            answer = []
+        if not answer or answer[0] != "FIELDS":
+            _, err = proc.communicate()
+            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): "
+                                 f"{err.decode('utf-8', 'replace').strip()[-2000:]}")
+        only = None if answer[1:] == ["*"] else {_unescape(f) for f in answer[1:]}
+        return proc.communicate(encode_events(events, only))
+
     def run_many(self, queries: Sequence[str], events: Sequence[Event]) -> list[list[int] | ExecutionError]:
-        """Run several queries over one index (one JVM); a rejected query gives its ExecutionError."""
+        """Run several queries over one index (one JVM); a rejected query gives its ExecutionError.
+
+        The helper first says which fields the queries read, and only those
+        are sent and indexed (all of them when a term has no field): an
+        event's other fields cannot change a verdict.
+        """
         if not queries:
             return []
         helper = self.compiled_dir()
-        payload = encode_batch(queries, events)
         cmd = _java_command(helper, [str(p) for p in self._jars()])
-        proc = subprocess.run(cmd, input=payload, capture_output=True)
-        answers = proc.stdout.decode("utf-8", "replace").splitlines()
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = self._converse(proc, queries, events)
+        finally:
+            if proc.poll() is None:  # an error on our side: the helper still waits for events
+                proc.kill()
+                proc.communicate()
+        answers = out.decode("utf-8", "replace").splitlines()
         if proc.returncode != 0 or len(answers) != len(queries):
-            err = proc.stderr.decode("utf-8", "replace").strip()
-            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): {err[-2000:]}")
+            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): "
+                                 f"{err.decode('utf-8', 'replace').strip()[-2000:]}")
         results: list[list[int] | ExecutionError] = []
         for line in answers:
             kind, _, rest = line.partition("\t")

@@ -6,6 +6,9 @@
 //
 // Input on stdin, UTF-8, one record per line, values escaped (\\ \t \n \r):
 //   Q<TAB>query            a query (the first lines; one or more)
+//   ?                      optional: asks which fields the queries read; the
+//                          helper answers "FIELDS<TAB>f1<TAB>f2..." (or
+//                          "FIELDS<TAB>*" for all) at once, before the events
 //   F<TAB>field<TAB>k|l|d<TAB>value   one value of the current event
 //                          (k keyword, l long, d double)
 //   .                      end of the current event
@@ -48,6 +51,7 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.MatchNoDocsQuery;
 import org.apache.lucene.search.Query;
+import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.SimpleCollector;
 import org.apache.lucene.search.TermQuery;
@@ -98,7 +102,10 @@ public final class RuleportLucene {
         interface PerField { Query make(String field) throws ParseException; }
 
         /** An unbound term searches every field, leniently (as default_field `*` does). */
+        boolean usedEveryField;              // an unbound term needs every field's values
+
         Query everyField(PerField per) {
+            usedEveryField = true;
             BooleanQuery.Builder b = new BooleanQuery.Builder();
             int n = 0;
             for (String f : fields) {
@@ -261,6 +268,12 @@ public final class RuleportLucene {
             System.err.println("ERROR\tprotocol: the first lines must carry the queries");
             System.exit(3);
         }
+        if (line != null && line.equals("?")) {
+            // The caller asks which fields the queries read, to send only those.
+            System.out.print(fieldsLine(queries));
+            System.out.flush();
+            line = in.readLine();
+        }
 
         Analyzer analyzer = new KeywordFields();
         ByteBuffersDirectory dir = new ByteBuffersDirectory();
@@ -348,6 +361,53 @@ public final class RuleportLucene {
             out.write(b.append('\n').toString());
         }
         out.flush();
+    }
+
+    /** "FIELDS<TAB>f1<TAB>f2..." for the fields the queries read, or "FIELDS<TAB>*" for all of them. */
+    static String fieldsLine(List<String> queries) {
+        TreeSet<String> fields = new TreeSet<>();
+        boolean all = false;
+        for (String text : queries) {
+            // typed as keywords: the types are not known yet, and do not change which fields a query reads
+            Parser parser = new Parser(new KeywordFields(), new HashMap<>());
+            Query q;
+            try {
+                q = parser.parse(text);
+            } catch (ParseException | RuntimeException e) {
+                continue; // reported when the query runs
+            }
+            all |= parser.usedEveryField;
+            q.visit(new QueryVisitor() {
+                @Override
+                public boolean acceptField(String field) {
+                    if (!FIELD_NAMES.equals(field)) fields.add(field);
+                    return true;
+                }
+
+                @Override
+                public void consumeTerms(Query query, Term... terms) {
+                    for (Term t : terms) {
+                        if (FIELD_NAMES.equals(t.field())) fields.add(t.text()); // _exists_:f reads f
+                    }
+                }
+
+                @Override
+                public QueryVisitor getSubVisitor(BooleanClause.Occur occur, Query parent) {
+                    return this;
+                }
+            });
+        }
+        StringBuilder b = new StringBuilder("FIELDS");
+        if (all) {
+            b.append("\t*");
+        } else {
+            for (String f : fields) b.append('\t').append(escape(f));
+        }
+        return b.append('\n').toString();
+    }
+
+    static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r");
     }
 
     static org.apache.lucene.document.FieldType KEYWORD;
