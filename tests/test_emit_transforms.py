@@ -196,9 +196,10 @@ def test_rule_without_product_has_no_os_scope():
     assert "host.os.type" not in emit(text, "lucene").queries[0]
     assert emit(text, "eql").queries[0].startswith('process where event.type == "start" and ')
     assert "DvcOs" not in emit(text, "kusto-sentinel").queries[0]
-    # no separator known: the path match stays a path match
-    text = rule("  sel:\n    Image|endswith: '\\cmd.exe'").replace("  product: windows\n", "")
-    assert "process.executable.caseless:*\\\\cmd.exe" in emit(text, "lucene").queries[0]
+    # either separator names the last path component
+    for path in ("\\\\cmd.exe", "/cmd.exe"):
+        text = rule(f"  sel:\n    Image|endswith: '{path}'").replace("  product: windows\n", "")
+        assert emit(text, "lucene").queries[0].endswith(" AND process.name.caseless:cmd.exe")
 
 
 def test_eql_field_exists():
@@ -209,3 +210,16 @@ def test_eql_field_exists():
 def test_argv_exists_follows_the_command_line():
     q = emit(rule("  sel:\n    process.args|exists: true"), "kusto-defender").queries[0]
     assert "isnotempty(ProcessCommandLine)" in q
+
+
+def test_start_actions_are_implied_by_the_scope():
+    text = _linux("  sel:\n    Image|endswith: '/bash'\n  act:\n    event.action:\n      - exec\n      - fork")
+    text = text.replace("condition: sel", "condition: sel and act")
+    assert 'event.action' in emit(text, "lucene").queries[0]  # Elastic has it
+    e = emit(text, "kusto-sentinel")
+    assert "event.action" not in e.queries[0] and 'TargetProcessName endswith "/bash"' in e.queries[0]
+    assert ("emit/condition-implied", "event.action") in _codes(e)
+    only_fork = text.replace("      - exec\n", "")
+    with pytest.raises(EmitError) as exc:  # fork is never a process start here: always false
+        emit(only_fork, "kusto-sentinel")
+    assert exc.value.code == "emit/field-unavailable"

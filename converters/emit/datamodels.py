@@ -27,11 +27,21 @@ class DataModel:
     native: tuple[str, ...] = ()                              # platform fields a rule may name directly
     products: tuple[str, ...] = ("windows", "linux", "macos")  # Sigma logsource products the data holds
     os_scope: dict[str, dict] = field(default_factory=dict)   # product -> what selects that OS (if anything)
+    implied: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ECS field -> values every scoped event has
 
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
         return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless))
 
+
+# Elastic's process-start markers: on a platform whose scope selects process
+# starts, a condition naming one of these values holds for every event.
+_START = {
+    "event.action": ("exec", "exec_event", "start", "process_started", "executed", "ProcessRollup2",
+                     "Process Create (rule: ProcessCreate)", "created-process", "launched-process"),
+    "event.type": ("start", "process_started"),
+    "event.category": ("process",),
+}
 
 _SIGNER = (
     "process.code_signature.subject_name",
@@ -75,7 +85,11 @@ ELASTIC_DEFEND = DataModel(
         "process.args", "process.args_count", "process.parent.args", "process.parent.args_count",
         "process.code_signature.subject_name", "process.code_signature.trusted", "process.code_signature.status",
         "process.parent.code_signature.subject_name", "process.parent.code_signature.trusted",
-        "process.pe.original_file_name", "user.domain",
+        "process.pe.original_file_name", "user.domain", "user.id", "event.action", "event.type",
+        "event.category", "event.code", "event.dataset", "event.module", "data_stream.dataset", "host.os.type",
+        "process.code_signature.exists", "process.parent.code_signature.exists", "process.entity_id",
+        "process.parent.entity_id", "process.Ext.effective_parent.executable", "process.Ext.effective_parent.name",
+        "container.id", "process.pe.imphash", "process.interactive", "process.env_vars",
     ),
     scope={"event.category": "process", "event.type": "start"},
     os_scope={os: {"host.os.type": os} for os in ("windows", "linux", "macos")},
@@ -91,6 +105,7 @@ SPLUNK_SYSMON = DataModel(
         "ProcessId", "ParentProcessId", "LogonId", "ProcessGuid", "ParentProcessGuid", "Computer")},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
+    implied=_START,
     scope={"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": 1},
     products=("windows",),  # Sysmon for Linux writes elsewhere (syslog)
 )
@@ -114,6 +129,7 @@ SPLUNK_CIM = DataModel(
     names={"Image": "Processes.process_name", "ParentImage": "Processes.parent_process_name"},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
+    implied=_START,
 )
 
 # Microsoft Defender XDR advanced hunting, table DeviceProcessEvents. FolderPath
@@ -140,6 +156,7 @@ DEFENDER_XDR = DataModel(
     names={"Image": "FileName", "ParentImage": "InitiatingProcessFileName"},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
+    implied=_START,
     scope={"ActionType": "ProcessCreated"},
 )
 
@@ -167,6 +184,7 @@ SENTINEL_ASIM = DataModel(
     },
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
+    implied=_START,
     scope={"EventType": "ProcessCreated"},
     os_scope={"windows": {"DvcOs": "Windows"}, "linux": {"DvcOs": "Linux"}, "macos": {"DvcOs": "macOS"}},
 )

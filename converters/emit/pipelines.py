@@ -49,7 +49,8 @@ def _item(transformation, ident: str, **kw) -> ProcessingItem:
     return ProcessingItem(transformation=transformation, identifier=f"ruleport_{ident}", **kw)
 
 
-SEPARATORS = {"windows": "\\", "linux": "/", "macos": "/"}
+# path separators by logsource product; a rule naming no product may hold either
+SEPARATORS = {"windows": ("\\",), "linux": ("/",), "macos": ("/",), None: ("\\", "/")}
 
 
 def _for_product(product: str | None) -> list:
@@ -58,13 +59,12 @@ def _for_product(product: str | None) -> list:
 
 def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True) -> list[ProcessingItem]:
     items = [_item(RequireLogsource("process_creation", dm.products, dm.platform), "logsource")]
-    if dm.unavailable:
-        items.append(_item(UnavailableFields(dm.unavailable, dm.platform), "unavailable_fields"))
+    if dm.unavailable or dm.implied:
+        items.append(_item(UnavailableFields(dm.unavailable, dm.platform, dict(dm.implied)), "unavailable_fields"))
     for argv_field, cmdline in dm.argv.items():
         items.append(_item(ArgvFromCommandLine(argv_field, cmdline, dm.platform), f"argv_{argv_field}"))
     if names and dm.names:
-        # the path separator depends on the OS; a rule without product keeps its path match
-        for product in dm.products:
+        for product in (None,) + dm.products:
             items.append(_item(BasenameField(dict(dm.names), SEPARATORS[product]), f"basename_{product}",
                                rule_conditions=_for_product(product)))
     mapping = {k: v for k, v in dm.fields.items() if k != v}

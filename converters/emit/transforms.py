@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
 from sigma.modifiers import SigmaRegularExpressionFlag
@@ -90,34 +91,55 @@ class StaticNote(PreprocessingTransformation):
 
 @dataclass
 class UnavailableFields(PreprocessingTransformation):
-    """Fields the target's data does not have: a condition on them is never true.
+    """Fields the target's data does not have, and fields its scope implies.
 
-    That is exactly how the engine itself treats an absent field, so the rule
-    is rewritten with such conditions as FALSE: an OR branch disappears, an AND
-    containing one disappears (narrowing: `emit/branch-dropped`); under a NOT
-    the negation becomes TRUE (widening: `emit/condition-widened`). A rule
-    that simplifies to a constant cannot be emitted at all.
+    A condition on an absent field is never true: that is how the engine
+    itself treats a missing field, so the rule is rewritten with it as FALSE:
+    an OR branch disappears, an AND containing one disappears (narrowing:
+    `emit/branch-dropped`); under a NOT it becomes TRUE (widening:
+    `emit/condition-widened`).
+
+    `implied` fields (Elastic's event.action, event.type...) hold, on this
+    platform, for every event the query's scope selects when their value is
+    one of the listed ones (a process start): such a condition is TRUE (note
+    `emit/condition-implied`), any other value FALSE. A rule that simplifies
+    to a constant cannot be emitted at all.
     """
 
     fields: tuple[str, ...]
     platform: str
+    implied: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+
+    def _item_value(self, item: SigmaDetectionItem, hits: list[str]):
+        if item.field in self.fields:
+            hits.append(item.field)
+            return False
+        allowed = self.implied.get(item.field)
+        if allowed is None:
+            return item
+        hits.append(item.field)
+        values = {str(v).lower() for v in item.value if isinstance(v, SigmaString) and not v.contains_special()}
+        if len(values) != len(item.value):
+            raise EmitError(f"{item.field}: only plain values can be read against {self.platform}'s scope",
+                            code="emit/field-unavailable")
+        if item.value_linking is ConditionAND:
+            return values <= {a.lower() for a in allowed} and len(values) <= 1
+        return bool(values & {a.lower() for a in allowed})
 
     def _prune(self, det, hits: list[str]):
-        """The detection without its always-false parts, or None if it is always false."""
+        """True, False, or the detection without its constant parts."""
         if isinstance(det, SigmaDetectionItem):
-            if det.field in self.fields:
-                hits.append(det.field)
-                return None
-            return det
+            return self._item_value(det, hits)
+        is_and = det.item_linking is ConditionAND
         kept = []
         for item in det.detection_items:
             sub = self._prune(item, hits)
-            if sub is None and det.item_linking is ConditionAND:
-                return None
-            if sub is not None:
+            if sub is (not is_and):  # OR: True absorbs; AND: False absorbs
+                return sub
+            if sub is not is_and:
                 kept.append(sub)
         if not kept:
-            return None
+            return is_and
         det.detection_items = kept
         return det
 
@@ -126,64 +148,66 @@ class UnavailableFields(PreprocessingTransformation):
         if not isinstance(rule, SigmaRule):
             return
         detections = rule.detection.detections
-        false_names: set[str] = set()
+        constants: dict[str, bool] = {}
         touched: dict[str, list[str]] = {}
         for name, det in list(detections.items()):
             hits: list[str] = []
             pruned = self._prune(det, hits)
             if hits:
                 touched[name] = hits
-            if pruned is None:
-                false_names.add(name)
+            if isinstance(pruned, bool):
+                constants[name] = pruned
         if not touched:
             return
         fields = sorted({f for hits in touched.values() for f in hits})
         for cond in rule.detection.parsed_condition:
             tree = cond.parse(postprocess=False)
             polarity: set[bool] = set()
-            value = self._simplify(tree, rule.detection, false_names, True, polarity)
-            if value is True or value is False:
+            self._touched = set(touched)
+            value = self._simplify(tree, rule.detection, constants, True, polarity)
+            if isinstance(value, bool):
                 raise EmitError(
-                    f"{', '.join(fields)} not available on {self.platform}: the condition "
-                    f"becomes always {'true' if value else 'false'}",
+                    f"{', '.join(fields)}: not available on {self.platform} or implied by its scope; "
+                    f"the condition becomes always {'true' if value else 'false'}",
                     code="emit/field-unavailable",
                 )
             cond.condition = self._serialize(value)
-            for f in fields:
-                if True in polarity:
-                    record_note(
-                        self._pipeline, "emit/branch-dropped",
-                        f"{f} does not exist on {self.platform}: the branches that require it were "
-                        "dropped (the rule matches a subset of what it matches on Elastic data)", f)
-                if False in polarity:
-                    record_note(
-                        self._pipeline, "emit/condition-widened",
-                        f"{f} does not exist on {self.platform}: a negated condition on it is always "
-                        "true here (the rule matches more than on Elastic data)", f)
-        for name in false_names:
+        for f in fields:
+            if f in self.implied:
+                record_note(
+                    self._pipeline, "emit/condition-implied",
+                    f"{f} is not recorded on {self.platform}; its process-start values are implied by the "
+                    "query's scope (other values never match)", f)
+            elif True in polarity:
+                record_note(
+                    self._pipeline, "emit/branch-dropped",
+                    f"{f} does not exist on {self.platform}: the branches that require it were "
+                    "dropped (the rule matches a subset of what it matches on Elastic data)", f)
+            if f not in self.implied and False in polarity:
+                record_note(
+                    self._pipeline, "emit/condition-widened",
+                    f"{f} does not exist on {self.platform}: a negated condition on it is always "
+                    "true here (the rule matches more than on Elastic data)", f)
+        for name in constants:
             del detections[name]
-        for name in set(touched) - false_names:  # partly pruned: still referenced
-            record_note(
-                self._pipeline, "emit/branch-dropped",
-                f"detection {name}: alternatives on {', '.join(sorted(set(touched[name])))} dropped "
-                f"(not available on {self.platform})", None)
 
-    def _simplify(self, node, detections, false_names, positive, polarity):
+    def _simplify(self, node, detections, constants, positive, polarity):
         """Constant-fold the parse tree; returns True, False or a tree of identifiers."""
         if isinstance(node, ConditionSelector):
             ids = node.resolve_referenced_detections(detections)
-            node = node.cond_class([i for i in ids])
             if not ids:
-                raise EmitError(f"selector matches no detection", code="emit/condition")
-        if isinstance(node, ConditionIdentifier):
-            if node.identifier in false_names:
-                polarity.add(positive)
-                return False
-            return node
+                raise EmitError("selector matches no detection", code="emit/condition")
+            node = node.cond_class(list(ids))
         if isinstance(node, str):
-            return self._simplify(ConditionIdentifier([node]), detections, false_names, positive, polarity)
+            node = ConditionIdentifier([node])
+        if isinstance(node, ConditionIdentifier):
+            if node.identifier in self._touched:  # constant, or with some alternatives pruned
+                polarity.add(positive)
+            if node.identifier in constants:
+                return constants[node.identifier]
+            return node
         if isinstance(node, ConditionNOT):
-            inner = self._simplify(node.args[0], detections, false_names, not positive, polarity)
+            inner = self._simplify(node.args[0], detections, constants, not positive, polarity)
             if isinstance(inner, bool):
                 return not inner
             return ConditionNOT([inner])
@@ -191,7 +215,7 @@ class UnavailableFields(PreprocessingTransformation):
             absorbing = isinstance(node, ConditionOR)  # OR: True absorbs; AND: False absorbs
             args = []
             for arg in node.args:
-                v = self._simplify(arg, detections, false_names, positive, polarity)
+                v = self._simplify(arg, detections, constants, positive, polarity)
                 if v is absorbing:
                     return absorbing
                 if v is (not absorbing):
@@ -269,7 +293,15 @@ class ArgvFromCommandLine(DetectionItemTransformation):
         return SigmaDetectionItem(self.cmdline_field, [], values, value_linking=item.value_linking)
 
 
-def _basename_value(value, separator: str):
+def _basename_value(value, separators: tuple[str, ...]):
+    for sep in separators:
+        out = _basename_value_sep(value, sep)
+        if out is not None:
+            return out
+    return None
+
+
+def _basename_value_sep(value, separator: str):
     """`*\\name` (no other separator, no wildcard) -> name; the regex
     `(?:^|\\\\)body$` (how ruleport's translator writes a wildcard name) -> `^(?:body)$`;
     else None."""
@@ -300,13 +332,13 @@ class BasenameField(DetectionItemTransformation):
     CIM process_name, Defender FileName) get an exact match on that field."""
 
     mapping: dict[str, str]
-    separator: str = "\\"
+    separators: tuple[str, ...] = ("\\",)
 
     def apply_detection_item(self, item: SigmaDetectionItem):
         target = self.mapping.get(item.field)
         if target is None or not item.value:
             return None
-        names = [_basename_value(v, self.separator) for v in item.value]
+        names = [_basename_value(v, self.separators) for v in item.value]
         if any(n is None for n in names):
             return None
         return SigmaDetectionItem(target, [], names, value_linking=item.value_linking)
