@@ -43,11 +43,31 @@ def rule_schema() -> dict:
         return json.load(fh)
 
 
+def _inline(node, root):
+    """The schema with every local $ref replaced by its target (the rule schema is not recursive)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = root
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part]
+            return {**_inline(target, root), **{k: _inline(v, root) for k, v in node.items() if k != "$ref"}}
+        return {k: _inline(v, root) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item, root) for item in node]
+    return node
+
+
+@functools.cache
+def flat_schema() -> dict:
+    """The schema with $refs inlined: same meaning, and jsonschema runs it about twice as fast."""
+    return _inline(rule_schema(), rule_schema())
+
+
 @functools.cache
 def reference_validator():
     import jsonschema  # noqa: PLC0415 - heavy; only needed for rules with errors
 
-    return jsonschema.Draft202012Validator(rule_schema())
+    return jsonschema.Draft202012Validator(flat_schema())
 
 
 @functools.cache
@@ -88,37 +108,17 @@ def _dotted(path) -> str:
 
 
 def _schema_at(error) -> str | None:
-    """Follow the absolute schema path (through $refs, via jsonschema's own
-    record) and return the `description` of the innermost allOf branch."""
+    """The `description` of the innermost allOf branch (an if/then rule) an error came from."""
     path = list(error.absolute_schema_path)
-    schema = rule_schema()
-    found = None
-    node = schema
-    i = 0
-    while i < len(path):
-        key = path[i]
-        if isinstance(node, dict) and "$ref" in node and key not in node:
-            node = _resolve(node["$ref"])   # jsonschema leaves $ref out of the path
-            continue
-        if key == "$ref" and isinstance(node, dict):
-            node = _resolve(node["$ref"])
-            i += 1
-            continue
+    node, found = flat_schema(), None
+    for i, key in enumerate(path):
         try:
             node = node[key]
         except (KeyError, IndexError, TypeError):
             break
         if i >= 1 and path[i - 1] == "allOf" and isinstance(node, dict) and "description" in node:
             found = node["description"]
-        i += 1
     return found
-
-
-def _resolve(ref: str):
-    node = rule_schema()
-    for part in ref.lstrip("#/").split("/"):
-        node = node[part]
-    return node
 
 
 def _to_findings(rf: RuleFile, error) -> list:

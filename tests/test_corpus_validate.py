@@ -1,0 +1,99 @@
+"""`ruleport validate` on Elastic's corpus (../shared): exactly the reviewed findings.
+
+tests/corpus_validate_findings.tsv pins every finding as (path, code,
+severity), path relative to the corpus root. Any change in what the corpus
+reports must be a deliberate edit of that file. To regenerate it after a
+reviewed change: `.venv/bin/python tests/test_corpus_validate.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+PINNED = HERE / "corpus_validate_findings.tsv"
+
+
+def corpus_findings(corpus: Path) -> list[tuple[str, str, str]]:
+    from converters.lint.runner import Options, collect_files, lint_files
+
+    findings = lint_files(collect_files([str(corpus)]), Options())
+    return sorted((str(Path(f.path).relative_to(corpus)), f.code, f.severity) for f in findings)
+
+
+def read_pinned() -> list[tuple[str, str, str]]:
+    rows = []
+    for line in PINNED.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            path, code, severity = line.split("\t")
+            rows.append((path, code, severity))
+    return sorted(rows)
+
+
+@pytest.mark.corpus
+def test_corpus_findings_are_exactly_the_pinned_ones(corpus_dir, capsys):
+    from converters.cli import main
+
+    code = main(["validate", str(corpus_dir), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["files"] == 2192
+    got = sorted((str(Path(f["path"]).relative_to(corpus_dir)), f["code"], f["severity"]) for f in doc["findings"])
+    pinned = read_pinned()
+    missing = Counter(pinned) - Counter(got)
+    extra = Counter(got) - Counter(pinned)
+    assert not missing and not extra, f"not reported any more: {sorted(missing)}; new: {sorted(extra)}"
+    assert code == 1     # the corpus has real defects (errors)
+    assert all(f["line"] for f in doc["findings"]), "every corpus finding carries a line"
+
+
+@pytest.mark.corpus
+def test_fast_schema_path_agrees_with_jsonschema_on_the_corpus(corpus_dir):
+    from converters.lint.schema import is_valid_fast, reference_validator, schema_findings
+    from converters.load import load_rule
+
+    validator = reference_validator()
+    invalid = 0
+    for path in sorted(corpus_dir.rglob("*.toml")):
+        rf = load_rule(path)
+        fast = is_valid_fast(rf.data)
+        assert fast == validator.is_valid(rf.data), path
+        if not fast:
+            invalid += 1
+            assert schema_findings(rf, fast=True) == schema_findings(rf, fast=False)
+    assert invalid == 2
+
+
+@pytest.mark.corpus
+def test_corpus_seed_sibling_rules_parse(corpus_dir):
+    # the seed rule's own corpus copy (same rule_id) validates without errors or warnings
+    from converters.lint.runner import Options, lint_files
+
+    seed = HERE.parent / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
+    found = lint_files([(str(seed), str(seed))], Options(jobs=1))
+    assert [f for f in found if f.severity in ("error", "warning")] == []
+    rule_id = tomllib.loads(seed.read_text())["rule"]["rule_id"]
+    assert rule_id
+
+
+def _regenerate() -> None:
+    sys.path.insert(0, str(HERE))
+    from conftest import CORPUS  # noqa: PLC0415
+
+    rows = corpus_findings(CORPUS)
+    header = [
+        "# Every finding `ruleport validate` reports on ../shared/corpus/elastic-detection-rules,",
+        "# reviewed: path (relative to the corpus root), code, severity. Edit deliberately.",
+        "# Real defects (errors) are listed in docs/validate.md, 'What the corpus shows'.",
+    ]
+    PINNED.write_text("\n".join(header + ["\t".join(r) for r in rows]) + "\n", encoding="utf-8")
+    print(f"{PINNED}: {len(rows)} findings")
+
+
+if __name__ == "__main__":
+    _regenerate()
