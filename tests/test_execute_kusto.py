@@ -227,6 +227,7 @@ def test_agrees_with_duckdb_kql(kql, duck, where):
 def _duck_table(duckdb_kql, table: str, events: list[dict]):
     """A DuckDB table of the events, strings never null (as in Kusto), plus their index `_i`."""
     con = duckdb_kql.connect()
+    con.execute("SET autoinstall_known_extensions = false")  # never fetch an extension: no network in tests
     columns = sorted({c for e in events for c in e})
     types = {c: "BIGINT" if NON_STRING_COLUMNS[table].get(c) == "long" else "VARCHAR" for c in columns}
     con.sql(f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {types[c]}' for c in columns) + ", _i BIGINT)")
