@@ -1,6 +1,6 @@
 """Load Elastic TOML rule files, keeping the line of every key.
 
-tomllib gives values but no positions; findings must name a line, so a
+TOML parsers give values but no positions; findings must name a line, so a
 small scanner records where each key and table header stands. Keys are
 addressed as tuples, array-of-tables entries by index:
 ("rule", "threat", 0, "technique", 0, "id").
@@ -170,6 +170,23 @@ def index_lines(text: str) -> dict[KeyPath, int]:
     return result
 
 
+def _toml_module():
+    try:
+        import tomli  # noqa: PLC0415 - mypyc-compiled, 2.4x faster than tomllib
+
+        return tomli
+    except ImportError:  # pragma: no cover - tomli is a dependency; stay correct without it
+        return tomllib
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML (1.1 with tomli, 1.0 with tomllib, the same code base and error messages).
+
+    Raises the module's TOMLDecodeError (a ValueError) on bad TOML.
+    """
+    return _toml_module().loads(text)
+
+
 def load_rule(path: str | os.PathLike, display_path: str | None = None) -> RuleFile:
     """Read and parse one rule file; RuleLoadError names the file and line."""
     shown = display_path or str(path)
@@ -182,13 +199,14 @@ def load_rule(path: str | os.PathLike, display_path: str | None = None) -> RuleF
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise RuleLoadError("file is not valid UTF-8", path=shown, line=line, code="file/encoding") from None
+    toml = _toml_module()
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml.loads(text)
+    except toml.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column \d+\)", msg)
-        line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        line = int(m.group(1)) if m else getattr(exc, "lineno", None)
+        msg = re.sub(r"\s*\(at (?:line \d+, column \d+|end of document)\)", "", msg)
         raise RuleLoadError(f"TOML syntax error: {msg}", path=shown, line=line) from None
     return RuleFile(path=shown, text=text, data=data)
 

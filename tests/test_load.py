@@ -64,3 +64,33 @@ def test_iter_rule_paths_recurses_and_keeps_the_spelling(tmp_path):
     got = [shown for _, shown in iter_rule_paths(arg)]
     assert got == [str(Path(arg) / "b" / "r.toml")]
     assert list(iter_rule_paths(str(tmp_path / "empty_dir_missing.toml"))) != []
+
+
+@pytest.mark.parametrize("text", [
+    "a = 1\na = 2\n",                 # duplicate key
+    "a = [1, 2\n",                     # unclosed array
+    "[t]\nx = 1\n[t]\n",             # table defined twice
+    'a = "unterminated\n',
+    "a = 1979-13-45\n",                # bad date
+    "a = { b = 1 c = 2 }\n",           # missing comma in an inline table
+])
+def test_invalid_toml_is_refused_like_tomllib_refuses_it(tmp_path, text):
+    import tomllib
+
+    p = tmp_path / "r.toml"
+    p.write_text(text)
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads(text)
+    with pytest.raises(RuleLoadError) as exc:
+        load_rule(p)
+    assert exc.value.code == "toml/syntax" and exc.value.line is not None
+
+
+def test_fast_parser_gives_tomllib_s_data():
+    # tomli (compiled) is the parser; tomllib, its standard-library twin, the reference
+    import tomllib
+
+    from converters.load import parse_toml
+
+    text = SEED.read_text() + '\n[x]\nd = 1979-05-27\nt = 07:32:00\nf = 1.5e3\ni = 0x1F\nm = """a\\\n  b"""\n'
+    assert parse_toml(text) == tomllib.loads(text)
