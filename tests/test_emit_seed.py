@@ -252,3 +252,12 @@ def test_every_target_keeps_every_branch(out):
         assert len(out[target].queries) == 1
         for w in words:
             assert w in q, (target, w)
+
+
+def test_docs_show_the_current_seed_outputs(out):
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "targets.md").read_text(encoding="utf-8")
+    for target, emitted in out.items():
+        if target != "sigma":
+            assert f"### {target}\n\n```\n{emitted.queries[0]}\n```" in docs, target

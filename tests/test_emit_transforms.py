@@ -63,10 +63,14 @@ def test_missing_field_among_alternatives_of_one_selection():
 # --- argv from the command line -----------------------------------------------
 
 @pytest.mark.parametrize("value, yes, no", [
-    ("-r", ["node -r x", 'n "-r"', "-r"], ["node -rf", "a--r", "node x-r"]),
-    ("*.js", ["node a.js", 'node "C:\\a b\\x.js" y'], ["a.json", "a.jsx y"]),
-    ("--inspect*", ["node --inspect=9229 x", "node --inspect"], ["node x--inspect"]),
+    ("-r", ["node -r x", 'n "-r"', "-r", 'a "b c" -R'],
+     ["node -rf", "a--r", "node x-r", 'grep.mjs --pattern "-r hook"', 'x "a -r b"']),
+    ("*.js", ["node a.js", 'node "C:\\a b\\x.js" y', "node C:\\x.JS"],
+     ["a.json", "a.jsx y", 'node --title "build.js watcher" C:\\w.mjs']),
+    ("--inspect*", ["node --inspect=9229 x", "node --inspect", 'node "--inspect-brk"'],
+     ["node x--inspect", 'node "a --inspect"']),
     ("*child*", ["a child_process"], ["a chil d"]),
+    ("*re*ch*", ["x require(child)", 'x "re ch"'], ["x ch re"]),
     ("a?c", ["x abc y"], ["x abbc y", "x ab c"]),
 ])
 def test_argv_regex(value, yes, no):
@@ -79,7 +83,7 @@ def test_argv_regex(value, yes, no):
 
 def test_cased_argv_stays_case_sensitive():
     q = emit(rule("  sel:\n    process.args|cased: -R"), "kusto-defender").queries[0]
-    assert 'ProcessCommandLine matches regex "(^|\\\\s)\\"?-R\\"?(\\\\s|$)"' in q
+    assert 'ProcessCommandLine matches regex "^(?:[^\\"]*\\"[^\\"]*\\")*[^\\"]*(?:^|\\\\s)(?:-R|\\"-R\\")(?:\\\\s|$)"' in q
 
 
 def test_argv_regex_value_is_refused():

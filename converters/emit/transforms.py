@@ -237,15 +237,22 @@ class UnavailableFields(PreprocessingTransformation):
         return "(" + joiner.join(self._serialize(a) for a in node.args) + ")"
 
 
+# An even number of double quotes from the start: the match begins outside quotes.
+_OUTSIDE_QUOTES = '^(?:[^"]*"[^"]*")*[^"]*'
+
+
 def argv_regex(value: SigmaString) -> str:
     """A command-line regex true when some argument matches `value`.
 
-    An argument is taken to be a whitespace-free run, optionally in double
-    quotes: left edge `(^|\\s)"?`, right edge `"?(\\s|$)`; an edge is left
-    open when the value starts/ends with `*`. Inner `*`/`?` stay inside one
-    argument (`\\S*`/`\\S`). Quoted arguments with spaces are matched only
-    through leading/trailing wildcards; that is part of the declared
-    approximation.
+    The command line is read as Windows-style tokens: whitespace separates
+    arguments, double quotes group one argument (and are not part of it).
+    The match starts outside quotes (an even number of quotes before it,
+    `^(?:[^"]*"[^"]*")*[^"]*`), at a token start `(^|\\s)`, then is either an
+    unquoted token (no whitespace, no quote) or a whole quoted token, and
+    ends at whitespace or the end. A value starting/ending with `*` leaves
+    that side of the token open; inner `*`/`?` stay inside the token.
+    Backslash-escaped quotes inside an argument are not modelled: the
+    declared part of the approximation.
     """
     parts = list(value.s)
     left = right = True
@@ -253,11 +260,24 @@ def argv_regex(value: SigmaString) -> str:
         left, parts = False, parts[1:]
     if parts and parts[-1] is SpecialChars.WILDCARD_MULTI:
         right, parts = False, parts[:-1]
-    body = "".join(
-        "\\S*" if p is SpecialChars.WILDCARD_MULTI else "\\S" if p is SpecialChars.WILDCARD_SINGLE else pcre_escape(p)
-        for p in parts
-    )
-    return ('(^|\\s)"?' if left else "") + body + ('"?(\\s|$)' if right else "")
+    literal = "".join(p for p in parts if isinstance(p, str))
+
+    def token(any_char: str) -> str:
+        body = "".join(any_char + "*" if p is SpecialChars.WILDCARD_MULTI else any_char
+                       if p is SpecialChars.WILDCARD_SINGLE else pcre_escape(p) for p in parts)
+        return ("" if left else any_char + "*") + body + ("" if right else any_char + "*")
+
+    if not left and not right and len(parts) == 1 and '"' not in literal and not literal.isspace():
+        if not any(c.isspace() for c in literal):
+            return pcre_escape(literal)  # `*x*`: some argument contains x
+    alternatives = []
+    if '"' not in literal and not any(c.isspace() for c in literal):
+        alternatives.append(token('[^\\s"]'))
+    if '"' not in literal:
+        alternatives.append('"' + token('[^"]') + '"')
+    if not alternatives:
+        raise EmitError(f"argument value {value} holds a double quote", code="emit/field-unavailable")
+    return _OUTSIDE_QUOTES + "(?:^|\\s)(?:" + "|".join(alternatives) + ")(?:\\s|$)"
 
 
 @dataclass
@@ -288,7 +308,8 @@ class ArgvFromCommandLine(DetectionItemTransformation):
         record_note(
             self._pipeline, "emit/field-approximated",
             f"{self.argv_field} (argument array) has no equivalent on {self.platform}: approximated by a "
-            f"regex over {self.cmdline_field} (an argument is a whitespace-free run, optionally double-quoted)",
+            f"regex over {self.cmdline_field} (arguments split at whitespace outside double quotes; "
+            "escaped quotes inside an argument are not modelled)",
             self.argv_field)
         return SigmaDetectionItem(self.cmdline_field, [], values, value_linking=item.value_linking)
 
