@@ -105,3 +105,12 @@ def test_duplicate_tactic(tmp_path):
     found = attack_findings(tmp_path, text)
     assert [f.code for f in found] == ["attack/duplicate-tactic"]
     assert found[0].line == len(SEED_TEXT.split("\n")) + 4
+
+
+def test_duplicate_technique_under_one_tactic(tmp_path):
+    block = ('[[rule.threat.technique]]\nid = "T1059"\nname = "Command and Scripting Interpreter"\n'
+             'reference = "https://attack.mitre.org/techniques/T1059/"\n\n')
+    text = edit(SEED_TEXT, "[rule.threat.tactic]", block + "[rule.threat.tactic]")
+    found = attack_findings(tmp_path, text)
+    assert [(f.code, f.severity) for f in found] == [("attack/duplicate-technique", "warning")]
+    assert found[0].line == text.split("\n").index('id = "T1059"', line_of(text, 'id = "T1059.007"')) + 1

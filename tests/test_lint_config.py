@@ -50,3 +50,27 @@ def test_repository_suppression_without_reason_is_reported(tmp_path):
     cfg = load_config(start=tmp_path)
     found = run(tmp_path, BAD_LICENSE, cfg)
     assert sorted(f.code for f in found) == ["config/no-reason", "meta/license"]
+
+
+def test_invalid_repository_config_is_reported(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.ruleport]\ndisable = "all"\n')
+    cfg = load_config(start=tmp_path)
+    assert [f.code for f in cfg.findings] == ["config/invalid"]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[tool.ruleport\n")
+    assert [f.code for f in load_config(broken).findings] == ["config/invalid"]
+
+
+def test_unreadable_file_is_reported_and_others_go_on(tmp_path):
+    good = tmp_path / "execution_ok.toml"
+    good.write_text(SEED_TEXT)
+    missing = tmp_path / "execution_gone.toml"
+    found = lint_files([(str(missing), str(missing)), (str(good), str(good))], Options(jobs=1))
+    assert [(f.code, f.path) for f in found] == [("file/unreadable", str(missing))]
+
+
+def test_every_code_is_documented():
+    from converters.lint.codes import CODES
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "validate.md").read_text()
+    assert [c for c in CODES if f"`{c}`" not in doc] == []

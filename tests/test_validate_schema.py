@@ -122,3 +122,25 @@ def test_fast_path_agrees_with_reference(old, new):
     assert is_valid_fast(data) == (not list(reference_validator().iter_errors(data)))
     assert schema_findings(rf, fast=True) == schema_findings(rf, fast=False)
     assert schema_findings(rf, fast=False)
+
+
+def test_missing_top_level_table_is_on_line_1(tmp_path):
+    text = SEED_TEXT[SEED_TEXT.index("[rule]"):]
+    found = [f for f in lint_text(tmp_path, text) if f.code.startswith("schema/")]
+    assert [(f.code, f.line) for f in found] == [("schema/required", 1)]
+    assert "'metadata'" in found[0].message
+
+
+def test_duplicate_tags_are_a_schema_violation(tmp_path):
+    text = edit(SEED_TEXT, '"OS: Windows",', '"OS: Windows",\n "OS: Windows",')
+    found = [f for f in lint_text(tmp_path, text) if f.code.startswith("schema/")]
+    assert [(f.code, f.line) for f in found] == [("schema/invalid", line_of(text, "tags = ["))]
+    assert "duplicate" in found[0].message
+
+
+def test_integration_must_be_string_or_list_of_strings(tmp_path):
+    text = edit(SEED_TEXT, 'integration = ["endpoint"', 'integration = [1')
+    found = [f for f in lint_text(tmp_path, text) if f.code.startswith("schema/")]
+    assert [(f.code, f.line) for f in found] == [("schema/type", 3)]
+    ok = edit(SEED_TEXT, SEED_TEXT.split("\n")[2], 'integration = "endpoint"')
+    assert [f for f in lint_text(tmp_path, ok) if f.code.startswith("schema/")] == []

@@ -11,6 +11,7 @@ key is reported on its own line, a missing key on its table's header.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import re
@@ -97,7 +98,8 @@ def schema_findings(rf: RuleFile, *, fast: bool = True) -> list:
     out = []
     for error in reference_validator().iter_errors(rf.data):
         out.extend(_to_findings(rf, error))
-    return out
+    # every schema finding carries a line: what has none (a missing top-level table) is the file's start
+    return [f if f.line else dataclasses.replace(f, line=1) for f in out]
 
 
 def _dotted(path) -> str:
