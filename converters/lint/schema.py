@@ -20,7 +20,9 @@ from pathlib import Path
 from converters.lint.codes import finding
 from converters.load import RuleFile
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "schemas" / "elastic-rule.schema.json"
+# converters/data/elastic-rule.schema.json is a symlink to schemas/ (the canonical copy), so that
+# the schema also ships inside an installed package
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "elastic-rule.schema.json"
 
 _CODE_BY_KEYWORD = {
     "required": "schema/required",
