@@ -98,3 +98,15 @@ def test_os_tags_agree_with_eql(tmp_path):
     assert [f.code for f in found] == ["tags/os-query"]
     assert "macOS" in found[0].message and found[0].line == line_of(text, "tags = [")
     assert lint_text(tmp_path, SEED_TEXT, "tags/os") == []
+
+
+def test_unknown_field_is_placed_on_its_query_line(tmp_path):
+    text = edit(SEED_TEXT, '(process.args : "-r" and', '(process.argz : "-r" and')
+    found = lint_text(tmp_path, text, "ecs/")
+    assert [(f.code, f.line) for f in found] == [("ecs/unknown-field", line_of(text, "process.argz"))]
+
+
+def test_syntax_message_says_query_line(tmp_path):
+    text = edit(SEED_TEXT, '(process.args : "-r" and', '(process.args : "-r" and and')
+    found = lint_text(tmp_path, text, "query/")
+    assert "query line" in found[0].message

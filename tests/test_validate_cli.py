@@ -140,3 +140,9 @@ def test_changed_since_bad_ref_is_a_usage_error(git_repo, capsys):
     code, out, err = run(capsys, str(repo / "rules"), "--changed-since", "no-such-ref")
     assert code == 2 and out == ""
     assert "'no-such-ref' is not a commit" in err
+
+
+def test_a_file_named_twice_is_checked_once(capsys):
+    code, out, _ = run(capsys, str(SEED), str(SEED.parent), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc == {"files": 1, "findings": []}

@@ -19,6 +19,7 @@ not checked.
 from __future__ import annotations
 
 import dataclasses
+import re
 from converters.lint.codes import finding
 from converters.lint.ecs import ecs_table
 from converters.load import RuleFile
@@ -73,6 +74,8 @@ def _syntax(rf: RuleFile, code: str, exc) -> object:
     if key_line is not None and qline:
         line = key_line + offset + qline - 1
     message = getattr(exc, "message", str(exc))
+    # the finding's line is the file's; say where inside the query in words
+    message = re.sub(r"at line (\d+), column (\d+)", r"at query line \1, column \2", message)
     return finding(rf.path, line, code, message)
 
 
@@ -117,9 +120,20 @@ def check_ecs_fields(rf: RuleFile, tree) -> list:
             unknown.append(name)
     if not unknown:
         return []
-    line = rf.line_of(("rule", "query"))
-    return [finding(rf.path, line, "ecs/unknown-field", f"field {name!r} is not in ECS {table.version}")
+    return [finding(rf.path, _field_line(rf, name), "ecs/unknown-field", f"field {name!r} is not in ECS {table.version}")
             for name in unknown]
+
+
+def _field_line(rf: RuleFile, name: str) -> int | None:
+    """The file line where the query first names `name` (else the query key's line)."""
+    key_line, offset = query_line(rf)
+    query = rf.rule.get("query")
+    if key_line is None or not isinstance(query, str):
+        return key_line
+    m = re.search(r"(?<![\w.])" + re.escape(name) + r"(?![\w])", query)
+    if not m:
+        return key_line
+    return key_line + offset + query.count("\n", 0, m.start())
 
 
 _OS_FIELD = "host.os.type"

@@ -173,9 +173,14 @@ def _work(item):
 
 
 def collect_files(paths: list[str]) -> list[tuple[str, str]]:
-    files = []
+    """(file, display path) for every rule under the PATH arguments, each file once."""
+    files, seen = [], set()
     for arg in paths:
-        files.extend((str(f), shown) for f, shown in iter_rule_paths(arg))
+        for f, shown in iter_rule_paths(arg):
+            key = os.path.realpath(f)
+            if key not in seen:
+                seen.add(key)
+                files.append((str(f), shown))
     return files
 
 
