@@ -100,3 +100,23 @@ def test_deprecated_rules_get_the_schema_only(tmp_path):
     text = edit(text, 'risk_score = 73', 'risk_score = 101')
     found = lint_text(tmp_path, text, "_deprecated/other_name.toml")
     assert sorted(f.code for f in found) == ["schema/range"]
+
+
+def test_a_failing_check_is_reported_and_other_rules_go_on(tmp_path, monkeypatch):
+    import converters.lint.checks_meta as checks_meta
+
+    def broken(rf, license_text):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(checks_meta, "check_meta", broken)
+    a = tmp_path / "execution_a.toml"
+    a.write_text(SEED_TEXT.replace("risk_score = 73", "risk_score = 101"))
+    found = lint_files([(str(a), str(a))], Options(jobs=1))
+    assert sorted(f.code for f in found) == ["ruleport/internal", "schema/range"]
+
+
+def test_wrong_types_do_not_break_the_checks(tmp_path):
+    text = edit(edit(SEED_TEXT, 'id = "TA0002"', 'id = ["TA0002"]'), 'severity = "high"', 'severity = ["high"]')
+    found = lint_text(tmp_path, text)
+    assert "ruleport/internal" not in [f.code for f in found]
+    assert {"schema/type", "schema/enum"} <= {f.code for f in found}

@@ -34,7 +34,7 @@ def check_attack(rf: RuleFile) -> list:
             continue
         base = ("rule", "threat", i)
         tactic = threat.get("tactic") if isinstance(threat.get("tactic"), dict) else {}
-        tactic_id = tactic.get("id")
+        tactic_id = tactic.get("id") if isinstance(tactic.get("id"), str) else None
         known_tactic = table.tactics.get(tactic_id)
         if tactic_id is not None and known_tactic is None:
             out.append(finding(rf.path, rf.line_of(base + ("tactic", "id")), "attack/unknown-tactic",

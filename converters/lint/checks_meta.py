@@ -32,7 +32,7 @@ def check_meta(rf: RuleFile, license_text: str = DEFAULT_LICENSE) -> list:
     out: list = []
     rule, meta = rf.rule, rf.metadata
     severity, score = rule.get("severity"), rule.get("risk_score")
-    if severity in SEVERITY_BANDS and isinstance(score, int) and not isinstance(score, bool):
+    if isinstance(severity, str) and severity in SEVERITY_BANDS and isinstance(score, int) and not isinstance(score, bool):
         low, high = SEVERITY_BANDS[severity]
         if not low <= score <= high:
             fitting = next((s for s, (lo, hi) in SEVERITY_BANDS.items() if lo <= score <= hi), None)
@@ -66,7 +66,8 @@ def _mapped_tactics(rf: RuleFile) -> list:
     for threat in threats if isinstance(threats, list) else []:
         tactic = threat.get("tactic") if isinstance(threat, dict) else None
         if isinstance(tactic, dict):
-            known = table.tactics.get(tactic.get("id"))
+            tid = tactic.get("id")
+            known = table.tactics.get(tid) if isinstance(tid, str) else None
             name = known.name if known else tactic.get("name")
             if isinstance(name, str):
                 found.append((name, known))

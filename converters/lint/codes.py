@@ -71,6 +71,8 @@ _TABLE = [
     # configuration and suppressions
     Code("config/invalid", ERROR, "Invalid ruleport configuration", "See docs/validate.md for [tool.ruleport]."),
     Code("config/no-reason", ERROR, "Suppression without a reason", 'Say why: "# ruleport: disable=CODE -- reason".'),
+    Code("ruleport/internal", ERROR, "Internal error in a check",
+         "Please report it with the rule file; the other rules were checked."),
     Code("config/unknown-code", WARNING, "Suppression names an unknown code", "Use a code listed in docs/validate.md."),
 ]
 

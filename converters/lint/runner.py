@@ -62,7 +62,12 @@ def lint_file(file: str, display: str, options: Options) -> FileResult:
     out += schema_findings(rf, fast=options.fast_schema)
     deprecated = is_deprecated_path(display)
     if not deprecated:
-        out += _rule_checks(rf, options)
+        try:
+            out += _rule_checks(rf, options)
+        except Exception as exc:  # a bug in a check must not stop the other rules
+            out.append(finding(display, None, "ruleport/internal",
+                               f"internal error while checking this rule ({type(exc).__name__}: {exc}); "
+                               "the schema findings above still apply"))
     rule = rf.rule
     rid, name = rule.get("rule_id"), rule.get("name")
     result = FileResult(display, apply(out, sups),
