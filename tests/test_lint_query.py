@@ -110,3 +110,32 @@ def test_syntax_message_says_query_line(tmp_path):
     text = edit(SEED_TEXT, '(process.args : "-r" and', '(process.args : "-r" and and')
     found = lint_text(tmp_path, text, "query/")
     assert "query line" in found[0].message
+
+
+@pytest.mark.corpus
+def test_fast_eql_parse_equals_the_reference_on_the_corpus(corpus_dir):
+    import tomllib
+
+    from converters.eql import parse_query
+    from converters.lint.fast_eql import _fast_parser, parse_eql
+
+    assert _fast_parser() is not None, "the fast EQL path is unavailable (converters.eql internals moved)"
+    count = 0
+    for path in sorted(corpus_dir.rglob("*.toml")):
+        rule = tomllib.loads(path.read_text())["rule"]
+        if rule.get("language") == "eql":
+            assert parse_eql(rule["query"]) == parse_query(rule["query"]), path
+            count += 1
+    assert count == 1081
+
+
+def test_fast_eql_errors_are_the_reference_errors():
+    from converters.eql import EqlSyntaxError, parse_query
+    from converters.lint.fast_eql import parse_eql
+
+    for text in ("process where", "process where a ==", "process where (a == 1", "process where a : "):
+        with pytest.raises(EqlSyntaxError) as fast:
+            parse_eql(text)
+        with pytest.raises(EqlSyntaxError) as ref:
+            parse_query(text)
+        assert (fast.value.message, fast.value.line, fast.value.column) == (ref.value.message, ref.value.line, ref.value.column)

@@ -170,6 +170,9 @@ def _warm(options: Options) -> None:
     attack_table()
     ecs_table()
     parse_query("any where true")
+    from converters.lint.fast_eql import warm  # noqa: PLC0415
+
+    warm()
 
 
 def _work(item):
