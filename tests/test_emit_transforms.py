@@ -227,3 +227,15 @@ def test_start_actions_are_implied_by_the_scope():
     with pytest.raises(EmitError) as exc:  # fork is never a process start here: always false
         emit(only_fork, "kusto-sentinel")
     assert exc.value.code == "emit/field-unavailable"
+
+
+def test_os_condition_in_the_detection():
+    text = rule("  sel:\n    CommandLine|contains: whoami\n    host.os.type: windows").replace(
+        "  product: windows\n", "")
+    assert 'DvcOs =~ "windows"' in emit(text, "kusto-sentinel").queries[0]
+    xdr = emit(text, "kusto-defender")
+    assert "host.os" not in xdr.queries[0] and ("emit/condition-implied", "host.os.type") in _codes(xdr)
+    splunk = emit(text, "splunk")  # Sysmon for Windows: windows always holds
+    assert splunk.queries[0].endswith('(CommandLine="*whoami*")')
+    with pytest.raises(EmitError):
+        emit(text.replace("host.os.type: windows", "host.os.type: linux"), "splunk")

@@ -42,13 +42,28 @@ _START = {
     "event.type": ("start", "process_started"),
     "event.category": ("process",),
 }
+_ANY_OS = {**_START, "host.os.type": ("windows", "linux", "macos")}  # data that cannot tell OSes apart
 
+# Recorded by Elastic Defend only: code signatures, argument counts, session
+# leaders, containers, environment. Elsewhere a condition on them never holds.
 _SIGNER = (
     "process.code_signature.subject_name",
     "process.code_signature.trusted",
     "process.code_signature.status",
+    "process.code_signature.exists",
     "process.parent.code_signature.subject_name",
     "process.parent.code_signature.trusted",
+    "process.parent.code_signature.status",
+    "process.parent.code_signature.exists",
+    "process.args_count",
+    "process.parent.args_count",
+    "process.entry_leader.entry_meta.type",
+    "process.entry_leader.executable",
+    "process.session_leader.executable",
+    "process.env_vars",
+    "container.id",
+    "user.Ext.real.id",
+    "event.code",
 )
 
 # Elastic Defend process events (index logs-endpoint.events.process-*), ECS names.
@@ -90,6 +105,8 @@ ELASTIC_DEFEND = DataModel(
         "process.code_signature.exists", "process.parent.code_signature.exists", "process.entity_id",
         "process.parent.entity_id", "process.Ext.effective_parent.executable", "process.Ext.effective_parent.name",
         "container.id", "process.pe.imphash", "process.interactive", "process.env_vars",
+        "process.entry_leader.entry_meta.type", "process.entry_leader.executable",
+        "process.session_leader.executable", "user.Ext.real.id",
     ),
     scope={"event.category": "process", "event.type": "start"},
     os_scope={os: {"host.os.type": os} for os in ("windows", "linux", "macos")},
@@ -105,7 +122,7 @@ SPLUNK_SYSMON = DataModel(
         "ProcessId", "ParentProcessId", "LogonId", "ProcessGuid", "ParentProcessGuid", "Computer")},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
-    implied=_START,
+    implied={**_START, "host.os.type": ("windows",)},
     scope={"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": 1},
     products=("windows",),  # Sysmon for Linux writes elsewhere (syslog)
 )
@@ -125,11 +142,12 @@ SPLUNK_CIM = DataModel(
         "ProcessId": "Processes.process_id",
         "ParentProcessId": "Processes.parent_process_id",
         "Hashes": "Processes.process_hash",
+        "user.id": "Processes.user_id",
     },
     names={"Image": "Processes.process_name", "ParentImage": "Processes.parent_process_name"},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     unavailable=_SIGNER,
-    implied=_START,
+    implied=_ANY_OS,
 )
 
 # Microsoft Defender XDR advanced hunting, table DeviceProcessEvents. FolderPath
@@ -149,14 +167,15 @@ DEFENDER_XDR = DataModel(
         "IntegrityLevel": "ProcessIntegrityLevel",
         "ProcessId": "ProcessId",
         "ParentProcessId": "InitiatingProcessId",
+        "user.id": "AccountSid",
         "md5": "MD5",
         "sha1": "SHA1",
         "sha256": "SHA256",
     },
     names={"Image": "FileName", "ParentImage": "InitiatingProcessFileName"},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
-    unavailable=_SIGNER,
-    implied=_START,
+    unavailable=_SIGNER + ("CurrentDirectory",),
+    implied=_ANY_OS,
     scope={"ActionType": "ProcessCreated"},
 )
 
@@ -178,6 +197,8 @@ SENTINEL_ASIM = DataModel(
         "IntegrityLevel": "TargetProcessIntegrityLevel",
         "ProcessId": "TargetProcessId",
         "ParentProcessId": "ActingProcessId",
+        "user.id": "TargetUserId",
+        "host.os.type": "DvcOs",
         "md5": "TargetProcessMD5",
         "sha1": "TargetProcessSHA1",
         "sha256": "TargetProcessSHA256",
