@@ -239,3 +239,25 @@ def test_os_condition_in_the_detection():
     assert splunk.queries[0].endswith('(CommandLine="*whoami*")')
     with pytest.raises(EmitError):
         emit(text.replace("host.os.type: windows", "host.os.type: linux"), "splunk")
+
+
+def test_esql_not_is_two_valued():
+    """ES|QL's NOT of a comparison on a missing field is null; Sigma's is true."""
+    from converters.execute.esql import EsqlExecutor
+    from converters.execute.platforms import render_elastic
+
+    q = emit(rule("  a:\n    CommandLine|contains: x\n  f:\n    ParentImage|endswith: '\\\\explorer.exe'",
+                  "a and not f"), "esql").queries[0]
+    assert 'NOT COALESCE(process.parent.name.caseless == "explorer.exe", false)' in q
+
+    def ev(**parent):
+        process = {"command_line": "x", "executable": "C:\\a\\x.exe", "name": "x.exe", **parent}
+        return render_elastic({"event": {"category": ["process"], "type": ["start"]},
+                               "host": {"os": {"type": "windows"}}, "process": process})
+    events = [ev(parent={"name": "explorer.exe"}), ev(), ev(parent={"name": "cmd.exe"})]
+    assert EsqlExecutor().run(q, events) == [1, 2]
+
+
+def test_splunk_literal_star_is_a_regex():
+    q = emit(rule("  sel:\n    CommandLine|contains: 'a\\*b'"), "splunk").queries[0]
+    assert '| rex field=CommandLine "(?<CommandLineMatch>(?is)^.*a\\\\*b.*$)"' in q

@@ -17,7 +17,9 @@ Case rules (docstring of record; tests pin them):
   escapes every `\\` again (`*\\\\\\\\node.exe` matches a literal backslash).
   ES|QL comparisons on a multi-valued field yield null, so an array field
   (process.args) is joined with MV_CONCAT (newline separator) and matched
-  with RLIKE: "any element" as one regex over the joined elements.
+  with RLIKE: "any element" as one regex over the joined elements. NOT is
+  written `NOT COALESCE(x, false)`: ES|QL's NOT of null (a missing field) is
+  null, Sigma's is true.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import ClassVar
 
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
 from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
+from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.types import SigmaCasedString, SigmaString, SpecialChars
 
@@ -160,6 +163,16 @@ class ElasticEsqlBackend(ESQLBackend):
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
         return self._render(cond.field, cond.value, False, state)
+
+    def convert_condition_not(self, cond, state):
+        """ES|QL logic is three-valued: a comparison on a missing field is null
+        and NOT null is null, so `NOT f == "x"` would drop events without f.
+        Sigma's (and Elastic's EQL/Lucene) NOT is true there: COALESCE makes
+        the negated part two-valued first."""
+        expr = self.convert_condition(cond.args[0], state)
+        if isinstance(expr, DeferredQueryExpression):
+            return expr.negate()
+        return f"NOT COALESCE({expr}, false)"
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         return f"FROM {state.processing_state['index']}\n| WHERE {query}"

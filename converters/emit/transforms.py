@@ -393,15 +393,18 @@ class CaselessMultiField(DetectionItemTransformation):
 @dataclass
 class StringsAsRegex(ValueTransformation):
     """Values a query language cannot match natively become anchored regexes
-    (exact): `?` wildcards (Splunk search knows only `*`) and |cased values
-    (Splunk search compares case-insensitively)."""
+    (exact): `?` wildcards and literal `*` (Splunk search knows only the `*`
+    wildcard and cannot escape it) and |cased values (Splunk search compares
+    case-insensitively)."""
 
     single_wildcard: bool = True
     cased: bool = True
+    literal_star: bool = True
 
     def apply_value(self, field: str | None, val: SigmaString):
         is_cased = isinstance(val, SigmaCasedString)
-        if (self.cased and is_cased) or (self.single_wildcard and has_single_wildcard(val)):
+        star = self.literal_star and any(isinstance(p, str) and "*" in p for p in val.s)
+        if (self.cased and is_cased) or (self.single_wildcard and has_single_wildcard(val)) or star:
             return _ci_regex(to_pcre(val, anchored=True), not is_cased, dotall=val.contains_special())
         return None
 
