@@ -371,13 +371,12 @@ def render_text(report: dict) -> str:
         out.append("  ".join(c.rjust(w) for c, w in zip(cells, widths)))
     out.append("legend: M matched  . not matched  ! differs (not accepted)  ~ accepted difference  "
                "- skipped  E engine error; line = 1-based line of the events file")
-    problems, accepted = [], []
+    problems, accepted, stale = [], [], []
     if expect:
         for d in expect["differs"]:
             problems.append(f"{events_file}:{d['line'] + 1}: original rule: expected {_verdict(d['expected'])}, "
                             f"got {_verdict(d['got'])}" + (f" ({d['why']})" if d.get("why") else ""))
-        for i in expect.get("unused_accept", ()):
-            accepted.append(f"accept[{i}] in the expect file covers no difference (stale?)")
+        stale = [f"accept[{i}] covers no difference any more: remove it" for i in expect.get("unused_accept", ())]
     for name, col in columns.items():
         for d in col.get("differs", ()):
             text = (f"{events_file}:{d['line'] + 1}: {name}: expected {_verdict(d['expected'])}, "
@@ -391,6 +390,8 @@ def render_text(report: dict) -> str:
         out += ["", "differences:"] + [f"  {p}" for p in problems]
     if accepted:
         out += ["", "accepted:"] + [f"  {a}" for a in accepted]
+    if stale:
+        out += ["", "stale accept entries in the expect file:"] + [f"  {a}" for a in stale]
     notes = [(name, n) for name, col in columns.items() for n in col.get("notes", ()) if n.get("target")]
     shared = {(n["code"], n["message"]) for col in columns.values() for n in col.get("notes", ())
               if not n.get("target")}
