@@ -82,6 +82,9 @@ class SplunkTstatsBackend(SplunkSearchBackend):
 
     name: ClassVar[str] = "ruleport Splunk CIM tstats"
     convert_or_as_in: ClassVar[bool] = False  # keep tstats `where` to plain field=value terms
+    # after tstats, fillnull_value turns a missing by-field into the string "null"
+    field_exists_expression: ClassVar[str] = '({field}=* AND NOT {field}="null")'
+    field_not_exists_expression: ClassVar[str] = '(NOT {field}=* OR {field}="null")'
 
     def assemble(self, base, query, rex, others, state) -> str:
         model = state.processing_state["data_model_set"]
