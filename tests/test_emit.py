@@ -108,3 +108,16 @@ def test_sysmon_approximations_pipeline_for_sqlite():
     assert "code_signature" not in sql and "process.args" not in sql
     assert "CommandLine REGEXP" in sql
     assert "OriginalFileName GLOB 'node.exe'" in sql  # |cased kept for the engine
+
+
+def test_splunk_flag_names_do_not_leak_between_rules():
+    from converters.emit import EmitError as Err
+
+    good = rule("  sel:\n    Image: 'C:\\\\x\\\\?.exe'")
+    first = emit(good, "splunk").queries[0]
+    failing = rule("  sel:\n    Image: 'C:\\\\x\\\\?.exe'\n  ref:\n    CommandLine|fieldref: ParentCommandLine",
+                   "sel or ref")
+    with pytest.raises(Err):  # an OR-ed field reference fails after the regex flag was counted
+        emit(failing, "splunk")
+    assert emit(good, "splunk").queries[0] == first
+    assert "(?<ImageMatch>" in first and "ImageMatch2" not in first

@@ -36,6 +36,12 @@ class SplunkSearchBackend(SplunkBackend):
     precedence = (ConditionNOT, ConditionOR, ConditionAND)
     and_token: ClassVar[str] = "AND"
 
+    def convert_rule(self, rule, output_format=None, callback=None):
+        # the stock flag naming counts per class: start every rule from zero,
+        # even after a rule whose conversion failed half-way
+        SplunkDeferredORRegularExpression.reset()
+        return super().convert_rule(rule, output_format, callback)
+
     def convert_condition_field_eq_val_re(self, cond, state):
         """Every regex becomes a `rex` + `eval` flag tested in the search (the stock
         mechanism for a regex under OR, used everywhere so that the boolean keeps
