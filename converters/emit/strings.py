@@ -98,24 +98,12 @@ def case_variants(s: SigmaString, limit: int) -> list[SigmaString] | None:
                 v.s[-1] += item
             else:
                 v.s.append(item)
-        v.s = tuple(v.s) if isinstance(s.s, tuple) else v.s
         variants.append(v)
     return variants
 
 
-def lowered(s: SigmaString) -> SigmaString:
-    return s.lower()
-
-
 def has_single_wildcard(s: SigmaString) -> bool:
     return any(part is SpecialChars.WILDCARD_SINGLE for part in s.s)
-
-
-def plain_text(s: SigmaString) -> str | None:
-    """The text of `s` when it has no wildcard, else None."""
-    if s.contains_special():
-        return None
-    return "".join(p for p in s.s if isinstance(p, str))
 
 
 # PCRE constructs Lucene's RegExp lacks: class shorthands, assertions, inline
