@@ -9,7 +9,9 @@ Elasticsearch indexes nothing for it.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import gc
+from contextlib import contextmanager
+from typing import Any, Callable, Mapping
 
 
 def flatten_ecs(obj: Mapping[str, Any]) -> dict[str, list]:
@@ -45,3 +47,53 @@ def as_doc_values(event: Mapping[str, Any]) -> dict[str, list]:
         if any(v is None for v in value):
             return flatten_ecs(event)
     return {k: v for k, v in event.items() if v}
+
+
+def doc_values_reader(fields) -> Callable[[Mapping[str, Any]], dict[str, list]]:
+    """A fast `event -> doc values` limited to `fields` (the paths a query reads).
+
+    Flat events (dotted keys, a value or a list of values each) are read key
+    by key; an event holding nested objects is flattened whole once.
+    """
+    wanted = tuple(dict.fromkeys(fields))
+    roots = {f.split(".", 1)[0] for f in wanted}
+
+    def read(event: Mapping[str, Any]) -> dict[str, list]:
+        for root in roots:
+            if isinstance(event.get(root), Mapping):
+                flat = flatten_ecs(event)
+                return {f: flat[f] for f in wanted if f in flat}
+        out = {}
+        for f in wanted:
+            v = event.get(f)
+            if v is None:
+                continue
+            if isinstance(v, list):
+                if v and (None in v or isinstance(v[0], (dict, list))):
+                    v = flatten_ecs({f: v}).get(f)
+                if v:
+                    out[f] = v
+            elif not isinstance(v, Mapping):
+                out[f] = [v]
+        return out
+
+    return read
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while an executor runs.
+
+    Evaluation allocates many short-lived containers but no reference cycles;
+    with 100,000 events alive, each full collection walks them all and costs
+    more than the evaluation itself (measured: Splunk pipeline 2x faster).
+    Reference counting still frees everything; the collector's state is
+    restored on the way out.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

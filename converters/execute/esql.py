@@ -51,7 +51,7 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from converters.execute.base import Event, ExecutionError, Executor
-from converters.execute.documents import as_doc_values
+from converters.execute.documents import doc_values_reader, gc_paused
 from converters.execute.esql_expr import compile_condition, parse_field_list
 
 _REFERENCE_INDEX = "logs-endpoint.events.process-default"
@@ -64,11 +64,13 @@ class EsqlExecutor(Executor):
     engine = "ruleport ES|QL evaluator (Elasticsearch ES|QL semantics)"
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
-        stages = compile_esql(query)
-        rows = [(i, _row(as_doc_values(e))) for i, e in enumerate(events)]
-        for stage in stages:
-            rows = stage(rows)
-        return sorted({i for i, _ in rows})
+        stages, fields = compile_esql(query)
+        read = doc_values_reader(fields)
+        with gc_paused():
+            rows = [(i, _row(read(e))) for i, e in enumerate(events)]
+            for stage in stages:
+                rows = stage(rows)
+            return sorted({i for i, _ in rows})
 
 
 def _row(doc: dict) -> dict:
@@ -79,7 +81,7 @@ def _row(doc: dict) -> dict:
 def _doc_values(values: list):
     """Multi-values as ES|QL loads them from doc values: sorted; keyword values also deduplicated."""
     if all(isinstance(v, str) for v in values):
-        unique = sorted(set(values), key=lambda v: v.encode("utf-8"))
+        unique = sorted(set(values))  # code-point order is UTF-8 byte order
         return unique if len(unique) > 1 else unique[0]
     try:
         return sorted(values)
@@ -140,19 +142,23 @@ def compile_esql(text: str) -> tuple:
     patterns = [p.strip().strip('"') for p in m.group(1).split(",")]
     if not any(fnmatch.fnmatchcase(_REFERENCE_INDEX, p) for p in patterns if not p.startswith("-")):
         raise ExecutionError(f"ES|QL FROM {', '.join(patterns)} does not cover the logs-endpoint process indices")
-    return tuple(_command(c) for c in commands[1:])
+    fields: list[str] = []
+    stages = tuple(_command(c, fields) for c in commands[1:])
+    return stages, tuple(fields)
 
 
-def _command(text: str) -> Callable[[list], list]:
+def _command(text: str, fields: list[str]) -> Callable[[list], list]:
     m = re.match(r"(?s)(\w+)\s*(.*)$", text)
     if not m:
         raise ExecutionError(f"ES|QL: cannot read command {text[:40]!r}")
     name, rest = m.group(1).lower(), m.group(2)
     if name == "where":
-        cond = compile_condition(rest)
+        cond, read = compile_condition(rest)
+        fields.extend(read)
         return lambda rows: [(i, r) for i, r in rows if cond(r) is True]
     if name == "mv_expand":
         (field,) = parse_field_list(rest, single=True)
+        fields.append(field)
         return lambda rows: [(i, x) for i, r in rows for x in _expand(r, field)]
     if name in ("keep", "drop"):
         names = parse_field_list(rest)

@@ -83,8 +83,9 @@ def _is_mv(v: Any) -> bool:
 def _single(fn: Callable) -> Callable:
     """A single-value function: null for a null or multi-valued argument."""
     def call(*args):
-        if any(a is None or _is_mv(a) for a in args):
-            return None
+        for a in args:
+            if a is None or type(a) is list:
+                return None
         return fn(*args)
     return call
 
@@ -94,6 +95,8 @@ def _is_num(v: Any) -> bool:
 
 
 def _text(v: Any) -> str:
+    if type(v) is str:
+        return v
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)
@@ -197,6 +200,7 @@ class _Parser:
         self.text = text
         self.toks = tokenize(text)
         self.i = 0
+        self.fields: list[str] = []   # every field the expression reads
 
     def fail(self, why: str):
         near = repr(self.toks[self.i][1]) if self.i < len(self.toks) else "the end"
@@ -259,8 +263,8 @@ class _Parser:
             self.i += 1
             negate = True
         if self.kw("like", "rlike"):
-            test = self.patterns(self.toks[self.i - 1][1].lower())
-            return _negatable(lambda r: _single(test)(left(r)), negate)
+            test = _single(self.patterns(self.toks[self.i - 1][1].lower()))
+            return _negatable(lambda r: test(left(r)), negate)
         if self.kw("in"):
             self.expect("(")
             members = self.args()
@@ -368,6 +372,7 @@ class _Parser:
             while self.peek() == ("op", ".") and self.peek(1)[0] in ("id", "name"):
                 name += "." + self.peek(1)[1]
                 self.i += 2
+            self.fields.append(name)
             return lambda r: r.get(name)
         self.fail("unexpected token")
 
@@ -414,12 +419,13 @@ def _arith(op: str, left: Fn, right: Fn) -> Fn:
 
 
 @lru_cache(maxsize=512)
-def compile_condition(text: str) -> Fn:
+def compile_condition(text: str) -> tuple[Fn, tuple[str, ...]]:
+    """A WHERE expression as `row -> True/False/None`, and the fields it reads."""
     p = _Parser(text)
     fn = p.or_expr()
     if p.i != len(p.toks):
         p.fail("unexpected token")
-    return fn
+    return fn, tuple(p.fields)
 
 
 def parse_field_list(text: str, single: bool = False) -> list[str]:

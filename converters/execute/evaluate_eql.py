@@ -78,7 +78,7 @@ from typing import Any, Callable, Sequence
 from converters.eql import ast, parse_query
 from converters.eql.parser import EqlSyntaxError
 from converters.execute.base import Event, ExecutionError, Executor
-from converters.execute.documents import as_doc_values
+from converters.execute.documents import doc_values_reader, gc_paused
 from converters.execute.wildcards import PatternError, lucene_regex_to_python, wildcard_matcher
 
 Doc = dict
@@ -96,7 +96,15 @@ class EqlExecutor(Executor):
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         matches = compile_eql(query)
-        return [i for i, event in enumerate(events) if matches(as_doc_values(event))]
+        read = _reader(query)
+        with gc_paused():
+            return [i for i, event in enumerate(events) if matches(read(event))]
+
+
+@lru_cache(maxsize=256)
+def _reader(text: str):
+    query = parse_query(text)
+    return doc_values_reader([f.path for f in ast.fields_of(query)] + [_CATEGORY_FIELD])
 
 
 @lru_cache(maxsize=256)
@@ -129,6 +137,8 @@ def _is_num(v: Any) -> bool:
 
 
 def to_text(v: Any) -> str:
+    if type(v) is str:
+        return v
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float) and v.is_integer():
@@ -308,16 +318,13 @@ def _field_and_constant(a, b) -> bool:
         (isinstance(b, ast.Field) and isinstance(a, ast.Literal))
 
 
-def _doc_value_key(v: Any):
-    return v.encode("utf-8") if isinstance(v, str) else v
-
-
 def _first_doc_value(values: list) -> list:
-    """A script reads a field's first doc value: for an array, the smallest (doc values are sorted)."""
+    """A script reads a field's first doc value: for an array, the smallest (doc values are sorted;
+    Python's code-point order of strings is the UTF-8 byte order Lucene sorts by)."""
     if len(values) < 2:
         return values
     try:
-        return [min(values, key=_doc_value_key)]
+        return [min(values)]
     except TypeError:
         return values[:1]
 

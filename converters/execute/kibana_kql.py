@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from converters.execute.base import Event, ExecutionError, Executor
-from converters.execute.documents import as_doc_values
+from converters.execute.documents import as_doc_values, doc_values_reader, gc_paused
 from converters.kql import ast, parse_kql
 from converters.kql.parser import KqlSyntaxError
 
@@ -50,17 +50,23 @@ class KibanaKqlExecutor(Executor):
     engine = "ruleport KQL evaluator (Kibana + Elasticsearch keyword semantics)"
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
-        test = compile_kql(query)
-        return [i for i, e in enumerate(events) if test(as_doc_values(e))]
+        test, fields = compile_kql(query)
+        read = as_doc_values if fields is None else doc_values_reader(fields)
+        with gc_paused():
+            return [i for i, e in enumerate(events) if test(read(e))]
 
 
 @lru_cache(maxsize=256)
-def compile_kql(text: str) -> Pred:
+def compile_kql(text: str) -> tuple[Pred, tuple[str, ...] | None]:
+    """The query as a `doc -> bool` test, and the fields it reads (None: every field, for free text)."""
     try:
         tree = parse_kql(text)
     except KqlSyntaxError as exc:
         raise ExecutionError(f"KQL does not parse: {exc}") from None
-    return _compile(tree)
+    test = _compile(tree)
+    if any(isinstance(n, ast.FreeText) for n in ast.iter_nodes(tree)):
+        return test, None
+    return test, tuple(ast.fields_of(tree))
 
 
 def _text(v: Any) -> str:

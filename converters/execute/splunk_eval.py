@@ -299,6 +299,12 @@ class _EvalParser:
         lo, hi, fn = spec
         if not lo <= len(args) <= hi:
             self.fail(f"{name}() takes {lo}..{hi} arguments")
+        if len(args) == 1:
+            (a0,) = args
+            return lambda r: fn(a0(r))
+        if len(args) == 2:
+            a0, a1 = args
+            return lambda r: fn(a0(r), a1(r))
         return lambda r: fn(*[a(r) for a in args])
 
 

@@ -62,6 +62,7 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from converters.execute.base import Event, ExecutionError, Executor
+from converters.execute.documents import gc_paused
 from converters.execute.splunk_eval import compile_eval, parse_eval_assignments, regex_test
 from converters.execute.splunk_lex import Tok, split_pipeline, tokenize, unescape
 from converters.execute.wildcards import PatternError, pcre_to_python, wildcard_matcher
@@ -78,10 +79,11 @@ class SplunkSearchExecutor(Executor):
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         stages = compile_spl(query)
-        rows = [(i, e) for i, e in enumerate(events)]
-        for stage in stages:
-            rows = stage(rows)
-        return sorted({i for i, _ in rows})
+        with gc_paused():
+            rows = [(i, e) for i, e in enumerate(events)]
+            for stage in stages:
+                rows = stage(rows)
+            return sorted({i for i, _ in rows})
 
 
 @lru_cache(maxsize=256)
@@ -101,6 +103,14 @@ def compile_spl(text: str) -> tuple:
             command, rest = words[0].lower(), (words[1] if len(words) > 1 else "")
         stages.append(_command(command, rest, first=(n == 0)))
     return tuple(stages)
+
+
+class _Owned(dict):
+    """A copy of an event that later commands may change in place (the event itself is never changed)."""
+
+
+def _owned(record: Record) -> _Owned:
+    return record if type(record) is _Owned else _Owned(record)
 
 
 def _filter(pred: Pred):
@@ -123,7 +133,7 @@ def _command(command: str, rest: str, first: bool):
         def evaluate(rows):
             out = []
             for i, r in rows:
-                r = dict(r)
+                r = _owned(r)
                 for name, fn in assignments:
                     value = fn(r)
                     if value is None:
@@ -410,7 +420,7 @@ def _rex_command(rest: str):
             values = _values(r, field)
             m = next((m for m in (rx.search(v) for v in values) if m), None)
             if m is not None or rx.groupindex:
-                r = dict(r)
+                r = _owned(r)
                 for name in rx.groupindex:
                     r.pop(name, None)
                 if m is not None:
