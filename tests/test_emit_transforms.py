@@ -261,3 +261,29 @@ def test_esql_not_is_two_valued():
 def test_splunk_literal_star_is_a_regex():
     q = emit(rule("  sel:\n    CommandLine|contains: 'a\\*b'"), "splunk").queries[0]
     assert '| rex field=CommandLine "(?<CommandLineMatch>(?is)^.*a\\\\*b.*$)"' in q
+
+
+@pytest.mark.parametrize("op, n, yes, no", [
+    ("gte", 3, ["a b c", 'a "b c" d e'], ["a b", 'a "b c"']),
+    ("eq", 2, ["a b", 'a "b c"', "  a b  "], ["a", "a b c"]),
+    ("lte", 2, ["a", "a b", ""], ["a b c"]),
+    ("eq", 0, ["", "  "], ["a"]),
+])
+def test_argc_regex(op, n, yes, no):
+    from converters.emit.transforms import argc_regex
+
+    regex = re.compile(argc_regex(op, n))
+    for v in yes:
+        assert regex.search(v), (regex.pattern, v)
+    for v in no:
+        assert not regex.search(v), (regex.pattern, v)
+
+
+def test_args_count_from_the_command_line():
+    text = rule("  sel:\n    process.args_count|gt: 2\n    Image|endswith: '\\\\ssh.exe'")
+    e = emit(text, "kusto-defender")
+    regex = re.search(r'ProcessCommandLine matches regex "((?:[^"\\]|\\.)*)"', e.queries[0]).group(1)
+    regex = re.compile(unquote_backslashes(regex))
+    assert regex.search('ssh -R 80 "x y"') and not regex.search("ssh -R")
+    assert ("emit/field-approximated", "process.args_count") in _codes(e)
+    assert "process.args_count:>2" in emit(text, "lucene").queries[0]  # native on Elastic

@@ -20,6 +20,7 @@ class DataModel:
     fields: dict[str, str]
     names: dict[str, str] = field(default_factory=dict)
     argv: dict[str, str] = field(default_factory=dict)        # ECS argv field -> Sigma command-line field
+    argc: dict[str, str] = field(default_factory=dict)        # ECS argument count -> Sigma command-line field
     unavailable: tuple[str, ...] = ()
     caseless: tuple[str, ...] = ()                            # Elastic: fields with a .caseless multi-field
     arrays: tuple[str, ...] = ()                              # fields holding arrays ("any element")
@@ -55,8 +56,6 @@ _SIGNER = (
     "process.parent.code_signature.trusted",
     "process.parent.code_signature.status",
     "process.parent.code_signature.exists",
-    "process.args_count",
-    "process.parent.args_count",
     "process.entry_leader.entry_meta.type",
     "process.entry_leader.executable",
     "process.session_leader.executable",
@@ -121,6 +120,7 @@ SPLUNK_SYSMON = DataModel(
         "CurrentDirectory", "IntegrityLevel", "Hashes", "Company", "Product", "Description", "FileVersion",
         "ProcessId", "ParentProcessId", "LogonId", "ProcessGuid", "ParentProcessGuid", "Computer")},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
     unavailable=_SIGNER,
     implied={**_START, "host.os.type": ("windows",)},
     scope={"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": 1},
@@ -146,6 +146,7 @@ SPLUNK_CIM = DataModel(
     },
     names={"Image": "Processes.process_name", "ParentImage": "Processes.parent_process_name"},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
     unavailable=_SIGNER,
     implied=_ANY_OS,
 )
@@ -174,6 +175,7 @@ DEFENDER_XDR = DataModel(
     },
     names={"Image": "FileName", "ParentImage": "InitiatingProcessFileName"},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
     unavailable=_SIGNER + ("CurrentDirectory",),
     implied=_ANY_OS,
     scope={"ActionType": "ProcessCreated"},
@@ -204,6 +206,7 @@ SENTINEL_ASIM = DataModel(
         "sha256": "TargetProcessSHA256",
     },
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
+    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
     unavailable=_SIGNER,
     implied=_START,
     scope={"EventType": "ProcessCreated"},

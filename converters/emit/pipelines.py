@@ -30,6 +30,7 @@ from converters.emit.datamodels import (
     DataModel,
 )
 from converters.emit.transforms import (
+    ArgCountFromCommandLine,
     ArgvFromCommandLine,
     BasenameField,
     CaselessMultiField,
@@ -63,6 +64,8 @@ def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True) -> 
         items.append(_item(UnavailableFields(dm.unavailable, dm.platform, dict(dm.implied)), "unavailable_fields"))
     for argv_field, cmdline in dm.argv.items():
         items.append(_item(ArgvFromCommandLine(argv_field, cmdline, dm.platform), f"argv_{argv_field}"))
+    for count_field, cmdline in dm.argc.items():
+        items.append(_item(ArgCountFromCommandLine(count_field, cmdline, dm.platform), f"argc_{count_field}"))
     if names and dm.names:
         for product in (None,) + dm.products:
             items.append(_item(BasenameField(dict(dm.names), SEPARATORS[product]), f"basename_{product}",

@@ -19,7 +19,17 @@ from sigma.processing.transformations.base import (
     ValueTransformation,
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
-from sigma.types import SigmaCasedString, SigmaExists, SigmaNull, SigmaRegularExpression, SigmaString, SpecialChars
+from sigma.types import (
+    CompareOperators,
+    SigmaCasedString,
+    SigmaCompareExpression,
+    SigmaExists,
+    SigmaNull,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaString,
+    SpecialChars,
+)
 
 from converters.emit.errors import EmitError
 from converters.emit.strings import has_single_wildcard, pcre_escape, to_pcre
@@ -311,6 +321,56 @@ class ArgvFromCommandLine(DetectionItemTransformation):
             f"regex over {self.cmdline_field} (arguments split at whitespace outside double quotes; "
             "escaped quotes inside an argument are not modelled)",
             self.argv_field)
+        return SigmaDetectionItem(self.cmdline_field, [], values, value_linking=item.value_linking)
+
+
+# One argument: single non-space characters and whole quoted segments (each
+# iteration takes exactly one, so the regex cannot backtrack explosively).
+_ARG = '(?:[^\\s"]|"[^"]*")+'
+
+
+def argc_regex(op: str, n: int) -> str:
+    """A command-line regex true when the argument count compares as `op` (eq, gte, lte) with n."""
+    if op == "gte":
+        return "" if n <= 0 else f"^\\s*(?:{_ARG}\\s+){{{n - 1}}}{_ARG}"
+    if n < 0:
+        raise EmitError("a negative argument count never holds", code="emit/field-unavailable")
+    if op == "lte":
+        return f"^\\s*(?:{_ARG}(?:\\s+|$)){{0,{n}}}$"
+    return "^\\s*$" if n == 0 else f"^\\s*(?:{_ARG}\\s+){{{n - 1}}}{_ARG}\\s*$"
+
+
+@dataclass
+class ArgCountFromCommandLine(DetectionItemTransformation):
+    """ECS process.args_count where only a command line exists: the number of
+    arguments, counted as whitespace-separated tokens with double-quoted parts
+    (Note: emit/field-approximated)."""
+
+    count_field: str
+    cmdline_field: str
+    platform: str
+
+    def apply_detection_item(self, item: SigmaDetectionItem):
+        if item.field != self.count_field:
+            return None
+        ops = {CompareOperators.GT: ("gte", 1), CompareOperators.GTE: ("gte", 0),
+               CompareOperators.LT: ("lte", -1), CompareOperators.LTE: ("lte", 0)}
+        values = []
+        for v in item.value:
+            if isinstance(v, SigmaNumber):
+                op, n = "eq", v.number
+            elif isinstance(v, SigmaCompareExpression):
+                op, shift = ops[v.op]
+                n = v.number.number + shift
+            else:
+                raise EmitError(f"{self.count_field}: unsupported value {v!r}", code="emit/field-unavailable")
+            if not isinstance(n, int):
+                raise EmitError(f"{self.count_field}: not a whole number", code="emit/field-unavailable")
+            values.append(_ci_regex(argc_regex(op, n), False))
+        record_note(
+            self._pipeline, "emit/field-approximated",
+            f"{self.count_field} has no equivalent on {self.platform}: counted as the arguments of "
+            f"{self.cmdline_field} (whitespace-separated, double quotes grouping)", self.count_field)
         return SigmaDetectionItem(self.cmdline_field, [], values, value_linking=item.value_linking)
 
 
