@@ -202,3 +202,21 @@ def test_a_target_that_emits_nothing_disagrees_unless_accepted_as_a_whole(tmp_pa
     report = json.loads(out)
     assert report["targets"]["splunk"]["agrees"] is True and report["expect"]["unused_accept"] == []
     assert code == 0
+
+
+def test_a_rule_that_cannot_be_read_is_exit_2(tmp_path, capsys):
+    rule = tmp_path / "broken.toml"
+    rule.write_text("[rule]\nquery = '''\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, rule, "--events", SEED_EVENTS)
+    assert code == 2 and str(rule) in err and out == ""
+
+
+def test_a_rule_without_a_sigma_form_fails_every_target(tmp_path, capsys):
+    rule = _rule_with_query(tmp_path, 'sequence by process.entity_id [process where process.name : "node.exe"] '
+                                      '[network where true]')
+    events = tmp_path / "ev.jsonl"
+    events.write_text(seed_lines()[2] + "\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, rule, "--events", events, "--target", "kusto-sentinel", "--format", "json")
+    column = json.loads(out)["targets"]["kusto-sentinel"]
+    assert code == 1
+    assert column["emit_error"] and column["agrees"] is False

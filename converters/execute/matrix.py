@@ -252,7 +252,8 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
         column["notes"] = [n.as_dict() for n in notes]
         column["differs"] = []
         if "skipped" in column or (reference is None and column["matched"] is not None):
-            column["agrees"] = None      # nothing to compare
+            # nothing to compare; but a target that emitted nothing has failed whatever the reference
+            column["agrees"] = False if "emit_error" in column else None
         elif column["matched"] is None:
             column["agrees"] = False     # the engine failed on the emitted query
         else:
