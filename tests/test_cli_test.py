@@ -220,3 +220,19 @@ def test_a_rule_without_a_sigma_form_fails_every_target(tmp_path, capsys):
     column = json.loads(out)["targets"]["kusto-sentinel"]
     assert code == 1
     assert column["emit_error"] and column["agrees"] is False
+
+
+def test_an_accept_entry_pinning_an_undeclared_note_is_not_applied(tmp_path, capsys):
+    seed_expect = json.loads((SEED_EVENTS.parent / "execution_nodejs_susp_patterns.expect.json").read_text())
+    entry = next(e for e in seed_expect["accept"] if e["target"] == "splunk")
+    line = entry["lines"][0]
+    expect = tmp_path / "seed.expect.json"
+    expect.write_text(json.dumps({**seed_expect, "accept": [{**entry, "note": "emit/never-declared"}]}),
+                      encoding="utf-8")
+    code, out, _ = run_cli(capsys, SEED, "--events", SEED_EVENTS, "--expect", expect, "--target", "splunk",
+                           "--format", "json")
+    report = json.loads(out)
+    splunk = report["targets"]["splunk"]
+    assert code == 1 and splunk["agrees"] is False
+    assert {"line": line, "expected": True, "got": False, "accepted": None} in splunk["differs"]
+    assert report["expect"]["unused_accept"] == [0]

@@ -195,13 +195,18 @@ def _run_column(spec: TargetSpec, queries: list[str], fixture: Fixture) -> dict:
     return column
 
 
-def _accepting(entries: list[dict], target: str, line: int, declared: set[str]) -> str | None:
-    """The reason of the accept entry covering (target, line), when the conversion declared a note for it."""
-    for entry in entries:
+def _accepting(entries: list[dict], target: str, line: int, declared: set[str],
+               used: set[int] | None = None) -> str | None:
+    """The reason of the accept entry covering (target, line), when the conversion declared a note for it.
+
+    The index of the entry applied is added to `used`."""
+    for i, entry in enumerate(entries):
         if entry["target"] != target or line not in entry["lines"]:
             continue
         pinned = entry.get("note")
         if (pinned and pinned in declared) or (not pinned and declared):
+            if used is not None:
+                used.add(i)
             return entry["reason"]
     return None
 
@@ -268,10 +273,7 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
                 used_accepts.update(i for i, e in enumerate(expect.accept if expect else ())
                                     if e["target"] == name and e["lines"] == [] and whole is not None)
             for line in sorted(got ^ reference):
-                reason = whole or _accepting(expect.accept if expect else [], name, line, declared)
-                if reason is not None and expect:
-                    used_accepts.update(i for i, e in enumerate(expect.accept)
-                                        if e["target"] == name and line in e["lines"])
+                reason = whole or _accepting(expect.accept if expect else [], name, line, declared, used_accepts)
                 differs.append({"line": line, "expected": line in reference, "got": line in got,
                                 "accepted": reason})
             column["differs"] = differs
@@ -377,7 +379,8 @@ def render_text(report: dict) -> str:
         for d in expect["differs"]:
             problems.append(f"{events_file}:{d['line'] + 1}: original rule: expected {_verdict(d['expected'])}, "
                             f"got {_verdict(d['got'])}" + (f" ({d['why']})" if d.get("why") else ""))
-        stale = [f"accept[{i}] covers no difference any more: remove it" for i in expect.get("unused_accept", ())]
+        stale = [f"accept[{i}] was not applied: no such difference any more (remove it), or the conversion "
+                 "declared no note for it" for i in expect.get("unused_accept", ())]
     for name, col in columns.items():
         for d in col.get("differs", ()):
             text = (f"{events_file}:{d['line'] + 1}: {name}: expected {_verdict(d['expected'])}, "
