@@ -42,6 +42,16 @@ class FileResult:
     name_line: int | None = None
     deprecated: bool = False
     suppressions: list = field(default_factory=list)
+    file: str | None = None          # where to read the lines from, when needed
+
+    def line(self, key: str) -> int | None:
+        cached = self.id_line if key == "rule_id" else self.name_line
+        if cached is not None or self.file is None:
+            return cached
+        try:
+            return load_rule(self.file, self.path).line_of(("rule", key))
+        except RuleLoadError:
+            return None
 
 
 def is_deprecated_path(path: str) -> bool:
@@ -70,14 +80,11 @@ def lint_file(file: str, display: str, options: Options) -> FileResult:
                                "the schema findings above still apply"))
     rule = rf.rule
     rid, name = rule.get("rule_id"), rule.get("name")
-    result = FileResult(display, apply(out, sups),
-                        rule_id=rid if isinstance(rid, str) else None,
-                        name=name if isinstance(name, str) else None,
-                        deprecated=deprecated, suppressions=sups)
-    if result.rule_id or result.name:
-        result.id_line = rf.line_of(("rule", "rule_id"))
-        result.name_line = rf.line_of(("rule", "name"))
-    return result
+    # the lines of rule_id and name are looked up only if they turn out duplicated (rare)
+    return FileResult(display, apply(out, sups),
+                      rule_id=rid if isinstance(rid, str) else None,
+                      name=name if isinstance(name, str) else None,
+                      deprecated=deprecated, suppressions=sups, file=file)
 
 
 def _rule_checks(rf, options: Options) -> list:
@@ -141,8 +148,7 @@ def lint_changed(files: list[tuple[str, str]], changed: set, options: Options | 
 
 def _duplicates(results: list) -> list:
     out = []
-    for attr, line_attr, code, label in (("rule_id", "id_line", "repo/duplicate-rule-id", "rule_id"),
-                                          ("name", "name_line", "repo/duplicate-name", "name")):
+    for attr, code in (("rule_id", "repo/duplicate-rule-id"), ("name", "repo/duplicate-name")):
         owners: dict[str, list] = {}
         for r in results:
             value = getattr(r, attr)
@@ -153,14 +159,13 @@ def _duplicates(results: list) -> list:
                 continue
             for r in rs:
                 others = ", ".join(o.path for o in rs if o is not r)
-                f = finding(r.path, getattr(r, line_attr), code, f"{label} {value!r} is also used by {others}")
+                f = finding(r.path, r.line(attr), code, f"{attr} {value!r} is also used by {others}")
                 out.extend(apply([f], r.suppressions))
     return out
 
 
 def _warm(options: Options) -> None:
     """Build shared state once in the parent so forked workers inherit it."""
-    from converters.eql.parser import parse_query  # noqa: PLC0415
     from converters.lint.attack import attack_table  # noqa: PLC0415
     from converters.lint.ecs import ecs_table  # noqa: PLC0415
     from converters.lint.schema import fast_validator  # noqa: PLC0415
@@ -169,7 +174,6 @@ def _warm(options: Options) -> None:
         fast_validator()
     attack_table()
     ecs_table()
-    parse_query("any where true")
     from converters.lint.fast_eql import warm  # noqa: PLC0415
 
     warm()
