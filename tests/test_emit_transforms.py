@@ -287,3 +287,13 @@ def test_args_count_from_the_command_line():
     assert regex.search('ssh -R 80 "x y"') and not regex.search("ssh -R")
     assert ("emit/field-approximated", "process.args_count") in _codes(e)
     assert "process.args_count:>2" in emit(text, "lucene").queries[0]  # native on Elastic
+
+
+def test_bare_user_name_also_matches_after_a_domain():
+    """ruleport's Sigma rules carry ECS user.name (bare); Sysmon and ASIM write DOMAIN\\name."""
+    text = rule("  sel:\n    User:\n      - SYSTEM\n      - 'NT AUTHORITY\\LOCAL SERVICE'")
+    splunk = emit(text, "splunk")
+    assert 'User IN ("SYSTEM", "*\\\\SYSTEM", "NT AUTHORITY\\\\LOCAL SERVICE")' in splunk.queries[0]
+    assert ("emit/field-approximated", "User") in _codes(splunk)
+    assert 'TargetUsername endswith "\\\\SYSTEM"' in emit(text, "kusto-sentinel").queries[0]
+    assert "endswith" not in emit(text, "kusto-defender").queries[0]  # AccountName is the bare name

@@ -29,6 +29,7 @@ class DataModel:
     products: tuple[str, ...] = ("windows", "linux", "macos")  # Sigma logsource products the data holds
     os_scope: dict[str, dict] = field(default_factory=dict)   # product -> what selects that OS (if anything)
     implied: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ECS field -> values every scoped event has
+    domain_user: bool = False                                 # the user field holds DOMAIN\name
 
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
@@ -121,6 +122,7 @@ SPLUNK_SYSMON = DataModel(
         "ProcessId", "ParentProcessId", "LogonId", "ProcessGuid", "ParentProcessGuid", "Computer")},
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
+    domain_user=True,
     unavailable=_SIGNER,
     implied={**_START, "host.os.type": ("windows",)},
     scope={"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": 1},
@@ -207,6 +209,7 @@ SENTINEL_ASIM = DataModel(
     },
     argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
     argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
+    domain_user=True,
     unavailable=_SIGNER,
     implied=_START,
     scope={"EventType": "ProcessCreated"},

@@ -34,6 +34,7 @@ from converters.emit.transforms import (
     ArgvFromCommandLine,
     BasenameField,
     CaselessMultiField,
+    DomainQualifiedUser,
     KnownFields,
     ProductIs,
     RequireLogsource,
@@ -70,6 +71,8 @@ def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True) -> 
         for product in (None,) + dm.products:
             items.append(_item(BasenameField(dict(dm.names), SEPARATORS[product]), f"basename_{product}",
                                rule_conditions=_for_product(product)))
+    if dm.domain_user:
+        items.append(_item(DomainQualifiedUser("User", dm.platform), "domain_user"))
     mapping = {k: v for k, v in dm.fields.items() if k != v}
     if mapping:
         items.append(_item(FieldMappingTransformation(mapping), "field_mapping"))

@@ -470,6 +470,32 @@ class StringsAsRegex(ValueTransformation):
 
 
 @dataclass
+class DomainQualifiedUser(ValueTransformation):
+    """The platform writes the user as DOMAIN\\name (Sysmon User, ASIM
+    TargetUsername) while ruleport's Sigma rules carry ECS user.name, the bare
+    name: a value without a backslash that does not already start with `*`
+    also matches `*\\value` (note `emit/field-approximated`)."""
+
+    user_field: str = "User"
+    platform: str = ""
+
+    def apply_value(self, field: str | None, val: SigmaString):
+        if field != self.user_field or not isinstance(val, SigmaString):
+            return None
+        if val.startswith(SpecialChars.WILDCARD_MULTI) or any(isinstance(p, str) and "\\" in p for p in val.s):
+            return None
+        qualified = SigmaString("")
+        qualified.s = [SpecialChars.WILDCARD_MULTI, "\\"] + list(val.s)
+        qualified._merge_strs()
+        if isinstance(val, SigmaCasedString):
+            qualified = SigmaCasedString.from_sigma_string(qualified)
+        record_note(self._pipeline, "emit/field-approximated",
+                    f"{self.user_field} holds DOMAIN\\name on {self.platform}: a name without a domain also "
+                    "matches it after any domain", self.user_field)
+        return [val, qualified]
+
+
+@dataclass
 class KnownFields(DetectionItemTransformation):
     """After mapping, every field must be one the target's data has."""
 
