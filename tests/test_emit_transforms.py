@@ -137,9 +137,9 @@ def test_splunk_cased_and_single_wildcard_become_exact_regexes():
 
 
 def test_splunk_without_regex_is_one_search():
-    q = emit(rule("  sel:\n    CommandLine|contains: evil\n    User: bob"), "splunk").queries[0]
+    q = emit(rule("  sel:\n    CommandLine|contains: evil\n    IntegrityLevel: High"), "splunk").queries[0]
     assert q == ('source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1 '
-                 '(CommandLine="*evil*" AND User="bob")')
+                 '(CommandLine="*evil*" AND IntegrityLevel="High")')
 
 
 def test_cim_without_regex_uses_tstats_where():
