@@ -62,6 +62,10 @@ def emit(sigma_yaml: str, target: str) -> Emitted:
         raise EmitError(f"{target}: {exc}", code="emit/unsupported") from None
     except NotImplementedError as exc:
         raise EmitError(f"{target}: {exc}", code="emit/unsupported") from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # a rule shape a pySigma backend does not expect: one rule's failure, not a crash
+        raise EmitError(f"{target}: cannot convert this rule ({type(exc).__name__}: {exc})",
+                        code="emit/backend-error") from exc
     return Emitted(target, [str(q) for q in queries], _collect_notes(backend, target))
 
 
