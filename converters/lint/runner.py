@@ -187,9 +187,10 @@ def _work(item):
 def collect_files(paths: list[str]) -> list[tuple[str, str]]:
     """(file, display path) for every rule under the PATH arguments, each file once."""
     files, seen = [], set()
+    several = len(paths) > 1    # only then can a file be reached twice (realpath costs syscalls)
     for arg in paths:
         for f, shown in iter_rule_paths(arg):
-            key = os.path.realpath(f)
+            key = os.path.realpath(f) if several else shown
             if key not in seen:
                 seen.add(key)
                 files.append((str(f), shown))
