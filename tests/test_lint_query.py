@@ -139,3 +139,16 @@ def test_fast_eql_errors_are_the_reference_errors():
         with pytest.raises(EqlSyntaxError) as ref:
             parse_query(text)
         assert (fast.value.message, fast.value.line, fast.value.column) == (ref.value.message, ref.value.line, ref.value.column)
+
+
+def test_query_key_line_with_other_query_keys_around(tmp_path):
+    from converters.lint.checks_query import query_key_line
+    from converters.load import load_rule
+
+    text = SEED_TEXT + '\n[[transform.osquery]]\nlabel = "x"\nquery = "select 1"\n'
+    p = tmp_path / "r.toml"
+    p.write_text(text)
+    rf = load_rule(p)
+    assert query_key_line(rf) == line_of(text, "query = '''") == rf.line_of(("rule", "query"))
+    p.write_text(SEED_TEXT)
+    assert query_key_line(load_rule(p)) == line_of(SEED_TEXT, "query = '''")

@@ -27,9 +27,22 @@ from converters.load import RuleFile
 _OS_TAGS = {"windows": "windows", "linux": "linux", "macos": "macos"}
 
 
+_QUERY_KEY = re.compile(r"^query\s*=", re.MULTILINE)
+
+
+def query_key_line(rf: RuleFile) -> int | None:
+    """Line of rule.query. When `query =` starts exactly one line of the file, that is it
+    (no need to index every key); otherwise (osquery entries, a note quoting one) ask the index."""
+    found = _QUERY_KEY.findall(rf.text)
+    if len(found) == 1:
+        m = _QUERY_KEY.search(rf.text)
+        return rf.text.count("\n", 0, m.start()) + 1
+    return rf.line_of(("rule", "query"))
+
+
 def query_line(rf: RuleFile) -> tuple[int | None, int]:
     """(line of the query key, offset of the query's own line 1 from it)."""
-    line = rf.line_of(("rule", "query"))
+    line = query_key_line(rf)
     if line is None:
         return None, 0
     text = rf.text.split("\n")[line - 1]
@@ -57,14 +70,14 @@ def parse_rule_query(rf: RuleFile):
         try:
             from converters.kql import KqlSyntaxError, parse_kql  # noqa: PLC0415
         except ImportError:  # the KQL parser is optional for validation
-            return language, None, [finding(rf.path, rf.line_of(("rule", "query")), "query/not-checked",
+            return language, None, [finding(rf.path, query_key_line(rf), "query/not-checked",
                                             "KQL query not checked: no KQL parser installed")]
         try:
             return language, parse_kql(query), []
         except KqlSyntaxError as exc:
             return language, None, [_syntax(rf, "query/kql-syntax", exc)]
     name = {"esql": "ES|QL", "lucene": "Lucene"}.get(language, language)
-    return language, None, [finding(rf.path, rf.line_of(("rule", "query")), "query/not-checked",
+    return language, None, [finding(rf.path, query_key_line(rf), "query/not-checked",
                                     f"{name} query not checked (ruleport has no {name} parser)")]
 
 
