@@ -203,6 +203,11 @@ def _run(files: list[tuple[str, str]], options: Options) -> list:
         import multiprocessing  # noqa: PLC0415
 
         _warm(options)
+        # Freeze what the parent built (parsers, tables, schema) out of the collector's reach:
+        # the workers' collections then skip it and do not touch (copy) its pages.
+        import gc  # noqa: PLC0415
+
+        gc.freeze()
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(min(jobs, len(files))) as pool:
             return pool.map(_work, [(f, d, options) for f, d in files], chunksize=16)
