@@ -148,7 +148,8 @@ def test_eql_parses_and_keeps_case_operators(out):
     assert 'process.name:"node.exe"' in q and 'process.parent.name:"powershell.exe"' in q
     assert 'process.pe.original_file_name == "node.exe"' in q
     assert 'process.code_signature.subject_name:"OpenJS Foundation"' in q
-    assert r'process.executable like~ ("?:\\Users\\*\\AppData\\*\\node.exe", ' \
+    # the same spelling as the original rule's process.executable : (...)
+    assert r'process.executable:("?:\\Users\\*\\AppData\\*\\node.exe", ' \
            r'"\\Device\\HarddiskVolume?\\\\Users\\*\\AppData\\*\\node.exe")' in q
     assert 'process.args:"*.js"' in q and 'process.args:"-r"' in q
     assert ".caseless" not in q

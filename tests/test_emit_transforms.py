@@ -297,3 +297,36 @@ def test_bare_user_name_also_matches_after_a_domain():
     assert ("emit/field-approximated", "User") in _codes(splunk)
     assert 'TargetUsername endswith "\\\\SYSTEM"' in emit(text, "kusto-sentinel").queries[0]
     assert "endswith" not in emit(text, "kusto-defender").queries[0]  # AccountName is the bare name
+
+
+def _eql_parses(q: str) -> None:
+    import eql
+
+    with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
+        eql.parse_query(q)
+
+
+def test_eql_cased_lists_numbers_and_literal_stars():
+    text = _linux("  sel:\n    Image|endswith|cased:\n      - /bash\n      - '/python\\*'\n"
+                  "    ParentImage|endswith|cased: '/ht*d'\n    process.args_count: 2\n"
+                  "    CommandLine|contains: 'a\\*b'")
+    q = emit(text, "eql").queries[0]
+    _eql_parses(q)
+    assert '(process.name == "bash" or process.name == "python*")' in q  # cased: ==, the star literal
+    assert 'process.parent.executable like "*/ht*d"' in q                # cased pattern: like
+    assert "process.args_count == 2" in q
+    assert 'process.command_line regex~ ".*a\\\\*b.*"' in q             # literal star, ignoring case
+
+
+def test_kql_double_negation_parses():
+    from converters.execute.kibana_kql import KibanaKqlExecutor
+
+    q = emit(rule("  a:\n    CommandLine|contains: x\n  f:\n    ParentImage|exists: false",
+                  "a and not f"), "kibana-kql").queries[0]
+    assert "not (not process.parent.executable:*)" in q
+    KibanaKqlExecutor().run(q, [])  # parses
+
+
+def test_kusto_line_breaks_are_escaped():
+    q = emit(rule("  sel:\n    process.args: \"a\\nb\""), "kusto-defender").queries[0]
+    assert "\n" not in q.split("\n| where ", 1)[1] and "a\\\\nb" not in q and "a\\nb" in q

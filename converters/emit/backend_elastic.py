@@ -85,16 +85,66 @@ class ElasticLuceneBackend(LuceneBackend):
         return f"{self.escape_and_quote_field(cond.field)}:/{regex.replace('/', chr(92) + '/')}/"
 
 
+def _eql_string(text: str) -> str:
+    """An EQL double-quoted string literal."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+
+def _literal_wildcard_chars(value: SigmaString) -> bool:
+    return any(isinstance(p, str) and ("*" in p or "?" in p) for p in value.s)
+
+
 class ElasticEqlBackend(EqlBackend):
+    """EQL strings, written here rather than by the stock backend, which
+    compared |cased lists with `like~` (ignoring case), |cased patterns with
+    `==` (no wildcards), numbers with `:` (strings only) and escaped a literal
+    `*` as `\\*` (not an EQL string escape).
+
+    Elastic's EQL wildcard patterns have no escape (a backslash is a path
+    character), so a value holding a literal `*` or `?` is matched with `==`
+    when it is |cased and has no wildcard, else with a whole-value regex.
+    """
+
     name: ClassVar[str] = "ruleport EQL (Elastic Defend)"
     field_exists_expression: ClassVar[str] = "{field} != null"
     field_not_exists_expression: ClassVar[str] = "{field} == null"
+    or_in_operator: ClassVar[str] = ":"
+
+    def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
+        return super().decide_convert_condition_as_in_expression(cond, state) and all(
+            type(arg.value) is SigmaString and not _literal_wildcard_chars(arg.value) for arg in cond.args)
+
+    def convert_value_str(self, s: SigmaString, state) -> str:
+        return _eql_string("".join(
+            "*" if p is SpecialChars.WILDCARD_MULTI else "?" if p is SpecialChars.WILDCARD_SINGLE else p
+            for p in s.s))
+
+    def _render(self, cond, case_insensitive: bool) -> str:
+        field, value = self.escape_and_quote_field(cond.field), cond.value
+        if _literal_wildcard_chars(value):
+            if not case_insensitive and not value.contains_special():
+                return f"{field} == {self.convert_value_str(value, None)}"
+            regex = to_lucene_regex(value, case_insensitive=False)
+            return f"{field} {'regex~' if case_insensitive else 'regex'} {_eql_string(regex)}"
+        if case_insensitive:
+            return f"{field}:{self.convert_value_str(value, None)}"
+        op = "like" if value.contains_special() else "=="
+        return f"{field} {op} {self.convert_value_str(value, None)}"
+
+    def convert_condition_field_eq_val_str(self, cond, state):
+        return self._render(cond, True)
+
+    def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        return self._render(cond, False)
+
+    def convert_condition_field_eq_val_num(self, cond, state):
+        return f"{self.escape_and_quote_field(cond.field)} == {cond.value}"
 
     def convert_condition_field_eq_val_re(self, cond, state):
         # EQL regexes are Lucene's dialect (whole value); `regex~` ignores case
         regex, ci = _lucene_regex(cond.value, fold_case=False)
-        literal = '"' + regex.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return f"{self.escape_and_quote_field(cond.field)} {'regex~' if ci else 'regex'} {literal}"
+        return f"{self.escape_and_quote_field(cond.field)} {'regex~' if ci else 'regex'} {_eql_string(regex)}"
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         category = EQL_CATEGORIES.get(rule.logsource.category, "any")

@@ -35,6 +35,11 @@ def _edge_wildcards_only(value: SigmaString) -> bool:
     return not any(isinstance(p, SpecialChars) for p in inner)
 
 
+def _control_escaped(text: str) -> str:
+    """A Kusto string literal cannot hold a raw line break or tab: write their escapes."""
+    return text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
 class RuleportKustoBackend(KustoBackend):
     name: ClassVar[str] = "ruleport Kusto (exact wildcards)"
 
@@ -58,7 +63,7 @@ class RuleportKustoBackend(KustoBackend):
     def _regex(self, cond, case_insensitive: bool) -> str:
         body = to_pcre(cond.value, anchored=True)
         body = ("(?is)" if case_insensitive else "(?s)") + body  # (?s): a Sigma `*` spans line breaks too
-        escaped = body.replace("\\", "\\\\").replace('"', '\\"')
+        escaped = _control_escaped(body.replace("\\", "\\\\").replace('"', '\\"'))
         return f'{self.escape_and_quote_field(cond.field)} matches regex "{escaped}"'
 
     def convert_condition_field_eq_val_str(self, cond, state):
@@ -70,6 +75,12 @@ class RuleportKustoBackend(KustoBackend):
         if cond.value.contains_special() and not _edge_wildcards_only(cond.value):
             return self._regex(cond, False)
         return super().convert_condition_field_eq_val_str_case_sensitive(cond, state)
+
+    def convert_value_str(self, s, state) -> str:
+        return _control_escaped(super().convert_value_str(s, state))
+
+    def convert_value_re(self, r, state):
+        return _control_escaped(super().convert_value_re(r, state))
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         return f"{state.processing_state['query_table']}\n| where {query}"

@@ -158,6 +158,10 @@ class KibanaKqlBackend(TextQueryBackend):
         listed = " or ".join(self.convert_value_str(v, state) for v in variants)
         return f"{field}:({listed})"
 
+    def convert_condition_not(self, cond, state):
+        # `not not x` does not parse in Kibana's grammar: the negated part is always grouped
+        return f"not ({self.convert_condition(cond.args[0], state)})"
+
     def convert_condition_field_eq_val_re(self, cond, state):
         raise EmitError(f"KQL has no regular expressions ({cond.field})", code="emit/regex-unsupported")
 
