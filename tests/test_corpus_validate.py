@@ -54,6 +54,7 @@ def test_corpus_findings_are_exactly_the_pinned_ones(corpus_dir, capsys):
 
 @pytest.mark.corpus
 def test_fast_paths_agree_with_the_reference_on_the_corpus(corpus_dir):
+    from converters.lint.runner import _quick_identity
     from converters.lint.schema import is_valid_fast, reference_validator, schema_findings
     from converters.load import load_rule
 
@@ -62,6 +63,10 @@ def test_fast_paths_agree_with_the_reference_on_the_corpus(corpus_dir):
     for path in sorted(corpus_dir.rglob("*.toml")):
         rf = load_rule(path)
         assert rf.data == tomllib.loads(rf.text), f"tomli and tomllib disagree on {path}"
+        # --changed-since reads unchanged rules' identity from their text
+        quick = _quick_identity(str(path), rf.text)
+        assert (quick.rule_id, quick.name, quick.id_line, quick.name_line) == (
+            rf.rule["rule_id"], rf.rule["name"], rf.line_of(("rule", "rule_id")), rf.line_of(("rule", "name"))), path
         fast = is_valid_fast(rf.data)
         assert fast == validator.is_valid(rf.data), path
         if not fast:

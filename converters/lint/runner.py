@@ -9,6 +9,7 @@ are many: tomllib and the EQL parser are CPU-bound.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -107,20 +108,35 @@ def _quick_identity(path: str, text: str) -> FileResult:
     enough for the duplicate checks of --changed-since."""
     rid = name = None
     id_line = name_line = None
-    in_rule = False
+    in_rule = in_string = False
     for n, line in enumerate(text.split("\n"), 1):
         stripped = line.strip()
-        if stripped.startswith("["):
+        if (line.count("'''") + line.count('"""')) % 2:
+            in_string = not in_string      # a multi-line string opens or closes here
+            continue
+        if in_string:
+            continue
+        if stripped.startswith("[") and stripped.endswith("]"):
             in_rule = stripped == "[rule]"
             continue
         if in_rule:
             m = _ASSIGN.match(stripped)
             if m and m.group(1) == "rule_id" and rid is None:
-                rid, id_line = m.group(2), n
+                rid, id_line = _unescape(m.group(2)), n
             elif m and m.group(1) == "name" and name is None:
-                name, name_line = m.group(2), n
+                name, name_line = _unescape(m.group(2)), n
     return FileResult(path, [], rule_id=rid, name=name, id_line=id_line, name_line=name_line,
                       deprecated=is_deprecated_path(path))
+
+
+def _unescape(value: str) -> str:
+    """A TOML basic string's escapes (JSON's, for the common ones)."""
+    if "\\" not in value:
+        return value
+    try:
+        return json.loads('"' + value + '"')
+    except ValueError:
+        return value
 
 
 def lint_changed(files: list[tuple[str, str]], changed: set, options: Options | None = None) -> tuple[list, int]:
