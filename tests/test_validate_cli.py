@@ -146,3 +146,16 @@ def test_a_file_named_twice_is_checked_once(capsys):
     code, out, _ = run(capsys, str(SEED), str(SEED.parent), "--format", "json")
     doc = json.loads(out)
     assert code == 0 and doc == {"files": 1, "findings": []}
+
+
+def test_repository_config_is_found_above_the_rules(tmp_path, capsys, monkeypatch):
+    repo = tmp_path / "repo"
+    (repo / "rules").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text('[tool.ruleport]\nlicense = "Apache-2.0"\n')
+    (repo / "rules" / "execution_x.toml").write_text(SEED_TEXT)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, str(repo / "rules"), "--format", "json")
+    found = [f["code"] for f in json.loads(out)["findings"]]
+    assert code == 1 and found == ["meta/license"]
+    code, out, _ = run(capsys, str(repo / "rules"), "--format", "json", "--config", str(tmp_path / "none.toml"))
+    assert code == 2

@@ -27,7 +27,7 @@ def add_parser(sub):
     p.add_argument("--changed-since", metavar="REF",
                    help="check only rules added or modified since this git ref (renames followed)")
     p.add_argument("--config", metavar="FILE",
-                   help="pyproject.toml with [tool.ruleport] (default: the nearest one above the current directory)")
+                   help="pyproject.toml with [tool.ruleport] (default: the nearest one above the first PATH)")
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     p.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
                    help="worker processes (default: one per CPU)")
@@ -44,7 +44,9 @@ def run(args) -> int:
         raise UsageError(f"no such configuration file: {args.config}")
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 or more")
-    options = Options(config=load_config(args.config), jobs=args.jobs)
+    first = Path(args.paths[0])
+    options = Options(config=load_config(args.config, start=first if first.is_dir() else first.parent or "."),
+                      jobs=args.jobs)
     files = collect_files(args.paths)
     if args.changed_since:
         from converters.lint.changes import changed_files
