@@ -120,3 +120,22 @@ def test_wrong_types_do_not_break_the_checks(tmp_path):
     found = lint_text(tmp_path, text)
     assert "ruleport/internal" not in [f.code for f in found]
     assert {"schema/type", "schema/enum"} <= {f.code for f in found}
+
+
+def test_a_file_that_breaks_the_loader_is_reported_and_others_go_on(tmp_path, monkeypatch):
+    import converters.lint.runner as runner
+
+    real = runner.load_rule
+
+    def flaky(file, display=None):
+        if "broken" in str(file):
+            raise RecursionError("nested too deep")
+        return real(file, display)
+
+    monkeypatch.setattr(runner, "load_rule", flaky)
+    bad, good = tmp_path / "execution_broken.toml", tmp_path / "execution_good.toml"
+    bad.write_text(SEED_TEXT)
+    good.write_text(SEED_TEXT.replace("risk_score = 73", "risk_score = 101"))
+    found = lint_files([(str(bad), str(bad)), (str(good), str(good))], Options(jobs=1))
+    assert sorted((Path(f.path).name, f.code) for f in found) == [
+        ("execution_broken.toml", "ruleport/internal"), ("execution_good.toml", "schema/range")]

@@ -197,7 +197,11 @@ def _warm(options: Options) -> None:
 
 def _work(item):
     file, display, options = item
-    return lint_file(file, display, options)
+    try:
+        return lint_file(file, display, options)
+    except Exception as exc:  # whatever happens to one file, the others are checked
+        return FileResult(display, [finding(display, None, "ruleport/internal",
+                                            f"internal error while checking this file ({type(exc).__name__}: {exc})")])
 
 
 def collect_files(paths: list[str]) -> list[tuple[str, str]]:
@@ -227,7 +231,7 @@ def _run(files: list[tuple[str, str]], options: Options) -> list:
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(min(jobs, len(files))) as pool:
             return pool.map(_work, [(f, d, options) for f, d in files], chunksize=16)
-    return [lint_file(f, d, options) for f, d in files]
+    return [_work((f, d, options)) for f, d in files]
 
 
 def lint_files(files: list[tuple[str, str]], options: Options | None = None) -> list:
