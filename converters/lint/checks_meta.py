@@ -32,7 +32,9 @@ def check_meta(rf: RuleFile, license_text: str = DEFAULT_LICENSE) -> list:
     out: list = []
     rule, meta = rf.rule, rf.metadata
     severity, score = rule.get("severity"), rule.get("risk_score")
-    if isinstance(severity, str) and severity in SEVERITY_BANDS and isinstance(score, int) and not isinstance(score, bool):
+    # a score outside 0-100 is the schema's finding already
+    if isinstance(severity, str) and severity in SEVERITY_BANDS and isinstance(score, int) \
+            and not isinstance(score, bool) and 0 <= score <= 100:
         low, high = SEVERITY_BANDS[severity]
         if not low <= score <= high:
             fitting = next((s for s, (lo, hi) in SEVERITY_BANDS.items() if lo <= score <= hi), None)
