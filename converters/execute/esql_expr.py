@@ -181,6 +181,34 @@ _FUNCS: dict[str, tuple[int, int, Callable]] = {
 }
 
 
+def _and_of(parts):
+    """Three-valued AND that stops at the first false operand."""
+    def run(r):
+        result = True
+        for p in parts:
+            v = p(r)
+            if v is False:
+                return False
+            if v is None:
+                result = None
+        return result
+    return run
+
+
+def _or_of(parts):
+    """Three-valued OR that stops at the first true operand."""
+    def run(r):
+        result = False
+        for p in parts:
+            v = p(r)
+            if v is True:
+                return True
+            if v is None:
+                result = None
+        return result
+    return run
+
+
 def _and(vals):
     if any(v is False for v in vals):
         return False
@@ -237,13 +265,13 @@ class _Parser:
         parts = [self.and_expr()]
         while self.kw("or"):
             parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else (lambda r: _or([p(r) for p in parts]))
+        return parts[0] if len(parts) == 1 else _or_of(parts)
 
     def and_expr(self) -> Fn:
         parts = [self.not_expr()]
         while self.kw("and"):
             parts.append(self.not_expr())
-        return parts[0] if len(parts) == 1 else (lambda r: _and([p(r) for p in parts]))
+        return parts[0] if len(parts) == 1 else _and_of(parts)
 
     def not_expr(self) -> Fn:
         if self.kw("not"):
