@@ -43,7 +43,7 @@ def test_tactic_tag_without_mapping_is_an_error_the_reverse_is_not(tmp_path):
     text = edit(SEED_TEXT, '"Tactic: Execution",', '"Tactic: Execution",\n "Tactic: Persistence",')
     found = lint_text(tmp_path, text, group="tags/")
     assert [(f.code, f.severity) for f in found] == [("tags/tactic-unmapped", "error")]
-    assert "Persistence" in found[0].message and found[0].line == line_of(text, "tags = [")
+    assert "Persistence" in found[0].message and found[0].line == line_of(text, '"Tactic: Persistence"')
     untagged = edit(SEED_TEXT, ' "Tactic: Execution",\n', "")
     assert lint_text(tmp_path, untagged, group="tags/") == []
 
@@ -53,7 +53,8 @@ def test_investigation_guide_tag_needs_a_note(tmp_path):
     end = SEED_TEXT.index('"""', start + 10) + 3
     text = SEED_TEXT[:start] + SEED_TEXT[end:]
     found = lint_text(tmp_path, text, group="meta/investigation")
-    assert [f.code for f in found] == ["meta/investigation-guide"]
+    assert [(f.code, f.line) for f in found] == [("meta/investigation-guide",
+                                                  line_of(text, '"Resources: Investigation Guide"'))]
     untagged = edit(text, ' "Resources: Investigation Guide",\n', "")
     assert lint_text(tmp_path, untagged, group="meta/investigation") == []
 

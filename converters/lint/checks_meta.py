@@ -54,11 +54,26 @@ def check_meta(rf: RuleFile, license_text: str = DEFAULT_LICENSE) -> list:
     if "Resources: Investigation Guide" in tags:
         note = rule.get("note")
         if not isinstance(note, str) or not note.strip():
-            out.append(finding(rf.path, rf.line_of(("rule", "tags")), "meta/investigation-guide",
+            out.append(finding(rf.path, tag_line(rf, "Resources: Investigation Guide"), "meta/investigation-guide",
                                "tagged 'Resources: Investigation Guide' but rule.note is missing or empty"))
     out += _tactic_tags(rf, tags)
     out += _file_name(rf)
     return out
+
+
+def tag_line(rf: RuleFile, tag: str) -> int | None:
+    """The line of one tag inside a (multi-line) tags array, else the line of `tags`."""
+    start = rf.line_of(("rule", "tags"))
+    if start is None:
+        return None
+    lines = rf.text.split("\n")
+    quoted = ('"' + tag + '"', "'" + tag + "'")
+    for n in range(start - 1, min(len(lines), start + 200)):
+        if any(q in lines[n] for q in quoted):
+            return n + 1
+        if n > start - 1 and lines[n].lstrip().startswith("]"):
+            break
+    return start
 
 
 def _mapped_tactics(rf: RuleFile) -> list:
@@ -84,7 +99,7 @@ def _tactic_tags(rf: RuleFile, tags: list) -> list:
         if sep and head.strip() == "Tactic":
             name = value.strip()
             if name.lower() not in mapped:
-                out.append(finding(rf.path, rf.line_of(("rule", "tags")), "tags/tactic-unmapped",
+                out.append(finding(rf.path, tag_line(rf, tag), "tags/tactic-unmapped",
                                    f"tag {tag!r} has no matching tactic in [[rule.threat]]"))
     return out
 
