@@ -96,7 +96,7 @@ def test_os_tags_agree_with_eql(tmp_path):
     text = edit(SEED_TEXT, '"OS: Windows",', '"OS: Windows",\n "OS: macOS",')
     found = lint_text(tmp_path, text, "tags/os")
     assert [f.code for f in found] == ["tags/os-query"]
-    assert "macOS" in found[0].message and found[0].line == line_of(text, "tags = [")
+    assert "macOS" in found[0].message and found[0].line == line_of(text, '"OS: macOS"')
     assert lint_text(tmp_path, SEED_TEXT, "tags/os") == []
 
 

@@ -214,6 +214,10 @@ def check_os_tags(rf: RuleFile, tree) -> list:
     if not tagged or not selected or tagged == selected:
         return []
     pretty = {"windows": "Windows", "linux": "Linux", "macos": "macOS"}
-    return [finding(rf.path, rf.line_of(("rule", "tags")), "tags/os-query",
+    from converters.lint.checks_meta import tag_line  # noqa: PLC0415
+
+    extra = sorted(tagged - selected)
+    line = tag_line(rf, "OS: " + pretty[extra[0]]) if extra else rf.line_of(("rule", "tags"))
+    return [finding(rf.path, line, "tags/os-query",
                     "OS tags name " + ", ".join(pretty[o] for o in sorted(tagged))
                     + " but the query only matches host.os.type " + ", ".join(sorted(selected)))]
