@@ -107,6 +107,9 @@ def test_one_rule_many_errors_all_reported(tmp_path):
 
 @pytest.mark.parametrize("old,new", [
     ('risk_score = 73', 'risk_score = 101'),
+    ('risk_score = 73', 'risk_score = true'),
+    ('from = "now-9m"', 'from = "now-9m"\nmax_signals = false'),
+    ('[metadata]', '[metadata]\npromotion = 1'),
     ('severity = "high"', 'severity = "High"'),
     ('type = "eql"', 'type = "esql"'),
     ('language = "eql"', 'language = "esql"'),
