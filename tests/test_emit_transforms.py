@@ -315,6 +315,7 @@ def test_eql_cased_lists_numbers_and_literal_stars():
     assert '(process.name == "bash" or process.name == "python*")' in q  # cased: ==, the star literal
     assert 'process.parent.executable like "*/ht*d"' in q                # cased pattern: like
     assert "process.args_count == 2" in q
+    assert "process.interactive == true" in emit(_linux("  sel:\n    process.interactive: true"), "eql").queries[0]
     assert 'process.command_line regex~ ".*a\\\\*b.*"' in q             # literal star, ignoring case
 
 

@@ -141,6 +141,9 @@ class ElasticEqlBackend(EqlBackend):
     def convert_condition_field_eq_val_num(self, cond, state):
         return f"{self.escape_and_quote_field(cond.field)} == {cond.value}"
 
+    def convert_condition_field_eq_val_bool(self, cond, state):
+        return f"{self.escape_and_quote_field(cond.field)} == {'true' if cond.value.boolean else 'false'}"
+
     def convert_condition_field_eq_val_re(self, cond, state):
         # EQL regexes are Lucene's dialect (whole value); `regex~` ignores case
         regex, ci = _lucene_regex(cond.value, fold_case=False)
