@@ -83,3 +83,12 @@ def test_syntax_error_names_line_and_column():
     assert err.value.line == 2
     assert err.value.column is not None
     assert "line 2" in err.value.message
+
+
+def test_colon_on_numbers_and_booleans_is_equality():
+    assert cond("process.pid : 4") == ast.Comparison(ast.Field("process.pid"), "==", ast.Literal(4))
+    node = cond('process.code_signature.trusted : (false, "x")')
+    assert isinstance(node, ast.Or)
+    assert node.terms[1] == ast.Comparison(ast.Field("process.code_signature.trusted"), "==", ast.Literal(False))
+    with pytest.raises(EqlSyntaxError):
+        parse_query("process where process.pid like 4")

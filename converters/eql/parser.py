@@ -199,13 +199,19 @@ class _Builder:
 
     def t_string_predicate(self, ch, node):
         left, op, *patterns = ch
-        values = []
+        left = self.build(left)
+        strings, others = [], []
         for p in patterns:
             lit = self.build(p)
-            if not isinstance(lit.value, str):
+            if isinstance(lit.value, str):
+                strings.append(lit.value)
+            elif str(op) == ":":
+                others.append(lit)   # `:` on a number or boolean is plain equality
+            else:
                 raise EqlSyntaxError(f"`{op}` needs string patterns, got {lit.value!r}", *_position(p))
-            values.append(lit.value)
-        return ast.StringPredicate(self.build(left), str(op), tuple(values))
+        terms = ([ast.StringPredicate(left, str(op), tuple(strings))] if strings else []) \
+            + [ast.Comparison(left, "==", lit) for lit in others]
+        return terms[0] if len(terms) == 1 else ast.Or(tuple(terms))
 
     # --- values --------------------------------------------------------
     def t_expressions(self, ch, node):
