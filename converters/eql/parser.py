@@ -1,7 +1,7 @@
 """Parse EQL text into ruleport's AST (converters.eql.ast).
 
-We reuse the grammar of Elastic's `eql` package through its lark parser,
-which keeps every operator token, and convert the parse tree ourselves.
+We reuse the grammar of Elastic's `eql` package (its lark grammar keeps
+every operator token) and convert the parse tree ourselves.
 `eql.parser.parse_query` is not used: it merges `:`/`like`/`like~`, drops
 `?` and imports `eql_*` modules from sys.path on first use.
 """
@@ -30,10 +30,21 @@ class EqlSyntaxError(RuleportError):
 
 @lru_cache(maxsize=1)
 def _lark():
-    # Imported lazily: building eql's grammar costs ~0.3 s, paid only when EQL is parsed.
-    from eql.parser import lark_parser
+    """A lark parser over the `eql` package's own grammar file.
 
-    return lark_parser
+    Built here rather than imported: importing eql.parser builds eql's
+    parser with position tracking on every tree node (half the parse time,
+    and our AST does not need it; errors take positions from tokens), and
+    the eql package scans sys.path for `eql_*` plugin modules.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    from lark import Lark
+
+    spec = importlib.util.find_spec("eql")
+    grammar = Path(spec.submodule_search_locations[0], "etc", "eql.g").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=False, start=["piped_query"])
 
 
 _DQ_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
