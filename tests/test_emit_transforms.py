@@ -8,7 +8,7 @@ import pytest
 from sigma.types import SigmaString
 
 from converters.emit import EmitError, emit
-from converters.emit.transforms import argv_regex
+from converters.emit.argv import argv_regex
 from emit_helpers import rule, unquote_backslashes
 
 
@@ -270,7 +270,7 @@ def test_splunk_literal_star_is_a_regex():
     ("eq", 0, ["", "  "], ["a"]),
 ])
 def test_argc_regex(op, n, yes, no):
-    from converters.emit.transforms import argc_regex
+    from converters.emit.argv import argc_regex
 
     regex = re.compile(argc_regex(op, n))
     for v in yes:

@@ -3,6 +3,7 @@
     targets      the registry (name, extension, backend, pipelines, data)
     datamodels   one declared table per platform (fields, scope, gaps)
     transforms   ruleport's pySigma transformations (approximations noted)
+    argv         argv, argument count and user name from what a platform records
     pipelines    processing pipelines built from the tables, by name
     backend_*    stock backends subclassed where they lose meaning
     kibana_kql   ruleport's own Kibana Query Language backend

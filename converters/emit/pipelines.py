@@ -21,6 +21,7 @@ from sigma.processing.transformations import (
     SetStateTransformation,
 )
 
+from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
 from converters.emit.datamodels import (
     DEFENDER_XDR,
     ELASTIC_DEFEND,
@@ -30,11 +31,8 @@ from converters.emit.datamodels import (
     DataModel,
 )
 from converters.emit.transforms import (
-    ArgCountFromCommandLine,
-    ArgvFromCommandLine,
     BasenameField,
     CaselessMultiField,
-    DomainQualifiedUser,
     KnownFields,
     ProductIs,
     RequireLogsource,
