@@ -57,7 +57,7 @@ import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from converters.execute.base import Event, ExecutionError, Executor
 
@@ -109,21 +109,19 @@ def _values(value: Any) -> list:
     return [value]
 
 
-def _field_types(events: Sequence[Event]) -> dict[str, str]:
-    """k (keyword), l (long) or d (double) for every field, over the batch."""
-    seen: dict[str, set] = {}
-    for event in events:
-        for field, value in event.items():
-            types = seen.get(field)
-            if types is None:
-                types = seen[field] = set()
+def _field_types(events: Sequence[Event], fields: Sequence[str]) -> dict[str, str]:
+    """k (keyword), l (long) or d (double) for each of `fields` that has a value, over the batch."""
+    result = {}
+    for field in fields:
+        types: set = set()
+        for value in [e.get(field) for e in events]:
             if type(value) is list or type(value) is tuple:
                 types.update(map(type, value))
             else:
                 types.add(type(value))
-    result = {}
-    for field, types in seen.items():
         types.discard(type(None))
+        if not types:
+            continue
         odd = [t for t in types if t not in (str, bool, int, float)]
         if odd:
             raise ExecutionError(
@@ -157,29 +155,38 @@ def encode_queries(queries: Sequence[str], ask_fields: bool = False) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def encode_events(events: Sequence[Event], only: set[str] | None = None) -> bytes:
-    """Each event's values (only the fields in `only`, when given), each event closed by `.`."""
-    if only is not None:
-        events = [{f: v for f, v in e.items() if f in only} for e in events]
-    types = _field_types(events)
-    out: list[str] = []
-    heads: dict[str, str] = {}
-    for event in events:
-        for field, value in event.items():
-            head = heads.get(field)
-            if head is None:
-                head = heads[field] = "F\t" + _escape(field) + "\t" + types[field] + "\t"
-            kind = types[field]
-            for v in _values(value):
-                out.append(head + (_escape(v) if kind == "k" and isinstance(v, str) else _escape(_text(v, kind))))
-        out.append(".")
-    out.append("")
-    return "\n".join(out).encode("utf-8")
+def encode_events(events: Sequence[Event], only: set[str] | None = None, chunk: int = 5000) -> Iterator[bytes]:
+    """Each event's values (of the fields in `only`, when given), each event closed by `.`,
+    in chunks of `chunk` events, so that the helper indexes while the rest is encoded."""
+    if only is None:
+        fields = sorted({f for e in events for f in e})
+    else:
+        fields = sorted(only)
+    types = _field_types(events, fields)
+    plan = [(f, "F\t" + _escape(f) + "\t" + types[f] + "\t", types[f]) for f in fields if f in types]
+    for start in range(0, len(events), chunk):
+        out: list[str] = []
+        append = out.append
+        for event in events[start:start + chunk]:
+            for field, head, kind in plan:
+                value = event.get(field)
+                if value is None:
+                    continue
+                if kind == "k" and type(value) is str:
+                    append(head + _escape(value))
+                    continue
+                for v in (value if type(value) is list else _values(value)):
+                    if v is None:
+                        continue
+                    append(head + _escape(v if kind == "k" and type(v) is str else _text(v, kind)))
+            append(".")
+        append("")
+        yield "\n".join(out).encode("utf-8")
 
 
 def encode_batch(queries: Sequence[str], events: Sequence[Event]) -> bytes:
     """The helper's whole stdin when every field is sent."""
-    return encode_queries(queries) + encode_events(events)
+    return encode_queries(queries) + b"".join(encode_events(events))
 
 
 class LuceneExecutor(Executor):
@@ -230,20 +237,33 @@ class LuceneExecutor(Executor):
         return result
 
     @staticmethod
-    def _converse(proc: subprocess.Popen, queries: Sequence[str], events: Sequence[Event]) -> tuple[bytes, bytes]:
-        """Send the queries, learn which fields they read, send those fields of each event."""
+    def _converse(proc: subprocess.Popen, queries: Sequence[str], events: Sequence[Event]) -> bytes:
+        """Send the queries, learn which fields they read, stream those fields of each event.
+
+        Returns the helper's answers; b"" when it died (run_many then reports
+        its exit status and stderr). Our own errors (an event that cannot be
+        indexed) propagate, and run_many ends the helper.
+        """
         try:
             proc.stdin.write(encode_queries(queries, ask_fields=True))
             proc.stdin.flush()
             answer = proc.stdout.readline().decode("utf-8", "replace").rstrip("\n").split("\t")
         except OSError:
             answer = []
-        if not answer or answer[0] != "FIELDS":
-            _, err = proc.communicate()
-            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): "
-                                 f"{err.decode('utf-8', 'replace').strip()[-2000:]}")
+        if answer[:1] != ["FIELDS"]:
+            proc.wait()
+            return b""
         only = None if answer[1:] == ["*"] else {_unescape(f) for f in answer[1:]}
-        return proc.communicate(encode_events(events, only))
+        try:
+            for chunk in encode_events(events, only):
+                proc.stdin.write(chunk)  # blocks while the helper catches up: memory stays flat
+            proc.stdin.close()
+        except OSError:
+            proc.wait()
+            return b""
+        out = proc.stdout.read()
+        proc.wait()
+        return out
 
     def run_many(self, queries: Sequence[str], events: Sequence[Event]) -> list[list[int] | ExecutionError]:
         """Run several queries over one index (one JVM); a rejected query gives its ExecutionError.
@@ -256,17 +276,23 @@ class LuceneExecutor(Executor):
             return []
         helper = self.compiled_dir()
         cmd = _java_command(helper, [str(p) for p in self._jars()])
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            out, err = self._converse(proc, queries, events)
-        finally:
-            if proc.poll() is None:  # an error on our side: the helper still waits for events
-                proc.kill()
-                proc.communicate()
+        # stderr to a file: the helper must never block on a pipe nobody reads while we write
+        with tempfile.TemporaryFile() as errors:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+            try:
+                out = self._converse(proc, queries, events)
+            finally:
+                if proc.poll() is None:  # an error on our side: the helper still waits for events
+                    proc.kill()
+                    proc.wait()
+                for stream in (proc.stdin, proc.stdout):
+                    if not stream.closed:
+                        stream.close()
+            errors.seek(0)
+            err = errors.read().decode("utf-8", "replace").strip()
         answers = out.decode("utf-8", "replace").splitlines()
         if proc.returncode != 0 or len(answers) != len(queries):
-            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): "
-                                 f"{err.decode('utf-8', 'replace').strip()[-2000:]}")
+            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): {err[-2000:]}")
         results: list[list[int] | ExecutionError] = []
         for line in answers:
             kind, _, rest = line.partition("\t")
