@@ -5,9 +5,11 @@ backend) are proved here on the Elastic platform's events: a flat dict of
 dotted field path -> list of values, as Elasticsearch's doc-values view shows
 a document. A small Java program (lucene_helper/RuleportLucene.java) is
 compiled on first use into a cache directory keyed by the hash of its source
-and of the jars, then run once per batch: all events and the query go in on
-stdin, the matching indexes come out on stdout. One JVM per `run()`;
-`run_many()` answers several queries over the same events in one JVM.
+and of the jars (and jarred with a class-data archive, which halves the
+JVM's start-up), then run once per batch: the queries go in on stdin, the
+helper names the fields they read, those fields of every event are streamed
+in while it indexes, and the matching indexes come out on stdout. One JVM per
+`run()`; `run_many()` answers several queries over the same events in one.
 
 Semantics (what Elasticsearch does for keyword fields, and what we test):
 
@@ -22,8 +24,9 @@ Semantics (what Elasticsearch does for keyword fields, and what we test):
   matches it (`process.args:-r` matches `["node", "-r", "x.js"]`).
 - A missing field (or an empty list, or None) has no term: positive clauses
   on it never match, `NOT field:x` matches.
-- `_exists_:field` is rewritten to a term on a hidden `_field_names` field
-  that lists the fields present in each document, as Elasticsearch does.
+- `_exists_:field` (and `field:*`) is rewritten to a term on a hidden
+  `_field_names` field that lists the fields present in each document, as
+  Elasticsearch does.
 - Leading wildcards are allowed (`*\\node.exe`), as query_string allows them.
 - `/regex/` is a Lucene RegexpQuery (Lucene's regular-expression syntax,
   anchored to the whole term, all optional operators enabled).
@@ -44,7 +47,9 @@ Semantics (what Elasticsearch does for keyword fields, and what we test):
   keyword field of their text): `f:5`, `f:[1 TO 5]`, `f:>5`, `f:<=5` compare
   numerically; a wildcard or regexp on a numeric field is an error, as in
   Elasticsearch. Booleans are keywords `true` / `false`.
-- A query the parser rejects raises ExecutionError with Lucene's message.
+- A query the parser rejects raises ExecutionError with Lucene's message;
+  so does a value that is neither text, number nor boolean in a field the
+  query reads (events must be flattened to dotted paths).
 """
 
 from __future__ import annotations
