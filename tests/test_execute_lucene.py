@@ -166,6 +166,7 @@ def test_numbers_compare_numerically(lucene):
         ("process.pid:>=100", [0, 2]),
         ("process.pid:[99 TO 100]", [1, 2]),
         ("process.pid:{99 TO 1234]", [0, 2]),
+        ("process.pid:*", [0, 1, 2]),  # `field:*` is exists, for numbers too
     ])
 
 
