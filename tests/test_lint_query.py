@@ -138,3 +138,17 @@ def test_query_key_line_with_other_query_keys_around(tmp_path):
     assert query_key_line(rf) == line_of(text, "query = '''") == rf.line_of(("rule", "query"))
     p.write_text(SEED_TEXT)
     assert query_key_line(load_rule(p)) == line_of(SEED_TEXT, "query = '''")
+
+
+def test_threat_query_of_an_indicator_match_rule_parses(tmp_path):
+    base = kql_rule('host.os.type:windows and process.name:"a.exe"')
+    base = edit(base, 'type = "query"', 'type = "threat_match"\nthreat_index = ["logs-ti_*"]\n'
+                'threat_indicator_path = "threat.indicator"\nthreat_language = "kuery"\n'
+                'threat_query = "@timestamp >= \\"now-30d/d\\" and event.category:threat"')
+    mapping = ('\n[[rule.threat_mapping]]\n[[rule.threat_mapping.entries]]\nfield = "process.hash.sha256"\n'
+               'type = "mapping"\nvalue = "threat.indicator.file.hash.sha256"\n')
+    assert lint_text(tmp_path, base + mapping, "query/") == []
+    broken = edit(base, 'event.category:threat"', 'event.category:(threat"')
+    found = lint_text(tmp_path, broken + mapping, "query/")
+    assert [(f.code, f.line) for f in found] == [("query/kql-syntax", line_of(broken, "threat_query ="))]
+    assert "threat_query" in found[0].message

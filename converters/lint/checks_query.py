@@ -81,6 +81,25 @@ def parse_rule_query(rf: RuleFile):
                                     f"{name} query not checked (ruleport has no {name} parser)")]
 
 
+def check_threat_query(rf: RuleFile) -> list:
+    """An indicator-match rule's threat_query (KQL) parses too."""
+    rule = rf.rule
+    text = rule.get("threat_query")
+    if not isinstance(text, str) or rule.get("threat_language", "kuery") != "kuery":
+        return []
+    try:
+        from converters.kql import KqlSyntaxError, parse_kql  # noqa: PLC0415
+    except ImportError:
+        return []
+    try:
+        parse_kql(text)
+    except KqlSyntaxError as exc:
+        line = rf.line_of(("rule", "threat_query"))
+        message = re.sub(r"at line (\d+), column (\d+)", r"at threat_query line \1, column \2", exc.message)
+        return [finding(rf.path, line, "query/kql-syntax", message)]
+    return []
+
+
 def _syntax(rf: RuleFile, code: str, exc) -> object:
     key_line, offset = query_line(rf)
     line = key_line

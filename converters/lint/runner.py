@@ -91,7 +91,8 @@ def lint_file(file: str, display: str, options: Options) -> FileResult:
 def _rule_checks(rf, options: Options) -> list:
     from converters.lint.checks_attack import check_attack  # noqa: PLC0415
     from converters.lint.checks_meta import check_meta  # noqa: PLC0415
-    from converters.lint.checks_query import check_ecs_fields, check_os_tags, parse_rule_query  # noqa: PLC0415
+    from converters.lint.checks_query import (  # noqa: PLC0415
+        check_ecs_fields, check_os_tags, check_threat_query, parse_rule_query)
 
     out = check_attack(rf)
     out += check_meta(rf, options.config.license)
@@ -100,6 +101,7 @@ def _rule_checks(rf, options: Options) -> list:
     if tree is not None:
         out += check_ecs_fields(rf, tree)
     out += check_os_tags(rf, tree)
+    out += check_threat_query(rf)
     return out
 
 
