@@ -86,9 +86,9 @@ def test_cased_argv_stays_case_sensitive():
     assert 'ProcessCommandLine matches regex "^(?:[^\\"]*\\"[^\\"]*\\")*[^\\"]*(?:^|\\\\s)(?:-R|\\"-R\\")(?:\\\\s|$)"' in q
 
 
-def test_argv_regex_value_is_refused():
+def test_argv_regex_not_on_whole_arguments_is_refused():
     with pytest.raises(EmitError) as exc:
-        emit(rule("  sel:\n    process.args|re: '^-r$'"), "splunk")
+        emit(rule("  sel:\n    process.args|re: '-r'"), "splunk")
     assert exc.value.code == "emit/field-unavailable"
 
 
@@ -331,3 +331,10 @@ def test_kql_double_negation_parses():
 def test_kusto_line_breaks_are_escaped():
     q = emit(rule("  sel:\n    process.args: \"a\\nb\""), "kusto-defender").queries[0]
     assert "\n" not in q.split("\n| where ", 1)[1] and "a\\\\nb" not in q and "a\\nb" in q
+
+
+def test_whole_argument_regex_becomes_a_command_line_token():
+    q = emit(rule("  sel:\n    process.args|re|i: '^(?:-[a-z]*r[a-z]*)$'"), "kusto-defender").queries[0]
+    regex = re.compile(unquote_backslashes(re.search(r'matches regex "((?:[^"\\]|\\.)*)"', q).group(1)))
+    assert regex.search("ssh -fR x") and regex.search('ssh "-R" x')
+    assert not regex.search("ssh x-r") and not regex.search('ssh "a -r"')

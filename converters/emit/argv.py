@@ -71,6 +71,20 @@ def argv_regex(value: SigmaString) -> str:
     return _OUTSIDE_QUOTES + "(?:^|\\s)(?:" + "|".join(alternatives) + ")(?:\\s|$)"
 
 
+def argv_regex_from_regex(value: SigmaRegularExpression, argv_field: str, cmdline_field: str):
+    """A whole-element regex `^...$` on argv, as a token of the command line
+    (unquoted, or a whole quoted token), flags kept. A regex that does not
+    match whole elements has no token form: error."""
+    text = str(value.regexp)
+    if not (text.startswith("^") and text.endswith("$") and not text.endswith("\\$")):
+        raise EmitError(f"a regex on {argv_field} that does not match whole arguments cannot be "
+                        f"approximated from {cmdline_field}", code="emit/field-unavailable")
+    inner = text[1:-1]
+    out = SigmaRegularExpression(f'{_OUTSIDE_QUOTES}(?:^|\\s)(?:"(?:{inner})"|(?:{inner}))(?:\\s|$)')
+    out.flags = set(value.flags)
+    return out
+
+
 @dataclass
 class ArgvFromCommandLine(DetectionItemTransformation):
     """An argv array field (ECS process.args) on a target that only has the
@@ -90,9 +104,8 @@ class ArgvFromCommandLine(DetectionItemTransformation):
                 values.append(v)  # argv present exactly when the command line is
                 continue
             if isinstance(v, SigmaRegularExpression):
-                raise EmitError(
-                    f"a regex on {self.argv_field} cannot be approximated from {self.cmdline_field}",
-                    code="emit/field-unavailable")
+                values.append(argv_regex_from_regex(v, self.argv_field, self.cmdline_field))
+                continue
             if not isinstance(v, SigmaString):
                 raise EmitError(f"{self.argv_field}: unsupported value {v!r}", code="emit/field-unavailable")
             values.append(ci_regex(argv_regex(v), not isinstance(v, SigmaCasedString)))

@@ -63,7 +63,14 @@ _SIGNER = (
     "process.env_vars",
     "container.id",
     "user.Ext.real.id",
+    "group.Ext.real.id",
     "event.code",
+    "data_stream.dataset",
+    "process.Ext.effective_parent.executable",
+    "process.Ext.effective_parent.name",
+    "process.entry_leader.same_as_process",
+    "process.interactive",
+    "process.parent.interactive",
 )
 
 # Elastic Defend process events (index logs-endpoint.events.process-*), ECS names.
@@ -106,7 +113,9 @@ ELASTIC_DEFEND = DataModel(
         "process.parent.entity_id", "process.Ext.effective_parent.executable", "process.Ext.effective_parent.name",
         "container.id", "process.pe.imphash", "process.interactive", "process.env_vars",
         "process.entry_leader.entry_meta.type", "process.entry_leader.executable",
-        "process.session_leader.executable", "user.Ext.real.id",
+        "process.session_leader.executable", "user.Ext.real.id", "group.Ext.real.id",
+        "process.entry_leader.same_as_process", "process.parent.interactive", "process.user.id",
+        "process.thread.capabilities.effective", "container.security_context.privileged",
     ),
     scope={"event.category": "process", "event.type": "start"},
     os_scope={os: {"host.os.type": os} for os in ("windows", "linux", "macos")},
@@ -171,6 +180,7 @@ DEFENDER_XDR = DataModel(
         "ProcessId": "ProcessId",
         "ParentProcessId": "InitiatingProcessId",
         "user.id": "AccountSid",
+        "user.domain": "AccountDomain",
         "md5": "MD5",
         "sha1": "SHA1",
         "sha256": "SHA256",
