@@ -345,7 +345,9 @@ def _record_archive(helper: Path, jars: Sequence[str]) -> None:
 @lru_cache(maxsize=None)
 def _compile(source: bytes, jars: tuple[str, ...], cache_dir: str) -> Path:
     """Compile and jar the helper, and record a class-data archive, once per (source, jars)."""
-    digest = hashlib.sha256(source + "\0".join(jars).encode()).hexdigest()[:16]
+    # the JDK's real path names its version: another JDK builds its own helper
+    jdk = os.path.realpath(shutil.which("javac") or "javac")
+    digest = hashlib.sha256(source + "\0".join((jdk, *jars)).encode()).hexdigest()[:16]
     roots: Iterable[Path] = [Path(cache_dir)] if cache_dir else [_cache_root(), Path(tempfile.gettempdir()) / "ruleport-cache"]
     last_error: Exception | None = None
     for root in roots:
