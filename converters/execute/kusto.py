@@ -550,7 +550,7 @@ class _Parser:
 class KustoExecutor(Executor):
     """The KQL subset pySigma emits, over one table's rows (semantics: module docstring)."""
 
-    engine = "ruleport KQL evaluator (Microsoft-documented semantics)"
+    engine = "ruleport Kusto evaluator (Microsoft-documented semantics)"
 
     def __init__(self, table: str, name: str):
         if table not in TABLE_COLUMNS:
