@@ -159,3 +159,16 @@ def test_repository_config_is_found_above_the_rules(tmp_path, capsys, monkeypatc
     assert code == 1 and found == ["meta/license"]
     code, out, _ = run(capsys, str(repo / "rules"), "--format", "json", "--config", str(tmp_path / "none.toml"))
     assert code == 2
+
+
+def test_pre_commit_hook_and_example_workflow_run_validate():
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "ruleport-validate")
+    assert hook["entry"] == "ruleport validate" and hook["language"] == "python" and hook["types"] == ["toml"]
+    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "validate-rules.yml").read_text())
+    steps = flow["jobs"]["validate"]["steps"]
+    runs = " ".join(s.get("run", "") for s in steps)
+    assert "--changed-since" in runs and "--format github" in runs and "--format sarif" in runs
+    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
