@@ -112,21 +112,6 @@ def test_syntax_message_says_query_line(tmp_path):
     assert "query line" in found[0].message
 
 
-# The fast EQL parse equals converters.eql's on every corpus query: tests/test_corpus_validate.py.
-
-
-def test_fast_eql_errors_are_the_reference_errors():
-    from converters.eql import EqlSyntaxError, parse_query
-    from converters.lint.fast_eql import parse_eql
-
-    for text in ("process where", "process where a ==", "process where (a == 1", "process where a : "):
-        with pytest.raises(EqlSyntaxError) as fast:
-            parse_eql(text)
-        with pytest.raises(EqlSyntaxError) as ref:
-            parse_query(text)
-        assert (fast.value.message, fast.value.line, fast.value.column) == (ref.value.message, ref.value.line, ref.value.column)
-
-
 def test_query_key_line_with_other_query_keys_around(tmp_path):
     from converters.lint.checks_query import query_key_line
     from converters.load import load_rule

@@ -59,11 +59,10 @@ def parse_rule_query(rf: RuleFile):
     if not isinstance(query, str) or not isinstance(language, str):
         return language, None, []
     if language == "eql":
-        from converters.eql import EqlSyntaxError  # noqa: PLC0415
-        from converters.lint.fast_eql import parse_eql  # noqa: PLC0415
+        from converters.eql import EqlSyntaxError, parse_query  # noqa: PLC0415
 
         try:
-            return language, parse_eql(query), []
+            return language, parse_query(query), []
         except EqlSyntaxError as exc:
             return language, None, [_syntax(rf, "query/eql-syntax", exc)]
     if language == "kuery":

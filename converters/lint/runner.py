@@ -192,9 +192,9 @@ def _warm(options: Options) -> None:
         fast_validator()
     attack_table()
     ecs_table()
-    from converters.lint.fast_eql import warm  # noqa: PLC0415
+    from converters.eql.parser import _lark  # noqa: PLC0415
 
-    warm()
+    _lark()
 
 
 def _work(item):
