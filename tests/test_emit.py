@@ -121,3 +121,22 @@ def test_splunk_flag_names_do_not_leak_between_rules():
         emit(failing, "splunk")
     assert emit(good, "splunk").queries[0] == first
     assert "(?<ImageMatch>" in first and "ImageMatch2" not in first
+
+
+@pytest.mark.parametrize("target, column, executor_name", [
+    ("kusto-defender", "InitiatingProcessCommandLine", "defender_executor"),
+    ("kusto-sentinel", "ActingProcessCommandLine", "sentinel_executor"),
+])
+def test_kusto_null_means_empty(target, column, executor_name):
+    """Sigma `field: null` (absent) must hold on Kusto's empty strings: isnull() never does."""
+    from converters.execute import kusto
+
+    yaml_text = rule("  sel:\n    Image|endswith: '\\node.exe'\n  filter:\n    ParentCommandLine: null\n",
+                     condition="sel and not filter")
+    (query,) = emit(yaml_text, target).queries
+    assert f"isempty({column})" in query and "isnull" not in query
+    run = getattr(kusto, executor_name)().run
+    base = {"FileName": "node.exe", "FolderPath": "C:\\x\\node.exe", "TargetProcessName": "C:\\x\\node.exe",
+            "ActionType": "ProcessCreated", "EventType": "ProcessCreated", "DvcOs": "Windows"}
+    events = [{**base, column: ""}, {**base, column: "powershell.exe -c x"}]
+    assert run(query, events) == [1]

@@ -48,6 +48,9 @@ class RuleportKustoBackend(KustoBackend):
     case_sensitive_endswith_expression: ClassVar[str] = "{field} endswith_cs {value}"
     case_sensitive_contains_expression: ClassVar[str] = "{field} contains_cs {value}"
     wildcard_match_expression: ClassVar[str] = '{field} matches regex "{regex}"'
+    # Kusto strings are never null (a missing value is ""), so the stock isnull()
+    # is never true on a string column; isempty() holds for "" and for null.
+    field_null_expression: ClassVar[str] = "isempty({field})"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
