@@ -121,3 +121,11 @@ def test_seed_rule_runs_in_the_kql_executor():
     other = dict(node, process__name="cmd.exe", process__pe__original_file_name="Cmd.Exe")
     events = [doc(**e) for e in (node, wrong_dir, preload, evalled, other)]
     assert hits(q, *events) == [0, 2, 3]
+
+
+def test_edge_whitespace_of_unquoted_values_is_noted():
+    e = kql("  sel:\n    CommandLine|startswith: ' -enc'")
+    assert "emit/whitespace-trimmed" in {n.code for n in e.notes}
+    # Kibana reads the value without its leading space: a command line starting "-enc" matches too
+    assert hits(e.queries[0], doc(process__command_line="-enc AAAA")) == [0]
+    assert "emit/whitespace-trimmed" not in {n.code for n in kql("  sel:\n    CommandLine|contains: ' -enc'").notes}

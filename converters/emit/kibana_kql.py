@@ -114,6 +114,12 @@ class KibanaKqlBackend(TextQueryBackend):
         if not s.contains_special():
             text = "".join(p for p in s.s if isinstance(p, str))
             return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        first, last = s.s[0], s.s[-1]
+        if (isinstance(first, str) and first[:1].isspace()) or (isinstance(last, str) and last[-1:].isspace()):
+            # Kibana trims an unquoted value after reading its escapes: edge whitespace is lost
+            self._note("emit/whitespace-trimmed",
+                       f"KQL trims whitespace at the ends of an unquoted value: {s} is matched without it "
+                       "(matches more)", None)
         out = []
         for part in s.s:
             if part is SpecialChars.WILDCARD_MULTI or part is SpecialChars.WILDCARD_SINGLE:
