@@ -73,3 +73,30 @@ def test_every_translation_matches_the_sigma_schema(corpus_results, sigma_spec_d
         if errors:
             bad[path] = [e.message for e in errors[:2]]
     assert bad == {}
+
+
+def test_attack_tags_pass_pysigma_with_the_project_attack_table(corpus_results, tmp_path_factory):
+    """Every translated rule's ATT&CK tags are valid for pySigma, fed the project's own
+    pinned ATT&CK table (never the network); the only exceptions are the rules that map a
+    revoked technique, which `ruleport validate` reports as attack/revoked."""
+    from sigma.validators.core.tags import ATTACKTagValidator
+
+    from converters.lint.attack import attack_table
+    from converters.translate.pysigma_data import use_local_data
+
+    table = attack_table()
+    use_local_data(tmp_path_factory.mktemp("attack"),
+                   {tid: t.shortname for tid, t in table.tactics.items()},
+                   {tid: (t.name, list(t.tactics)) for tid, t in table.techniques.items() if not t.status})
+    revoked = {tid.lower() for tid, t in table.techniques.items() if t.status == "revoked"}
+    validator = ATTACKTagValidator()
+    bad = {}
+    for path, r in corpus_results.items():
+        if isinstance(r, TranslationError):
+            continue
+        rule = SigmaCollection.from_yaml(r.sigma_yaml).rules[0]
+        issues = [str(i.tag) for i in validator.validate(rule)]
+        if issues:
+            bad[path] = issues
+    assert bad, "expected the revoked-technique rules to be caught"
+    assert all(tag.removeprefix("attack.") in revoked for tags in bad.values() for tag in tags), bad
