@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from converters.execute.base import ExecutionError
 from converters.execute.wildcards import PatternError, lucene_regex_to_python, wildcard_matcher
+from converters.execute.logic import and_of, or_of, or_values
 
 Fn = Callable[[dict], Any]
 
@@ -181,46 +182,6 @@ _FUNCS: dict[str, tuple[int, int, Callable]] = {
 }
 
 
-def _and_of(parts):
-    """Three-valued AND that stops at the first false operand."""
-    def run(r):
-        result = True
-        for p in parts:
-            v = p(r)
-            if v is False:
-                return False
-            if v is None:
-                result = None
-        return result
-    return run
-
-
-def _or_of(parts):
-    """Three-valued OR that stops at the first true operand."""
-    def run(r):
-        result = False
-        for p in parts:
-            v = p(r)
-            if v is True:
-                return True
-            if v is None:
-                result = None
-        return result
-    return run
-
-
-def _and(vals):
-    if any(v is False for v in vals):
-        return False
-    return None if any(v is None for v in vals) else True
-
-
-def _or(vals):
-    if any(v is True for v in vals):
-        return True
-    return None if any(v is None for v in vals) else False
-
-
 # --- parser --------------------------------------------------------------------
 
 class _Parser:
@@ -265,13 +226,13 @@ class _Parser:
         parts = [self.and_expr()]
         while self.kw("or"):
             parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else _or_of(parts)
+        return parts[0] if len(parts) == 1 else or_of(parts)
 
     def and_expr(self) -> Fn:
         parts = [self.not_expr()]
         while self.kw("and"):
             parts.append(self.not_expr())
-        return parts[0] if len(parts) == 1 else _and_of(parts)
+        return parts[0] if len(parts) == 1 else and_of(parts)
 
     def not_expr(self) -> Fn:
         if self.kw("not"):
@@ -307,7 +268,7 @@ class _Parser:
                 for m in members:
                     w = m(r)
                     results.append(None if w is None or _is_mv(w) else _CMP["=="](*_pair(v, w)))
-                return _or(results)
+                return or_values(results)
             return _negatable(member, negate)
         op = self.op("==", "!=", "<", "<=", ">", ">=", "=~")
         if op:

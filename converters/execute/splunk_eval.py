@@ -26,6 +26,7 @@ from typing import Any, Callable
 from converters.execute.base import ExecutionError
 from converters.execute.splunk_lex import unescape
 from converters.execute.wildcards import PatternError, pcre_to_python
+from converters.execute.logic import and_of, or_of, or_values
 
 Fn = Callable[[dict], Any]
 
@@ -113,46 +114,6 @@ def _like(pattern: str):
     return lambda v: rx.fullmatch(v) is not None
 
 
-def _and_of(parts):
-    """Three-valued AND that stops at the first false operand."""
-    def run(r):
-        result = True
-        for p in parts:
-            v = p(r)
-            if v is False:
-                return False
-            if v is None:
-                result = None
-        return result
-    return run
-
-
-def _or_of(parts):
-    """Three-valued OR that stops at the first true operand."""
-    def run(r):
-        result = False
-        for p in parts:
-            v = p(r)
-            if v is True:
-                return True
-            if v is None:
-                result = None
-        return result
-    return run
-
-
-def _and(vals):
-    if any(v is False for v in vals):
-        return False
-    return None if any(v is None for v in vals) else True
-
-
-def _or(vals):
-    if any(v is True for v in vals):
-        return True
-    return None if any(v is None for v in vals) else False
-
-
 def _any_str(v, test):
     if v is None:
         return None
@@ -227,13 +188,13 @@ class _EvalParser:
         parts = [self.and_expr()]
         while self.kw("OR"):
             parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else _or_of(parts)
+        return parts[0] if len(parts) == 1 else or_of(parts)
 
     def and_expr(self) -> Fn:
         parts = [self.not_expr()]
         while self.kw("AND"):
             parts.append(self.not_expr())
-        return parts[0] if len(parts) == 1 else _and_of(parts)
+        return parts[0] if len(parts) == 1 else and_of(parts)
 
     def not_expr(self) -> Fn:
         if self.kw("NOT"):
@@ -258,7 +219,7 @@ class _EvalParser:
             if not self.op("("):
                 self.fail("expected ( after IN")
             members = self.args()
-            return lambda r: _or([_cmp("==", left(r), m(r)) for m in members])
+            return lambda r: or_values([_cmp("==", left(r), m(r)) for m in members])
         return left
 
     def additive(self) -> Fn:
@@ -320,7 +281,7 @@ class _EvalParser:
             if len(args) < 2:
                 self.fail("in() takes a value and a list")
             first, rest = args[0], args[1:]
-            return lambda r: _or([_cmp("==", first(r), m(r)) for m in rest])
+            return lambda r: or_values([_cmp("==", first(r), m(r)) for m in rest])
         spec = _FUNCS.get(lname)
         if spec is None:
             raise ExecutionError(f"SPL eval function {name}() is not supported")
