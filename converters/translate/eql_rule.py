@@ -38,9 +38,6 @@ def translate_eql(query_text: str, rule: dict, notes: list[Note]):
     terms = list(base.condition.terms) if isinstance(base.condition, ast.And) else [base.condition]
     category = base.category.lower() if base.category != "any" else None
     scoped = scope(category, [(t, _equals_values(t)) for t in terms], rule, notes)
-    if not scoped.kept:
-        raise TranslationError("the query only scopes the data (category, OS) and has no detection condition",
-                               code="translate/empty-detection")
     converter = EqlToSigma(scoped.category, scoped.product, notes)
     condition = ast.And(tuple(scoped.kept)) if len(scoped.kept) > 1 else scoped.kept[0]
     return scoped.logsource, converter.convert(condition)

@@ -107,8 +107,5 @@ def translate_kql(query_text: str, rule: dict, notes: list[Note]):
         raise TranslationError(f"the KQL query does not parse: {exc.message}", code="translate/query-syntax") from None
     terms = list(query.terms) if isinstance(query, ast.And) else [query]
     scoped = scope(None, [(t, _fixed_values(t)) for t in terms], rule, notes)
-    if not scoped.kept:
-        raise TranslationError("the query only scopes the data (category, OS) and has no detection condition",
-                               code="translate/empty-detection")
     converter = KqlToSigma(scoped.category, scoped.product, notes)
     return scoped.logsource, converter.convert(ast.And(tuple(scoped.kept)) if len(scoped.kept) > 1 else scoped.kept[0])

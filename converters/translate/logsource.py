@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from converters.errors import Note
+from converters.errors import Note, TranslationError
 from converters.translate.fieldmap import CATEGORY_LOGSOURCE, OS_PRODUCT
 
 
@@ -74,6 +74,9 @@ def scope(event_category: str | None, conjuncts: list[tuple[object, tuple[str, l
         logsource["product"] = product
     if not logsource:
         logsource = _fallback(rule, dataset, notes)
+    if not kept:
+        raise TranslationError("the query only scopes the data (category, OS) and has no detection condition",
+                               code="translate/empty-detection")
     return Scoped(logsource, sigma_category, product, kept)
 
 
