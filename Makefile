@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SEED   := rules/windows/execution_nodejs_susp_patterns.toml
 
-.PHONY: install run test test-core bench sigma clean kusto-parser
+.PHONY: install run test test-core bench sigma clean kusto-parser lint
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ test-core: install
 # Regenerate the committed Sigma rules from rules/.
 sigma: install
 	$(BIN)/ruleport convert rules --target sigma --out .
+
+lint: install
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/ruff check converters tests benchmarks scripts
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -52,7 +52,7 @@ def test_corpus_sample_queries_parse(sample):
 
     for target, spec in PARSED_BY.items():
         executor = load_executor(TargetSpec(*spec))
-        for name, text in sample:
+        for _name, text in sample:
             try:
                 query = emit(text, target).queries[0]
             except EmitError:

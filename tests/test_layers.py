@@ -3,7 +3,6 @@ nothing imports the CLI, and there are no import cycles between modules."""
 
 import ast
 from collections import defaultdict
-from pathlib import Path
 
 from conftest import ROOT
 

@@ -20,7 +20,6 @@ from converters.eql import ast
 from converters.errors import TranslationError
 from converters.translate import values as V
 from converters.translate.detection import Cond, all_of, any_of, item, negate
-from converters.translate.fieldmap import ARRAY_FIELDS
 from converters.translate.leaves import SigmaLeaves
 
 _STRING_FUNCTIONS = {"startswith": "startswith", "endswith": "endswith", "stringcontains": "contains"}
