@@ -99,3 +99,104 @@ def test_unsupported_and_bad_queries_raise():
 def test_nested_ecs_objects_are_accepted():
     nested = {"process": {"name": "Node.exe", "parent": {"name": "pwsh.exe"}}}
     assert hits("process.parent.name:pwsh.exe and process.name:Node.exe", nested) == [0]
+
+
+# --- text fields: analysed as Elasticsearch does (see kibana_kql's docstring) ---
+
+from converters.execute.kibana_kql import analyzer_of, powershell_tokens, standard_tokens  # noqa: E402
+
+
+def msg(*texts):
+    return [{"message": [t]} for t in texts]
+
+
+def test_standard_analyzer_tokens():
+    assert standard_tokens("Access DENIED for User-42!") == ("access", "denied", "for", "user", "42")
+    # letters joined by . ' : stay one token; digits joined by . , too; mixed pairs split
+    assert standard_tokens("cmd.exe don't c:d 1.5 1,000 v1.2") == ("cmd.exe", "don't", "c:d", "1.5", "1,000", "v1.2")
+    assert standard_tokens("a.1 x,y a_b C:\\Windows\\x.dll") == ("a", "1", "x", "y", "a_b", "c", "windows", "x.dll")
+    assert standard_tokens("東京 ÉCOLE") == ("東", "京", "école")
+    assert standard_tokens("a" * 300) == ("a" * 255, "a" * 45)
+    assert standard_tokens("-- // ..") == ()
+
+
+def test_powershell_script_analyzer_keeps_dashes():
+    assert powershell_tokens("Get-Mailbox | New-MailboxExportRequest -FilePath \\\\srv\\a.pst") == (
+        "get-mailbox", "new-mailboxexportrequest", "-filepath", "srv", "a", "pst")
+    assert powershell_tokens("$é=Invoke_X") == ("invoke_x",)
+
+
+def test_which_fields_are_text():
+    assert analyzer_of("message") == "standard"
+    assert analyzer_of("powershell.file.script_block_text") == "powershell_script_analyzer"
+    assert analyzer_of("process.command_line.text") == "standard"
+    assert analyzer_of("process.command_line") is None  # ECS wildcard type: keyword-like
+    assert analyzer_of("winlog.event_data.ScriptBlockText") is None
+    assert analyzer_of("process.name") is None
+
+
+def test_quoted_value_is_a_phrase_in_order():
+    events = msg("user bob logged on", "logged bob user on", "user bob")
+    assert hits('message:"bob logged"', *events) == [0]
+    assert hits('message:"logged bob"', *events) == [1]
+    assert hits('message:"user bob logged on"', *events) == [0]
+    # a phrase cannot span two values of an array field
+    assert hits('message:"bob logged"', {"message": ["user bob", "logged on"]}) == []
+
+
+def test_text_matching_folds_case_and_splits_punctuation():
+    events = msg("ERROR: Disk /dev/sda1 FULL", "error disk")
+    assert hits('message:"error: disk"', *events) == [0, 1]
+    assert hits('message:"dev sda1 full"', *events) == [0]
+    assert hits("message:FULL", *events) == [0]
+    # a keyword field with the same value stays exact and case-sensitive
+    assert hits("event.reason:FULL", {"event.reason": ["ERROR: Disk /dev/sda1 FULL"]}) == []
+
+
+def test_unquoted_words_are_a_match_query_with_operator_or():
+    events = msg("alpha beta", "gamma", "delta alpha")
+    assert hits("message:beta alpha", *events) == [0, 2]
+    assert hits("message:gamma zeta", *events) == [1]
+    assert hits("message:zeta", *events) == []
+    # no tokens at all: match and match_phrase match nothing (zero_terms_query none)
+    assert hits('message:""', *events, {"message": [""]}) == []
+    assert hits("message:--", {"message": ["--"]}) == []
+
+
+def test_wildcards_on_text_fields_match_single_tokens():
+    events = msg("Invoke-Mimikatz -DumpCreds", "invoke something", "my mimikatz.exe run")
+    assert hits("message:mimi*", *events) == [0, 2]
+    assert hits("message:mimikatz.e*", *events) == [2]  # tokens: invoke, mimikatz, dumpcreds / mimikatz.exe
+    assert hits("message:INVOKE*", *events) == [0, 1]  # the pattern is lower-cased too
+    # `-` is never inside a standard token, so this pattern cannot match (token dependence)
+    assert hits("message:*invoke-mimikatz*", *events) == []
+    # whitespace splits the query_string into OR'ed clauses, each on one token
+    assert hits("message:*kat* something", *events) == [0, 1, 2]
+    assert hits("message:zzz* dumpcreds", *events) == [0]
+
+
+def test_text_multi_fields_read_their_parent_value():
+    e = {"process.command_line": ["C:\\Windows\\System32\\cmd.exe /c WHOAMI"]}
+    assert hits("process.command_line.text:whoami", e) == [0]
+    assert hits('process.command_line.text:"system32 cmd.exe"', e) == [0]
+    assert hits("process.command_line.text:*", e) == [0]
+    # the parent (ECS wildcard type) keeps exact, case-sensitive matching
+    assert hits("process.command_line:whoami", e) == []
+    assert hits("process.command_line:*WHOAMI", e) == [0]
+    assert hits("process.command_line:*whoami", e) == []
+
+
+def test_script_block_text_uses_the_powershell_analyzer():
+    e = {"powershell.file.script_block_text": ["New-MailboxExportRequest -Mailbox bob -FilePath \\\\s\\b.pst"]}
+    assert hits('powershell.file.script_block_text:"new-mailboxexportrequest"', e) == [0]
+    assert hits('powershell.file.script_block_text:"-FilePath"', e) == [0]
+    assert hits('powershell.file.script_block_text:".pst"', e) == [0]
+    assert hits('powershell.file.script_block_text:"Get-Mailbox"', e) == []  # -mailbox is not get-mailbox
+    assert hits("powershell.file.script_block_text:New-Mailbox*", e) == [0]  # one token holds the dash
+
+
+def test_free_text_analyses_text_fields_only():
+    e = {"message": ["Service Started OK"], "service.name": ["Spooler Svc"]}
+    assert hits("started", e) == [0]
+    assert hits('"spooler svc"', e) == []  # keyword field: exact, case-sensitive as before
+    assert hits('"Spooler Svc"', e) == [0]
