@@ -200,3 +200,19 @@ def test_free_text_analyses_text_fields_only():
     assert hits("started", e) == [0]
     assert hits('"spooler svc"', e) == []  # keyword field: exact, case-sensitive as before
     assert hits('"Spooler Svc"', e) == [0]
+
+
+def test_ruleport_test_runs_a_kuery_rule_on_script_block_text(capsys):
+    """End to end: the original column of `ruleport test` analyses the script-block text."""
+    import json
+    from pathlib import Path
+
+    from converters.cli import main
+
+    base = Path(__file__).parent / "fixtures" / "kql_text" / "mailbox_export_script_block"
+    main(["test", f"{base}.toml", "--events", f"{base}.jsonl", "--expect", f"{base}.expect.json",
+                 "--target", "kibana-kql", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["events"] == 4
+    assert report["targets"]["original"]["matched"] == [0, 1]
+    assert report["expect"]["ok"] is True and report["expect"]["differs"] == []
