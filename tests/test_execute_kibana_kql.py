@@ -131,6 +131,8 @@ def test_which_fields_are_text():
     assert analyzer_of("powershell.file.script_block_text") == "powershell_script_analyzer"
     assert analyzer_of("process.command_line.text") == "standard"
     assert analyzer_of("process.command_line") is None  # ECS wildcard type: keyword-like
+    assert analyzer_of("error.stack_trace") is None and analyzer_of("error.stack_trace.text") == "standard"
+    assert analyzer_of("text") is None
     assert analyzer_of("winlog.event_data.ScriptBlockText") is None
     assert analyzer_of("process.name") is None
 
@@ -216,3 +218,32 @@ def test_ruleport_test_runs_a_kuery_rule_on_script_block_text(capsys):
     assert report["events"] == 4
     assert report["targets"]["original"]["matched"] == [0, 1]
     assert report["expect"]["ok"] is True and report["expect"]["differs"] == []
+
+
+def test_analyzers_agree_with_real_lucene():
+    """Our Python analyzers against Lucene 8.7's own (Debian's jars), on sample texts."""
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from converters.execute.lucene import find_lucene_jars
+
+    jars = find_lucene_jars()
+    if shutil.which("java") is None or not {"core", "analyzers-common"} <= set(jars):
+        reason = "java or Debian's lucene-core / lucene-analyzers-common jars are missing"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Lucene must be available in CI: {reason}")
+        pytest.skip(reason)
+    here = Path(__file__).parent / "fixtures" / "kql_text"
+    samples = (here / "analyzer_samples.txt").read_text(encoding="utf-8")
+    class_path = os.pathsep.join(str(jars[m]) for m in ("core", "analyzers-common"))
+    for mode, ours in (("standard", standard_tokens), ("powershell", powershell_tokens)):
+        proc = subprocess.run(["java", "-cp", class_path, str(here / "AnalyzerTokens.java"), mode],
+                              input=samples.encode("utf-8"), capture_output=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+        lucene = proc.stdout.decode("utf-8").splitlines()
+        lines = samples.splitlines()
+        assert len(lucene) == len(lines) > 10
+        for text, want in zip(lines, lucene):
+            assert ours(text) == (tuple(want.split("\t")) if want else ()), (mode, text)

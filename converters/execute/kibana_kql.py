@@ -61,14 +61,17 @@ field's analyzer turning a text into a list of tokens:
 Analyzers (ANALYZERS):
 
 - `standard` (Elasticsearch's default; no stop words): Unicode word
-  segmentation (UAX #29) then lower-casing. Approximation, see
+  segmentation (UAX #29) then lower-casing code point by code point
+  (Lucene's LowerCaseFilter). Approximation, see
   `standard_tokens`: runs of letters, digits, `_` and combining marks; `.`,
   `'` (and U+2019/U+2018) join two letters and two digits, `:` and U+00B7
   join two letters only, `,` and `;` join two digits only (WB6/7, WB11/12;
   so `a.b`, `don't`, `1.5`, `1,000` and `c:d` are one token, `a.1` and
   `x,y` two); every Han ideograph or Hiragana character is its own token;
-  tokens longer than 255 characters are split (max_token_length). Not
-  modelled: Thai/Lao dictionary breaking, emoji tokens, Hebrew quote rules.
+  a run of `_` alone is no token; tokens longer than 255 characters are
+  split (max_token_length). Not modelled: Thai/Lao dictionary breaking,
+  emoji tokens, Hebrew quote rules, Katakana joining rules. The tests hold
+  both analyzers to real Lucene 8.7 (Debian's jars) on sample texts.
 - `powershell_script_analyzer` (Elastic's windows integration,
   `data_stream/powershell_operational/manifest.yml`): a `pattern` analyzer
   splitting on Java's `[\\W&&[^-]]+` (ASCII non-word characters except `-`)
@@ -93,17 +96,21 @@ Pred = Callable[[Doc], bool]
 
 #: Text fields and their analyzer (every other field is keyword-like, except
 #: the `*.text` multi-fields, see `analyzer_of`). Where each fact comes from:
-#: - message, error.message: ECS field reference, type `match_only_text`
-#:   (matches like `text`; phrases are checked against the source value).
+#: - message, error.message: ECS field reference (e.g.
+#:   elastic.co/guide/en/ecs/current/ecs-error.html), type `match_only_text`:
+#:   "supports the same queries as text", always the standard analyzer
+#:   (Elasticsearch mapping reference, match-only-text).
 #: - powershell.file.script_block_text: Elastic's windows integration,
 #:   data_stream/powershell_operational/fields/fields.yml, `type: text` with
 #:   `analyzer: powershell_script_analyzer` (defined in its manifest.yml;
 #:   winlogbeat's template has the same pattern analyzer).
 #: - powershell.command.value, powershell.command.invocation_details.value:
 #:   same fields.yml, `type: text`, default (standard) analyzer.
-#: Not text: process.command_line is ECS `wildcard` (keyword-like, exact and
-#: case-sensitive), winlog.event_data.* are keyword (winlogbeat's dynamic
-#: template), file.path / process.executable are keyword.
+#: Not text: process.command_line and error.stack_trace are ECS `wildcard`
+#: (keyword-like: exact and case-sensitive; their `.text` multi-fields are
+#: text), winlog.event_data.* are keyword (the `winlog.event_data` dynamic
+#: template of winlogbeat's and the windows integration's index templates),
+#: file.path / process.executable are keyword.
 TEXT_FIELDS: dict[str, str] = {
     "message": "standard",
     "error.message": "standard",
@@ -234,9 +241,18 @@ def standard_tokens(text: str) -> tuple[str, ...]:
             else:
                 break
         word = text[i:j]
-        out.extend(word[x:x + _MAX_TOKEN].lower() for x in range(0, len(word), _MAX_TOKEN))
+        if any(kinds[x] != "E" for x in range(i, j)):  # a run of `_` alone is no token
+            out.extend(lower_case(word[x:x + _MAX_TOKEN]) for x in range(0, len(word), _MAX_TOKEN))
         i = j
     return tuple(out)
+
+
+def lower_case(text: str) -> str:
+    """Lucene's LowerCaseFilter: each code point on its own (Java's Character.toLowerCase),
+    so no final-sigma rule and U+0130 gives a plain `i` (Python's str.lower differs there)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(c.lower()[0] for c in text)
 
 
 _PS_TOKEN = re.compile(r"[A-Za-z0-9_-]+")  # the complement of Java's [\W&&[^-]] (ASCII \W)
@@ -245,7 +261,7 @@ _PS_TOKEN = re.compile(r"[A-Za-z0-9_-]+")  # the complement of Java's [\W&&[^-]]
 @lru_cache(maxsize=8192)
 def powershell_tokens(text: str) -> tuple[str, ...]:
     """The windows integration's powershell_script_analyzer: pattern split, lower-cased."""
-    return tuple(t.lower() for t in _PS_TOKEN.findall(text))
+    return tuple(t.lower() for t in _PS_TOKEN.findall(text))  # ASCII tokens
 
 
 ANALYZERS: dict[str, Callable[[str], tuple[str, ...]]] = {
@@ -287,7 +303,7 @@ def _text_value_test(value: ast.Value, analyzer: str) -> Callable[[Any], bool]:
         patterns = []
         for clause in _query_string_clauses(value):
             if any(isinstance(p, ast.Wildcard) for p in clause):
-                source = "".join(".*" if isinstance(p, ast.Wildcard) else re.escape(p.lower()) for p in clause)
+                source = "".join(".*" if isinstance(p, ast.Wildcard) else re.escape(lower_case(p)) for p in clause)
                 patterns.append(re.compile(source, re.DOTALL))
             else:
                 words.update(tokens_of("".join(clause)))  # type: ignore[arg-type]
