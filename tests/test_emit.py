@@ -72,7 +72,7 @@ def test_no_network(monkeypatch):
 
 
 def test_foreign_logsource_is_refused():
-    text = rule("  sel:\n    Image|endswith: '\\x.exe'", category="network_connection")
+    text = rule("  sel:\n    Image|endswith: '\\x.exe'", category="driver_load")  # no target holds drivers
     for target in ("splunk", "lucene", "kusto-defender"):
         with pytest.raises(EmitError) as exc:
             emit(text, target)

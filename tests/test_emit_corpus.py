@@ -45,6 +45,26 @@ def test_corpus_sample_emits_or_refuses_cleanly(sample):
     assert emitted["sigma"] == len(sample)
     # process rules make up about a third of the corpus: each target emits a good share of them
     assert all(n > len(sample) // 10 for n in emitted.values()), emitted
+    # the Elastic targets also take file/network/registry/library/DNS and category-less
+    # rules (about two thirds of the translated corpus; a third before those data models)
+    for target in ("lucene", "eql", "esql"):
+        assert emitted[target] > emitted["sigma"] * 0.55, emitted
+    assert emitted["kibana-kql"] > emitted["sigma"] * 0.45, emitted
+
+
+def test_corpus_sample_covers_every_elastic_data_model(sample):
+    import yaml
+
+    emitted_categories = set()
+    for _name, text in sample:
+        try:
+            emit(text, "eql")
+        except EmitError:
+            continue
+        emitted_categories.add(yaml.safe_load(text)["logsource"].get("category"))
+    # (network rules are too few in the corpus for every 25th rule to hold one)
+    assert {"process_creation", "file_event", "registry_event", "image_load", None} <= emitted_categories, \
+        emitted_categories
 
 
 def test_corpus_sample_queries_parse(sample):
@@ -57,4 +77,6 @@ def test_corpus_sample_queries_parse(sample):
                 query = emit(text, target).queries[0]
             except EmitError:
                 continue
+            if target == "esql":  # the executor holds process-index events only: parse the WHERE part
+                query = "FROM logs-*\n" + query.partition("\n")[2]
             executor.run(query, [])  # raises ExecutionError when the query does not parse

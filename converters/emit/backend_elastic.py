@@ -1,4 +1,8 @@
-"""Elastic backends (Lucene, EQL, ES|QL) over Elastic Defend process events.
+"""Elastic backends (Lucene, EQL, ES|QL) over Elastic Defend events.
+
+The data models (process, file, network, registry, library, DNS events, and
+category-less ECS rules) are the pipeline's business (pipelines.elastic_defend);
+here only the EQL event category and the ES|QL index depend on them.
 
 Case rules (docstring of record; tests pin them):
 
@@ -36,8 +40,11 @@ from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
 from converters.errors import Note
 
-# Sigma logsource category -> EQL event category
-EQL_CATEGORIES = {"process_creation": "process"}
+# Sigma logsource category -> EQL event category (Defend writes DNS lookups as network events)
+EQL_CATEGORIES = {
+    "process_creation": "process", "file_event": "file", "network_connection": "network",
+    "registry_event": "registry", "image_load": "library", "dns_query": "network",
+}
 
 
 def _lucene_regex(value, *, fold_case: bool) -> tuple[str, bool]:

@@ -7,6 +7,13 @@ to the platform field holding just its last component (used for
 `Image|endswith: '\\name'`). `argv` names the command-line field an ECS
 argument array is approximated from where the platform has no argv.
 `unavailable` lists fields the platform does not record at all.
+
+Elastic Defend writes one index per event kind: besides process starts,
+ruleport declares one table per Sigma logsource its translator produces
+from Defend data (file_event, network_connection, registry_event,
+image_load, dns_query), plus ELASTIC_ECS for rules with no category (the
+translator's fallback: ECS field names kept as they are). These are read
+by the Elastic targets only; the other targets stay process_creation-only.
 """
 
 from __future__ import annotations
@@ -30,6 +37,9 @@ class DataModel:
     os_scope: dict[str, dict] = field(default_factory=dict)   # product -> what selects that OS (if anything)
     implied: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ECS field -> values every scoped event has
     domain_user: bool = False                                 # the user field holds DOMAIN\name
+    category: str | None = "process_creation"                 # Sigma logsource category (None: none named)
+    index: str = "logs-endpoint.events.process-*"             # Elastic: the indexes holding the data
+    ecs: bool = False                                         # Elastic: other dotted (ECS) names pass unchanged
 
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
@@ -224,4 +234,128 @@ SENTINEL_ASIM = DataModel(
     implied=_START,
     scope={"EventType": "ProcessCreated"},
     os_scope={"windows": {"DvcOs": "Windows"}, "linux": {"DvcOs": "Linux"}, "macos": {"DvcOs": "macOS"}},
+)
+
+
+# --- Elastic Defend, one table per event kind (Elastic targets only) --------
+#
+# ECS fields every Defend index may hold as arrays (a condition holds when any
+# element matches); ES|QL needs to know them (MV_CONCAT).
+_ECS_ARRAYS = (
+    "event.category", "event.type", "process.args", "process.parent.args", "related.ip", "related.user",
+    "related.hosts", "dns.resolved_ip", "registry.data.strings", "file.Ext.header_bytes", "dns.answers.data",
+)
+_OS_SCOPE = {os: {"host.os.type": os} for os in ("windows", "linux", "macos")}
+
+# `.caseless` multi-fields: Defend's index templates (endpoint-package) add a
+# lower-cased keyword `.caseless` to path and name fields. Assumed here, not
+# checked against a live mapping, for exactly these fields: file.path,
+# file.name, process.executable, process.name, user.name. Every other field
+# (dll.*, registry.*, destination.domain, dns.question.name) is treated as
+# a plain keyword: case-insensitive matches there use the target's own
+# fallback (Lucene two-case regex, KQL case spellings, ES|QL TO_LOWER).
+_PROCESS_CASELESS = ("process.executable", "process.name", "user.name")
+
+# No event.type scope: Defend file events are creation, change, deletion and
+# rename, and Sigma's file_event covers file activity in general.
+ELASTIC_DEFEND_FILE = DataModel(
+    platform="Elastic Defend file events (logs-endpoint.events.file-*)",
+    category="file_event",
+    index="logs-endpoint.events.file-*",
+    fields={"TargetFilename": "file.path", "Image": "process.executable", "User": "user.name"},
+    names={"TargetFilename": "file.name", "Image": "process.name"},
+    caseless=("file.path", "file.name") + _PROCESS_CASELESS,
+    arrays=_ECS_ARRAYS,
+    scope={"event.category": "file"},
+    os_scope=_OS_SCOPE,
+    ecs=True,
+)
+
+# Connection events; DNS lookups share the index and category (see below).
+ELASTIC_DEFEND_NETWORK = DataModel(
+    platform="Elastic Defend network events (logs-endpoint.events.network-*)",
+    category="network_connection",
+    index="logs-endpoint.events.network-*",
+    fields={
+        "DestinationIp": "destination.ip", "DestinationPort": "destination.port",
+        "DestinationHostname": "destination.domain", "SourceIp": "source.ip", "SourcePort": "source.port",
+        "Protocol": "network.transport", "Image": "process.executable", "User": "user.name",
+    },
+    names={"Image": "process.name"},
+    caseless=_PROCESS_CASELESS,
+    arrays=_ECS_ARRAYS,
+    scope={"event.category": "network"},
+    os_scope=_OS_SCOPE,
+    ecs=True,
+)
+
+# Registry events exist on Windows only. registry.data.strings is an array.
+ELASTIC_DEFEND_REGISTRY = DataModel(
+    platform="Elastic Defend registry events (logs-endpoint.events.registry-*)",
+    category="registry_event",
+    index="logs-endpoint.events.registry-*",
+    fields={"TargetObject": "registry.path", "Details": "registry.data.strings", "Image": "process.executable"},
+    names={"Image": "process.name"},
+    caseless=_PROCESS_CASELESS,
+    arrays=_ECS_ARRAYS,
+    scope={"event.category": "registry"},
+    os_scope={"windows": {"host.os.type": "windows"}},
+    products=("windows",),
+    ecs=True,
+)
+
+# Library (DLL / shared object) loads.
+ELASTIC_DEFEND_LIBRARY = DataModel(
+    platform="Elastic Defend library events (logs-endpoint.events.library-*)",
+    category="image_load",
+    index="logs-endpoint.events.library-*",
+    fields={"ImageLoaded": "dll.path", "Image": "process.executable"},
+    names={"ImageLoaded": "dll.name", "Image": "process.name"},
+    caseless=_PROCESS_CASELESS,
+    arrays=_ECS_ARRAYS,
+    scope={"event.category": "library"},
+    os_scope=_OS_SCOPE,
+    ecs=True,
+)
+
+# Defend writes DNS lookups (event.action lookup_requested / lookup_result) to
+# the network index with event.category network. The scope asks for the
+# question name to exist rather than for those actions: it selects exactly
+# the events a QueryName condition can be read on, whatever the action names.
+ELASTIC_DEFEND_DNS = DataModel(
+    platform="Elastic Defend DNS events (logs-endpoint.events.network-*, dns.question.name present)",
+    category="dns_query",
+    index="logs-endpoint.events.network-*",
+    fields={"QueryName": "dns.question.name", "Image": "process.executable"},
+    names={"Image": "process.name"},
+    caseless=_PROCESS_CASELESS,
+    arrays=_ECS_ARRAYS,
+    scope={"event.category": "network", "dns.question.name|exists": True},
+    os_scope=_OS_SCOPE,
+    ecs=True,
+)
+
+# Rules that name no logsource category: the translator's fallback for
+# queries that test neither event.category nor a known OS (logsource
+# `product: elastic` with the rule's indexes as `definition`, or the
+# product/service of an event.dataset). Their fields are ECS names already,
+# so they pass unchanged; the data is whatever the original rule's indexes
+# hold (index: `logs-*` unless the definition names them), nothing is
+# assumed about `.caseless` multi-fields, and a host.os.type product is
+# enforced as the original query did. Sigma taxonomy names (no dot) are refused.
+ELASTIC_ECS = DataModel(
+    platform="ECS data as the original Elastic rule's indexes hold it",
+    category=None,
+    index="logs-*",
+    fields={},
+    arrays=_ECS_ARRAYS,
+    os_scope=_OS_SCOPE,
+    products=(),  # any product
+    ecs=True,
+)
+
+# The Elastic targets' tables, in the order their pipeline tries them.
+ELASTIC_MODELS = (
+    ELASTIC_DEFEND, ELASTIC_DEFEND_FILE, ELASTIC_DEFEND_NETWORK, ELASTIC_DEFEND_REGISTRY,
+    ELASTIC_DEFEND_LIBRARY, ELASTIC_DEFEND_DNS, ELASTIC_ECS,
 )

@@ -8,6 +8,8 @@ Order matters and is the same everywhere: refuse a foreign log source,
 drop conditions on fields the platform lacks, approximate argv from the
 command line, map `Image|endswith '\\name'` to a name field, map field
 names, check every field is known, then add the platform's scope.
+The Elastic pipeline repeats that sequence once per Elastic data model,
+each copy applied only to rules of its logsource category.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, D
 from converters.emit.datamodels import (
     DEFENDER_XDR,
     ELASTIC_DEFEND,
+    ELASTIC_MODELS,
     SENTINEL_ASIM,
     SPLUNK_CIM,
     SPLUNK_SYSMON,
@@ -33,15 +36,18 @@ from converters.emit.datamodels import (
 from converters.emit.transforms import (
     BasenameField,
     CaselessMultiField,
+    CategoryIs,
+    IndexFromDefinition,
     KnownFields,
     ProductIs,
+    RequireAnyLogsource,
     RequireLogsource,
     StaticNote,
     StringsAsRegex,
     UnavailableFields,
 )
 
-ELASTIC_INDEX = "logs-endpoint.events.process-*"
+ELASTIC_INDEX = ELASTIC_DEFEND.index  # process starts (the other Elastic models carry their own)
 PRIORITY = 20  # after nothing: ruleport pipelines are used on their own
 
 
@@ -53,47 +59,72 @@ def _item(transformation, ident: str, **kw) -> ProcessingItem:
 SEPARATORS = {"windows": ("\\",), "linux": ("/",), "macos": ("/",), None: ("\\", "/")}
 
 
-def _for_product(product: str | None) -> list:
-    return [ProductIs(product)]
+def _fresh(when: tuple) -> list:
+    # a pySigma rule condition is bound to one processing item: each item gets its own copies
+    return [replace(c) for c in when]
 
 
-def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True) -> list[ProcessingItem]:
-    items = [_item(RequireLogsource("process_creation", dm.products, dm.platform), "logsource")]
-    if dm.unavailable or dm.implied:
-        items.append(_item(UnavailableFields(dm.unavailable, dm.platform, dict(dm.implied)), "unavailable_fields"))
-    for argv_field, cmdline in dm.argv.items():
-        items.append(_item(ArgvFromCommandLine(argv_field, cmdline, dm.platform), f"argv_{argv_field}"))
-    for count_field, cmdline in dm.argc.items():
-        items.append(_item(ArgCountFromCommandLine(count_field, cmdline, dm.platform), f"argc_{count_field}"))
-    if names and dm.names:
-        for product in (None,) + dm.products:
-            items.append(_item(BasenameField(dict(dm.names), SEPARATORS[product]), f"basename_{product}",
-                               rule_conditions=_for_product(product)))
-    if dm.domain_user:
-        items.append(_item(DomainQualifiedUser("User", dm.platform), "domain_user"))
-    mapping = {k: v for k, v in dm.fields.items() if k != v}
-    if mapping:
-        items.append(_item(FieldMappingTransformation(mapping), "field_mapping"))
-    if check:
-        items.append(_item(KnownFields(dm.known_fields(), dm.platform), "known_fields"))
+def _cond(when: tuple) -> dict:
+    return {"rule_conditions": _fresh(when)} if when else {}
+
+
+def _for_product(product: str | None, when: tuple = ()) -> list:
+    return [*_fresh(when), ProductIs(product)]
+
+
+def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True, when: tuple = ()) -> list[ProcessingItem]:
+    """`when`: extra rule conditions on every item (the Elastic pipelines hold
+    one set of items per data model, selected by logsource category); then
+    the caller checks the logsource itself."""
+    items = [] if when else [_item(RequireLogsource("process_creation", dm.products, dm.platform), "logsource")]
+    items += _model_items(dm, names=names, check=check, when=when)
     return items
 
 
-def _scope(dm: DataModel, conditions: dict | None = None) -> list[ProcessingItem]:
+def _model_items(dm: DataModel, *, names: bool, check: bool, when: tuple) -> list[ProcessingItem]:
+    items = []
+    if dm.unavailable or dm.implied:
+        items.append(_item(UnavailableFields(dm.unavailable, dm.platform, dict(dm.implied)), "unavailable_fields",
+                           **_cond(when)))
+    for argv_field, cmdline in dm.argv.items():
+        items.append(_item(ArgvFromCommandLine(argv_field, cmdline, dm.platform), f"argv_{argv_field}", **_cond(when)))
+    for count_field, cmdline in dm.argc.items():
+        items.append(_item(ArgCountFromCommandLine(count_field, cmdline, dm.platform), f"argc_{count_field}",
+                           **_cond(when)))
+    if names and dm.names:
+        for product in (None,) + _products(dm):
+            items.append(_item(BasenameField(dict(dm.names), SEPARATORS[product]), f"basename_{product}",
+                               rule_conditions=_for_product(product, when)))
+    if dm.domain_user:
+        items.append(_item(DomainQualifiedUser("User", dm.platform), "domain_user", **_cond(when)))
+    mapping = {k: v for k, v in dm.fields.items() if k != v}
+    if mapping:
+        items.append(_item(FieldMappingTransformation(mapping), "field_mapping", **_cond(when)))
+    if check:
+        items.append(_item(KnownFields(dm.known_fields(), dm.platform, dm.ecs), "known_fields", **_cond(when)))
+    return items
+
+
+def _products(dm: DataModel) -> tuple:
+    """The OS products a table distinguishes (a table accepting any product: its OS scopes)."""
+    return dm.products or tuple(p for p in SEPARATORS if p is not None and p in dm.os_scope)
+
+
+def _scope(dm: DataModel, conditions: dict | None = None, when: tuple = ()) -> list[ProcessingItem]:
     """One condition selecting process starts of the rule's OS (or, where the
     data cannot tell operating systems apart, process starts and a note)."""
     base = dict(dm.scope if conditions is None else conditions)
     items = []
-    for product in (None,) + dm.products:
+    for product in (None,) + _products(dm):
         scope = {**base, **dm.os_scope.get(product, {})}
         if scope:
             items.append(_item(AddConditionTransformation(scope, name="ruleport_scope"), f"scope_{product}",
-                               rule_conditions=_for_product(product)))
+                               rule_conditions=_for_product(product, when)))
         if product is not None and product not in dm.os_scope and len(dm.products) > 1:
             items.append(_item(StaticNote(
                 "emit/scope-widened",
                 f"{dm.platform} has no operating-system field: the {product} product is not enforced", None),
-                f"os_note_{product}", rule_conditions=_for_product(product)))
+                f"os_note_{product}", rule_conditions=_for_product(product, when)))
     return items
 
 
@@ -134,22 +165,48 @@ def splunk_cim() -> ProcessingPipeline:
     ])
 
 
+def _cased(scope: dict) -> dict:
+    # exact (case-sensitive) keyword matches, as the EQL `==` of Elastic's rules
+    return {f"{k}|cased" if isinstance(v, str) else k: v for k, v in scope.items()}
+
+
+def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: tuple) -> list[ProcessingItem]:
+    items = _model_items(dm, names=True, check=True, when=when)
+    if caseless and dm.caseless:
+        items.append(_item(CaselessMultiField(dm.caseless), "caseless", **_cond(when)))
+    scope = _cased({k: v for k, v in dm.scope.items() if with_category or k != "event.category"})
+    os_scope = {p: _cased(c) for p, c in dm.os_scope.items()}
+    items += _scope(replace(dm, os_scope=os_scope), scope, when)
+    if dm.category is None:  # the original rule's indexes, where the translator recorded them
+        index = _item(IndexFromDefinition(dm.index), "index", **_cond(when))
+        items.append(_item(StaticNote(
+            "emit/data-assumed",
+            f"the rule names no logsource category: its ECS field names are kept and the query assumes "
+            f"{dm.platform} (index {dm.index} unless the logsource definition names the indexes)"),
+            "data_note", **_cond(when)))
+    else:
+        index = _item(SetStateTransformation("index", dm.index), "index", **_cond(when))
+    return items + [
+        index,
+        _item(SetStateTransformation("array_fields", dm.arrays), "array_fields", **_cond(when)),
+        _item(SetStateTransformation("scope_fields", ("event.category", "event.type")), "scope_fields", **_cond(when)),
+    ]
+
+
 def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> ProcessingPipeline:
     """Elastic Defend ECS fields. `caseless`: route case-insensitive matches to
     `.caseless` multi-fields (query languages without a case-insensitive
-    operator). `with_category`: add event.category (EQL says it with `process where`)."""
-    dm = ELASTIC_DEFEND
-    items = _mapping_items(dm)
-    if caseless:
-        items.append(_item(CaselessMultiField(dm.caseless), "caseless"))
-    # exact (case-sensitive) keyword matches, as the EQL `==` of Elastic's rules
-    scope = {f"{k}|cased": v for k, v in dm.scope.items() if with_category or k != "event.category"}
-    os_scope = {p: {f"{k}|cased": v for k, v in c.items()} for p, c in dm.os_scope.items()}
-    items += _scope(replace(dm, os_scope=os_scope), scope) + [
-        _item(SetStateTransformation("index", ELASTIC_INDEX), "index"),
-        _item(SetStateTransformation("array_fields", dm.arrays), "array_fields"),
-        _item(SetStateTransformation("scope_fields", ("event.category", "event.type")), "scope_fields"),
-    ]
+    operator). `with_category`: add event.category (EQL says it with `process where`).
+
+    One set of items per Elastic data model (datamodels.ELASTIC_MODELS),
+    each applied only to rules of its logsource category; a rule of any other
+    category is refused first. Process starts keep their historical items."""
+    accepted = {dm.category: dm.products for dm in ELASTIC_MODELS}
+    data = "; ".join(dm.platform for dm in ELASTIC_MODELS)
+    items = [_item(RequireAnyLogsource(accepted, data), "logsource")]
+    for dm in ELASTIC_MODELS:
+        items += _elastic_items(dm, caseless=caseless, with_category=with_category,
+                                when=(CategoryIs(dm.category),))
     return _pipeline("ruleport elastic defend", items)
 
 

@@ -22,7 +22,9 @@ class Target:
         }
 
 
-_ELASTIC_DATA = "Elastic Defend process events (logs-endpoint.events.process-*), ECS fields and .caseless multi-fields"
+_ELASTIC_DATA = ("Elastic Defend events, ECS fields and .caseless multi-fields: logs-endpoint.events.process-* "
+                 "for process_creation, logs-endpoint.events.<file|network|registry|library>-* for the other "
+                 "Defend logsources; category-less rules: ECS data in the original rule's indexes")
 
 _LIST = [
     Target("sigma", ".yml", "", (), "Sigma process_creation taxonomy (any Sigma consumer)",

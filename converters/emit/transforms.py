@@ -58,6 +58,58 @@ class ProductIs(RuleProcessingCondition):
 
 
 @dataclass
+class CategoryIs(RuleProcessingCondition):
+    """The rule's logsource category is exactly `category` (None: names none)."""
+
+    category: str | None
+
+    def match(self, rule) -> bool:
+        return isinstance(rule, SigmaRule) and rule.logsource.category == self.category
+
+
+@dataclass
+class RequireAnyLogsource(PreprocessingTransformation):
+    """Refuse a rule whose logsource none of the target's tables holds.
+
+    `accepted` maps a Sigma category (None: a rule naming no category) to the
+    products that data holds (empty: any product)."""
+
+    accepted: dict
+    data: str
+
+    def apply(self, rule) -> None:
+        super().apply(rule)
+        ls = rule.logsource
+        products = self.accepted.get(ls.category, None)
+        if products is None or (products and ls.product is not None and ls.product not in products):
+            raise EmitError(
+                f"logsource {ls.category}/{ls.product} is not covered: this target assumes {self.data}",
+                code="emit/logsource-unsupported",
+            )
+
+
+@dataclass
+class IndexFromDefinition(PreprocessingTransformation):
+    """Set the pipeline state's `index` from the rule's logsource definition
+    when the translator wrote the original rule's indexes there
+    (`Elastic indexes: a, b`), else to `default`."""
+
+    default: str
+    prefix: str = "Elastic indexes: "
+
+    def apply(self, rule) -> None:
+        super().apply(rule)
+        definition = (getattr(rule.logsource, "definition", None) or "").strip()
+        index = self.default
+        if definition.startswith(self.prefix):
+            names = [n.strip() for n in definition[len(self.prefix):].split(",")]
+            # an index pattern holds no space; "the rule's data view" is not one
+            if names and all(n and " " not in n for n in names):
+                index = ", ".join(names)
+        self._pipeline.state["index"] = index
+
+
+@dataclass
 class RequireLogsource(PreprocessingTransformation):
     """Refuse a rule whose log source the target's data does not hold."""
 
@@ -334,16 +386,18 @@ class StringsAsRegex(ValueTransformation):
 
 @dataclass
 class KnownFields(DetectionItemTransformation):
-    """After mapping, every field must be one the target's data has."""
+    """After mapping, every field must be one the target's data has (`ecs`:
+    or any dotted ECS name, which the data holds under that name)."""
 
     fields: tuple[str, ...]
     platform: str
+    ecs: bool = False
 
     def apply_detection_item(self, item: SigmaDetectionItem):
         if item.field is None:
             raise EmitError(f"keyword (field-less) search is not supported on {self.platform}",
                             code="emit/keyword-unsupported")
-        if item.field not in self.fields:
+        if item.field not in self.fields and not (self.ecs and "." in item.field):
             raise EmitError(f"field {item.field} has no mapping on {self.platform}",
                             code="emit/field-unmapped")
         return None
