@@ -274,3 +274,13 @@ def test_unknown_category_is_still_refused():
         with pytest.raises(EmitError) as exc:
             emit(text, target)
         assert exc.value.code == "emit/logsource-unsupported"
+
+
+def test_category_less_rule_keeps_its_os_and_default_index():
+    # the translator turns `host.os.type == "linux"` into the product: the query tests it again
+    text = sigma(None, "  sel:\n    process.title|cased: sshd", product="linux")
+    assert emit(text, "eql").queries[0] == 'any where host.os.type == "linux" and process.title == "sshd"'
+    events = [ev(host__os__type="linux", process__title="sshd"), ev(host__os__type="windows", process__title="sshd")]
+    assert EqlExecutor().run(emit(text, "eql").queries[0], events) == [0]
+    dataset = sigma(None, "  sel:\n    event.dataset|cased: aws.cloudtrail", product="aws", extra="  service: cloudtrail\n")
+    assert emit(dataset, "esql").queries[0].startswith("FROM logs-*\n")
