@@ -273,7 +273,9 @@ ANALYZERS: dict[str, Callable[[str], tuple[str, ...]]] = {
 def _has_run(tokens: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     size = len(phrase)
     first = phrase[0]
-    return any(tokens[i] == first and tokens[i:i + size] == phrase for i in range(len(tokens) - size + 1))
+    if first not in tokens:  # also the whole answer for a one-token phrase
+        return False
+    return size == 1 or any(tokens[i] == first and tokens[i:i + size] == phrase for i in range(len(tokens) - size + 1))
 
 
 _QS_SPACE = re.compile(r"[ \t\n\r\u3000]+")  # what Lucene's classic query parser splits terms at
