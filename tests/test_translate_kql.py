@@ -72,3 +72,14 @@ def test_kql_syntax_errors_are_refused_with_their_code(tmp_path):
     with pytest.raises(TranslationError) as err:
         translate(tmp_path, 'process.name:(a or')
     assert err.value.code == "translate/query-syntax"
+
+
+def test_text_fields_are_noted_and_matched_as_words_inside(tmp_path):
+    result, doc = translate(tmp_path, 'event.category:process and event.type:start and '
+                                      'powershell.file.script_block_text:"New-MailboxExportRequest" and '
+                                      'error.stack_trace:*Overflow*')
+    sel = doc["detection"]["selection_1"]
+    assert sel["powershell.file.script_block_text|contains"] == "New-MailboxExportRequest"
+    assert sel["error.stack_trace|contains|cased"] == "Overflow"   # wildcard type: whole value, cased
+    noted = {n.field for n in result.notes if n.code == "translate/text-field"}
+    assert noted == {"powershell.file.script_block_text"}

@@ -19,9 +19,15 @@ from converters.translate.leaves import SigmaLeaves
 from converters.translate.logsource import scope
 
 _RANGE_MODIFIER = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
-# ECS fields of type text / match_only_text: KQL analyses the value there
-_TEXT_FIELDS = frozenset({"message", "error.message", "error.stack_trace", "powershell.file.script_block_text",
-                          "process.command_line.text", "file.path.text"})
+# Fields Elasticsearch analyses (ECS `text`/`match_only_text`, the windows integration's
+# PowerShell fields, and every `.text` multi-field): KQL matches words there, not the value.
+# process.command_line and error.stack_trace are ECS `wildcard` fields: matched whole.
+_TEXT_FIELDS = frozenset({"message", "error.message", "powershell.file.script_block_text",
+                          "powershell.command.value", "powershell.command.invocation_details.value"})
+
+
+def _is_text_field(field: str) -> bool:
+    return field in _TEXT_FIELDS or (field.endswith(".text") and len(field) > len(".text"))
 
 
 def _pattern(value: ast.Value):
@@ -81,7 +87,7 @@ class KqlToSigma(SigmaLeaves):
         if not value.quoted and literal in ("true", "false"):
             sigma_field, _ = self._sigma_field(field)
             return item(sigma_field, (), (literal == "true",))
-        if field in _TEXT_FIELDS:
+        if _is_text_field(field):
             self.note("translate/text-field", f"{field} is a text field: KQL matches analysed words there, "
                       "Sigma matches the whole value", field)
             return self._patterns(field, [(V.STAR,) + _pattern(value) + (V.STAR,)], case_sensitive=False)
