@@ -247,3 +247,15 @@ def test_analyzers_agree_with_real_lucene():
         assert len(lucene) == len(lines) > 10
         for text, want in zip(lines, lucene):
             assert ours(text) == (tuple(want.split("\t")) if want else ()), (mode, text)
+
+
+def test_ip_fields_compare_as_addresses():
+    from converters.execute.base import ExecutionError
+    from converters.execute.kibana_kql import KibanaKqlExecutor
+
+    run = KibanaKqlExecutor().run
+    events = [{"source.ip": ["192.168.1.5"]}, {"source.ip": ["192.169.0.1"]}, {"source.ip": ["::1"]}]
+    assert run('source.ip:"192.168.0.0/16"', events) == [0]
+    assert run('source.ip:"0:0:0:0:0:0:0:1"', events) == [2]   # same address, other spelling
+    with pytest.raises(ExecutionError):
+        run("source.ip:192.168.*", events)

@@ -129,3 +129,12 @@ def test_edge_whitespace_of_unquoted_values_is_noted():
     # Kibana reads the value without its leading space: a command line starting "-enc" matches too
     assert hits(e.queries[0], doc(process__command_line="-enc AAAA")) == [0]
     assert "emit/whitespace-trimmed" not in {n.code for n in kql("  sel:\n    CommandLine|contains: ' -enc'").notes}
+
+
+def test_cidr_is_a_block_on_ip_fields():
+    e = emit(rule("  sel:\n    DestinationIp|cidr: 10.0.0.0/8\n", category="network_connection"), "kibana-kql")
+    q = e.queries[0]
+    assert 'destination.ip:"10.0.0.0/8"' in q and "10.*" not in q
+    net = {"event.category": ["network"], "host.os.type": ["windows"]}
+    assert hits(q, {**net, "destination.ip": ["10.1.2.3"]}, {**net, "destination.ip": ["100.1.2.3"]},
+                {**net, "destination.ip": ["11.0.0.1", "10.9.9.9"]}) == [0, 2]

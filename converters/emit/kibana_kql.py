@@ -98,6 +98,9 @@ class KibanaKqlBackend(TextQueryBackend):
 
     unbound_value_str_expression: ClassVar[str] = "{value}"
     unbound_value_num_expression: ClassVar[str] = "{value}"
+    # ECS ip fields take a CIDR block in a term query; pySigma's fallback (wildcard
+    # prefixes such as 10.*) is rejected by Elasticsearch on ip fields.
+    cidr_expression: ClassVar[str] = '{field}:"{value}"'
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

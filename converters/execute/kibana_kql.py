@@ -26,6 +26,10 @@ fields such as `process.command_line`, which match the same way):
 - `not` is must_not: `not field:x` is TRUE for events without the field.
 - A value with no field searches every field of the event (default_field
   `*`), each field by its own kind (keyword or text, below).
+- ECS `ip` fields (every `*.ip`, and dns.resolved_ip) compare as addresses:
+  a value is an address or a CIDR block (`"10.0.0.0/8"`, a term query on an
+  ip field matches the block); a wildcard there raises ExecutionError, as
+  Elasticsearch rejects wildcard queries on ip fields.
 - Nested queries (`field:{ ... }`) and wildcards in field names raise
   ExecutionError.
 
@@ -81,6 +85,7 @@ Analyzers (ANALYZERS):
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from functools import lru_cache
@@ -363,7 +368,31 @@ def _value_test(value: ast.Value, fold: bool) -> Callable[[Any], bool]:
     return equal
 
 
+def is_ip_field(field: str) -> bool:
+    return field.endswith(".ip") or field == "dns.resolved_ip"
+
+
+def _ip_value_test(field: str, value: ast.Value) -> Callable[[Any], bool]:
+    if value.has_wildcard:
+        raise ExecutionError(f"{field} is an ip field: Elasticsearch rejects wildcard queries on it")
+    literal = value.literal or ""
+    try:
+        network = ipaddress.ip_network(literal, strict=False)
+    except ValueError:
+        raise ExecutionError(f"{literal!r} is not an IP address or CIDR block ({field} is an ip field)") from None
+
+    def within(v: Any) -> bool:
+        try:
+            return ipaddress.ip_address(_text(v)) in network
+        except ValueError:
+            return False
+
+    return within
+
+
 def _field_value_test(field: str, value: ast.Value) -> Callable[[Any], bool]:
+    if is_ip_field(field):
+        return _ip_value_test(field, value)
     analyzer = analyzer_of(field)
     if analyzer is not None:
         return _text_value_test(value, analyzer)
