@@ -20,14 +20,33 @@ SIGMA_SPEC = SHARED / "sigma-specification"
 SEED_RULE = ROOT / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
 
 
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(what: str, reason: str | None) -> None:
+    """A real engine or data set the test needs: skip locally without it, fail in CI."""
+    if reason is None:
+        return
+    if in_ci():
+        pytest.fail(f"{what} must be available in CI: {reason}")
+    pytest.skip(reason)
+
+
 def need_shared(path: Path) -> Path:
     """Return `path` under ../shared, or fail (CI) / skip (locally) when absent."""
-    if path.exists():
-        return path
-    message = f"{path} is missing (../shared is not beside the checkout)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    require("../shared", None if path.exists() else f"{path} is missing (../shared is not beside the checkout)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lucene():
+    """The real Lucene engine (Debian's jars through the JVM helper)."""
+    from converters.execute.lucene import LuceneExecutor
+
+    executor = LuceneExecutor()
+    require("Lucene", executor.unavailable())
+    return executor
 
 
 @pytest.fixture(scope="session")

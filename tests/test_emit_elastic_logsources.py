@@ -13,7 +13,6 @@ replaced with `FROM logs-*` to run the WHERE part.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
@@ -21,20 +20,9 @@ from converters.emit import EmitError, emit
 from converters.execute.esql import EsqlExecutor
 from converters.execute.evaluate_eql import EqlExecutor
 from converters.execute.kibana_kql import KibanaKqlExecutor
-from converters.execute.lucene import LuceneExecutor
 
 ELASTIC = ("lucene", "eql", "esql", "kibana-kql")
 
-
-@pytest.fixture(scope="module")
-def lucene() -> LuceneExecutor:
-    executor = LuceneExecutor()
-    reason = executor.unavailable()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Lucene must be available in CI: {reason}")
-        pytest.skip(reason)
-    return executor
 
 
 def sigma(category: str | None, detection: str, condition: str = "sel", product: str | None = "windows",

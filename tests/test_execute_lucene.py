@@ -6,23 +6,12 @@ CI=true they fail instead, since .ci/run installs both.
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from converters.execute.base import ExecutionError
 from converters.execute.lucene import LuceneExecutor, encode_batch, find_lucene_jars
 
-
-@pytest.fixture(scope="module")
-def lucene() -> LuceneExecutor:
-    executor = LuceneExecutor()
-    reason = executor.unavailable()
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Lucene must be available in CI: {reason}")
-        pytest.skip(reason)
-    return executor
 
 
 EVENTS = [

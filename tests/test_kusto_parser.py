@@ -9,12 +9,13 @@ CI=true they fail.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from conftest import require
 
 from converters.execute.kusto import NON_STRING_COLUMNS, TABLE_COLUMNS, defender_executor, sentinel_executor
 
@@ -35,10 +36,7 @@ def kusto_check():
         reason = "node is not installed"
     elif not PACKAGE.is_dir():
         reason = f"{PACKAGE} is missing (run `npm ci` in {PARSER_DIR})"
-    if reason:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Microsoft's Kusto parser must be available in CI: {reason}")
-        pytest.skip(reason)
+    require("Microsoft's Kusto parser", reason)
 
     # one node process for the module: loading Kusto.Language takes about a second
     proc = subprocess.Popen(["node", str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
