@@ -12,6 +12,8 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
 
     os.replace is atomic on POSIX and Windows, so readers see the old file
     or the new one, never a truncated one, even if ruleport is interrupted.
+    The file gets the mode a plain open() would give (0666 less the umask),
+    not mkstemp's private 0600.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -19,6 +21,7 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -26,3 +29,10 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    # the umask can only be read by setting it; put it straight back
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

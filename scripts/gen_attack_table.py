@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
-import tempfile
 from pathlib import Path
+
+from converters.files import atomic_write  # the project is installed where the generators run
 
 OUT = Path(__file__).resolve().parent.parent / "converters" / "data" / "attack.json"
 TERMS = (
@@ -118,13 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         source = Path(args.source)
     table = from_lookup_dir(source) if source.is_dir() else from_bundle(_read(source))
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(table, fh, separators=(",", ":"), ensure_ascii=False)
-        fh.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out)
+    atomic_write(out, json.dumps(table, separators=(",", ":"), ensure_ascii=False) + "\n")
     print(f"{out}: ATT&CK {table['attack_version']}, {len(table['tactics'])} tactics, "
           f"{len(table['techniques'])} techniques", file=sys.stderr)
     return 0

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
+
+from converters.files import atomic_write  # the project is installed where the generators run
 
 OUT = Path(__file__).resolve().parent.parent / "converters" / "data" / "ecs_fields.json"
 
@@ -52,13 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "fields": dict(sorted(fields.items())),
     }
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(table, fh, separators=(",", ":"), ensure_ascii=False)
-        fh.write("\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out)
+    atomic_write(out, json.dumps(table, separators=(",", ":"), ensure_ascii=False) + "\n")
     print(f"{out}: ECS {table['ecs_version']}, {len(fields)} fields", file=sys.stderr)
     return 0
 

@@ -8,13 +8,12 @@ the summary and other messages go to stderr.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from converters.cli import EXIT_FINDINGS, EXIT_OK, require_paths
 from converters.errors import UsageError
+from converters.files import atomic_write
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -36,7 +35,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from converters.lint.config import load_config
-    from converters.lint.runner import Options, collect_files, lint_files, lint_changed
+    from converters.lint.runner import Options, collect_files, lint_changed, lint_files
     from converters.report import render, summary
 
     require_paths(args.paths)
@@ -60,23 +59,10 @@ def run(args) -> int:
     text = render(args.format, findings, files=count,
                   rules={c.code: (c.title, c.hint) for c in CODES.values()})
     if args.output:
-        _write_atomic(args.output, text)
+        atomic_write(args.output, text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
     print(summary(findings, count), file=sys.stderr)
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
 
-
-def _write_atomic(path: str, text: str) -> None:
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent if str(target.parent) else ".", prefix=".ruleport-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -7,9 +7,9 @@ Everything after MARKER is replaced; a test checks the page is current.
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
+
+from converters.files import atomic_write
 
 MARKER = "## The seed rule on every target\n"
 
@@ -36,10 +36,7 @@ def main(argv: list[str]) -> int:
     intro = rest.split("### ", 1)[0]
     with open(seed_path, encoding="utf-8") as f:
         new = head + MARKER + intro + seed_section(f.read())
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(doc_path)))
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(new)
-    os.replace(tmp, doc_path)
+    atomic_write(doc_path, new)
     return 0
 
 
