@@ -22,7 +22,6 @@ from sigma.backends.kusto import KustoBackend
 from sigma.types import SigmaCasedString, SigmaString, SpecialChars
 
 from converters.emit.strings import to_pcre
-from converters.errors import Note
 
 
 def _edge_wildcards_only(value: SigmaString) -> bool:
@@ -51,10 +50,6 @@ class RuleportKustoBackend(KustoBackend):
     # Kusto strings are never null (a missing value is ""), so the stock isnull()
     # is never true on a string column; isempty() holds for "" and for null.
     field_null_expression: ClassVar[str] = "isempty({field})"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ruleport_notes: list[Note] = []
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         # `in~` only for plain values; patterns are converted one by one
