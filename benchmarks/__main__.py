@@ -1,21 +1,23 @@
-"""Run every benchmarks/bench_*.py module's main(), in name order."""
+"""Run the benchmarks in order (`make bench`); name some to run only those: `python -m benchmarks kql`."""
 
-import importlib
-import pkgutil
 import sys
-from pathlib import Path
+
+from benchmarks import bench_emit, bench_execute, bench_kql, bench_validate
+
+BENCHMARKS = {"emit": bench_emit, "execute": bench_execute, "kql": bench_kql, "validate": bench_validate}
 
 
 def main() -> int:
     only = set(sys.argv[1:])
-    here = Path(__file__).parent
-    for info in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name):
-        if not info.name.startswith("bench_"):
+    unknown = only - set(BENCHMARKS) - {f"bench_{n}" for n in BENCHMARKS}
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))} (known: {', '.join(BENCHMARKS)})", file=sys.stderr)
+        return 2
+    for name, module in BENCHMARKS.items():
+        if only and name not in only and f"bench_{name}" not in only:
             continue
-        if only and info.name not in only and info.name[6:] not in only:
-            continue
-        print(f"== {info.name}", flush=True)
-        importlib.import_module(f"benchmarks.{info.name}").main()
+        print(f"== bench_{name}", flush=True)
+        module.main()
     return 0
 
 

@@ -1,7 +1,7 @@
 """Events per second of each executor on 100,000 generated events (the seed rule's queries).
 
 Events are seeded variations of the seed fixture
-(converters.execute.variations: other users, hosts, process ids, drive
+(benchmarks.variations: other users, hosts, process ids, drive
 letters, letter case, extra arguments), so the mix of matching and
 non-matching events stays close to the fixture's. They are
 generated once; each target runs in a forked child that renders them for
@@ -32,24 +32,22 @@ REPEAT = 3
 SEED = 20250821
 
 def generate(n: int = EVENTS, seed: int = SEED) -> list[dict]:
-    """`n` variations of the fixture events (converters.execute.variations), the same for the same seed."""
-    from converters.execute.variations import variations
+    """`n` variations of the fixture events (benchmarks.variations), the same for the same seed."""
+    from benchmarks.variations import variations
 
     base = [json.loads(line) for line in SEED_EVENTS.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [event for _, event in variations(base, n, seed)]
 
 
 def _child(label: str, spec, query: str, events: list[dict], conn) -> None:
-    from converters.execute.matrix import load_executor
-    from converters.execute.platforms import render_events
-
+    make, platform = spec
     try:
-        executor = load_executor(spec)
+        executor = make()
         reason = executor.unavailable()
         if reason:
             conn.send({"label": label, "skipped": reason})
             return
-        records, _ = render_events(spec.platform, events)
+        records, _ = platform.records(events)
         elapsed = float("inf")
         for _ in range(REPEAT):  # best of REPEAT: the machine is shared, the minimum is the least disturbed
             start = time.perf_counter()
@@ -65,15 +63,19 @@ def _child(label: str, spec, query: str, events: list[dict], conn) -> None:
 
 
 def _columns():
-    """(label, executor spec, query or None, why there is no query) for the original rule and each target."""
+    """(label, (executor factory, platform model), query or None, why there is no query) for the
+    original rule and each target."""
     from converters.convert import convert_file
-    from converters.execute.matrix import ORIGINAL, TARGETS
+    from converters.emit.targets import TARGETS
     from converters.load import load_rule
+    from converters.platforms.models import ELASTIC
+    from converters.prove.matrix import ORIGINAL
 
     rule = load_rule(SEED_RULE).rule
-    rows = [("original", ORIGINAL[rule["language"]], rule["query"], None)]
+    rows = [("original", (ORIGINAL[rule["language"]], ELASTIC), rule["query"], None)]
     conversion = convert_file(SEED_RULE, str(SEED_RULE.relative_to(ROOT)), list(TARGETS))
-    for name, spec in TARGETS.items():
+    for name, target in TARGETS.items():
+        spec = (target.executor, target.platform)
         if name in conversion.outputs:
             rows.append((name, spec, conversion.outputs[name], None))
         else:

@@ -4,13 +4,19 @@ The package is laid out as the pipeline it runs, bottom layer first:
 
     errors, files  findings, exceptions, atomic file output
     load           TOML rule files to rule objects (with line numbers)
-    eql, kql       the query languages: parsers onto ruleport's own ASTs
+    engine         what every evaluator shares: the Executor interface, doc values,
+                   wildcard/regex dialects, three-valued logic
+    eql, kql,      the query languages, one package each: AST, parser, evaluator
+    spl, esql,     (eql and kql are also the languages rules are written in)
+    kusto
+    lucene, sqlite engine adapters: the real Lucene (JVM helper), Sigma in real SQLite
+    platforms      how each SIEM records an ECS event (the platform models)
     lint           schema validation and checks beyond the schema
     translate      Elastic rule (EQL, KQL) to a Sigma rule, with notes
-    emit           Sigma rule to SIEM queries through pySigma backends
-    convert        load, translate, emit for one rule file (shared by the CLI and the proof)
-    execute        run emitted queries over fixture events, per platform
-    report         findings as text, JSON, SARIF, GitHub annotations
+    emit           Sigma rule to SIEM queries through pySigma backends; the target records
+    convert        load, translate, emit for one rule (shared by the CLI and the proof)
+    prove          the original rule and every target over the same fixture events
+    report         findings and proof matrices as text, JSON, SARIF, GitHub annotations
     cli            the `ruleport` command
 
 A layer imports only from layers above it in this list, never from cli

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from converters.errors import Note, RuleportError
-from converters.load import load_rule
+from converters.load import RuleFile, load_rule
 from converters.translate import translate_rule
 
 
@@ -38,10 +38,20 @@ def _error(target: str | None, exc: RuleportError) -> dict:
 
 
 def convert_file(path, display_path: str, targets: list[str]) -> Conversion:
-    """Translate one rule file, then emit it for each target (in the given order)."""
-    result = Conversion(display_path)
+    """Load one rule file, translate it, then emit it for each target (in the given order)."""
     try:
         rule_file = load_rule(path, display_path)
+    except RuleportError as exc:
+        result = Conversion(display_path)
+        result.errors.append(_error(None, exc))
+        return result
+    return convert_rule(rule_file, targets)
+
+
+def convert_rule(rule_file: RuleFile, targets: list[str]) -> Conversion:
+    """Translate a loaded rule, then emit it for each target (in the given order)."""
+    result = Conversion(rule_file.path)
+    try:
         translation = translate_rule(rule_file)
     except RuleportError as exc:
         result.errors.append(_error(None, exc))

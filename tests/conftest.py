@@ -1,4 +1,4 @@
-"""Shared test set-up.
+"""Shared fixtures (engines, data, the network guard); shared values live in tests/support.py.
 
 Tests marked `corpus` read ../shared (the Elastic corpus, Sigma's schemas).
 Locally they skip when it is absent; under CI=true they fail instead, so a
@@ -7,42 +7,17 @@ missing corpus can never turn into a green run.
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-CORPUS = SHARED / "corpus" / "elastic-detection-rules"
-SIGMA_SPEC = SHARED / "sigma-specification"
-SEED_RULE = ROOT / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require(what: str, reason: str | None) -> None:
-    """A real engine or data set the test needs: skip locally without it, fail in CI."""
-    if reason is None:
-        return
-    if in_ci():
-        pytest.fail(f"{what} must be available in CI: {reason}")
-    pytest.skip(reason)
-
-
-def need_shared(path: Path) -> Path:
-    """Return `path` under ../shared, or fail (CI) / skip (locally) when absent."""
-    require("../shared", None if path.exists() else f"{path} is missing (../shared is not beside the checkout)")
-    return path
-
+from tests.support import CORPUS, SEED_RULE, SIGMA_SPEC, need_shared, require
 
 @pytest.fixture(scope="session")
 def lucene():
     """The real Lucene engine (Debian's jars through the JVM helper)."""
-    from converters.execute.lucene import LuceneExecutor
+    from converters.lucene.executor import LuceneExecutor
 
     executor = LuceneExecutor()
     require("Lucene", executor.unavailable())

@@ -3,7 +3,7 @@ run without them fails: a missing install step can never pass as green."""
 
 import pytest
 
-from conftest import require
+from tests.support import require
 
 
 def test_missing_engine_fails_in_ci(monkeypatch):

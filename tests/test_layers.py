@@ -4,17 +4,19 @@ nothing imports the CLI, and there are no import cycles between modules."""
 import ast
 from collections import defaultdict
 
-from conftest import ROOT
+from tests.support import ROOT
 
 # bottom to top; stages on one line may not import each other
 LAYERS = [
     {"(root)", "errors", "files"},
     {"load"},
-    {"eql", "kql"},
+    {"engine"},
+    {"eql", "kql", "spl", "esql", "kusto", "lucene", "sqlite"},
+    {"platforms"},
     {"lint", "translate"},
     {"emit"},
     {"convert"},
-    {"execute"},
+    {"prove"},
     {"report"},
     {"cli"},
     {"__main__"},
@@ -83,3 +85,51 @@ def test_no_import_cycles_between_modules():
     for module in sorted(edges):
         visit(module, [])
     assert cycles == []
+
+
+def _calls(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            yield name
+
+
+def test_no_hidden_imports():
+    """Every edge between modules is a plain import the checks above can see: no import_module,
+    __import__ or exec (the EQL parser's find_spec only locates eql's grammar file, importing nothing)."""
+    hidden = []
+    for path in (ROOT / "converters").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name in _calls(tree):
+            if name in ("import_module", "__import__", "exec", "eval", "spec_from_file_location", "exec_module"):
+                hidden.append(f"{path.relative_to(ROOT)}: {name}")
+    assert hidden == []
+
+
+def test_hidden_import_would_be_caught(tmp_path):
+    tree = ast.parse("import importlib\nmod = importlib.import_module('converters.cli')\n")
+    assert "import_module" in set(_calls(tree))
+
+
+def test_every_package_has_a_layer_and_no_folder_dominates():
+    """Each folder of converters/ is a stage or a language with its layer, and none holds more than
+    30 % of the package's lines (a sign that it does several jobs)."""
+    lines: dict[str, int] = defaultdict(int)
+    for path in (ROOT / "converters").rglob("*.py"):
+        parts = path.relative_to(ROOT / "converters").parts
+        lines[parts[0] if len(parts) > 1 else "(root)"] += len(path.read_text(encoding="utf-8").splitlines())
+    assert set(lines) <= set(RANK), set(lines) - set(RANK)
+    total = sum(lines.values())
+    assert max(lines.values()) / total <= 0.30, {k: round(v / total, 2) for k, v in lines.items()}
+
+
+def test_the_target_list_is_declared_once():
+    """Only converters/emit/targets.py names every target; the other stages read its records."""
+    names = ("splunk-cim", "kusto-defender", "kusto-sentinel", "kibana-kql")
+    declaring = []
+    for path in (ROOT / "converters").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if all(f'"{n}"' in text for n in names):
+            declaring.append(str(path.relative_to(ROOT)))
+    assert declaring == ["converters/emit/targets.py"]

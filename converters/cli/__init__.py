@@ -1,23 +1,24 @@
 """The `ruleport` command: argument parsing and exit codes only.
 
-Each subcommand lives in its own module exposing `add_parser(subparsers)`
-and `run(args) -> int`. Exit codes, for every command: 0 success (warnings
-allowed), 1 findings or failures in the input, 2 usage errors.
+Each subcommand lives in its own module (named after the command; `test`'s
+is `matrix`) exposing `add_parser(subparsers)` and `run(args) -> int`, which
+imports what the command needs when it runs. Exit codes, for every command:
+0 success (warnings allowed), 1 findings or failures in the input, 2 usage
+errors.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 from converters import __version__
+from converters.cli import convert, matrix, targets, validate
+from converters.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from converters.errors import RuleportError, UsageError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-# module names under converters.cli, in the order `--help` lists them
-COMMANDS = ("validate", "convert", "targets", "test")
+# the command modules, in the order `--help` lists them
+COMMANDS = (validate, convert, targets, matrix)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,8 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ruleport {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
-        module = importlib.import_module(f"converters.cli.{name}_cmd")
+    for module in COMMANDS:
         p = module.add_parser(sub)
         p.set_defaults(_run=module.run)
     return parser
@@ -54,15 +54,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-
-
-def require_paths(paths: list[str]) -> None:
-    """A PATH that does not exist is a usage error (exit 2), named plainly."""
-    from pathlib import Path
-
-    missing = [p for p in paths if not Path(p).exists()]
-    if missing:
-        raise UsageError("no such file or directory: " + ", ".join(missing))
 
 
 if __name__ == "__main__":  # pragma: no cover

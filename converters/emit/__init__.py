@@ -1,6 +1,6 @@
 """Emit: a Sigma rule to the query text of each SIEM target, through pySigma.
 
-    targets      the registry (name, extension, backend, pipelines, data)
+    targets      one record per target (backend, pipelines, executor, platform model, ...)
     datamodels   one declared table per platform (fields, scope, gaps)
     transforms   ruleport's pySigma transformations (approximations noted)
     argv         argv, argument count and user name from what a platform records
@@ -9,7 +9,8 @@
     kibana_kql   ruleport's own Kibana Query Language backend
     core         emit()
 
-pySigma is imported only when something is emitted.
+Importing this package loads pySigma and every backend: the commands that
+do not emit (validate) never import it.
 """
 
 from converters.emit.core import Emitted, emit

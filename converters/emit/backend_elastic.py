@@ -38,7 +38,7 @@ from sigma.types import SigmaCasedString, SigmaString, SpecialChars
 
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
-from converters.errors import Note
+from converters.emit.transforms import record_note
 
 # Sigma logsource category -> EQL event category (Defend writes DNS lookups as network events)
 EQL_CATEGORIES = {
@@ -205,10 +205,9 @@ class ElasticEsqlBackend(ESQLBackend):
         return f"{subject} == {_esql_string(''.join(p for p in value.s if isinstance(p, str)))}"
 
     def _note(self, field: str) -> None:
-        self.ruleport_notes.append(Note(
-            "emit/array-joined",
-            f"{field} is multi-valued: matched as one regex over its elements joined by newlines "
-            "(exact unless an element itself contains a newline)", field=field))
+        record_note(self.last_processing_pipeline, "emit/array-joined",
+                    f"{field} is multi-valued: matched as one regex over its elements joined by newlines "
+                    "(exact unless an element itself contains a newline)", field)
 
     def convert_condition_field_eq_val_str(self, cond, state):
         return self._render(cond.field, cond.value, True, state)
@@ -236,7 +235,3 @@ class ElasticEsqlBackend(ESQLBackend):
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         return f"FROM {state.processing_state['index']}\n| WHERE {query}"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ruleport_notes: list[Note] = []

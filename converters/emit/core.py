@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 
 from converters.emit.errors import EmitError
@@ -15,22 +14,6 @@ class Emitted:
     target: str
     queries: list[str]
     notes: list[Note] = field(default_factory=list)
-
-
-def _backend_class(path: str):
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
-def build_pipeline(names):
-    """A fresh pipeline (pySigma transformations are bound to one pipeline)."""
-    from converters.emit.pipelines import PIPELINES
-
-    pipeline = None
-    for name in names:
-        p = PIPELINES[name]()
-        pipeline = p if pipeline is None else pipeline + p
-    return pipeline
 
 
 def emit(sigma_yaml: str, target: str) -> Emitted:
@@ -53,7 +36,7 @@ def emit(sigma_yaml: str, target: str) -> Emitted:
         raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
     except Exception as exc:  # YAML errors surface as various types
         raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
-    backend = _backend_class(spec.backend)(build_pipeline(spec.pipelines))
+    backend = spec.backend(spec.build_pipeline())
     try:
         queries = backend.convert(collection)
     except EmitError as exc:
@@ -72,8 +55,8 @@ def emit(sigma_yaml: str, target: str) -> Emitted:
 def _collect_notes(backend, target: str) -> list[Note]:
     from converters.emit.transforms import NOTES_KEY
 
+    # one channel: pipelines and backends alike record their notes in the pipeline state
     found = list(backend.last_processing_pipeline.state.get(NOTES_KEY, []))
-    found += getattr(backend, "ruleport_notes", [])
     notes: list[Note] = []
     for n in found:
         n = Note(n.code, n.message, target=target, field=n.field)

@@ -33,7 +33,7 @@ from sigma.types import SigmaCasedString, SigmaCompareExpression, SigmaString, S
 
 from converters.emit.errors import EmitError
 from converters.emit.strings import case_variants, letters
-from converters.errors import Note
+from converters.emit.transforms import record_note
 
 MAX_CASE_VARIANTS = 64
 _UNQUOTED_SPECIAL = set('\\():<>"*{}')
@@ -102,14 +102,8 @@ class KibanaKqlBackend(TextQueryBackend):
     # prefixes such as 10.*) is rejected by Elasticsearch on ip fields.
     cidr_expression: ClassVar[str] = '{field}:"{value}"'
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ruleport_notes: list[Note] = []
-
     def _note(self, code: str, message: str, field: str | None) -> None:
-        note = Note(code, message, field=field)
-        if note not in self.ruleport_notes:
-            self.ruleport_notes.append(note)
+        record_note(self.last_processing_pipeline, code, message, field)
 
     # values -----------------------------------------------------------------
 

@@ -224,13 +224,7 @@ def sentinel_asim() -> ProcessingPipeline:
     ])
 
 
-# name -> factory, as `ruleport targets` lists them
-PIPELINES = {
-    "ruleport.splunk_sysmon": splunk_sysmon,
-    "ruleport.splunk_cim": splunk_cim,
-    "ruleport.elastic_defend": elastic_defend,
-    "ruleport.elastic_defend_eql": lambda: elastic_defend(caseless=False, with_category=False),
-    "ruleport.defender_xdr": defender_xdr,
-    "ruleport.sentinel_asim": sentinel_asim,
-    "ruleport.sysmon_approximations": sysmon_approximations,
-}
+def elastic_defend_eql() -> ProcessingPipeline:
+    """Elastic Defend for EQL: case-insensitive operators need no .caseless field, and the
+    category is said with `<category> where`."""
+    return elastic_defend(caseless=False, with_category=False)

@@ -47,6 +47,11 @@ def _lark():
     return Lark(grammar, parser="lalr", propagate_positions=False, start=["piped_query"])
 
 
+def warm() -> None:
+    """Build the grammar's parser now (before forking workers, say), not on the first parse."""
+    _lark()
+
+
 _DQ_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(u\{[0-9a-fA-F]{2,8}\}|.)")
 

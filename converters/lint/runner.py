@@ -192,9 +192,9 @@ def _warm(options: Options) -> None:
         fast_validator()
     attack_table()
     ecs_table()
-    from converters.eql.parser import _lark  # noqa: PLC0415
+    from converters.eql import warm  # noqa: PLC0415
 
-    _lark()
+    warm()
 
 
 def _work(item):

@@ -2,7 +2,7 @@
 
 jsonschema is the reference validator and writes every finding. A compiled
 fastjsonschema validator is the fast path: it only says valid or not, and
-only an invalid rule goes on to jsonschema (tests/test_validate_schema.py
+only an invalid rule goes on to jsonschema (tests/lint/test_schema.py
 checks both agree on the whole corpus), so findings are jsonschema's alone.
 
 Each error becomes a Finding on the line of the key it concerns; an unknown

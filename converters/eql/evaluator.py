@@ -1,0 +1,527 @@
+"""EQL over single events, with Elasticsearch's semantics (not the `eql` package's).
+
+The evaluator runs ruleport's own EQL AST (converters.eql) over events in the
+doc-values view (converters.engine.documents: dotted path -> list of values).
+It follows how Elasticsearch runs an event query, which compiles every
+condition to a Query DSL clause:
+
+Event category
+  `process where ...` keeps events whose `event.category` holds the value
+  "process" (exact, as a term query); `any where ...` keeps every event.
+
+Values, arrays and missing fields
+  A field is the list of its values; a missing field (or `?field` absent from
+  the event: the two are the same here, since we see no mapping) is null.
+  A leaf condition (comparison, `:`, like, regex, in, boolean function) is
+  true when ANY value of a multi-valued operand satisfies it, as a Lucene
+  query on an array field is. A leaf whose operand is null is false.
+  That holds where Elasticsearch turns the leaf into a query: a field
+  compared with constants (==, !=, <..., :, like, regex, in) and
+  startsWith/endsWith/stringContains/cidrMatch/wildcard on a field with
+  constant arguments. Anything else runs as a script, which reads a field's
+  FIRST doc value only: for an array that is its smallest value (keyword doc
+  values are sorted by UTF-8 bytes), so `length(process.args) > 3` or
+  `process.name == process.parent.name` look at one element.
+  `not`, `!=` and `not in` negate the whole leaf, as `must_not` does: so
+  `f != "x"` and `not f : "x"` are TRUE when f is missing, and false when
+  any element of an array equals "x". `f == null` is true when f is missing,
+  `f != null` when it is present (Elasticsearch's field-existence checks).
+
+Strings
+  `==`, `!=`, `in`, `like`, `regex` and functions are case-sensitive; `:`,
+  `in~`, `like~`, `regex~` and `fn~()` compare lower-cased values.
+  `:` and `like`/`like~` take wildcard patterns: `*` any run (also empty),
+  `?` exactly one character; a backslash is an ordinary character in a
+  pattern (EQL strings already consumed their escapes), and there is no way
+  to write a literal `*` or `?` (Elasticsearch turns `*`/`?` into LIKE's
+  `%`/`_` with an escape character no string can hold). `==` never treats
+  `*` as a wildcard. `!=` is parsed by Elasticsearch as `not (a == b)`,
+  which is why it behaves as must_not above.
+  `regex`/`regex~` use Lucene's regex dialect anchored to the whole value
+  (see wildcards.lucene_regex_to_python); its optional operators @ & ~ < > #
+  raise ExecutionError.
+
+Normalized fields
+  A field named `*.caseless` is a keyword field with ECS's `lowercase`
+  normalizer: Elasticsearch lower-cases the constants of `==`, `!=`, `in`
+  and `like` queries on it, so those ignore case there (regex patterns are
+  not normalized).
+
+Numbers
+  Two numbers compare numerically; a number and a string compare as strings
+  (a term query on a keyword field), except `<`/`>` where a numeric string
+  is read as a number. Booleans render as "true"/"false".
+  Integer `/` and `divide` truncate toward zero, `%`/`modulo` take the sign of
+  the dividend (Java arithmetic); any null operand gives null.
+
+Functions (null in, null out; a null boolean result makes the leaf false)
+  add subtract multiply divide modulo; between(s, left, right[, greedy]);
+  cidrMatch(ip, cidr...); concat(v...) (null if any value is null);
+  endsWith, startsWith, stringContains (and ~ variants; stringContains(s, "")
+  is false); indexOf(s, sub[, start])
+  (null when not found); length(s); number(s[, base]) ("0x" text is hexadecimal); string(v);
+  substring(s, start[, end]) (Python-style negative offsets);
+  wildcard(s, pattern...) (a like; wildcard~ a like~).
+
+Unsupported: sequences, samples, joins and pipes raise ExecutionError, as do
+functions not listed above.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import math
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+
+from converters.eql import ast, parse_query
+from converters.eql.parser import EqlSyntaxError
+from converters.engine.executor import Event, ExecutionError, Executor
+from converters.engine.documents import doc_values_reader, gc_paused
+from converters.engine.patterns import PatternError, lucene_regex_to_python, wildcard_matcher
+
+Doc = dict
+Values = Callable[[Doc], list]
+Pred = Callable[[Doc], bool]
+
+_CATEGORY_FIELD = "event.category"
+
+
+class EqlExecutor(Executor):
+    """EQL event queries, evaluated the way Elasticsearch runs them (see the module docstring)."""
+
+    name = "eql"
+    engine = "ruleport EQL evaluator (Elasticsearch semantics)"
+
+    def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        matches = compile_eql(query)
+        read = _reader(query)
+        with gc_paused():
+            return [i for i, event in enumerate(events) if matches(read(event))]
+
+
+@lru_cache(maxsize=256)
+def _reader(text: str):
+    query = parse_query(text)
+    return doc_values_reader([f.path for f in ast.fields_of(query)] + [_CATEGORY_FIELD])
+
+
+@lru_cache(maxsize=256)
+def compile_eql(text: str) -> Pred:
+    """Compile an EQL event query to a `doc -> bool` test (doc: path -> values)."""
+    try:
+        query = parse_query(text)
+    except EqlSyntaxError as exc:
+        raise ExecutionError(f"EQL does not parse: {exc}") from None
+    if query.pipes:
+        raise ExecutionError(f"EQL pipes (| {query.pipes[0].name}) are not supported by the event-level evaluator")
+    base = query.base
+    if not isinstance(base, ast.EventQuery):
+        raise ExecutionError("sequences are not supported by the event-level evaluator")
+    cond = _Compiler().pred(base.condition)
+    if base.category == "any":
+        return cond
+    category = base.category
+
+    def in_category(doc: Doc) -> bool:
+        return category in doc.get(_CATEGORY_FIELD, ()) and cond(doc)
+
+    return in_category
+
+
+# --- value semantics ------------------------------------------------------
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def to_text(v: Any) -> str:
+    if type(v) is str:
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float) and v.is_integer():
+        return str(v)
+    return str(v)
+
+
+def _as_number(v: Any) -> float | int | None:
+    if _is_num(v):
+        return v
+    if isinstance(v, str):
+        try:
+            return int(v)
+        except ValueError:
+            try:
+                return float(v)
+            except ValueError:
+                return None
+    return None
+
+
+def _equal(a: Any, b: Any, fold: bool = False) -> bool:
+    if _is_num(a) and _is_num(b):
+        return a == b
+    if isinstance(a, bool) and isinstance(b, bool):
+        return a == b
+    sa, sb = to_text(a), to_text(b)
+    if fold:
+        return sa.lower() == sb.lower()
+    return sa == sb
+
+
+def _order(a: Any, b: Any) -> tuple[Any, Any] | None:
+    if _is_num(a) or _is_num(b):
+        na, nb = _as_number(a), _as_number(b)
+        if na is None or nb is None:
+            return None
+        return na, nb
+    if isinstance(a, str) and isinstance(b, str):
+        return a, b
+    return None
+
+
+_ORDER_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _java_div(a, b):
+    if b == 0:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        q = abs(a) // abs(b)
+        return q if (a >= 0) == (b >= 0) else -q
+    return a / b
+
+
+def _java_mod(a, b):
+    if b == 0:
+        return None
+    if isinstance(a, int) and isinstance(b, int):
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r
+    return math.fmod(a, b)
+
+
+_ARITH = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": _java_div,
+    "%": _java_mod,
+}
+_ARITH_FUNCS = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "modulo": "%"}
+
+
+def _between(s, left, right, greedy=False, fold=False):
+    hay = s.lower() if fold else s
+    lft = left.lower() if fold else left
+    rgt = right.lower() if fold else right
+    start = hay.find(lft)
+    if start < 0:
+        return ""
+    start += len(lft)
+    end = hay.rfind(rgt) if greedy else hay.find(rgt, start)
+    if end < start:
+        return ""
+    return s[start:end]
+
+
+def _index_of(s, sub, start=0, fold=False):
+    if start is None:
+        return None
+    if fold:
+        s, sub = s.lower(), sub.lower()
+    start = max(int(start), 0)
+    if start > len(s):
+        return None
+    pos = s.find(sub, start)
+    return None if pos < 0 else pos
+
+
+def _substring(s, start, end=None):
+    return s[int(start):] if end is None else s[int(start):int(end)]
+
+
+def _number(s, base=None):
+    if _is_num(s):
+        return s
+    text = to_text(s).strip()
+    try:
+        if text.lstrip("+-").lower().startswith("0x"):
+            return int(text, 16)
+        if base is None:
+            return _as_number(text)
+        return int(text, int(base))
+    except ValueError:
+        return None
+
+
+def _cidr_match(ip, *cidrs):
+    try:
+        addr = ipaddress.ip_address(to_text(ip))
+    except ValueError:
+        return False
+    for c in cidrs:
+        try:
+            if addr in ipaddress.ip_network(to_text(c), strict=False):
+                return True
+        except ValueError:
+            raise ExecutionError(f"cidrMatch: {c!r} is not a CIDR block") from None
+    return False
+
+
+def _str_fn(fn):
+    """Wrap a function of strings: every argument rendered as text."""
+    def call(*args, fold=False):
+        return fn(*[to_text(a) for a in args], fold=fold)
+    return call
+
+
+_FUNCS: dict[str, Callable] = {
+    "startswith": _str_fn(lambda s, p, fold: (s.lower().startswith(p.lower()) if fold else s.startswith(p))),
+    "endswith": _str_fn(lambda s, p, fold: (s.lower().endswith(p.lower()) if fold else s.endswith(p))),
+    # an empty substring is never "contained" (Elasticsearch's documented edge case)
+    "stringcontains": _str_fn(lambda s, p, fold: p != "" and ((p.lower() in s.lower()) if fold else (p in s))),
+    "length": lambda s, fold=False: len(to_text(s)),
+    "concat": lambda *a, fold=False: "".join(to_text(x) for x in a),
+    "string": lambda v, fold=False: to_text(v),
+    "substring": lambda s, start, end=None, fold=False: _substring(to_text(s), start, end),
+    "indexof": lambda s, sub, start=0, fold=False: _index_of(to_text(s), to_text(sub), start, fold),
+    "between": lambda s, l, r, greedy=False, fold=False: _between(to_text(s), to_text(l), to_text(r), greedy, fold),
+    "number": lambda s, base=None, fold=False: _number(s, base),
+    "cidrmatch": lambda ip, *c, fold=False: _cidr_match(ip, *c),
+}
+_ARITY = {"startswith": (2, 2), "endswith": (2, 2), "stringcontains": (2, 2), "length": (1, 1),
+          "concat": (1, 99), "string": (1, 1), "substring": (2, 3), "indexof": (2, 3), "between": (3, 4),
+          "number": (1, 2), "cidrmatch": (2, 99), "add": (2, 2), "subtract": (2, 2), "multiply": (2, 2),
+          "divide": (2, 2), "modulo": (2, 2), "wildcard": (2, 99)}
+_FOLDABLE = {"startswith", "endswith", "stringcontains", "indexof", "between", "wildcard"}
+
+
+_PUSHED_DOWN_FUNCTIONS = {"startswith", "endswith", "stringcontains", "cidrmatch", "wildcard"}
+
+
+def _pushed_down(node: ast.FunctionCall) -> bool:
+    """Elasticsearch turns these calls on a field with constant arguments into queries."""
+    return (node.name.lower() in _PUSHED_DOWN_FUNCTIONS and bool(node.args) and isinstance(node.args[0], ast.Field)
+            and all(isinstance(a, ast.Literal) for a in node.args[1:]))
+
+
+def _field_and_constant(a, b) -> bool:
+    return (isinstance(a, ast.Field) and isinstance(b, ast.Literal)) or \
+        (isinstance(b, ast.Field) and isinstance(a, ast.Literal))
+
+
+def _first_doc_value(values: list) -> list:
+    """A script reads a field's first doc value: for an array, the smallest (doc values are sorted;
+    Python's code-point order of strings is the UTF-8 byte order Lucene sorts by)."""
+    if len(values) < 2:
+        return values
+    try:
+        return [min(values)]
+    except TypeError:
+        return values[:1]
+
+
+def _normalized(node) -> bool:
+    return isinstance(node, ast.Field) and node.path.endswith(".caseless")
+
+
+# --- compilation --------------------------------------------------------------
+
+class _Compiler:
+    def pred(self, node) -> Pred:
+        if isinstance(node, ast.And):
+            parts = [self.pred(t) for t in node.terms]
+            return lambda d: all(p(d) for p in parts)
+        if isinstance(node, ast.Or):
+            parts = [self.pred(t) for t in node.terms]
+            return lambda d: any(p(d) for p in parts)
+        if isinstance(node, ast.Not):
+            inner = self.pred(node.term)
+            return lambda d: not inner(d)
+        if isinstance(node, ast.Comparison):
+            return self.comparison(node)
+        if isinstance(node, ast.StringPredicate):
+            return self.string_predicate(node)
+        if isinstance(node, ast.InSet):
+            return self.in_set(node)
+        if isinstance(node, ast.FunctionCall):
+            values = self.values(node, script=not _pushed_down(node))
+            return lambda d: any(v is True for v in values(d))
+        if isinstance(node, ast.Field):
+            values = self.values(node)
+            return lambda d: any(v is True for v in values(d))
+        if isinstance(node, ast.Literal):
+            result = node.value is True
+            return lambda d: result
+        raise ExecutionError(f"EQL construct {type(node).__name__} is not a condition")
+
+    # leaves -----------------------------------------------------------------
+    def comparison(self, node: ast.Comparison) -> Pred:
+        left, right = node.left, node.right
+        if isinstance(right, ast.Literal) and right.value is None:
+            left, right = right, left
+        if isinstance(left, ast.Literal) and left.value is None:
+            # field == null / field != null: Elasticsearch's existence checks
+            other = self.values(right, script=not isinstance(right, ast.Field))
+            if node.op == "==":
+                return lambda d: not other(d)
+            if node.op == "!=":
+                return lambda d: bool(other(d))
+            return lambda d: False
+        script = not _field_and_constant(node.left, node.right)
+        lv, rv = self.values(node.left, script), self.values(node.right, script)
+        if node.op in ("==", "!="):
+            if isinstance(node.right, ast.Literal):
+                const, fold = node.right.value, _normalized(node.left)
+                eq = lambda d: any(_equal(v, const, fold) for v in lv(d))  # noqa: E731
+            else:
+                eq = lambda d: any(_equal(a, b) for a in lv(d) for b in rv(d))  # noqa: E731
+            if node.op == "==":
+                return eq
+            return lambda d: not eq(d)
+        cmp = _ORDER_OPS.get(node.op)
+        if cmp is None:
+            raise ExecutionError(f"EQL operator {node.op} is not supported")
+
+        def ordered(d: Doc) -> bool:
+            for a in lv(d):
+                for b in rv(d):
+                    pair = _order(a, b)
+                    if pair is not None and cmp(*pair):
+                        return True
+            return False
+
+        return ordered
+
+    def string_predicate(self, node: ast.StringPredicate) -> Pred:
+        fold = node.case_insensitive or (not node.is_regex and _normalized(node.left))
+        try:
+            if node.is_regex:
+                import re
+
+                flags = re.DOTALL | (re.IGNORECASE if fold else 0)
+                rxs = [re.compile(lucene_regex_to_python(p), flags) for p in node.patterns]
+                tests = [lambda v, rx=rx: rx.fullmatch(v) is not None for rx in rxs]
+            else:
+                tests = [wildcard_matcher(p, ignore_case=fold, escape=False) for p in node.patterns]
+        except PatternError as exc:
+            raise ExecutionError(str(exc)) from None
+        values = self.values(node.left, script=not isinstance(node.left, ast.Field))
+        if len(tests) == 1:
+            test = tests[0]
+            return lambda d: any(test(to_text(v)) for v in values(d))
+        return lambda d: any(t(to_text(v)) for v in values(d) for t in tests)
+
+    def in_set(self, node: ast.InSet) -> Pred:
+        fold = node.case_insensitive or _normalized(node.left)
+        constant = all(isinstance(v, ast.Literal) for v in node.values)
+        script = not (constant and isinstance(node.left, ast.Field))
+        values = self.values(node.left, script)
+        if constant:
+            consts = [v.value for v in node.values if v.value is not None]
+            texts = {to_text(c).lower() if fold else to_text(c) for c in consts if not _is_num(c)}
+            nums = [c for c in consts if _is_num(c)]
+
+            def member(d: Doc) -> bool:
+                for v in values(d):
+                    if _is_num(v):
+                        if any(v == n for n in nums) or to_text(v) in texts:
+                            return True
+                    else:
+                        t = to_text(v)
+                        if (t.lower() if fold else t) in texts:
+                            return True
+                        if nums and any(_equal(v, n) for n in nums):
+                            return True
+                return False
+        else:
+            others = [self.values(v, script) for v in node.values]
+
+            def member(d: Doc) -> bool:
+                return any(_equal(a, b, fold) for a in values(d) for o in others for b in o(d))
+
+        if node.negated:
+            return lambda d: not member(d)
+        return member
+
+    # values ------------------------------------------------------------------
+    def values(self, node, script: bool = False) -> Values:
+        """The values of an expression; `script`: evaluated in a script, where a field is its first doc value."""
+        if isinstance(node, ast.Field):
+            path = node.path
+            empty: list = []
+            if script:
+                return lambda d: _first_doc_value(d.get(path, empty))
+            return lambda d: d.get(path, empty)
+        if isinstance(node, ast.Literal):
+            const = [] if node.value is None else [node.value]
+            return lambda d: const
+        if isinstance(node, ast.Negative):
+            inner = self.values(node.operand, script=True)
+            return lambda d: [-v for v in inner(d) if _is_num(v)]
+        if isinstance(node, ast.Arithmetic):
+            return self._apply(_ARITH[node.op], [node.left, node.right], script=True, numeric=True)
+        if isinstance(node, ast.FunctionCall):
+            return self.function(node, script)
+        if isinstance(node, (ast.And, ast.Or, ast.Not, ast.Comparison, ast.StringPredicate, ast.InSet)):
+            test = self.pred(node)
+            return lambda d: [test(d)]
+        raise ExecutionError(f"EQL construct {type(node).__name__} is not supported")
+
+    def function(self, node: ast.FunctionCall, script: bool) -> Values:
+        name = node.name.lower()
+        if name not in _ARITY:
+            raise ExecutionError(f"EQL function {node.name}() is not supported by the evaluator")
+        lo, hi = _ARITY[name]
+        if not lo <= len(node.args) <= hi:
+            raise ExecutionError(f"EQL function {node.name}() takes {lo}..{hi} arguments, got {len(node.args)}")
+        fold = node.case_insensitive
+        if fold and name not in _FOLDABLE:
+            raise ExecutionError(f"EQL function {node.name}~() has no case-insensitive form")
+        if name in _ARITH_FUNCS:
+            return self._apply(_ARITH[_ARITH_FUNCS[name]], node.args, script=True, numeric=True)
+        if name == "wildcard":
+            pred = self.string_predicate(ast.StringPredicate(
+                node.args[0], "like~" if fold else "like", tuple(self._literal_strings(node))))
+            return lambda d: [pred(d)]
+        fn = _FUNCS[name]
+        if name in _FOLDABLE:
+            return self._apply(lambda *a: fn(*a, fold=fold), node.args, script)
+        return self._apply(fn, node.args, script)
+
+    def _literal_strings(self, node: ast.FunctionCall) -> list[str]:
+        out = []
+        for a in node.args[1:]:
+            if not (isinstance(a, ast.Literal) and isinstance(a.value, str)):
+                raise ExecutionError(f"{node.name}() needs literal string patterns")
+            out.append(a.value)
+        return out
+
+    def _apply(self, fn: Callable, args, script: bool, numeric: bool = False) -> Values:
+        getters = [self.values(a, script) for a in args]
+
+        def call(d: Doc) -> list:
+            lists = [g(d) for g in getters]
+            if any(not lst for lst in lists):
+                return []  # a null argument: the result is null
+            out = []
+            for combo in itertools.product(*lists) if len(lists) > 1 else ((v,) for v in lists[0]):
+                if numeric:
+                    if not all(_is_num(v) for v in combo):
+                        combo = tuple(_as_number(v) for v in combo)
+                        if any(v is None for v in combo):
+                            continue
+                r = fn(*combo)
+                if r is not None:
+                    out.append(r)
+            return out
+
+        return call

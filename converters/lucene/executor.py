@@ -1,0 +1,384 @@
+"""Run Lucene query_string queries with the real Lucene engine (Debian's jars).
+
+Targets that emit Elasticsearch `query_string` syntax (pySigma's Lucene
+backend) are proved here on the Elastic platform's events: a flat dict of
+dotted field path -> list of values, as Elasticsearch's doc-values view shows
+a document. A small Java program (helper/RuleportLucene.java) is
+compiled on first use into a cache directory keyed by the hash of its source
+and of the jars (and jarred with a class-data archive, which halves the
+JVM's start-up), then run once per batch: the queries go in on stdin, the
+helper names the fields they read, those fields of every event are streamed
+in while it indexes, and the matching indexes come out on stdout. One JVM per
+`run()`; `run_many()` answers several queries over the same events in one.
+
+Semantics (what Elasticsearch does for keyword fields, and what we test):
+
+- Every string field is an Elasticsearch `keyword`: the value is one whole
+  term, matched exactly and case-sensitively (`process.name:node.exe` does
+  not match `Node.exe`). Wildcards (`*` any run, `?` exactly one character)
+  and prefixes are case-sensitive too.
+- A field named `<x>.caseless` carries a lowercase normalizer (Elastic's ECS
+  `caseless` multi-fields): indexed values and query terms (term, wildcard,
+  prefix, regexp) are lower-cased before comparison.
+- Arrays are multi-valued fields: a clause matches a document when ANY value
+  matches it (`process.args:-r` matches `["node", "-r", "x.js"]`).
+- A missing field (or an empty list, or None) has no term: positive clauses
+  on it never match, `NOT field:x` matches.
+- `_exists_:field` (and `field:*`) is rewritten to a term on a hidden
+  `_field_names` field that lists the fields present in each document, as
+  Elasticsearch does.
+- Leading wildcards are allowed (`*\\node.exe`), as query_string allows them.
+- `/regex/` is a Lucene RegexpQuery (Lucene's regular-expression syntax,
+  anchored to the whole term, all optional operators enabled).
+- A boolean group made only of negations, `(NOT a:b)`, matches every
+  document but those (Elasticsearch adds a match_all clause; plain Lucene
+  would match nothing).
+- Operators: `AND`, `OR`, `NOT`, `+`, `-`, parentheses; implicit operator OR.
+  A quoted string is one term. Unquoted text splits on operators only (as
+  query_string does since Elasticsearch 6): a field prefix binds the next
+  term, and a run of plain terms with no operator between them is analyzed
+  as one text, so `f:(a b)` and an unbound `a b` look for the value "a b".
+  There is no precedence: mixing AND and OR without parentheses follows the
+  classic parser (`a OR b AND c` means `+b +c`, with `a` optional), as in
+  Elasticsearch; pySigma parenthesizes every group.
+- A term with no field searches every field (default_field `*`), leniently.
+- Integer values are `long` fields, other numbers `double` fields (chosen
+  per field over the whole batch; a field holding numbers and strings is a
+  keyword field of their text): `f:5`, `f:[1 TO 5]`, `f:>5`, `f:<=5` compare
+  numerically; a wildcard or regexp on a numeric field is an error, as in
+  Elasticsearch. Booleans are keywords `true` / `false`.
+- A query the parser rejects raises ExecutionError with Lucene's message;
+  so does a value that is neither text, number nor boolean in a field the
+  query reads (events must be flattened to dotted paths).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from converters.engine.executor import Event, ExecutionError, Executor
+
+JAVA_DIR = Path("/usr/share/java")
+HELPER = Path(__file__).with_name("helper") / "RuleportLucene.java"
+MAIN_CLASS = "RuleportLucene"
+# Lucene modules the helper needs; the others are added when present since
+# the classic query parser reaches into them for some syntax.
+REQUIRED_MODULES = ("core", "queryparser", "analyzers-common")
+OPTIONAL_MODULES = ("queries", "sandbox")
+_JAR_RE = re.compile(r"^lucene-(?P<module>[a-z0-9-]+?)(?:-(?P<version>\d[\w.]*))?\.jar$")
+
+
+def _version_key(version: str | None) -> tuple:
+    if version is None:
+        return (-1,)
+    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", version))
+
+
+def find_lucene_jars(java_dir: Path = JAVA_DIR) -> dict[str, Path]:
+    """The newest jar of each Lucene module under `java_dir` (glob lucene-*.jar)."""
+    best: dict[str, tuple[tuple, Path]] = {}
+    for jar in sorted(java_dir.glob("lucene-*.jar")):
+        m = _JAR_RE.match(jar.name)
+        if not m:
+            continue
+        module, key = m.group("module"), _version_key(m.group("version"))
+        if module not in best or key > best[module][0]:
+            best[module] = (key, jar)
+    return {module: path for module, (_, path) in best.items()}
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ruleport"
+
+
+def _escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _values(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [v for v in value if v is not None]
+    return [value]
+
+
+def _field_types(events: Sequence[Event], fields: Sequence[str]) -> dict[str, str]:
+    """k (keyword), l (long) or d (double) for each of `fields` that has a value, over the batch."""
+    result = {}
+    for field in fields:
+        types: set = set()
+        for value in [e.get(field) for e in events]:
+            if type(value) is list or type(value) is tuple:
+                types.update(map(type, value))
+            else:
+                types.add(type(value))
+        types.discard(type(None))
+        if not types:
+            continue
+        odd = [t for t in types if t not in (str, bool, int, float)]
+        if odd:
+            raise ExecutionError(
+                f"field {field!r}: a {odd[0].__name__} value cannot be indexed as a keyword or number "
+                "(events must be flattened to dotted paths)"
+            )
+        if types <= {int}:
+            result[field] = "l"
+        elif types <= {int, float}:
+            result[field] = "d"
+        else:
+            result[field] = "k"
+    return result
+
+
+def _text(v: Any, kind: str) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if kind == "d":
+        return repr(float(v))
+    return str(v)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), text)
+
+
+def encode_queries(queries: Sequence[str], ask_fields: bool = False) -> bytes:
+    """The helper's first lines: one per query, then `?` to ask which fields they read."""
+    lines = ["Q\t" + _escape(q) for q in queries] + (["?"] if ask_fields else [])
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def encode_events(events: Sequence[Event], only: set[str] | None = None, chunk: int = 5000) -> Iterator[bytes]:
+    """Each event's values (of the fields in `only`, when given), each event closed by `.`,
+    in chunks of `chunk` events, so that the helper indexes while the rest is encoded."""
+    if only is None:
+        fields = sorted({f for e in events for f in e})
+    else:
+        fields = sorted(only)
+    types = _field_types(events, fields)
+    plan = [(f, "F\t" + _escape(f) + "\t" + types[f] + "\t", types[f]) for f in fields if f in types]
+    for start in range(0, len(events), chunk):
+        out: list[str] = []
+        append = out.append
+        for event in events[start:start + chunk]:
+            for field, head, kind in plan:
+                value = event.get(field)
+                if value is None:
+                    continue
+                if kind == "k" and type(value) is str:
+                    append(head + _escape(value))
+                    continue
+                for v in (value if type(value) is list else _values(value)):
+                    if v is None:
+                        continue
+                    append(head + _escape(v if kind == "k" and type(v) is str else _text(v, kind)))
+            append(".")
+        append("")
+        yield "\n".join(out).encode("utf-8")
+
+
+def encode_batch(queries: Sequence[str], events: Sequence[Event]) -> bytes:
+    """The helper's whole stdin when every field is sent."""
+    return encode_queries(queries) + b"".join(encode_events(events))
+
+
+class LuceneExecutor(Executor):
+    """Elasticsearch query_string over keyword fields, run by Lucene (semantics: module docstring)."""
+
+    name = "lucene"
+    engine = "Apache Lucene (Debian liblucene8-java), classic query parser"
+
+    def __init__(self, java_dir: Path = JAVA_DIR, cache_dir: Path | None = None):
+        self.java_dir = Path(java_dir)
+        self.cache_dir = cache_dir
+
+    def _jars(self) -> list[Path]:
+        found = find_lucene_jars(self.java_dir)
+        return [found[m] for m in REQUIRED_MODULES + OPTIONAL_MODULES if m in found]
+
+    def unavailable(self) -> str | None:
+        for tool in ("java", "javac", "jar"):
+            if shutil.which(tool) is None:
+                return f"{tool} is not installed (Debian package default-jdk-headless)"
+        found = find_lucene_jars(self.java_dir)
+        missing = [m for m in REQUIRED_MODULES if m not in found]
+        if missing:
+            names = ", ".join(f"lucene-{m}-*.jar" for m in missing)
+            return f"no {names} under {self.java_dir} (Debian package liblucene8-java)"
+        if not HELPER.is_file():
+            return f"the Java helper {HELPER} is missing"
+        return None
+
+    def engine_version(self) -> str | None:
+        m = _JAR_RE.match(find_lucene_jars(self.java_dir).get("core", Path("")).name)
+        return m.group("version") if m else None
+
+    def _classpath(self) -> str:
+        return os.pathsep.join(str(p) for p in self._jars())
+
+    def compiled_dir(self) -> Path:
+        """Build the helper once per (source, jars) and return its cache directory."""
+        reason = self.unavailable()
+        if reason:
+            raise ExecutionError(f"Lucene is unavailable: {reason}")
+        return _compile(HELPER.read_bytes(), tuple(str(p) for p in self._jars()), str(self.cache_dir or ""))
+
+    def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        result = self.run_many([query], events)[0]
+        if isinstance(result, ExecutionError):
+            raise result
+        return result
+
+    @staticmethod
+    def _converse(proc: subprocess.Popen, queries: Sequence[str], events: Sequence[Event]) -> bytes:
+        """Send the queries, learn which fields they read, stream those fields of each event.
+
+        Returns the helper's answers; b"" when it died (run_many then reports
+        its exit status and stderr). Our own errors (an event that cannot be
+        indexed) propagate, and run_many ends the helper.
+        """
+        try:
+            proc.stdin.write(encode_queries(queries, ask_fields=True))
+            proc.stdin.flush()
+            answer = proc.stdout.readline().decode("utf-8", "replace").rstrip("\n").split("\t")
+        except OSError:
+            answer = []
+        if answer[:1] != ["FIELDS"]:
+            proc.wait()
+            return b""
+        only = None if answer[1:] == ["*"] else {_unescape(f) for f in answer[1:]}
+        try:
+            for chunk in encode_events(events, only):
+                proc.stdin.write(chunk)  # blocks while the helper catches up: memory stays flat
+            proc.stdin.close()
+        except OSError:
+            proc.wait()
+            return b""
+        out = proc.stdout.read()
+        proc.wait()
+        return out
+
+    def run_many(self, queries: Sequence[str], events: Sequence[Event]) -> list[list[int] | ExecutionError]:
+        """Run several queries over one index (one JVM); a rejected query gives its ExecutionError.
+
+        The helper first says which fields the queries read, and only those
+        are sent and indexed (all of them when a term has no field): an
+        event's other fields cannot change a verdict.
+        """
+        if not queries:
+            return []
+        helper = self.compiled_dir()
+        cmd = _java_command(helper, [str(p) for p in self._jars()])
+        # stderr to a file: the helper must never block on a pipe nobody reads while we write
+        with tempfile.TemporaryFile() as errors:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+            try:
+                out = self._converse(proc, queries, events)
+            finally:
+                if proc.poll() is None:  # an error on our side: the helper still waits for events
+                    proc.kill()
+                    proc.wait()
+                for stream in (proc.stdin, proc.stdout):
+                    if not stream.closed:
+                        stream.close()
+            errors.seek(0)
+            err = errors.read().decode("utf-8", "replace").strip()
+        answers = out.decode("utf-8", "replace").splitlines()
+        if proc.returncode != 0 or len(answers) != len(queries):
+            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): {err[-2000:]}")
+        results: list[list[int] | ExecutionError] = []
+        for line in answers:
+            kind, _, rest = line.partition("\t")
+            if kind == "H":
+                results.append([int(x) for x in rest.split(",")] if rest else [])
+            else:
+                results.append(ExecutionError("Lucene rejected the query: " + rest))
+        return results
+
+
+# C1 only and the serial collector: measured fastest on 2 cores for a handful
+# of events and for 100,000 alike (C2's compile time never pays back here).
+JVM_OPTIONS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+HELPER_FORMAT = "v2"  # bump when the cache directory's layout changes
+HELPER_JAR = "ruleport-lucene.jar"
+CDS_ARCHIVE = "ruleport-lucene.jsa"
+# A tiny batch run once after compiling, to record the classes a run loads.
+_WARM_UP = "Q\ta:b\nQ\ta:b*\nQ\t-a:/b./\nQ\t_exists_:a\nQ\tn:[1 TO 2]\nF\ta\tk\tb\nF\tn\tl\t1\n.\n"
+
+
+def _java_command(helper: Path, jars: Sequence[str]) -> list[str]:
+    """The java command line; the class-data archive, when present, halves the JVM's start-up."""
+    cmd = ["java", *JVM_OPTIONS]
+    if (helper / CDS_ARCHIVE).is_file():
+        cmd += [f"-XX:SharedArchiveFile={helper / CDS_ARCHIVE}", "-Xshare:auto"]
+    return cmd + ["-cp", os.pathsep.join([str(helper / HELPER_JAR), *jars]), MAIN_CLASS]
+
+
+def _record_archive(helper: Path, jars: Sequence[str]) -> None:
+    """Record the classes a run loads (Java's class-data sharing). It only speeds
+    start-up, and the class path must be the final one, so it is made in place
+    after the build; failing to write it is not an error."""
+    if (helper / CDS_ARCHIVE).is_file():
+        return
+    partial = helper / f"{CDS_ARCHIVE}.{os.getpid()}"
+    cmd = _java_command(helper, jars)
+    cmd.insert(1, f"-XX:ArchiveClassesAtExit={partial}")
+    proc = subprocess.run(cmd, input=_WARM_UP.encode(), capture_output=True)
+    if proc.returncode == 0 and partial.is_file():
+        os.replace(partial, helper / CDS_ARCHIVE)
+    else:
+        partial.unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=None)
+def _compile(source: bytes, jars: tuple[str, ...], cache_dir: str) -> Path:
+    """Compile and jar the helper, and record a class-data archive, once per (source, jars)."""
+    # the JDK's real path names its version: another JDK builds its own helper
+    jdk = os.path.realpath(shutil.which("javac") or "javac")
+    digest = hashlib.sha256(source + "\0".join((jdk, *jars)).encode()).hexdigest()[:16]
+    roots: Iterable[Path] = [Path(cache_dir)] if cache_dir else [_cache_root(), Path(tempfile.gettempdir()) / "ruleport-cache"]
+    last_error: Exception | None = None
+    for root in roots:
+        target = root / f"lucene-helper-{HELPER_FORMAT}-{digest}"
+        if (target / HELPER_JAR).is_file():
+            return target
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            work = Path(tempfile.mkdtemp(prefix="lucene-helper-", dir=root))
+        except OSError as exc:
+            last_error = exc
+            continue
+        classes = work / "classes"
+        src = work / f"{MAIN_CLASS}.java"
+        src.write_bytes(source)
+        proc = subprocess.run(
+            ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(classes), "-cp", os.pathsep.join(jars), str(src)],
+            capture_output=True,
+        )
+        if proc.returncode == 0:
+            # a jar, not a directory: Java's class-data sharing accepts only jars on the class path
+            proc = subprocess.run(["jar", "cf", str(work / HELPER_JAR), "-C", str(classes), "."], capture_output=True)
+        if proc.returncode != 0:
+            shutil.rmtree(work, ignore_errors=True)
+            raise ExecutionError("cannot build the Lucene helper: " + proc.stderr.decode("utf-8", "replace")[-2000:])
+        try:
+            os.replace(work, target)  # atomic: a concurrent build of the same source wins or loses whole
+        except OSError:
+            shutil.rmtree(work, ignore_errors=True)
+            if not (target / HELPER_JAR).is_file():
+                raise
+        _record_archive(target, jars)
+        return target
+    raise ExecutionError(f"no writable cache directory for the Lucene helper: {last_error}")

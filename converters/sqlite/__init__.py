@@ -1,0 +1,1 @@
+"""Sigma rules run in real SQLite through pySigma's sqlite backend (the `sigma` column)."""

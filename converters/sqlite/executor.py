@@ -1,0 +1,186 @@
+"""Run a Sigma rule in real SQLite, through pySigma's sqlite backend.
+
+The `sigma` target's output is the Sigma rule itself (YAML). This executor
+converts it with pysigma-backend-sqlite, subclassed where the stock backend
+loses Sigma's meaning, and runs the SQL in an in-memory sqlite3 database
+holding the Sigma platform's events (flat dicts of Sysmon Event ID 1 fields
+under Sigma's taxonomy names: Image, CommandLine, ParentImage, ...).
+
+Field approximations: the rule may name ECS fields that Sysmon lacks
+(process.args, process.code_signature.subject_name). The `sigma` target
+hands this executor the project's Sysmon pipeline
+(converters.emit.pipelines.sysmon_approximations, given by the target record
+so that this adapter does not depend on the emit stage), applied first as the
+emit stage does for Sysmon-based targets: process.args becomes a regex over
+CommandLine, and conditions on fields Sysmon does not record (the signer) are
+dropped with a note. With no pipeline, such fields become columns that are
+NULL in every event, so a condition on them never matches (and `not` of it
+always does).
+
+Semantics (what we test):
+
+- Sigma's default is case-insensitive. The stock backend emits `f='v'` for a
+  plain value, which SQLite compares case-sensitively; here plain equality
+  carries `COLLATE NOCASE` (the backend's own `collate_nocase` option).
+  Wildcard, startswith/endswith/contains values use `LIKE ... ESCAPE '\\'`,
+  case-insensitive too. Both fold ASCII letters only: SQLite's NOCASE and
+  LIKE leave other letters as they are ('É' does not match 'é').
+- Sigma `*` is LIKE `%` and `?` is LIKE `_`; literal `%`, `_` and backslashes
+  are escaped with `\\` under `ESCAPE '\\'`.
+- `|cased` never uses LIKE: it is `GLOB`, which is case-sensitive; a literal
+  `*`, `?` or `[` is written `[*]`, `[?]`, `[[]`, and a backslash stands for
+  itself (GLOB has no escape character).
+- `|re` is `REGEXP`, which SQLite leaves to the application: it is Python's
+  `re.search` (unanchored), `|i` as an `(?i)` prefix. A NULL value never
+  matches.
+- A field an event lacks is NULL: conditions on it are false, and the
+  backend folds NULL to false under `not` (`NOT COALESCE(x, 0)`), so
+  `selection and not filter` matches an event without the filter's field.
+- Values keep their Python types: integers are SQLite integers (`ProcessId: 5`
+  matches 5, not the text '5'); booleans are 1 / 0. Numeric comparisons
+  (`|gt`, `|lt`, ...) follow SQLite's ordering, where every text sorts after
+  every number: events must carry numbers as numbers.
+- Keyword (field-less) detections are unsupported by the backend:
+  ExecutionError, as is any other conversion or SQL error. With the
+  Sysmon pipeline, a rule whose logsource is not process_creation/windows
+  (the only log the Sigma platform's events come from) or that names a field
+  Sysmon Event ID 1 has no mapping for is refused: ExecutionError naming why.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from functools import lru_cache
+from typing import Any, Callable, Sequence
+
+from converters.errors import RuleportError
+from converters.engine.executor import Event, ExecutionError, Executor
+
+TABLE = "logs"
+INDEX_COLUMN = "_ruleport_index"
+_NO_COLUMN_RE = re.compile(r"no such column: (.+)$")
+
+
+def _backend_class():
+    """The stock backend, subclassed for Sigma's case rule (built on first use: no import-time work)."""
+    from sigma.backends.sqlite import sqliteBackend
+
+    class SigmaSqliteBackend(sqliteBackend):
+        """sqliteBackend whose plain equality is case-insensitive, as Sigma's default is."""
+
+        def __init__(self, processing_pipeline=None, collect_errors=False, **options):
+            options.setdefault("collate_nocase", True)
+            options.setdefault("table", TABLE)
+            super().__init__(processing_pipeline, collect_errors, **options)
+
+    return SigmaSqliteBackend
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str | None, value: Any) -> int | None:
+    """SQLite's `value REGEXP pattern` calls regexp(pattern, value)."""
+    if pattern is None or value is None:
+        return None
+    try:
+        return 1 if _compiled(pattern).search(str(value)) else 0
+    except re.error as exc:
+        raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+
+
+def _sql_value(field: str, value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float)):
+        return int(value) if isinstance(value, bool) else value
+    raise ExecutionError(f"field {field!r}: a {type(value).__name__} value has no Sysmon form (events must be flat)")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SigmaSqliteExecutor(Executor):
+    """A Sigma rule, converted by pySigma's sqlite backend, run in SQLite (semantics: module docstring)."""
+
+    name = "sigma"
+
+    def __init__(self, pipeline: Callable[[], Any] | None = None):
+        #: a factory of the pySigma processing pipeline applied before conversion (None: none)
+        self.pipeline = pipeline
+
+    @property
+    def engine(self) -> str:  # type: ignore[override]
+        return f"pysigma-backend-sqlite in SQLite {sqlite3.sqlite_version}"
+
+    def to_sql(self, sigma_yaml: str) -> list[str]:
+        """The SQL queries the (fixed) sqlite backend makes of the rule."""
+        from sigma.collection import SigmaCollection
+        from sigma.exceptions import SigmaError
+
+        pipeline = self.pipeline() if self.pipeline else None
+        try:
+            collection = SigmaCollection.from_yaml(sigma_yaml)
+            queries = _backend_class()(pipeline).convert(collection)
+        except RuleportError as exc:  # the Sysmon pipeline refuses what Sysmon EID 1 cannot hold
+            raise ExecutionError(f"the Sysmon approximation pipeline refuses the rule: {exc.message}") from None
+        except (SigmaError, NotImplementedError) as exc:
+            raise ExecutionError(f"the sqlite backend cannot convert the rule: {exc}") from None
+        except Exception as exc:  # YAML errors and the like, reported, never a traceback
+            raise ExecutionError(f"cannot read the Sigma rule: {type(exc).__name__}: {exc}") from None
+        if not queries:
+            raise ExecutionError("the sqlite backend produced no query for the rule")
+        return [q for q in queries if isinstance(q, str)]
+
+    def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        return self.run_sql(self.to_sql(query), events)
+
+    def run_sql(self, queries: Sequence[str], events: Sequence[Event]) -> list[int]:
+        con = sqlite3.connect(":memory:")
+        try:
+            con.create_function("regexp", 2, _regexp, deterministic=True)
+            columns = self._load(con, events)
+            hits: set[int] = set()
+            for sql in queries:
+                hits.update(self._select(con, sql, columns))
+            return sorted(hits)
+        finally:
+            con.close()
+
+    @staticmethod
+    def _load(con: sqlite3.Connection, events: Sequence[Event]) -> set[str]:
+        names: dict[str, str] = {}  # lower-case -> as given: SQLite column names ignore case
+        for event in events:
+            for field in event:
+                other = names.setdefault(field.lower(), field)
+                if other != field:
+                    raise ExecutionError(f"fields {other!r} and {field!r} differ only in case; SQLite cannot hold both")
+        if INDEX_COLUMN in names:
+            raise ExecutionError(f"events may not carry a field named {INDEX_COLUMN}")
+        fields = sorted(names.values())
+        # no declared type: values keep their own (text stays text, integers stay integers)
+        con.execute(f"CREATE TABLE {TABLE} ({', '.join([INDEX_COLUMN] + [_quote(f) for f in fields])})")
+        if events:
+            marks = ", ".join("?" for _ in range(len(fields) + 1))
+            rows = ([i] + [_sql_value(f, e.get(f)) for f in fields] for i, e in enumerate(events))
+            con.executemany(f"INSERT INTO {TABLE} VALUES ({marks})", rows)
+        return {f.lower() for f in fields}
+
+    @staticmethod
+    def _select(con: sqlite3.Connection, sql: str, columns: set[str]) -> list[int]:
+        wrapped = f"SELECT {INDEX_COLUMN} FROM ({sql})"
+        for _ in range(64):  # each retry adds one column the rule names and no event has
+            try:
+                return [row[0] for row in con.execute(wrapped)]
+            except sqlite3.OperationalError as exc:
+                m = _NO_COLUMN_RE.search(str(exc))
+                if not m or m.group(1).lower() in columns:
+                    raise ExecutionError(f"SQLite rejected the query: {exc}\n{sql}") from None
+                missing = m.group(1)
+                con.execute(f"ALTER TABLE {TABLE} ADD COLUMN {_quote(missing)}")
+                columns.add(missing.lower())
+            except sqlite3.Error as exc:
+                raise ExecutionError(f"SQLite failed: {exc}\n{sql}") from None
+        raise ExecutionError("the query names too many fields the events lack")

@@ -1,0 +1,167 @@
+"""Kusto query text checked by Microsoft's official parser (Kusto.Language).
+
+tools/kusto-parser holds the pinned npm package (@kusto/language-service-next)
+and a script that prints each query's diagnostics; `.ci/run` runs `npm ci`
+there. Locally the tests skip when node or the package is missing; under
+CI=true they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tests.support import require
+
+from converters.kusto.executor import NON_STRING_COLUMNS, TABLE_COLUMNS, defender_executor, sentinel_executor
+from tests.support import ROOT
+
+PARSER_DIR = ROOT / "tools" / "kusto-parser"
+SCRIPT = PARSER_DIR / "check.js"
+PACKAGE = PARSER_DIR / "node_modules" / "@kusto" / "language-service-next"
+
+def _schema(table: str) -> dict:
+    types = NON_STRING_COLUMNS[table]
+    return {table: {col: types.get(col, "string") for col in TABLE_COLUMNS[table]}}
+
+
+@pytest.fixture(scope="module")
+def kusto_check():
+    reason = None
+    if shutil.which("node") is None:
+        reason = "node is not installed"
+    elif not PACKAGE.is_dir():
+        reason = f"{PACKAGE} is missing (run `npm ci` in {PARSER_DIR})"
+    require("Microsoft's Kusto parser", reason)
+
+    # one node process for the module: loading Kusto.Language takes about a second
+    proc = subprocess.Popen(["node", str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=PARSER_DIR)
+
+    def check(queries: list[str], table: str | None = None) -> list[list[dict]]:
+        """Diagnostics of each query, checked against `table`'s schema when given."""
+        replies = []
+        for q in queries:
+            req = {"query": q}
+            if table:
+                req["tables"] = _schema(table)
+            proc.stdin.write(json.dumps(req) + "\n")
+            proc.stdin.flush()
+            line = proc.stdout.readline()
+            assert line, f"the Kusto parser died: {proc.stderr.read()}"
+            reply = json.loads(line)
+            assert "error" not in reply, reply
+            replies.append(reply["diagnostics"])
+        return replies
+
+    yield check
+    proc.stdin.close()
+    proc.wait(timeout=60)
+
+
+def test_package_json_pins_exact_version():
+    pkg = json.loads((PARSER_DIR / "package.json").read_text())
+    version = pkg["dependencies"]["@kusto/language-service-next"]
+    assert version[0].isdigit(), "pin an exact version"
+    lock = json.loads((PARSER_DIR / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/@kusto/language-service-next"]["version"] == version
+
+
+VALID = [
+    'DeviceProcessEvents\n| where FolderPath endswith "\\\\node.exe" or FileName =~ "node.exe"',
+    'DeviceProcessEvents | where ProcessCommandLine contains_cs "eval(" and not(FileName in~ ("a", "b"))',
+    'DeviceProcessEvents | where FolderPath matches regex @"(?i)\\\\node\\.exe$" and isnotempty(AccountName)',
+    "DeviceProcessEvents | where ProcessId > 100 and ProcessCommandLine has_any (\"a\", \"b\")",
+    "DeviceProcessEvents | where ['FileName'] == 'x' // comment\n| where FileName !~ \"y\"",
+]
+
+
+def test_valid_queries_have_no_diagnostics(kusto_check):
+    assert kusto_check(VALID, "DeviceProcessEvents") == [[] for _ in VALID]
+
+
+def test_invalid_queries_have_the_expected_diagnostics(kusto_check):
+    bad = [
+        'DeviceProcessEvents | where FileName == "x" and',          # missing expression
+        'DeviceProcessEvents | where FileNam == "x"',               # unknown column
+        'DeviceProcessEvents | where FileName == "x',               # unterminated string
+    ]
+    diags = kusto_check(bad, "DeviceProcessEvents")
+    assert all(d and d[0]["severity"] == "Error" for d in diags), diags
+    assert "FileNam" in diags[1][0]["message"]
+    assert diags[0][0]["code"] != diags[1][0]["code"]
+
+
+def test_executor_test_queries_are_real_kusto(kusto_check):
+    """Everything the executor's own tests feed it is valid for Microsoft's parser."""
+    from tests.kusto.test_executor import CROSS_CHECK
+
+    queries = [f"DeviceProcessEvents | where {w}" for w in CROSS_CHECK]
+    assert kusto_check(queries, "DeviceProcessEvents") == [[] for _ in queries]
+
+
+def _seed_sigma() -> str:
+    from converters.load import load_rule
+    from converters.translate import translate_rule
+
+    seed = ROOT / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
+    return translate_rule(load_rule(seed)).sigma_yaml
+
+
+@pytest.mark.parametrize("target,table,executor", [
+    ("kusto-defender", "DeviceProcessEvents", defender_executor),
+    ("kusto-sentinel", "imProcessCreate", sentinel_executor),
+])
+def test_seed_kusto_outputs_parse_and_run(kusto_check, target, table, executor):
+    from converters.emit import emit
+
+    queries = emit(_seed_sigma(), target).queries
+    assert queries, f"no {target} query for the seed"
+    assert kusto_check(queries, table) == [[] for _ in queries]
+    for q in queries:
+        executor().run(q, [])  # our evaluator accepts everything the target emits
+
+
+STOCK_RULE = r"""
+title: t
+logsource: {category: process_creation, product: windows}
+detection:
+  a:
+    Image|endswith: '\node.exe'
+    OriginalFileName: node.exe
+  b:
+    CommandLine|contains|all: [eval(, atob(]
+  c:
+    Image: ['?:\Users\\*\AppData\\*\node.exe', 'C:\x.exe', 'C:\y.exe']
+  d:
+    CommandLine|re: '(?i)require.*child_process'
+  e:
+    ParentCommandLine: null
+  condition: a and (b or c or d) and not e
+"""
+
+
+def test_stock_pysigma_kusto_output_parses_and_runs(kusto_check):
+    """What pySigma's Kusto backend emits today (taxonomy fields only) is real Kusto and runs here."""
+    from sigma.backends.kusto import KustoBackend
+    from sigma.collection import SigmaCollection
+    from sigma.pipelines.microsoftxdr import microsoft_xdr_pipeline
+
+    [query] = KustoBackend(microsoft_xdr_pipeline()).convert(SigmaCollection.from_yaml(STOCK_RULE))
+    assert kusto_check([query], "DeviceProcessEvents") == [[]]
+    events = [
+        {"FolderPath": "C:\\Users\\a\\AppData\\b\\node.exe", "ProcessVersionInfoOriginalFileName": "NODE.EXE",
+         "ProcessCommandLine": "x", "InitiatingProcessCommandLine": "p"},
+        {"FolderPath": "C:\\n\\node.exe", "ProcessVersionInfoOriginalFileName": "node.exe",
+         "ProcessCommandLine": "eval(atob(1))", "InitiatingProcessCommandLine": "p"},
+        {"FolderPath": "C:\\n\\node.exe", "ProcessVersionInfoOriginalFileName": "node.exe",
+         "ProcessCommandLine": "REQUIRE('child_process')", "InitiatingProcessCommandLine": "p"},
+        {"FolderPath": "C:\\n\\node.exe", "ProcessVersionInfoOriginalFileName": "node.exe",
+         "ProcessCommandLine": "eval(atob(1))"},  # a string is never null: `not(isnull(...))` holds
+        {"FolderPath": "C:\\n\\node.exe", "ProcessVersionInfoOriginalFileName": "node.exe",
+         "ProcessCommandLine": "eval(1)", "InitiatingProcessCommandLine": "p"},
+    ]
+    assert defender_executor().run(query, events) == [0, 1, 2, 3]

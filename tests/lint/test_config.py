@@ -1,0 +1,76 @@
+"""Turning checks off, per rule (comment) or per repository ([tool.ruleport]), always with a reason."""
+
+
+from converters.lint.config import load_config
+from converters.lint.runner import Options, lint_files
+from tests.support import ROOT, SEED_RULE
+
+SEED = SEED_RULE
+SEED_TEXT = SEED.read_text()
+BAD_LICENSE = SEED_TEXT.replace('license = "Elastic License v2"', 'license = "Apache-2.0"')
+
+
+def run(tmp_path, text, config=None, name="execution_case.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return lint_files([(str(p), str(p))], Options(config=config or load_config(start=tmp_path), jobs=1))
+
+
+def test_rule_comment_with_reason_suppresses(tmp_path):
+    assert [f.code for f in run(tmp_path, BAD_LICENSE)] == ["meta/license"]
+    text = "# ruleport: disable=meta/license -- this rule is shared under Apache-2.0\n" + BAD_LICENSE
+    assert run(tmp_path, text) == []
+
+
+def test_rule_comment_without_reason_is_an_error_and_suppresses_nothing(tmp_path):
+    text = "# ruleport: disable=meta/license\n" + BAD_LICENSE
+    found = run(tmp_path, text)
+    license_line = next(n for n, line in enumerate(text.split("\n"), 1) if line.startswith("license ="))
+    assert sorted((f.code, f.line) for f in found) == [("config/no-reason", 1), ("meta/license", license_line)]
+
+
+def test_unknown_code_in_comment_is_a_warning(tmp_path):
+    text = "# ruleport: disable=meta/licence -- typo\n" + SEED_TEXT
+    assert [(f.code, f.severity) for f in run(tmp_path, text)] == [("config/unknown-code", "warning")]
+
+
+def test_repository_config_license_and_group_suppression(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ruleport]\nlicense = "Apache-2.0"\n\n[[tool.ruleport.disable]]\ncode = "meta/*"\n'
+        'reason = "file names are ours"\npaths = ["*/other_*"]\n')
+    cfg = load_config(start=tmp_path)
+    assert run(tmp_path, BAD_LICENSE, cfg) == []
+    # the group suppression covers only the matching paths
+    assert [f.code for f in run(tmp_path, BAD_LICENSE, cfg, "persistence_x.toml")] == ["meta/filename-tactic"]
+    assert run(tmp_path, BAD_LICENSE, cfg, "other_x.toml") == []
+
+
+def test_repository_suppression_without_reason_is_reported(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[[tool.ruleport.disable]]\ncode = "meta/license"\n')
+    cfg = load_config(start=tmp_path)
+    found = run(tmp_path, BAD_LICENSE, cfg)
+    assert sorted(f.code for f in found) == ["config/no-reason", "meta/license"]
+
+
+def test_invalid_repository_config_is_reported(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.ruleport]\ndisable = "all"\n')
+    cfg = load_config(start=tmp_path)
+    assert [f.code for f in cfg.findings] == ["config/invalid"]
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[tool.ruleport\n")
+    assert [f.code for f in load_config(broken).findings] == ["config/invalid"]
+
+
+def test_unreadable_file_is_reported_and_others_go_on(tmp_path):
+    good = tmp_path / "execution_ok.toml"
+    good.write_text(SEED_TEXT)
+    missing = tmp_path / "execution_gone.toml"
+    found = lint_files([(str(missing), str(missing)), (str(good), str(good))], Options(jobs=1))
+    assert [(f.code, f.path) for f in found] == [("file/unreadable", str(missing))]
+
+
+def test_every_code_is_documented():
+    from converters.lint.codes import CODES
+
+    doc = (ROOT / "docs" / "validate.md").read_text()
+    assert [c for c in CODES if f"`{c}`" not in doc] == []

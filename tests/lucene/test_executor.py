@@ -1,0 +1,267 @@
+"""The Lucene executor, run on the real engine, against its documented rules.
+
+Locally the tests skip when Java or Debian's Lucene jars are missing; under
+CI=true they fail instead, since .ci/run installs both.
+"""
+
+from __future__ import annotations
+
+
+import pytest
+
+from converters.engine.executor import ExecutionError
+from converters.lucene.executor import LuceneExecutor, encode_batch, find_lucene_jars
+
+
+
+EVENTS = [
+    {  # 0
+        "event.category": ["process"],
+        "process.name": ["node.exe"],
+        "process.name.caseless": ["node.exe"],
+        "process.executable": ["C:\\Users\\bob\\AppData\\Local\\node.exe"],
+        "process.executable.caseless": ["c:\\users\\bob\\appdata\\local\\node.exe"],
+        "process.args": ["node.exe", "-r", "hook.js"],
+        "process.pid": [1234],
+    },
+    {  # 1
+        "event.category": ["process"],
+        "process.name": ["Node.EXE"],
+        "process.name.caseless": ["node.exe"],
+        "process.args": ["Node.EXE", "eval(x)"],
+        "process.pid": [99],
+        "process.code_signature.subject_name": ["OpenJS Foundation"],
+    },
+    {  # 2
+        "event.category": ["process"],
+        "process.name": ["cmd.exe"],
+        "process.name.caseless": ["cmd.exe"],
+        "process.args": [],
+        "process.pid": [100],
+    },
+]
+
+
+def run(lucene, query, events=EVENTS):
+    return lucene.run(query, events)
+
+
+def check(lucene, cases, events=EVENTS):
+    """Run every (query, expected indexes) case in one JVM and compare."""
+    results = lucene.run_many([q for q, _ in cases], events)
+    assert list(zip([q for q, _ in cases], results)) == cases
+
+
+def test_jars_found_by_glob(tmp_path):
+    for name in ("lucene-core-8.7.0.jar", "lucene-core-9.1.0.jar", "lucene-queryparser-8.7.0.jar",
+                 "lucene-analyzers-common-8.7.0.jar", "other.jar"):
+        (tmp_path / name).write_bytes(b"")
+    jars = find_lucene_jars(tmp_path)
+    assert jars["core"].name == "lucene-core-9.1.0.jar"  # newest version wins
+    assert jars["analyzers-common"].name == "lucene-analyzers-common-8.7.0.jar"
+    assert "other" not in jars
+
+
+def test_unavailable_names_missing_jars(tmp_path):
+    reason = LuceneExecutor(java_dir=tmp_path).unavailable()
+    assert reason is not None and "lucene-core" in reason
+
+
+def test_keyword_is_exact_and_case_sensitive(lucene):
+    check(lucene, [
+        ("process.name:node.exe", [0]),
+        ("process.name:NODE.EXE", []),
+        ("process.name:node", []),  # whole value, no tokenizing
+    ])
+
+
+def test_wildcards_case_sensitive_and_single_char(lucene):
+    check(lucene, [
+        ("process.name:*.exe", [0, 2]),
+        ("process.name:?ode.exe", [0]),
+        ("process.name:??de.exe", [0]),
+        ("process.name:?de.exe", []),  # ? is exactly one character
+    ])
+
+
+def test_leading_wildcard_allowed(lucene):
+    assert run(lucene, "process.executable:*\\\\node.exe") == [0]
+
+
+def test_caseless_fields_normalize_query_terms(lucene):
+    check(lucene, [
+        ("process.name.caseless:NODE.EXE", [0, 1]),
+        ("process.name.caseless:NoDe*", [0, 1]),
+        ("process.executable.caseless:C\\:\\\\USERS\\\\*", [0]),
+    ])
+
+
+def test_arrays_match_any_value(lucene):
+    check(lucene, [
+        ("process.args:\\-r", [0]),
+        ("process.args:*.js", [0]),
+        ("process.args:\\-r AND process.args:hook.js", [0]),
+    ])
+
+
+def test_missing_field_and_negation(lucene):
+    check(lucene, [
+        ("process.code_signature.subject_name:*", [1]),
+        ("NOT process.code_signature.subject_name:\"OpenJS Foundation\"", [0, 2]),
+    ])
+
+
+def test_exists_rewritten_to_field_names(lucene):
+    check(lucene, [
+        ("_exists_:process.code_signature.subject_name", [1]),
+        # an empty array is no value at all
+        ("_exists_:process.args", [0, 1]),
+        ("process.args:*", [0, 1]),
+    ])
+
+
+def test_pure_negative_group_matches_the_rest(lucene):
+    check(lucene, [
+        ("process.name.caseless:node.exe AND (NOT process.name:node.exe)", [1]),
+        ("(NOT process.name:node.exe)", [1, 2]),
+    ])
+
+
+def test_quoted_value_is_one_term_and_operators_split(lucene):
+    check(lucene, [
+        ('process.code_signature.subject_name:"OpenJS Foundation"', [1]),
+        ("process.code_signature.subject_name:OpenJS\\ Foundation", [1]),
+        # the field prefix binds the next term only: `Foundation` goes to the default (every) field
+        ("process.code_signature.subject_name:OpenJS Foundation", []),
+        # query_string splits on operators only: a run of plain terms is analyzed as one text,
+        # which the keyword analyzer keeps whole
+        ("process.code_signature.subject_name:(OpenJS Foundation)", [1]),
+        ("OpenJS Foundation", [1]),
+        ("OpenJS OR Foundation", []),
+    ])
+
+
+def test_regexp_is_anchored_lucene_syntax(lucene):
+    check(lucene, [
+        ("process.name:/[Nn]ode\\.(exe|EXE)/", [0, 1]),
+        ("process.name:/ode/", []),  # whole term, not a substring
+    ])
+
+
+def test_numbers_compare_numerically(lucene):
+    check(lucene, [
+        ("process.pid:1234", [0]),
+        ("process.pid:>100", [0]),
+        ("process.pid:>=100", [0, 2]),
+        ("process.pid:[99 TO 100]", [1, 2]),
+        ("process.pid:{99 TO 1234]", [0, 2]),
+        ("process.pid:*", [0, 1, 2]),  # `field:*` is exists, for numbers too
+    ])
+
+
+def test_wildcard_on_number_is_an_error(lucene):
+    with pytest.raises(ExecutionError, match="process.pid"):
+        run(lucene, "process.pid:12*")
+
+
+def test_unbound_term_searches_every_field(lucene):
+    check(lucene, [
+        ("hook.js", [0]),
+        ("1234", [0]),
+    ])
+
+
+def test_operators_and_precedence(lucene):
+    check(lucene, [
+        ("process.name:cmd.exe OR process.pid:99", [1, 2]),
+        ("+event.category:process -process.name:cmd.exe", [0, 1]),
+        # no precedence: AND makes both neighbours required, OR leaves the left one
+        # optional, so `a OR b AND c` means `a +b +c` (b and c), not `a OR (b AND c)`
+        ("process.name:cmd.exe OR process.pid:99 AND event.category:process", [1]),
+    ])
+
+
+def test_syntax_error_is_execution_error(lucene):
+    with pytest.raises(ExecutionError, match="Cannot parse"):
+        run(lucene, "process.name:(")
+
+
+def test_special_characters_in_values_survive_the_batch(lucene):
+    events = [{"f": ["a\tb\\c\nd"]}, {"f": ["é\u2603"]}]
+    assert run(lucene, 'f:"a\tb\\\\c\nd"', events) == [0]
+    assert run(lucene, "f:é\u2603", events) == [1]
+
+
+def test_indexes_follow_input_order_over_many_events(lucene):
+    events = [{"n": [str(i % 7)]} for i in range(5000)]
+    assert run(lucene, "n:3", events) == [i for i in range(5000) if i % 7 == 3]
+
+
+def test_run_many_answers_each_query_and_isolates_errors(lucene):
+    results = lucene.run_many(["process.name:node.exe", "process.name:(", "process.pid:>99"], EVENTS)
+    assert results[0] == [0]
+    assert isinstance(results[1], ExecutionError) and "Cannot parse" in str(results[1])
+    assert results[2] == [0, 2]
+
+
+def test_only_the_fields_a_query_reads_are_sent(lucene):
+    events = [{"a": ["b"], "nested": {"x": 1}}, {"a": ["c"]}]
+    # `nested` cannot be indexed, but no query reads it: it is never sent
+    assert lucene.run("a:b", events) == [0]
+    assert lucene.run("_exists_:a AND NOT a:c", events) == [0]
+    # a term without a field reads every field, so `nested` is sent and refused
+    with pytest.raises(ExecutionError, match="flattened"):
+        lucene.run("b", events)
+
+
+def test_mixed_number_and_string_field_is_keyword():
+    payload = encode_batch(["q"], [{"f": [1]}, {"f": ["x"]}, {"g": [1, 2.5]}]).decode()
+    assert "F\tf\tk\t1" in payload and "F\tg\td\t2.5" in payload and "F\tg\td\t1.0" in payload
+
+
+def test_nested_values_rejected():
+    with pytest.raises(ExecutionError, match="flattened"):
+        encode_batch(["q"], [{"process": {"name": "x"}}])
+
+
+STOCK_RULE = r"""
+title: t
+logsource: {category: process_creation, product: windows}
+detection:
+  a:
+    Image|endswith: '\node.exe'
+  b:
+    Image: '?:\Users\\*\AppData\\*\node.exe'
+    CommandLine|contains: 'eval('
+  c:
+    CommandLine|re: '.*child_process.*'
+  d:
+    ParentImage: null
+  condition: a and (b or c) and not d
+"""
+
+
+def test_stock_pysigma_lucene_output_runs(lucene):
+    """pySigma's Lucene backend output (escapes, leading wildcards, regex, _exists_) runs as Elasticsearch would."""
+    from sigma.backends.elasticsearch import LuceneBackend
+    from sigma.collection import SigmaCollection
+    from sigma.pipelines.elasticsearch.windows import ecs_windows
+
+    [query] = LuceneBackend(ecs_windows()).convert(SigmaCollection.from_yaml(STOCK_RULE))
+    assert "_exists_:" in query and "/.*child_process.*/" in query
+
+    def event(exe, cmd, parent="c:\\windows\\explorer.exe"):
+        e = {"process.executable.caseless": [exe.lower()], "process.command_line": [cmd]}
+        if parent:
+            e["process.parent.executable.caseless"] = [parent]
+        return e
+
+    events = [
+        event("C:\\Users\\bob\\AppData\\Roaming\\node.exe", "node -e eval(1)"),  # 0: a and b
+        event("C:\\Program Files\\nodejs\\NODE.EXE", "require('child_process')"),  # 1: a and c
+        event("C:\\Users\\bob\\AppData\\Roaming\\node.exe", "node -e EVAL(1)"),  # 2: command_line is exact case
+        event("C:\\Users\\bob\\AppData\\Roaming\\node.exe", "node -e eval(1)", parent=None),  # 3: not d fails
+        event("C:\\Users\\bob\\AppData\\Roaming\\cmd.exe", "eval("),  # 4: not node
+    ]
+    # `not d` is `_exists_` of the parent: event 3 has no parent executable
+    assert lucene.run(query, events) == [0, 1]

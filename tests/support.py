@@ -1,0 +1,40 @@
+"""What the tests share: the repository's paths, and how a test asks for an engine or data set.
+
+Engines and data a test needs skip locally when missing and fail under CI=true,
+so a missing engine or corpus can never turn into a green run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "elastic-detection-rules"
+SIGMA_SPEC = SHARED / "sigma-specification"
+SEED_RULE = ROOT / "rules" / "windows" / "execution_nodejs_susp_patterns.toml"
+SEED_EVENTS = FIXTURES / "windows" / "execution_nodejs_susp_patterns.jsonl"
+SEED_EXPECT = FIXTURES / "windows" / "execution_nodejs_susp_patterns.expect.json"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(what: str, reason: str | None) -> None:
+    """A real engine or data set the test needs: skip locally without it, fail in CI."""
+    if reason is None:
+        return
+    if in_ci():
+        pytest.fail(f"{what} must be available in CI: {reason}")
+    pytest.skip(reason)
+
+
+def need_shared(path: Path) -> Path:
+    """Return `path` under ../shared, or fail (CI) / skip (locally) when absent."""
+    require("../shared", None if path.exists() else f"{path} is missing (../shared is not beside the checkout)")
+    return path
