@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SEED   := rules/windows/execution_nodejs_susp_patterns.toml
 
-.PHONY: install run test test-core bench sigma clean kusto-parser lint
+.PHONY: install engines run test test-core bench sigma clean kusto-parser lint
 
 install: $(VENV)/.installed
 
@@ -14,7 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-run: install
+# Java and Lucene for the lucene column: installed with apt when run as root, else the command is printed.
+engines: install
+	@scripts/install-engines.sh $(BIN)/python
+
+run: install engines
 	$(BIN)/ruleport validate $(SEED)
 	$(BIN)/ruleport convert $(SEED)
 	$(BIN)/ruleport test $(SEED) --events tests/fixtures/windows/execution_nodejs_susp_patterns.jsonl \

@@ -1,7 +1,7 @@
 """Run every check over rule files: one file at a time, then across the repository.
 
 Per file: load (TOML), schema, then (except for rules/_deprecated, which get
-the schema only) ATT&CK, conventions and query checks. A file that fails to
+the schema only) the registered checks (converters.lint.checks). A file that fails to
 load gets that one finding; the others go on. Across files: duplicate
 rule_id and name. Files are spread over worker processes (fork) when there
 are many: tomllib and the EQL parser are CPU-bound.
@@ -73,12 +73,9 @@ def lint_file(file: str, display: str, options: Options) -> FileResult:
     out += schema_findings(rf, fast=options.fast_schema)
     deprecated = is_deprecated_path(display)
     if not deprecated:
-        try:
-            out += _rule_checks(rf, options)
-        except Exception as exc:  # a bug in a check must not stop the other rules
-            out.append(finding(display, None, "ruleport/internal",
-                               f"internal error while checking this rule ({type(exc).__name__}: {exc}); "
-                               "the schema findings above still apply"))
+        from converters.lint.checks import run_checks  # noqa: PLC0415
+
+        out += run_checks(rf, options.config.license)
     rule = rf.rule
     rid, name = rule.get("rule_id"), rule.get("name")
     # the lines of rule_id and name are looked up only if they turn out duplicated (rare)
@@ -86,23 +83,6 @@ def lint_file(file: str, display: str, options: Options) -> FileResult:
                       rule_id=rid if isinstance(rid, str) else None,
                       name=name if isinstance(name, str) else None,
                       deprecated=deprecated, suppressions=sups, file=file)
-
-
-def _rule_checks(rf, options: Options) -> list:
-    from converters.lint.checks_attack import check_attack  # noqa: PLC0415
-    from converters.lint.checks_meta import check_meta  # noqa: PLC0415
-    from converters.lint.checks_query import (  # noqa: PLC0415
-        check_ecs_fields, check_os_tags, check_threat_query, parse_rule_query)
-
-    out = check_attack(rf)
-    out += check_meta(rf, options.config.license)
-    _, tree, problems = parse_rule_query(rf)
-    out += problems
-    if tree is not None:
-        out += check_ecs_fields(rf, tree)
-    out += check_os_tags(rf, tree)
-    out += check_threat_query(rf)
-    return out
 
 
 def _quick_identity(path: str, text: str) -> FileResult:

@@ -74,3 +74,31 @@ def test_every_code_is_documented():
 
     doc = (ROOT / "docs" / "validate.md").read_text()
     assert [c for c in CODES if f"`{c}`" not in doc] == []
+
+
+def test_every_check_declares_registered_codes_and_every_code_has_an_owner():
+    from converters.lint.checks import CHECKS
+    from converters.lint.codes import CODES
+
+    claimed = {code for check in CHECKS for code in check.codes}
+    assert claimed <= set(CODES)
+    assert len({c.name for c in CHECKS}) == len(CHECKS)
+    # codes reported outside the per-rule checks: loading, schema, suppressions, repository-wide
+    elsewhere = {c for c in CODES if c.split("/")[0] in ("file", "toml", "schema", "config", "repo", "ruleport")}
+    assert set(CODES) - elsewhere <= claimed, set(CODES) - elsewhere - claimed
+
+
+def test_a_crashing_check_is_one_finding_and_the_others_still_run():
+    from converters.lint.checks import CHECKS, Check, run_checks
+    from converters.load import load_rule
+
+    def boom(ctx):
+        raise KeyError("threat")
+
+    checks = (Check("exploding", (), boom),) + CHECKS
+    bad = load_rule(SEED_RULE)
+    bad.data["rule"]["risk_score"] = 99  # severity says high: the conventions check still reports it
+    found = run_checks(bad, checks=checks)
+    assert [f.code for f in found if f.code == "ruleport/internal"] == ["ruleport/internal"]
+    assert "exploding check" in next(f.message for f in found if f.code == "ruleport/internal")
+    assert "meta/severity-risk-score" in {f.code for f in found}
