@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from converters.errors import Note, RuleportError
+from converters.errors import RuleportError
 from converters.load import RuleFile, load_rule
+from converters.notes import Note
 from converters.translate import translate_rule
 
 

@@ -77,21 +77,3 @@ class TranslationError(RuleportError):
     """A rule that cannot be translated to Sigma (or only part of it)."""
 
     code = "translate/unsupported"
-
-
-@dataclass(frozen=True)
-class Note:
-    """A machine-readable remark on a translation or emission.
-
-    Every approximation (a condition widened, narrowed or dropped, a field
-    mapped to a near equivalent) is a Note, so that no loss is silent.
-    `target` is None for notes on the Sigma translation itself.
-    """
-
-    code: str
-    message: str
-    target: str | None = None
-    field: str | None = None
-
-    def as_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "target": self.target, "field": self.field}

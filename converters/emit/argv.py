@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from converters.emit.errors import EmitError
+from converters.emit.strings import pcre_escape
+from converters.emit.transforms import ci_regex, record_note
+from converters.notes import EITHER, Affects, argv_mismatch, contains
 from sigma.processing.transformations.base import DetectionItemTransformation, ValueTransformation
 from sigma.rule import SigmaDetectionItem
 from sigma.types import (
@@ -23,9 +27,10 @@ from sigma.types import (
     SpecialChars,
 )
 
-from converters.emit.errors import EmitError
-from converters.emit.strings import pcre_escape
-from converters.emit.transforms import ci_regex, record_note
+
+def _command_line_of(ecs_field: str) -> str:
+    """process.args / process.parent.args_count -> the ECS command line of the same process."""
+    return ecs_field.rsplit(".", 1)[0] + ".command_line"
 
 
 # An even number of double quotes from the start: the match begins outside quotes.
@@ -114,7 +119,7 @@ class ArgvFromCommandLine(DetectionItemTransformation):
             f"{self.argv_field} (argument array) has no equivalent on {self.platform}: approximated by a "
             f"regex over {self.cmdline_field} (arguments split at whitespace outside double quotes; "
             "escaped quotes inside an argument are not modelled)",
-            self.argv_field)
+            self.argv_field, Affects.of(EITHER, argv_mismatch(self.argv_field, _command_line_of(self.argv_field))))
         return SigmaDetectionItem(self.cmdline_field, [], values, value_linking=item.value_linking)
 
 
@@ -164,7 +169,9 @@ class ArgCountFromCommandLine(DetectionItemTransformation):
         record_note(
             self._pipeline, "emit/field-approximated",
             f"{self.count_field} has no equivalent on {self.platform}: counted as the arguments of "
-            f"{self.cmdline_field} (whitespace-separated, double quotes grouping)", self.count_field)
+            f"{self.cmdline_field} (whitespace-separated, double quotes grouping)", self.count_field,
+            Affects.of(EITHER, argv_mismatch(self.count_field.replace("args_count", "args"),
+                                             _command_line_of(self.count_field))))
         return SigmaDetectionItem(self.cmdline_field, [], values, value_linking=item.value_linking)
 
 
@@ -190,5 +197,7 @@ class DomainQualifiedUser(ValueTransformation):
             qualified = SigmaCasedString.from_sigma_string(qualified)
         record_note(self._pipeline, "emit/field-approximated",
                     f"{self.user_field} holds DOMAIN\\name on {self.platform}: a name without a domain also "
-                    "matches it after any domain", self.user_field)
+                    "matches it after any domain", self.user_field,
+                    # only a user name that itself holds a backslash can be read differently
+                    Affects.of(EITHER, contains("user.name", "\\")))
         return [val, qualified]

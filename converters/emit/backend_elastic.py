@@ -30,15 +30,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from converters.emit.errors import EmitError
+from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
+from converters.emit.transforms import record_note
+from converters.notes import EITHER, Affects, contains
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
 from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.types import SigmaCasedString, SigmaString, SpecialChars
-
-from converters.emit.errors import EmitError
-from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
-from converters.emit.transforms import record_note
 
 # Sigma logsource category -> EQL event category (Defend writes DNS lookups as network events)
 EQL_CATEGORIES = {
@@ -207,7 +207,8 @@ class ElasticEsqlBackend(ESQLBackend):
     def _note(self, field: str) -> None:
         record_note(self.last_processing_pipeline, "emit/array-joined",
                     f"{field} is multi-valued: matched as one regex over its elements joined by newlines "
-                    "(exact unless an element itself contains a newline)", field)
+                    "(exact unless an element itself contains a newline)", field,
+                    Affects.of(EITHER, contains(field, "\n")))
 
     def convert_condition_field_eq_val_str(self, cond, state):
         return self._render(cond.field, cond.value, True, state)

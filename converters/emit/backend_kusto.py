@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from converters.emit.strings import to_pcre
 from sigma.backends.kusto import KustoBackend
 from sigma.types import SigmaCasedString, SigmaString, SpecialChars
-
-from converters.emit.strings import to_pcre
 
 
 def _edge_wildcards_only(value: SigmaString) -> bool:

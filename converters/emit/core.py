@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from converters.emit.errors import EmitError
 from converters.emit.targets import TARGETS
-from converters.errors import Note
+from converters.notes import Note
 
 
 @dataclass
@@ -59,7 +59,7 @@ def _collect_notes(backend, target: str) -> list[Note]:
     found = list(backend.last_processing_pipeline.state.get(NOTES_KEY, []))
     notes: list[Note] = []
     for n in found:
-        n = Note(n.code, n.message, target=target, field=n.field)
+        n = Note(n.code, n.message, target=target, field=n.field, affects=n.affects)
         if n not in notes:
             notes.append(n)
     return notes

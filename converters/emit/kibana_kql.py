@@ -27,15 +27,16 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from converters.emit.errors import EmitError
+from converters.emit.strings import case_variants, letters, wildcard_text
+from converters.emit.transforms import record_note
+from converters.notes import EITHER, Affects, all_, any_, not_, wildcard
 from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
 from sigma.conversion.base import TextQueryBackend
 from sigma.types import SigmaCasedString, SigmaCompareExpression, SigmaString, SpecialChars
 
-from converters.emit.errors import EmitError
-from converters.emit.strings import case_variants, letters
-from converters.emit.transforms import record_note
-
 MAX_CASE_VARIANTS = 64
+CASELESS = ".caseless"
 _UNQUOTED_SPECIAL = set('\\():<>"*{}')
 _WHITESPACE_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
 
@@ -102,8 +103,46 @@ class KibanaKqlBackend(TextQueryBackend):
     # prefixes such as 10.*) is rejected by Elasticsearch on ip fields.
     cidr_expression: ClassVar[str] = '{field}:"{value}"'
 
-    def _note(self, code: str, message: str, field: str | None) -> None:
-        record_note(self.last_processing_pipeline, code, message, field)
+    def _note(self, code: str, message: str, field: str | None, affects: Affects | None = None) -> None:
+        record_note(self.last_processing_pipeline, code, message, field, affects)
+
+    @staticmethod
+    def _leaf(field: str, pattern: str, case_insensitive: bool) -> dict:
+        """A value test on the original ECS field (a `.caseless` field stands for its base field)."""
+        if field.endswith(CASELESS):
+            field, case_insensitive = field[: -len(CASELESS)], True
+        return wildcard(field, pattern, case_insensitive=case_insensitive)
+
+    def _differs(self, field: str, before: str, after: str, ci_before: bool, ci_after: bool) -> Affects:
+        """The events on which the leaf's verdict changes: exactly one of the two tests holds
+        (either direction: the leaf may sit under a `not`)."""
+        a, b = self._leaf(field, before, ci_before), self._leaf(field, after, ci_after)
+        return Affects.of(EITHER, any_(all_(a, not_(b)), all_(b, not_(a))))
+
+    def _check_value(self, field: str, value: SigmaString, case_insensitive: bool) -> None:
+        """Note what KQL cannot say of this value: a `?` wildcard, whitespace at an unquoted edge."""
+        original = wildcard_text(value)
+        if any(p is SpecialChars.WILDCARD_SINGLE for p in value.s):
+            self._note("emit/wildcard-widened",
+                       f"KQL has no one-character wildcard: `?` in {value} became `*` (matches more)", field,
+                       self._differs(field, original, wildcard_text(value, single="*"),
+                                     case_insensitive, case_insensitive))
+        first, last = value.s[0], value.s[-1]
+        if value.contains_special() and ((isinstance(first, str) and first[:1].isspace())
+                                         or (isinstance(last, str) and last[-1:].isspace())):
+            # Kibana trims an unquoted value after reading its escapes: edge whitespace is lost
+            trimmed = SigmaString("")
+            trimmed.s = tuple(value.s)
+            parts = list(value.s)
+            if isinstance(parts[0], str):
+                parts[0] = parts[0].lstrip()
+            if isinstance(parts[-1], str):
+                parts[-1] = parts[-1].rstrip()
+            trimmed.s = tuple(p for p in parts if p != "")
+            self._note("emit/whitespace-trimmed",
+                       f"KQL trims whitespace at the ends of an unquoted value: {value} is matched without it "
+                       "(matches more)", field,
+                       self._differs(field, original, wildcard_text(trimmed), case_insensitive, case_insensitive))
 
     # values -----------------------------------------------------------------
 
@@ -111,12 +150,6 @@ class KibanaKqlBackend(TextQueryBackend):
         if not s.contains_special():
             text = "".join(p for p in s.s if isinstance(p, str))
             return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        first, last = s.s[0], s.s[-1]
-        if (isinstance(first, str) and first[:1].isspace()) or (isinstance(last, str) and last[-1:].isspace()):
-            # Kibana trims an unquoted value after reading its escapes: edge whitespace is lost
-            self._note("emit/whitespace-trimmed",
-                       f"KQL trims whitespace at the ends of an unquoted value: {s} is matched without it "
-                       "(matches more)", None)
         out = []
         for part in s.s:
             if part is SpecialChars.WILDCARD_MULTI or part is SpecialChars.WILDCARD_SINGLE:
@@ -125,23 +158,18 @@ class KibanaKqlBackend(TextQueryBackend):
                 out.append("".join(_unquoted_char(c) for c in part))
         return "".join(out)
 
-    def _check_single_wildcard(self, field: str, value: SigmaString) -> None:
-        if any(p is SpecialChars.WILDCARD_SINGLE for p in value.s):
-            self._note("emit/wildcard-widened",
-                       f"KQL has no one-character wildcard: `?` in {value} became `*` (matches more)", field)
-
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and all(
             isinstance(arg.value, SigmaCasedString) or letters(arg.value) == 0 for arg in cond.args
         )
 
     def convert_condition_as_in_expression(self, cond, state):
-        for arg in cond.args:
-            self._check_single_wildcard(arg.field, arg.value)
+        for arg in cond.args:  # (only cased values and values without letters come this way)
+            self._check_value(arg.field, arg.value, arg.field.endswith(CASELESS))
         return super().convert_condition_as_in_expression(cond, state)
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
-        self._check_single_wildcard(cond.field, cond.value)
+        self._check_value(cond.field, cond.value, cond.field.endswith(CASELESS))
         return self.case_sensitive_match_expression.format(
             field=self.escape_and_quote_field(cond.field), value=self.convert_value_str(cond.value, state))
 
@@ -150,13 +178,15 @@ class KibanaKqlBackend(TextQueryBackend):
         value = cond.value
         if letters(value) == 0:
             return self.convert_condition_field_eq_val_str_case_sensitive(cond, state)
-        self._check_single_wildcard(cond.field, value)
+        self._check_value(cond.field, value, True)
         field = self.escape_and_quote_field(cond.field)
         variants = case_variants(value, MAX_CASE_VARIANTS)
         if variants is None:
+            pattern = wildcard_text(value)
             self._note("emit/case-narrowed",
                        f"KQL matches keyword fields case-sensitively and {cond.field} has no .caseless "
-                       f"multi-field: {value} is matched with its case as written (matches less)", cond.field)
+                       f"multi-field: {value} is matched with its case as written (matches less)", cond.field,
+                       self._differs(cond.field, pattern, pattern, True, False))
             return f"{field}:{self.convert_value_str(value, state)}"
         listed = " or ".join(self.convert_value_str(v, state) for v in variants)
         return f"{field}:({listed})"

@@ -16,13 +16,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
-from sigma.processing.transformations import (
-    AddConditionTransformation,
-    FieldMappingTransformation,
-    SetStateTransformation,
-)
-
 from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
 from converters.emit.datamodels import (
     DEFENDER_XDR,
@@ -45,6 +38,13 @@ from converters.emit.transforms import (
     StaticNote,
     StringsAsRegex,
     UnavailableFields,
+)
+from converters.notes import MORE, Affects, eq, not_
+from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+from sigma.processing.transformations import (
+    AddConditionTransformation,
+    FieldMappingTransformation,
+    SetStateTransformation,
 )
 
 ELASTIC_INDEX = ELASTIC_DEFEND.index  # process starts (the other Elastic models carry their own)
@@ -123,7 +123,8 @@ def _scope(dm: DataModel, conditions: dict | None = None, when: tuple = ()) -> l
         if product is not None and product not in dm.os_scope and len(dm.products) > 1:
             items.append(_item(StaticNote(
                 "emit/scope-widened",
-                f"{dm.platform} has no operating-system field: the {product} product is not enforced", None),
+                f"{dm.platform} has no operating-system field: the {product} product is not enforced", None,
+                Affects.of(MORE, not_(eq("host.os.type", product)))),
                 f"os_note_{product}", rule_conditions=_for_product(product, when)))
     return items
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from sigma.types import SigmaString, SpecialChars
-
 from converters.emit.errors import EmitError
+from sigma.types import SigmaString, SpecialChars
 
 # PCRE, RE2 and Python agree on these metacharacters; escaping only them keeps
 # the output valid for all three (RE2 rejects some needless escapes).
@@ -29,6 +28,20 @@ def _parts(s: SigmaString):
             yield part
         else:  # a placeholder left unresolved
             raise EmitError(f"unresolved placeholder in value {s}", code="emit/placeholder")
+
+
+def wildcard_text(s: SigmaString, *, single: str = "?") -> str:
+    """The value as a wildcard pattern of converters/notes.py (`*`, `?`, backslash escapes);
+    `single` is what a one-character wildcard becomes (`*` to state a widened pattern)."""
+    out = []
+    for part in _parts(s):
+        if part is SpecialChars.WILDCARD_MULTI:
+            out.append("*")
+        elif part is SpecialChars.WILDCARD_SINGLE:
+            out.append(single)
+        else:
+            out.append("".join("\\" + c if c in "*?\\" else c for c in part))
+    return "".join(out)
 
 
 def pcre_escape(text: str) -> str:

@@ -10,6 +10,10 @@ import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
+from converters.emit.errors import EmitError
+from converters.emit.strings import has_single_wildcard, to_pcre
+from converters.notes import EITHER, LESS, MORE, PIPELINE_NOTES_KEY, Affects, Note, eq, exists, not_
+from converters.translate.fieldmap import ecs_of
 from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
 from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.processing.conditions.base import RuleProcessingCondition
@@ -21,19 +25,17 @@ from sigma.processing.transformations.base import (
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import SigmaCasedString, SigmaRegularExpression, SigmaString, SpecialChars
 
-from converters.emit.errors import EmitError
-from converters.emit.strings import has_single_wildcard, to_pcre
-from converters.errors import Note
-
-NOTES_KEY = "ruleport_notes"
+NOTES_KEY = PIPELINE_NOTES_KEY
 
 
-def record_note(pipeline, code: str, message: str, field_name: str | None = None) -> None:
-    """Add a Note to the pipeline state (target is filled in by `emit`)."""
+def record_note(pipeline, code: str, message: str, field_name: str | None = None,
+                affects: Affects | None = None) -> None:
+    """Add a Note to the pipeline state (target is filled in by `emit`); `affects` says which
+    ECS events the approximation can give another verdict (converters/notes.py)."""
     if pipeline is None:
         return
     notes = pipeline.state.setdefault(NOTES_KEY, [])
-    note = Note(code=code, message=message, field=field_name)
+    note = Note(code=code, message=message, field=field_name, affects=affects)
     if note not in notes:
         notes.append(note)
 
@@ -135,10 +137,11 @@ class StaticNote(PreprocessingTransformation):
     code: str
     message: str
     field_name: str | None = None
+    affects: Affects | None = None
 
     def apply(self, rule) -> None:
         super().apply(rule)
-        record_note(self._pipeline, self.code, self.message, self.field_name)
+        record_note(self._pipeline, self.code, self.message, self.field_name, self.affects)
 
 
 @dataclass
@@ -212,6 +215,7 @@ class UnavailableFields(PreprocessingTransformation):
         if not touched:
             return
         fields = sorted({f for hits in touched.values() for f in hits})
+        category = rule.logsource.category
         for cond in rule.detection.parsed_condition:
             tree = cond.parse(postprocess=False)
             polarity: set[bool] = set()
@@ -225,21 +229,26 @@ class UnavailableFields(PreprocessingTransformation):
                 )
             cond.condition = self._serialize(value)
         for f in fields:
+            ecs = ecs_of(category, f)
             if f in self.implied:
+                # the platform holds only events of the implied values: others differ either way
                 record_note(
                     self._pipeline, "emit/condition-implied",
                     f"{f} is not recorded on {self.platform}; its process-start values are implied by the "
-                    "query's scope (other values never match)", f)
+                    "query's scope (other values never match)", f,
+                    Affects.of(EITHER, not_(eq(ecs, list(self.implied[f]), case_insensitive=True))))
             elif True in polarity:
                 record_note(
                     self._pipeline, "emit/branch-dropped",
                     f"{f} does not exist on {self.platform}: the branches that require it were "
-                    "dropped (the rule matches a subset of what it matches on Elastic data)", f)
+                    "dropped (the rule matches a subset of what it matches on Elastic data)", f,
+                    Affects.of(LESS, exists(ecs)))
             if f not in self.implied and False in polarity:
                 record_note(
                     self._pipeline, "emit/condition-widened",
                     f"{f} does not exist on {self.platform}: a negated condition on it is always "
-                    "true here (the rule matches more than on Elastic data)", f)
+                    "true here (the rule matches more than on Elastic data)", f,
+                    Affects.of(MORE, exists(ecs)))
         for name in constants:
             del detections[name]
 

@@ -31,3 +31,8 @@ class Executor(ABC):
     @abstractmethod
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         """Return the 0-based indexes of `events` that `query` matches, ascending."""
+
+    def adaptation_notes(self, query: str) -> list:
+        """Notes (converters.notes.Note) on what this executor changes before running `query`,
+        when it adapts the query to its platform (the sigma column's Sysmon pipeline); usually none."""
+        return []

@@ -75,11 +75,11 @@ import math
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
+from converters.engine.documents import doc_values_reader, gc_paused
+from converters.engine.executor import Event, ExecutionError, Executor
+from converters.engine.patterns import PatternError, lucene_regex_to_python, wildcard_matcher
 from converters.eql import ast, parse_query
 from converters.eql.parser import EqlSyntaxError
-from converters.engine.executor import Event, ExecutionError, Executor
-from converters.engine.documents import doc_values_reader, gc_paused
-from converters.engine.patterns import PatternError, lucene_regex_to_python, wildcard_matcher
 
 Doc = dict
 Values = Callable[[Doc], list]

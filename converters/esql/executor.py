@@ -50,8 +50,8 @@ import re
 from functools import lru_cache
 from typing import Callable, Sequence
 
-from converters.engine.executor import Event, ExecutionError, Executor
 from converters.engine.documents import doc_values_reader, gc_paused
+from converters.engine.executor import Event, ExecutionError, Executor
 from converters.esql.expressions import compile_condition, parse_field_list
 
 _REFERENCE_INDEX = "logs-endpoint.events.process-default"

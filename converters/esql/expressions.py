@@ -14,8 +14,8 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
-from converters.engine.patterns import PatternError, lucene_regex_to_python, wildcard_matcher
 from converters.engine.logic import and_of, or_of, or_values
+from converters.engine.patterns import PatternError, lucene_regex_to_python, wildcard_matcher
 
 Fn = Callable[[dict], Any]
 

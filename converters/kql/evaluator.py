@@ -91,8 +91,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from converters.engine.executor import Event, ExecutionError, Executor
 from converters.engine.documents import as_doc_values, doc_values_reader, gc_paused
+from converters.engine.executor import Event, ExecutionError, Executor
 from converters.kql import ast, parse_kql
 from converters.kql.parser import KqlSyntaxError
 

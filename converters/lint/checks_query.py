@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+
 from converters.lint.codes import finding
 from converters.lint.ecs import ecs_table
 from converters.load import RuleFile

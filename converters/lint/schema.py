@@ -75,9 +75,9 @@ def reference_validator():
 
 @functools.cache
 def fast_validator():
-    import fastjsonschema  # noqa: PLC0415
-
     import copy  # noqa: PLC0415
+
+    import fastjsonschema  # noqa: PLC0415
 
     # fastjsonschema rewrites the $refs of the dict it is given: hand it a copy
     return fastjsonschema.compile(copy.deepcopy(rule_schema()))

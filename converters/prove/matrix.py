@@ -9,10 +9,16 @@ For one rule and one JSONL fixture:
   executor (its record in converters.emit.targets) over that target's
   platform rendering (converters.platforms.models);
 - an event a platform never receives counts as not matched there;
-- a difference is accepted only when the fixture's sidecar `accept` names
+- a difference on an event is accepted when a note the conversion declared
+  for that target (or for the Sigma rule) explains it: its `affects`
+  direction fits and its condition holds on that event
+  (converters/prove/explain.py); `differs[].accepted` is then the note's code
+  and `reason` its message;
+- otherwise it is accepted only when the fixture's sidecar `accept` names
   the target and the line, and the conversion declared something for that
   target (a Note or an emit error) that could explain it; an accept entry
-  may pin the note code it relies on (`"note": "emit/..."`);
+  may pin the note code it relies on (`"note": "emit/..."`); `accepted` is
+  then "expect" and `reason` the entry's;
 - a target that emits nothing (EmitError) matches nothing and disagrees as
   a whole, unless an accept entry names it with `"lines": []` and a reason.
 
@@ -22,6 +28,7 @@ skipped but counted); messages cite FILE:N with N 1-based.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from converters.convert import convert_rule
@@ -32,6 +39,7 @@ from converters.errors import RuleportError
 from converters.kql.evaluator import KibanaKqlExecutor
 from converters.load import load_rule
 from converters.platforms.models import ELASTIC, PlatformModel
+from converters.prove.explain import explaining_note
 from converters.prove.fixtures import Fixture, FixtureError, load_events, load_expect
 
 #: the original rule's executor, by rule language; the original runs over the Elastic records
@@ -62,6 +70,9 @@ def _run_column(make: Callable[[], Executor], platform: PlatformModel, queries: 
         column["skipped"] = reason
         return column
     try:
+        adapted = [n for q in queries for n in executor.adaptation_notes(q)]
+        if adapted:
+            column["adaptation_notes"] = adapted
         column["matched"] = _run(executor, queries, platform, fixture)
     except ExecutionError as exc:
         column["error"] = f"{executor.engine}: {exc}"
@@ -112,6 +123,7 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
         reference = expect.match if expect else None
 
     conversion = convert_rule(rule_file, names)
+    event_at = dict(zip(fixture.lines, fixture.events))
     common_notes = [n for n in conversion.notes if n.target is None]
     columns: dict[str, dict] = {"original": original}
     used_accepts: set[int] = set()
@@ -123,6 +135,9 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
             target = TARGETS[name]
             column = _run_column(target.executor, target.platform, [conversion.outputs[name]], fixture)
             column["query"] = conversion.outputs[name]
+            # what the executor itself adapts for its platform is declared like an emit note
+            notes = notes + [replace(n, target=name) for n in column.pop("adaptation_notes", [])
+                             if replace(n, target=name) not in notes]
         else:
             # nothing emitted: the target detects nothing, and says why
             column = {"matched": [], "engine": None, "emit_error": "; ".join(e["message"] for e in errors)
@@ -145,10 +160,19 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
                               if e["target"] == name and e["lines"] == []), None)
                 used_accepts.update(i for i, e in enumerate(expect.accept if expect else ())
                                     if e["target"] == name and e["lines"] == [] and whole is not None)
+            # the target's own notes first: they are the more specific explanation
+            ordered = [n for n in notes if n.target] + [n for n in notes if not n.target]
             for line in sorted(got ^ reference):
-                reason = whole or _accepting(expect.accept if expect else [], name, line, declared, used_accepts)
-                differs.append({"line": line, "expected": line in reference, "got": line in got,
-                                "accepted": reason})
+                expected, matched = line in reference, line in got
+                entry = {"line": line, "expected": expected, "got": matched, "accepted": None, "reason": None}
+                note = explaining_note(ordered, event_at[line], expected, matched)
+                if note is not None:
+                    entry.update(accepted=note.code, reason=note.message)
+                else:
+                    reason = whole or _accepting(expect.accept if expect else [], name, line, declared, used_accepts)
+                    if reason is not None:
+                        entry.update(accepted="expect", reason=reason)
+                differs.append(entry)
             column["differs"] = differs
             column["agrees"] = (all(d["accepted"] is not None for d in differs)
                                 and ("emit_error" not in column or whole is not None))

@@ -83,7 +83,8 @@ def render_text(report: dict) -> str:
             text = (f"{events_file}:{d['line'] + 1}: {name}: expected {_verdict(d['expected'])}, "
                     f"got {_verdict(d['got'])}")
             if d["accepted"] is not None:
-                accepted.append(f"{text}; accepted: {d['accepted']}")
+                by = "by the expect file" if d["accepted"] == "expect" else f"by note {d['accepted']}"
+                accepted.append(f"{text}; accepted {by}: {d['reason']}")
             else:
                 reason = why.get(str(d["line"]))
                 problems.append(text + (f" (rule: {reason})" if reason else ""))

@@ -61,11 +61,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from converters.engine.executor import Event, ExecutionError, Executor
 from converters.engine.documents import gc_paused
+from converters.engine.executor import Event, ExecutionError, Executor
+from converters.engine.patterns import PatternError, pcre_to_python, wildcard_matcher
 from converters.spl.expressions import compile_eval, parse_eval_assignments, regex_test
 from converters.spl.lexer import Tok, split_pipeline, tokenize, unescape
-from converters.engine.patterns import PatternError, pcre_to_python, wildcard_matcher
 
 Record = dict
 Pred = Callable[[Record], bool]

@@ -24,9 +24,9 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
-from converters.spl.lexer import unescape
-from converters.engine.patterns import PatternError, pcre_to_python
 from converters.engine.logic import and_of, or_of, or_values
+from converters.engine.patterns import PatternError, pcre_to_python
+from converters.spl.lexer import unescape
 
 Fn = Callable[[dict], Any]
 

@@ -54,8 +54,9 @@ import sqlite3
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-from converters.errors import RuleportError
 from converters.engine.executor import Event, ExecutionError, Executor
+from converters.errors import RuleportError
+from converters.notes import PIPELINE_NOTES_KEY
 
 TABLE = "logs"
 INDEX_COLUMN = "_ruleport_index"
@@ -117,13 +118,24 @@ class SigmaSqliteExecutor(Executor):
 
     def to_sql(self, sigma_yaml: str) -> list[str]:
         """The SQL queries the (fixed) sqlite backend makes of the rule."""
+        return self._convert(sigma_yaml)[0]
+
+    def adaptation_notes(self, query: str) -> list:
+        """The notes the platform pipeline recorded (argv approximated, signer branch dropped...)."""
+        try:
+            return self._convert(query)[1]
+        except ExecutionError:
+            return []
+
+    def _convert(self, sigma_yaml: str) -> tuple[list[str], list]:
         from sigma.collection import SigmaCollection
         from sigma.exceptions import SigmaError
 
         pipeline = self.pipeline() if self.pipeline else None
         try:
             collection = SigmaCollection.from_yaml(sigma_yaml)
-            queries = _backend_class()(pipeline).convert(collection)
+            backend = _backend_class()(pipeline)
+            queries = backend.convert(collection)
         except RuleportError as exc:  # the Sysmon pipeline refuses what Sysmon EID 1 cannot hold
             raise ExecutionError(f"the Sysmon approximation pipeline refuses the rule: {exc.message}") from None
         except (SigmaError, NotImplementedError) as exc:
@@ -132,7 +144,8 @@ class SigmaSqliteExecutor(Executor):
             raise ExecutionError(f"cannot read the Sigma rule: {type(exc).__name__}: {exc}") from None
         if not queries:
             raise ExecutionError("the sqlite backend produced no query for the rule")
-        return [q for q in queries if isinstance(q, str)]
+        notes = list(backend.last_processing_pipeline.state.get(PIPELINE_NOTES_KEY, [])) if pipeline else []
+        return [q for q in queries if isinstance(q, str)], notes
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         return self.run_sql(self.to_sql(query), events)

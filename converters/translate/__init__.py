@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from converters.errors import Note, TranslationError
+from converters.errors import TranslationError
 from converters.load import RuleFile
+from converters.notes import Note
 from converters.translate.detection import to_detection
 from converters.translate.metadata import sigma_metadata, sigma_trailer
 from converters.translate.sigma_yaml import render

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from converters.eql import EqlSyntaxError, ast, parse_query
-from converters.errors import Note, TranslationError
+from converters.errors import TranslationError
+from converters.notes import Note
 from converters.translate.eql_detection import EqlToSigma
 from converters.translate.logsource import scope
 

@@ -129,3 +129,11 @@ ARRAY_FIELDS = frozenset({
 
 def lookup(category: str | None, ecs_field: str) -> FieldMapping | None:
     return FIELD_MAPPINGS.get(category or "", {}).get(ecs_field)
+
+
+def ecs_of(category: str | None, sigma_field: str) -> str:
+    """The ECS field a Sigma field of this rule stands for (a custom field is its own ECS name)."""
+    for mapping in FIELD_MAPPINGS.get(category or "", {}).values():
+        if mapping.sigma == sigma_field and not mapping.basename_of:
+            return mapping.ecs
+    return sigma_field

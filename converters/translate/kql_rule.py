@@ -11,8 +11,9 @@ KQL semantics that the translation keeps (Kibana's documented behaviour):
 
 from __future__ import annotations
 
-from converters.errors import Note, TranslationError
+from converters.errors import TranslationError
 from converters.kql import KqlSyntaxError, ast, parse_kql
+from converters.notes import Note
 from converters.translate import values as V
 from converters.translate.detection import Cond, all_of, any_of, item, negate
 from converters.translate.leaves import SigmaLeaves

@@ -7,10 +7,11 @@ basename rule and the value escaping meet.
 
 from __future__ import annotations
 
-from converters.errors import Note, TranslationError
+from converters.errors import TranslationError
+from converters.notes import EITHER, Affects, Note, basename_mismatch
 from converters.translate import values as V
 from converters.translate.detection import Cond, any_of, item
-from converters.translate.fieldmap import ARRAY_FIELDS, PATH_SEPARATOR, lookup
+from converters.translate.fieldmap import ARRAY_FIELDS, PATH_SEPARATOR, ecs_of, lookup
 
 
 class SigmaLeaves:
@@ -22,11 +23,11 @@ class SigmaLeaves:
         self.notes = notes
         self._noted: set[tuple[str, str]] = set()
 
-    def note(self, code: str, message: str, field: str | None = None) -> None:
+    def note(self, code: str, message: str, field: str | None = None, affects: Affects | None = None) -> None:
         key = (code, field or message)
         if key not in self._noted:
             self._noted.add(key)
-            self.notes.append(Note(code, message, None, field))
+            self.notes.append(Note(code, message, None, field, affects))
 
     def note_array(self, ecs: str) -> None:
         if ecs in ARRAY_FIELDS:
@@ -81,7 +82,9 @@ class SigmaLeaves:
             groups.setdefault(key, []).append(V.sigma_string(rest))
         if basename:
             self.note("translate/basename",
-                      f"{ecs} is the last component of {sigma_field}: matched as the end of the path", ecs)
+                      f"{ecs} is the last component of {sigma_field}: matched as the end of the path", ecs,
+                      # differs only on events whose name is not the last component of their path
+                      Affects.of(EITHER, basename_mismatch(ecs, ecs_of(self.category, sigma_field))))
         terms = [item(sigma_field, mods, tuple(dict.fromkeys(vals))) for mods, vals in groups.items()]
         if regexes:
             mods = ("re",) if case_sensitive and any(_has_letters(p) for p in patterns) else ("re", "i")

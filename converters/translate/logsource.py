@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from converters.errors import Note, TranslationError
+from converters.errors import TranslationError
+from converters.notes import Note
 from converters.translate.fieldmap import CATEGORY_LOGSOURCE, OS_PRODUCT
 
 

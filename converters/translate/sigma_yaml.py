@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import yaml
 
-from converters.errors import Note
+from converters.notes import Note
 from converters.translate.detection import Selection
 
 

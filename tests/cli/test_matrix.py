@@ -218,10 +218,36 @@ def test_a_rule_without_a_sigma_form_fails_every_target(tmp_path, capsys):
     assert column["emit_error"] and column["agrees"] is False
 
 
-def test_an_accept_entry_pinning_an_undeclared_note_is_not_applied(tmp_path, capsys):
+def _without_note_explanations(monkeypatch):
+    """The sidecar path on its own: no note explains anything."""
+    import converters.prove.matrix as matrix
+
+    monkeypatch.setattr(matrix, "explaining_note", lambda *args: None)
+
+
+SPLUNK_SIGNER_LINE = 29  # a renamed node found only by its code signer, which Sysmon does not record
+
+
+def test_a_hand_accept_entry_with_a_declared_note_accepts_a_difference(tmp_path, capsys, monkeypatch):
+    _without_note_explanations(monkeypatch)
     seed_expect = json.loads((SEED_EVENTS.parent / "execution_nodejs_susp_patterns.expect.json").read_text())
-    entry = next(e for e in seed_expect["accept"] if e["target"] == "splunk")
-    line = entry["lines"][0]
+    entry = {"target": "splunk", "lines": [SPLUNK_SIGNER_LINE], "note": "emit/branch-dropped",
+             "reason": "no signer on Sysmon"}
+    expect = tmp_path / "seed.expect.json"
+    expect.write_text(json.dumps({**seed_expect, "accept": [entry]}), encoding="utf-8")
+    code, out, _ = run_cli(capsys, SEED, "--events", SEED_EVENTS, "--expect", expect, "--target", "splunk",
+                           "--format", "json")
+    splunk = json.loads(out)["targets"]["splunk"]
+    assert code == 0 and splunk["agrees"] is True
+    assert {"line": SPLUNK_SIGNER_LINE, "expected": True, "got": False, "accepted": "expect",
+            "reason": "no signer on Sysmon"} in splunk["differs"]
+
+
+def test_an_accept_entry_pinning_an_undeclared_note_is_not_applied(tmp_path, capsys, monkeypatch):
+    _without_note_explanations(monkeypatch)
+    seed_expect = json.loads((SEED_EVENTS.parent / "execution_nodejs_susp_patterns.expect.json").read_text())
+    line = SPLUNK_SIGNER_LINE
+    entry = {"target": "splunk", "lines": [line], "reason": "no signer on Sysmon"}
     expect = tmp_path / "seed.expect.json"
     expect.write_text(json.dumps({**seed_expect, "accept": [{**entry, "note": "emit/never-declared"}]}),
                       encoding="utf-8")
@@ -230,5 +256,5 @@ def test_an_accept_entry_pinning_an_undeclared_note_is_not_applied(tmp_path, cap
     report = json.loads(out)
     splunk = report["targets"]["splunk"]
     assert code == 1 and splunk["agrees"] is False
-    assert {"line": line, "expected": True, "got": False, "accepted": None} in splunk["differs"]
+    assert {"line": line, "expected": True, "got": False, "accepted": None, "reason": None} in splunk["differs"]
     assert report["expect"]["unused_accept"] == [0]

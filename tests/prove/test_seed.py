@@ -49,7 +49,24 @@ def test_original_rule_matches_the_hand_written_verdicts(seed_report):
     expect = json.loads(EXPECT.read_text(encoding="utf-8"))
     assert report["expect"]["ok"] is True and report["expect"]["differs"] == []
     assert report["targets"]["original"]["matched"] == sorted(expect["match"])
-    assert report["expect"]["unused_accept"] == []   # no stale exception
+    assert report["expect"]["unused_accept"] == []   # the sidecar accepts nothing by hand any more
+
+
+#: every difference a target shows on the seed fixture (0-based line), and the note that must explain it:
+#: line 29 is a renamed node found only by its code signer, which only ECS records; line 32 is a Linux
+#: binary named node.exe, which data without an OS field cannot tell apart; lines 11 and 12 are paths
+#: that only KQL's `*` (for `?`) reaches (HarddiskVolume12, \\?\C:).
+EXPLAINED = {
+    ("sigma", 29): "emit/branch-dropped",
+    ("splunk", 29): "emit/branch-dropped",
+    ("splunk-cim", 29): "emit/branch-dropped",
+    ("splunk-cim", 32): "emit/scope-widened",
+    ("kibana-kql", 11): "emit/wildcard-widened",
+    ("kibana-kql", 12): "emit/wildcard-widened",
+    ("kusto-defender", 29): "emit/branch-dropped",
+    ("kusto-defender", 32): "emit/scope-widened",
+    ("kusto-sentinel", 29): "emit/branch-dropped",
+}
 
 
 def test_every_target_ran_or_only_lucene_skipped_without_java(seed_report):
@@ -64,19 +81,19 @@ def test_every_target_ran_or_only_lucene_skipped_without_java(seed_report):
             assert isinstance(column["matched"], list) and column["engine"]
 
 
-def test_every_difference_is_accepted_with_a_reason_and_a_declared_note(seed_report):
+def test_every_difference_is_explained_by_the_declared_note_that_affects_it(seed_report):
     _, report = seed_report
-    expect = json.loads(EXPECT.read_text(encoding="utf-8"))
+    seen = {}
     for name, column in report["targets"].items():
         if name == "original" or "skipped" in column:
             continue
         declared = {n["code"] for n in column["notes"]}
         for d in column["differs"]:
-            assert d["accepted"], f"{name} line {d['line']} differs without an accepted reason"
-            entry = next(e for e in expect["accept"] if e["target"] == name and d["line"] in e["lines"])
-            assert entry["note"] in declared
+            seen[(name, d["line"])] = d["accepted"]
+            assert d["accepted"] in declared and d["reason"], (name, d)
         if not column["differs"]:
             assert column["agrees"] is True and column["matched"] == report["targets"]["original"]["matched"]
+    assert seen == EXPLAINED
 
 
 def test_elastic_targets_agree_exactly(seed_report):
@@ -92,9 +109,10 @@ def test_elastic_targets_agree_exactly(seed_report):
 
 def test_generated_variations_keep_their_verdict_and_differ_only_where_the_seed_accepts(tmp_path):
     """400 seeded variations of the fixture (other users, hosts, drive letters, name case, extra
-    arguments): the original keeps each base line's hand verdict, and a target differs only on
-    variations of lines the seed's `accept` names for that target."""
-    from converters.prove.matrix import load_events, run_matrix
+    arguments): the original keeps each base line's hand verdict, and a target differs only where a
+    declared note explains it."""
+    from converters.prove.fixtures import load_events
+    from converters.prove.matrix import run_matrix
     from benchmarks.variations import variations
 
     pairs = variations(load_events(str(EVENTS)).events, 400, seed=7)
@@ -111,5 +129,4 @@ def test_generated_variations_keep_their_verdict_and_differ_only_where_the_seed_
             continue
         assert "error" not in column, column.get("error")
         for d in column["differs"]:
-            base = pairs[d["line"]][0]
-            assert any(e["target"] == name and base in e["lines"] for e in expect["accept"]), (name, base)
+            assert d["accepted"] is not None, (name, pairs[d["line"]])
