@@ -30,6 +30,14 @@ class EcsTable:
     def type_of(self, name: str) -> str | None:
         return self.fields.get(name)
 
+    def is_object(self, name: str) -> bool:
+        """An ECS object (a proper prefix of fields, e.g. process.parent), not a leaf field."""
+        return name in self._objects and name not in self.fields
+
+    def is_open(self, name: str) -> bool:
+        """Below an object, flattened or nested field, whose sub-keys ECS leaves free."""
+        return name.startswith(self._open)
+
 
 @functools.cache
 def ecs_table(path: str | None = None) -> EcsTable:

@@ -31,16 +31,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Callable
 
-from converters.convert import convert_rule
+from converters.convert import Conversion, convert_rule
 from converters.emit.targets import TARGETS
 from converters.engine.executor import ExecutionError, Executor
 from converters.eql.evaluator import EqlExecutor
 from converters.errors import RuleportError
 from converters.kql.evaluator import KibanaKqlExecutor
-from converters.load import load_rule
+from converters.lint.checks_query import fields_of, parse_rule_query
+from converters.load import RuleFile, load_rule
 from converters.platforms.models import ELASTIC, PlatformModel
 from converters.prove.explain import explaining_note
-from converters.prove.fixtures import Fixture, FixtureError, load_events, load_expect
+from converters.prove.fixtures import Expectation, Fixture, FixtureError, load_events, load_expect
 
 #: the original rule's executor, by rule language; the original runs over the Elastic records
 ORIGINAL: dict[str, Callable[[], Executor]] = {"eql": EqlExecutor, "kuery": KibanaKqlExecutor}
@@ -58,10 +59,10 @@ def _run(executor: Executor, queries: list[str], platform: PlatformModel, fixtur
 
 
 def _run_column(make: Callable[[], Executor], platform: PlatformModel, queries: list[str],
-                fixture: Fixture) -> dict:
+                fixture: Fixture, executors: Executors) -> dict:
     """{"matched": [...], "engine": ...} or {"skipped": reason} / {"error": message}, with matched None."""
     try:
-        executor = make()
+        executor = executors.get(make)
     except Exception as exc:  # only unavailable() may skip a column; a broken executor is an error
         return {"matched": None, "engine": None, "error": f"cannot load the executor: {type(exc).__name__}: {exc}"}
     column: dict[str, Any] = {"matched": None, "engine": executor.engine}
@@ -97,9 +98,19 @@ def _accepting(entries: list[dict], target: str, line: int, declared: set[str],
     return None
 
 
+def rule_query(rule_file: RuleFile) -> tuple[str, str]:
+    """(language, query) of a rule the proof can run, else FixtureError naming why not."""
+    language = rule_file.rule.get("language")
+    query = rule_file.rule.get("query")
+    if language not in ORIGINAL or not isinstance(query, str):
+        raise FixtureError(f"cannot run a {language or 'query-less'} rule (supported: {', '.join(ORIGINAL)})",
+                           path=rule_file.path, code="prove/language-unsupported")
+    return language, query
+
+
 def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
                targets: list[str] | None = None) -> dict:
-    """Run the original rule and each target over the fixture; the result as the JSON report's dict."""
+    """Run the original rule and each target over a fixture file; the result as the JSON report's dict."""
     names = list(TARGETS) if not targets else list(dict.fromkeys(targets))
     unknown = [t for t in names if t not in TARGETS]
     if unknown:
@@ -108,21 +119,39 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
         rule_file = load_rule(rule_path)
     except RuleportError as exc:
         raise FixtureError(exc.message, path=exc.path or rule_path, line=exc.line) from None
-    language = rule_file.rule.get("language")
-    query = rule_file.rule.get("query")
-    if language not in ORIGINAL or not isinstance(query, str):
-        raise FixtureError(f"cannot run a {language or 'query-less'} rule (supported: {', '.join(ORIGINAL)})",
-                           path=rule_path)
+    rule_query(rule_file)
     fixture = load_events(events_path)
     expect = load_expect(expect_path, fixture, TARGETS) if expect_path else None
+    return prove_rule(rule_file, fixture, expect, names)
 
-    original = _run_column(ORIGINAL[language], ELASTIC, [query], fixture)
+
+class Executors:
+    """Executors made once and reused over many rules (`ruleport prove`): one per target, one per language."""
+
+    def __init__(self):
+        self._made: dict[object, Executor] = {}
+
+    def get(self, make: Callable[[], Executor]) -> Executor:
+        if make not in self._made:
+            self._made[make] = make()
+        return self._made[make]
+
+
+def prove_rule(rule_file: RuleFile, fixture: Fixture, expect: Expectation | None = None,
+               targets: list[str] | None = None, executors: Executors | None = None,
+               conversion: Conversion | None = None) -> dict:
+    """The proof of one loaded rule over one fixture (events already checked): the report's dict."""
+    names = list(TARGETS) if not targets else list(targets)
+    language, query = rule_query(rule_file)
+    executors = executors or Executors()
+
+    original = _run_column(ORIGINAL[language], ELASTIC, [query], fixture, executors)
     if original["matched"] is not None:
         reference: set[int] | None = set(original["matched"])
     else:
         reference = expect.match if expect else None
 
-    conversion = convert_rule(rule_file, names)
+    conversion = conversion or convert_rule(rule_file, names)
     event_at = dict(zip(fixture.lines, fixture.events))
     common_notes = [n for n in conversion.notes if n.target is None]
     columns: dict[str, dict] = {"original": original}
@@ -133,7 +162,7 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
         declared = {n.code for n in notes} | {e["code"] for e in errors}
         if name in conversion.outputs:
             target = TARGETS[name]
-            column = _run_column(target.executor, target.platform, [conversion.outputs[name]], fixture)
+            column = _run_column(target.executor, target.platform, [conversion.outputs[name]], fixture, executors)
             column["query"] = conversion.outputs[name]
             # what the executor itself adapts for its platform is declared like an emit note
             notes = notes + [replace(n, target=name) for n in column.pop("adaptation_notes", [])
@@ -141,7 +170,7 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
         else:
             # nothing emitted: the target detects nothing, and says why
             column = {"matched": [], "engine": None, "emit_error": "; ".join(e["message"] for e in errors)
-                      or "nothing emitted"}
+                      or "nothing emitted", "emit_code": errors[0]["code"] if errors else None}
         column["notes"] = [n.as_dict() for n in notes]
         column["differs"] = []
         if "skipped" in column or (reference is None and column["matched"] is not None):
@@ -178,8 +207,9 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
                                 and ("emit_error" not in column or whole is not None))
         columns[name] = column
 
-    report = {"rule": rule_path, "events": len(fixture.events), "events_file": events_path,
-              "event_lines": fixture.lines, "targets": columns, "expect": None}
+    report = {"rule": rule_file.path, "events": len(fixture.events), "events_file": fixture.path,
+              "event_lines": fixture.lines, "rejected": fixture.rejected, "targets": columns, "expect": None,
+              "warnings": _warnings(rule_file, language, fixture, original)}
     if expect:
         got = set(original["matched"]) if original["matched"] is not None else None
         differs = [] if got is None else [
@@ -193,6 +223,30 @@ def run_matrix(rule_path: str, events_path: str, expect_path: str | None = None,
     report["agree"] = all(c.get("agrees", True) is not False and "error" not in c for c in ran)
     report["skipped"] = [n for n, c in columns.items() if "skipped" in c]
     return report
+
+
+def _warnings(rule_file: RuleFile, language: str, fixture: Fixture, original: dict) -> list[str]:
+    """What makes a proof weaker than it looks: nothing matched, fields the rule reads that no event has."""
+    out = []
+    if original.get("matched") == [] and fixture.events:
+        out.append(f"the original rule matches none of the {len(fixture.events)} events: every target "
+                   "agrees with it vacuously (add events it matches)")
+    tree = parse_rule_query(rule_file)[1]
+    if tree is not None and fixture.events:
+        read = sorted(f for f in fields_of(tree) if not f.startswith("_"))
+        docs = ELASTIC.records(fixture.events)[0]
+        present = {k.removesuffix(".caseless") for d in docs for k in d}
+        prefixes = {p for k in present for p in _prefixes(k)}
+        missing = [f for f in read if f not in present and f not in prefixes]
+        if missing:
+            out.append(f"no event has {', '.join(missing)}, which the rule reads: the proof does not exercise "
+                       f"{'them' if len(missing) > 1 else 'it'}")
+    return out
+
+
+def _prefixes(field: str) -> list[str]:
+    parts = field.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def exit_code(report: dict, allow_skip: bool = False) -> int:

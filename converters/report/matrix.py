@@ -40,7 +40,16 @@ def render_text(report: dict) -> str:
     columns = report["targets"]
     expect = report["expect"]
     why = expect["why"] if expect else {}
-    out = [f"rule:   {report['rule']}", f"events: {events_file} ({report['events']} events)", ""]
+    rejected = report.get("rejected", [])
+    head = f"events: {events_file} ({report['events']} events"
+    head += f", {len({r['line'] for r in rejected})} rejected)" if rejected else ")"
+    out = [f"rule:   {report['rule']}", head, ""]
+    for r in rejected:
+        out.append(f"{events_file}:{r['line'] + 1}: rejected, as Elasticsearch would: {r['field']}: {r['reason']}")
+    for w in report.get("warnings", []):
+        out.append(f"warning: {w}")
+    if rejected or report.get("warnings"):
+        out.append("")
     width = max(len(n) for n in columns)
     for name, col in columns.items():
         engine = col.get("engine") or "-"

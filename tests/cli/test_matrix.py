@@ -68,18 +68,20 @@ def test_expect_must_name_event_lines(tmp_path):
     events.write_text(seed_lines()[0] + "\n\n" + seed_lines()[1] + "\n", encoding="utf-8")
     fixture = load_events(str(events))
     expect = tmp_path / "ev.expect.json"
-    expect.write_text(json.dumps({"match": [0, 1], "why": {}, "accept": []}), encoding="utf-8")
-    with pytest.raises(FixtureError, match="no event on 0-based line"):
+    # lines in an expect file are 1-based: line 2 is the blank one
+    expect.write_text(json.dumps({"match": [1, 2], "why": {}, "accept": []}), encoding="utf-8")
+    with pytest.raises(FixtureError, match=r"no event on line\(s\) 2 .*1-based"):
         load_expect(str(expect), fixture, TARGETS)
-    expect.write_text(json.dumps({"match": [0], "accept": [{"target": "nope", "lines": [0], "reason": "x"}]}),
+    expect.write_text(json.dumps({"match": [1], "accept": [{"target": "nope", "lines": [1], "reason": "x"}]}),
                       encoding="utf-8")
     with pytest.raises(FixtureError, match="unknown target"):
         load_expect(str(expect), fixture, TARGETS)
-    expect.write_text(json.dumps({"match": [0, 2], "why": {"2": "because"},
-                                  "accept": [{"target": "splunk", "lines": [2], "reason": "no argv"}]}),
+    expect.write_text(json.dumps({"match": [1, 3], "why": {"3": "because"},
+                                  "accept": [{"target": "splunk", "lines": [3], "reason": "no argv"}]}),
                       encoding="utf-8")
     loaded = load_expect(str(expect), fixture, TARGETS)
-    assert loaded.match == {0, 2} and loaded.why == {2: "because"}
+    # held 0-based, like the fixture's lines and the JSON report
+    assert loaded.match == {0, 2} and loaded.why == {2: "because"} and loaded.accept[0]["lines"] == [2]
 
 
 def test_accept_applies_only_with_a_declared_note():
@@ -135,7 +137,7 @@ def test_json_shape_and_target_filter(small, capsys):
 
 def test_expect_mismatch_is_exit_1_with_the_line_and_why(small, tmp_path, capsys):
     expect = tmp_path / "small.expect.json"
-    expect.write_text(json.dumps({"match": [1, 2], "why": {"2": "hand verdict under test"}, "accept": []}),
+    expect.write_text(json.dumps({"match": [2, 3], "why": {"3": "hand verdict under test"}, "accept": []}),
                       encoding="utf-8")
     code, out, _ = run_cli(capsys, SEED, "--events", small, "--expect", expect, "--target", "eql",
                            "--format", "json")
@@ -231,7 +233,7 @@ SPLUNK_SIGNER_LINE = 29  # a renamed node found only by its code signer, which S
 def test_a_hand_accept_entry_with_a_declared_note_accepts_a_difference(tmp_path, capsys, monkeypatch):
     _without_note_explanations(monkeypatch)
     seed_expect = json.loads((SEED_EVENTS.parent / "execution_nodejs_susp_patterns.expect.json").read_text())
-    entry = {"target": "splunk", "lines": [SPLUNK_SIGNER_LINE], "note": "emit/branch-dropped",
+    entry = {"target": "splunk", "lines": [SPLUNK_SIGNER_LINE + 1], "note": "emit/branch-dropped",
              "reason": "no signer on Sysmon"}
     expect = tmp_path / "seed.expect.json"
     expect.write_text(json.dumps({**seed_expect, "accept": [entry]}), encoding="utf-8")
@@ -247,7 +249,7 @@ def test_an_accept_entry_pinning_an_undeclared_note_is_not_applied(tmp_path, cap
     _without_note_explanations(monkeypatch)
     seed_expect = json.loads((SEED_EVENTS.parent / "execution_nodejs_susp_patterns.expect.json").read_text())
     line = SPLUNK_SIGNER_LINE
-    entry = {"target": "splunk", "lines": [line], "reason": "no signer on Sysmon"}
+    entry = {"target": "splunk", "lines": [line + 1], "reason": "no signer on Sysmon"}
     expect = tmp_path / "seed.expect.json"
     expect.write_text(json.dumps({**seed_expect, "accept": [{**entry, "note": "emit/never-declared"}]}),
                       encoding="utf-8")
@@ -258,3 +260,39 @@ def test_an_accept_entry_pinning_an_undeclared_note_is_not_applied(tmp_path, cap
     assert code == 1 and splunk["agrees"] is False
     assert {"line": line, "expected": True, "got": False, "accepted": None, "reason": None} in splunk["differs"]
     assert report["expect"]["unused_accept"] == [0]
+
+
+def test_an_event_elasticsearch_would_reject_is_reported_by_line_and_left_out(tmp_path, capsys):
+    lines = seed_lines()
+    bad = json.loads(lines[2])
+    bad["process"]["name"] = {"text": "node.exe"}            # an object where ECS maps a keyword
+    nulls = json.loads(lines[0])
+    nulls["process"]["args"] = nulls["process"]["args"] + [None]  # a null in an array is just no value
+    events = tmp_path / "ev.jsonl"
+    events.write_text("\n".join([lines[1], json.dumps(bad), json.dumps(nulls)]) + "\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, SEED, "--events", events, "--format", "json")
+    report = json.loads(out)
+    assert report["rejected"] == [{"line": 1, "field": "process.name",
+                                   "reason": "an object where ECS maps a keyword field"}]
+    assert report["events"] == 2
+    for name, column in report["targets"].items():
+        assert "error" not in column, (name, column.get("error"))
+        assert 1 not in (column["matched"] or [])
+    code, out, _ = run_cli(capsys, SEED, "--events", events)
+    assert f"{events}:2: rejected, as Elasticsearch would: process.name: an object where ECS maps a keyword" in out
+
+
+def test_warnings_when_nothing_matches_or_a_read_field_is_absent(tmp_path, capsys):
+    near_miss = json.loads(seed_lines()[9])
+    del near_miss["process"]["args"]
+    near_miss["process"].pop("code_signature", None)
+    events = tmp_path / "ev.jsonl"
+    events.write_text(json.dumps(near_miss) + "\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, SEED, "--events", events, "--target", "eql", "--format", "json")
+    warnings = json.loads(out)["warnings"]
+    assert any("matches none of the 1 events" in w for w in warnings)
+    absent = next(w for w in warnings if w.startswith("no event has"))
+    assert "process.args" in absent and "process.code_signature.subject_name" in absent
+    assert "process.name" not in absent.split(", which")[0]
+    code, out, _ = run_cli(capsys, SEED, "--events", SEED_EVENTS, "--target", "eql", "--format", "json")
+    assert json.loads(out)["warnings"] == []

@@ -89,9 +89,10 @@ def test_windows_argv_splitter_follows_the_documented_rules():
 def test_fixture_has_enough_events_and_a_verdict_with_a_reason_for_each(events):
     expect = json.loads(SEED_EXPECT.read_text(encoding="utf-8"))
     assert len(events) >= 30
-    assert set(expect["why"]) == {str(i) for i in range(len(events))}
+    # expect files count lines from 1, as editors do
+    assert set(expect["why"]) == {str(i) for i in range(1, len(events) + 1)}
     assert all(isinstance(w, str) and w.strip() for w in expect["why"].values())
-    assert set(expect["match"]) <= set(range(len(events)))
+    assert set(expect["match"]) <= set(range(1, len(events) + 1))
     # both verdicts are well represented
     assert 10 <= len(expect["match"]) <= len(events) - 10
 

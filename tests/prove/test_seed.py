@@ -48,7 +48,7 @@ def test_original_rule_matches_the_hand_written_verdicts(seed_report):
     _, report = seed_report
     expect = json.loads(EXPECT.read_text(encoding="utf-8"))
     assert report["expect"]["ok"] is True and report["expect"]["differs"] == []
-    assert report["targets"]["original"]["matched"] == sorted(expect["match"])
+    assert report["targets"]["original"]["matched"] == sorted(n - 1 for n in expect["match"])  # JSON: 0-based
     assert report["expect"]["unused_accept"] == []   # the sidecar accepts nothing by hand any more
 
 
@@ -120,7 +120,7 @@ def test_generated_variations_keep_their_verdict_and_differ_only_where_the_seed_
     events.write_text("".join(json.dumps(e) + "\n" for _, e in pairs), encoding="utf-8")
     expect = json.loads(EXPECT.read_text(encoding="utf-8"))
     report = run_matrix(str(SEED), str(events))
-    hand = set(expect["match"])
+    hand = {n - 1 for n in expect["match"]}   # 1-based in the file
     assert report["targets"]["original"]["matched"] == [i for i, (base, _) in enumerate(pairs) if base in hand]
     bases_seen = {base for base, _ in pairs}
     assert len(bases_seen) == len(EVENTS.read_text(encoding="utf-8").splitlines())  # every line varied
