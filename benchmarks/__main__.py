@@ -2,9 +2,9 @@
 
 import sys
 
-from benchmarks import bench_emit, bench_execute, bench_kql, bench_validate
+from benchmarks import bench_convert, bench_emit, bench_execute, bench_kql, bench_validate
 
-BENCHMARKS = {"emit": bench_emit, "execute": bench_execute, "kql": bench_kql, "validate": bench_validate}
+BENCHMARKS = {"convert": bench_convert, "emit": bench_emit, "execute": bench_execute, "kql": bench_kql, "validate": bench_validate}
 
 
 def main() -> int:

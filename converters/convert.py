@@ -8,11 +8,16 @@ so that one failing target (or rule) never stops the others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from converters.errors import RuleportError
 from converters.load import RuleFile, load_rule
 from converters.notes import Note
 from converters.translate import translate_rule
+
+
+# below this many rules, starting worker processes costs more than it saves
+PARALLEL_THRESHOLD = 16
 
 
 @dataclass
@@ -72,3 +77,36 @@ def convert_rule(rule_file: RuleFile, targets: list[str]) -> Conversion:
         result.outputs[target] = "\n".join(emitted.queries)
         result.notes.extend(emitted.notes)
     return result
+
+
+def _convert_one(item: tuple) -> Conversion:
+    path, display, targets = item
+    try:
+        return convert_file(path, display, targets)
+    except Exception as exc:  # a bug on one rule must not stop the others: reported as its error
+        result = Conversion(display)
+        result.errors.append({"target": None, "code": "ruleport/internal",
+                              "message": f"internal error: {type(exc).__name__}: {exc}"})
+        return result
+
+
+def convert_files(files: list[tuple[str, str]], targets: list[str], jobs: int = 1,
+                  progress: Callable[[], None] | None = None) -> list[Conversion]:
+    """convert_file for each (file, display path), in order; over `jobs` worker processes when
+    there are enough rules for it to pay. The result is the same whatever `jobs` is."""
+    work = [(f, d, targets) for f, d in files]
+    results: list[Conversion] = []
+    if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(work))) as pool:
+            for result in pool.imap(_convert_one, work, chunksize=8):
+                results.append(result)
+                if progress:
+                    progress()
+        return results
+    for item in work:
+        results.append(_convert_one(item))
+        if progress:
+            progress()
+    return results

@@ -7,7 +7,16 @@ import os
 import sys
 from pathlib import Path
 
-from converters.cli.common import EXIT_FINDINGS, EXIT_OK, pick_targets, require_paths
+from converters.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_speed_options,
+    jobs_of,
+    pick_targets,
+    progress_bar,
+    require_paths,
+    show_progress,
+)
 from converters.files import atomic_write
 from converters.load import iter_rule_paths
 
@@ -22,6 +31,7 @@ def add_parser(sub):
     p.add_argument("--out", metavar="DIR",
                    help="write DIR/<target>/<path relative to PATH>.<ext> instead of printing the queries")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    add_speed_options(p)
     return p
 
 
@@ -32,23 +42,22 @@ def _relative(arg: str, display: str) -> Path:
 
 
 def run(args) -> int:
-    from converters.convert import convert_file
+    from converters.convert import convert_files
     from converters.emit.targets import TARGETS
 
     require_paths(args.paths)
     targets = pick_targets(args.target)
-    results = []
+    found = [(str(path), display, arg) for arg in args.paths for path, display in iter_rule_paths(arg)]
+    with progress_bar(len(found), "converting", enabled=show_progress(args)) as advance:
+        results = convert_files([(p, d) for p, d, _ in found], targets, jobs=jobs_of(args), progress=advance)
     written: list[str] = []
-    for arg in args.paths:
-        for path, display in iter_rule_paths(arg):
-            conversion = convert_file(path, display, targets)
-            results.append(conversion)
-            if args.out:
-                rel = _relative(arg, display)
-                for target, text in conversion.outputs.items():
-                    dest = Path(args.out) / target / rel.with_suffix(TARGETS[target].extension)
-                    atomic_write(dest, text if text.endswith("\n") else text + "\n")
-                    written.append(str(dest))
+    if args.out:
+        for (_path, display, arg), conversion in zip(found, results):
+            rel = _relative(arg, display)
+            for target, text in conversion.outputs.items():
+                dest = Path(args.out) / target / rel.with_suffix(TARGETS[target].extension)
+                atomic_write(dest, text if text.endswith("\n") else text + "\n")
+                written.append(str(dest))
     failed = any(r.errors for r in results)
     if args.format == "json":
         json.dump({"rules": [r.as_dict() for r in results]}, sys.stdout, indent=2, ensure_ascii=False)

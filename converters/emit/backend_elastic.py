@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
 from converters.emit.transforms import record_note
@@ -70,7 +71,7 @@ def _all_exact(cond) -> bool:
     )
 
 
-class ElasticLuceneBackend(LuceneBackend):
+class ElasticLuceneBackend(CombinedPipelineOnce, LuceneBackend):
     name: ClassVar[str] = "ruleport Lucene (Elastic Defend keyword semantics)"
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
@@ -102,7 +103,7 @@ def _literal_wildcard_chars(value: SigmaString) -> bool:
     return any(isinstance(p, str) and ("*" in p or "?" in p) for p in value.s)
 
 
-class ElasticEqlBackend(EqlBackend):
+class ElasticEqlBackend(CombinedPipelineOnce, EqlBackend):
     """EQL strings, written here rather than by the stock backend, which
     compared |cased lists with `like~` (ignoring case), |cased patterns with
     `==` (no wildcards), numbers with `:` (strings only) and escaped a literal
@@ -178,7 +179,7 @@ def _like_pattern(value: SigmaString) -> str:
     return "".join(out)
 
 
-class ElasticEsqlBackend(ESQLBackend):
+class ElasticEsqlBackend(CombinedPipelineOnce, ESQLBackend):
     name: ClassVar[str] = "ruleport ES|QL (Elastic Defend)"
     precedence = (ConditionNOT, ConditionAND, ConditionOR)
     parenthesize = True  # explicit grouping: the reader need not know precedence

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.strings import to_pcre
 from sigma.backends.kusto import KustoBackend
 from sigma.types import SigmaCasedString, SigmaString, SpecialChars
@@ -38,7 +39,7 @@ def _control_escaped(text: str) -> str:
     return text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
-class RuleportKustoBackend(KustoBackend):
+class RuleportKustoBackend(CombinedPipelineOnce, KustoBackend):
     name: ClassVar[str] = "ruleport Kusto (exact wildcards)"
 
     case_sensitive_match_expression: ClassVar[str] = "{field} == {value}"

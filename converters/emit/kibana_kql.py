@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.errors import EmitError
 from converters.emit.strings import case_variants, letters, wildcard_text
 from converters.emit.transforms import record_note
@@ -52,7 +53,7 @@ def _unquoted_char(c: str) -> str:
     return c
 
 
-class KibanaKqlBackend(TextQueryBackend):
+class KibanaKqlBackend(CombinedPipelineOnce, TextQueryBackend):
     """Kibana Query Language over keyword fields (see module docstring)."""
 
     name: ClassVar[str] = "ruleport Kibana KQL"

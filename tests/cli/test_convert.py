@@ -98,3 +98,22 @@ def test_the_installed_command_runs_without_a_traceback(tmp_path):
     proc = subprocess.run([str(exe), "convert", str(tmp_path / "missing")], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "missing" in proc.stderr
+
+
+def test_several_jobs_give_the_same_output_as_one(tmp_path, capsys):
+    """Rules converted in worker processes come back in file order, byte for byte as with one job."""
+    import shutil
+
+    from tests.support import FIXTURES
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    for i in range(12):
+        shutil.copy(SEED_RULE, rules / f"seed_{i:02}.toml")
+        shutil.copy(FIXTURES / "kql_text" / "mailbox_export_script_block.toml", rules / f"kql_{i:02}.toml")
+    outputs = []
+    for jobs in ("1", "2"):
+        code = main(["convert", str(rules), "--format", "json", "--jobs", jobs])
+        outputs.append((code, capsys.readouterr().out))
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0][1])["rules"]) == 24
