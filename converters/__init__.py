@@ -16,9 +16,12 @@ The package is laid out as the pipeline it runs, bottom layer first:
     emit           Sigma rule to SIEM queries through pySigma backends; the target records
     convert        load, translate, emit for one rule (shared by the CLI and the proof)
     prove          the original rule and every target over the same fixture events
+    package        the files each platform imports (Kibana ndjson, Splunk app, Sentinel
+                   and Defender rules, SigmaHQ folder, ATT&CK Navigator layers)
     report         findings and proof matrices as text, JSON, SARIF, GitHub annotations
     cli            the `ruleport` command
 
+prove and package share a layer (neither imports the other).
 A layer imports only from layers above it in this list, never from cli
 (tests/test_layers.py holds the package to it).
 """

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from converters.errors import RuleportError
-from converters.load import RuleFile, load_rule
+from converters.load import RuleFile, RuleMeta, load_rule, rule_meta
 from converters.notes import Note
 from converters.translate import translate_rule
 
@@ -26,10 +26,13 @@ class Conversion:
     outputs: dict[str, str] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    meta: RuleMeta | None = None                              # what the rule says about itself
+    states: dict[str, dict] = field(default_factory=dict)     # per target: the pipelines' state
 
     def as_dict(self) -> dict:
         return {
             "path": self.path,
+            "rule": self.meta.as_dict() if self.meta else None,
             "outputs": self.outputs,
             "notes": [n.as_dict() for n in self.notes],
             "errors": self.errors,
@@ -54,9 +57,13 @@ def convert_file(path, display_path: str, targets: list[str]) -> Conversion:
     return convert_rule(rule_file, targets)
 
 
-def convert_rule(rule_file: RuleFile, targets: list[str]) -> Conversion:
-    """Translate a loaded rule, then emit it for each target (in the given order)."""
-    result = Conversion(rule_file.path)
+def convert_rule(rule_file: RuleFile, targets: list[str],
+                 extra_pipelines: Callable[[str], tuple] | None = None) -> Conversion:
+    """Translate a loaded rule, then emit it for each target (in the given order).
+
+    `extra_pipelines(target)`: more processing pipelines for that target (deployment
+    settings, user pipelines), as `ruleport package` passes them."""
+    result = Conversion(rule_file.path, meta=rule_meta(rule_file.rule, rule_file.metadata))
     try:
         translation = translate_rule(rule_file)
     except RuleportError as exc:
@@ -70,12 +77,13 @@ def convert_rule(rule_file: RuleFile, targets: list[str]) -> Conversion:
         from converters.emit import emit  # emit loads pySigma backends: only when a SIEM target is asked for
 
         try:
-            emitted = emit(translation.sigma_yaml, target)
+            emitted = emit(translation.sigma_yaml, target, extra_pipelines(target) if extra_pipelines else ())
         except RuleportError as exc:
             result.errors.append(_error(target, exc))
             continue
         result.outputs[target] = "\n".join(emitted.queries)
         result.notes.extend(emitted.notes)
+        result.states[target] = emitted.state
     return result
 
 

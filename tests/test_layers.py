@@ -16,7 +16,7 @@ LAYERS = [
     {"lint", "translate"},
     {"emit"},
     {"convert"},
-    {"prove"},
+    {"prove", "package"},
     {"report"},
     {"cli"},
     {"__main__"},

@@ -13,12 +13,12 @@ import argparse
 import sys
 
 from converters import __version__
-from converters.cli import convert, matrix, prove, targets, validate
+from converters.cli import convert, matrix, package, prove, targets, validate
 from converters.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from converters.errors import RuleportError, UsageError
 
 # the command modules, in the order `--help` lists them
-COMMANDS = (validate, convert, targets, matrix, prove)
+COMMANDS = (validate, convert, targets, matrix, prove, package)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -6,7 +6,9 @@ target builds its pySigma rule from those dicts (pipelines rewrite rules in
 place, so each target needs its own; building from dicts costs a twentieth
 of parsing YAML). Each target's backend and pipeline are built once per
 process and reused: pySigma combines the pipeline afresh, with a fresh
-state, for every conversion.
+state, for every conversion. Extra pipelines (`ruleport package`'s deployment
+settings and user pipeline files) get a backend of their own, kept for as
+long as the caller passes the same pipeline objects.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import lru_cache
 
 from converters.emit.errors import EmitError
 from converters.emit.targets import TARGETS
+from converters.emit.transforms import NOTES_KEY
 from converters.notes import Note
 
 
@@ -25,6 +28,9 @@ class Emitted:
     target: str
     queries: list[str]
     notes: list[Note] = field(default_factory=list)
+    # what the pipelines decided beyond the query text (index, query_table, base_search, ...):
+    # the deployable artifacts read it (e.g. a Kibana rule's `index`)
+    state: dict = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
@@ -36,18 +42,29 @@ def _documents(sigma_yaml: str) -> tuple:
     return tuple(yaml.load_all(sigma_yaml, Loader=loader))
 
 
-_BACKENDS: dict[str, object] = {}
+_BACKENDS: dict[tuple, tuple] = {}
 
 
-def _backend(spec):
-    backend = _BACKENDS.get(spec.name)
-    if backend is None:
-        backend = _BACKENDS[spec.name] = spec.backend(spec.build_pipeline())
-    return backend
+def _backend(spec, extra: tuple = ()):
+    """The target's backend, with `extra` pipelines merged into its own by priority (as sigma-cli
+    merges pipelines; ties keep the target's first). Kept per target and per extra pipeline objects
+    (held in the cache, so their ids stay theirs)."""
+    key = (spec.name, *map(id, extra))
+    cached = _BACKENDS.get(key)
+    if cached is None:
+        pipeline = spec.build_pipeline()
+        if extra:
+            ordered = sorted([pipeline, *extra], key=lambda p: p.priority)
+            pipeline = sum(ordered[1:], ordered[0])
+        cached = _BACKENDS[key] = (spec.backend(pipeline), extra)
+    return cached[0]
 
 
-def emit(sigma_yaml: str, target: str) -> Emitted:
-    """Convert `sigma_yaml` for `target`; raise EmitError when it cannot be expressed."""
+def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = ()) -> Emitted:
+    """Convert `sigma_yaml` for `target`; raise EmitError when it cannot be expressed.
+
+    `extra_pipelines`: more pySigma processing pipelines for this target; pass the same objects
+    for every rule (their backend is built once and kept)."""
     spec = TARGETS.get(target)
     if spec is None:
         raise EmitError(f"unknown target {target!r} (known: {', '.join(TARGETS)})", code="emit/unknown-target")
@@ -64,7 +81,7 @@ def emit(sigma_yaml: str, target: str) -> Emitted:
         raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
     except Exception as exc:  # YAML errors surface as various types
         raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
-    backend = _backend(spec)
+    backend = _backend(spec, tuple(extra_pipelines))
     try:
         queries = backend.convert(collection)
     except EmitError as exc:
@@ -77,12 +94,12 @@ def emit(sigma_yaml: str, target: str) -> Emitted:
         # a rule shape a pySigma backend does not expect: one rule's failure, not a crash
         raise EmitError(f"{target}: cannot convert this rule ({type(exc).__name__}: {exc})",
                         code="emit/backend-error") from exc
-    return Emitted(target, [str(q) for q in queries], _collect_notes(backend, target))
+    state = backend.last_processing_pipeline.state
+    return Emitted(target, [str(q) for q in queries], _collect_notes(backend, target),
+                   {k: v for k, v in state.items() if k != NOTES_KEY})
 
 
 def _collect_notes(backend, target: str) -> list[Note]:
-    from converters.emit.transforms import NOTES_KEY
-
     # one channel: pipelines and backends alike record their notes in the pipeline state
     found = list(backend.last_processing_pipeline.state.get(NOTES_KEY, []))
     notes: list[Note] = []

@@ -45,6 +45,10 @@ class Target:
     executor: Callable[[], Executor]  # makes the executor that runs the output
     platform: platforms.PlatformModel  # how the target's platform records a fixture event
     base: str = ""          # the stock pySigma backend it is built on, if any
+    # `ruleport package`: the deployable formats written for it (converters.package.FORMATS)
+    # and the deployment settings it takes (converters.load.settings.SETTINGS)
+    artifacts: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
 
     @property
     def backend_path(self) -> str:
@@ -66,6 +70,7 @@ class Target:
         return {
             "name": self.name, "extension": self.extension, "backend": self.backend_path, "base": self.base,
             "pipelines": list(self.pipeline_names), "data": self.data, "description": self.description,
+            "artifacts": list(self.artifacts), "settings": list(self.settings),
         }
 
 
@@ -78,38 +83,45 @@ _ELASTIC_DATA = ("Elastic Defend events, ECS fields and .caseless multi-fields: 
                  "for process_creation, logs-endpoint.events.<file|network|registry|library>-* for the other "
                  "Defend logsources; category-less rules: ECS data in the original rule's indexes")
 
+_KIBANA = dict(artifacts=("kibana-ndjson",), settings=("index", "fields", "enabled"))
+_SPLUNK_APP = ("splunk-app",)
+
 _LIST = [
     Target("sigma", "sigma", ".yml", "sigma", None, (), "Sigma process_creation taxonomy (any Sigma consumer)",
-           "the Sigma rule itself, unchanged", _sigma_in_sqlite, platforms.SIGMA),
+           "the Sigma rule itself, unchanged", _sigma_in_sqlite, platforms.SIGMA, artifacts=("sigma-folder",)),
     Target("splunk", "spl", ".spl", "spl", SplunkSearchBackend, (pipelines.splunk_sysmon,),
            'Sysmon Event ID 1 via the Splunk Add-on for Sysmon '
            '(source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1)',
            "SPL search, fully parenthesised; regexes via rex/eval flags",
-           SplunkSearchExecutor, platforms.SYSMON, "sigma.backends.splunk.SplunkBackend"),
+           SplunkSearchExecutor, platforms.SYSMON, "sigma.backends.splunk.SplunkBackend", artifacts=_SPLUNK_APP,
+           settings=("index", "sourcetype", "source", "macro", "app", "security_domain", "fields", "enabled")),
     Target("splunk-cim", "cim", ".spl", "spl", SplunkTstatsBackend, (pipelines.splunk_cim,),
            "Splunk CIM Endpoint.Processes data model (accelerated or not)",
            "| tstats over datamodel=Endpoint.Processes",
-           SplunkSearchExecutor, platforms.CIM, "sigma.backends.splunk.SplunkBackend"),
+           SplunkSearchExecutor, platforms.CIM, "sigma.backends.splunk.SplunkBackend", artifacts=_SPLUNK_APP,
+           settings=("app", "security_domain", "enabled")),
     Target("lucene", "luc", ".lucene", "lucene", ElasticLuceneBackend, (pipelines.elastic_defend,),
            _ELASTIC_DATA, "Lucene query string",
-           LuceneExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.LuceneBackend"),
+           LuceneExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.LuceneBackend", **_KIBANA),
     Target("eql", "eql", ".eql", "eql", ElasticEqlBackend, (pipelines.elastic_defend_eql,),
            _ELASTIC_DATA, "Elastic EQL (`process where ...`)",
-           EqlExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.EqlBackend"),
+           EqlExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.EqlBackend", **_KIBANA),
     Target("esql", "esql", ".esql", "esql", ElasticEsqlBackend, (pipelines.elastic_defend,),
            _ELASTIC_DATA, "ES|QL (FROM ... | WHERE ...)",
-           EsqlExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.ESQLBackend"),
+           EsqlExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.ESQLBackend", **_KIBANA),
     Target("kibana-kql", "kql", ".kql", "kql", KibanaKqlBackend, (pipelines.elastic_defend,),
            _ELASTIC_DATA, "Kibana Query Language (ruleport's own pySigma backend)",
-           KibanaKqlExecutor, platforms.ELASTIC, "sigma.conversion.base.TextQueryBackend"),
+           KibanaKqlExecutor, platforms.ELASTIC, "sigma.conversion.base.TextQueryBackend", **_KIBANA),
     Target("kusto-defender", "mde", ".kql", "kusto", RuleportKustoBackend, (pipelines.defender_xdr,),
            "Microsoft Defender XDR advanced hunting, table DeviceProcessEvents",
            "Kusto over DeviceProcessEvents",
-           defender_executor, platforms.DEFENDER, "sigma.backends.kusto.KustoBackend"),
+           defender_executor, platforms.DEFENDER, "sigma.backends.kusto.KustoBackend",
+           artifacts=("defender-detection-rule",), settings=("enabled",)),
     Target("kusto-sentinel", "asim", ".kql", "kusto", RuleportKustoBackend, (pipelines.sentinel_asim,),
            "Microsoft Sentinel ASIM process events (imProcessCreate)",
            "Kusto over imProcessCreate",
-           sentinel_executor, platforms.ASIM, "sigma.backends.kusto.KustoBackend"),
+           sentinel_executor, platforms.ASIM, "sigma.backends.kusto.KustoBackend",
+           artifacts=("sentinel-analytics",), settings=("table", "connectors", "fields", "enabled")),
 ]
 
 TARGETS: dict[str, Target] = {t.name: t for t in _LIST}

@@ -18,7 +18,9 @@ def test_targets_json(capsys):
     assert "EventCode=1" in by_name["splunk"]["data"]
     assert "logs-endpoint.events.process-*" in by_name["esql"]["data"]
     assert by_name["kusto-sentinel"]["extension"] == ".kql"
-    assert set(by_name["lucene"]) == {"name", "extension", "backend", "base", "pipelines", "data", "description"}
+    assert set(by_name["lucene"]) == {"name", "extension", "backend", "base", "pipelines", "data", "description",
+                                     "artifacts", "settings"}
+    assert by_name["lucene"]["artifacts"] == ["kibana-ndjson"]
 
 
 def test_targets_text(capsys):

@@ -1,0 +1,133 @@
+"""`ruleport package`: every rule through convert, then each target's formats, written atomically.
+
+One rule's failure (load, translation, emission, or a format that cannot
+carry it) is reported for that rule and target and never stops the others.
+Files are laid out per target under DIR:
+
+    DIR/<target>/...            the target's formats (see each writer)
+    DIR/navigator/<target>.json the ATT&CK techniques the target's packaged rules cover
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from converters.convert import Conversion, convert_rule
+from converters.emit.targets import TARGETS
+from converters.errors import RuleportError
+from converters.files import atomic_write
+from converters.load import iter_rule_paths, load_rule
+from converters.load.settings import Settings
+from converters.notes import Note
+from converters.package import FORMATS, navigator
+from converters.package.deployment import UserPipelines, check_settings, extra_pipelines
+from converters.package.model import Context, Entry, Packaged
+
+
+@dataclass
+class RuleResult:
+    path: str
+    meta: dict | None = None
+    packaged: list[str] = field(default_factory=list)        # targets whose every format took the rule
+    errors: list[dict] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "rule": self.meta, "packaged": self.packaged, "errors": self.errors,
+                "notes": [n.as_dict() for n in self.notes]}
+
+
+@dataclass
+class PackageResult:
+    rules: list[RuleResult] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)     # target -> rules packaged
+    settings: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return any(r.errors for r in self.rules)
+
+    def as_dict(self) -> dict:
+        return {"settings": self.settings, "rules": [r.as_dict() for r in self.rules],
+                "packaged": self.counts, "written": self.written}
+
+
+def _relative(arg: str, display: str) -> PurePosixPath:
+    if Path(arg).is_dir():
+        return PurePosixPath(*Path(os.path.relpath(display, arg)).parts)
+    return PurePosixPath(Path(display).name)
+
+
+def _error(target: str | None, exc: RuleportError) -> dict:
+    message = f"line {exc.line}: {exc.message}" if exc.line else exc.message
+    return {"target": target, "code": exc.code, "message": message}
+
+
+def package(paths: list[str], out: str, targets: list[str], settings: Settings,
+            pipeline_files: list[str] = ()) -> PackageResult:
+    check_settings(settings, TARGETS)
+    user = UserPipelines(list(pipeline_files))
+    extra = extra_pipelines(TARGETS, settings, user)
+    contexts = {t: Context(TARGETS[t], settings.for_target(t), settings.source) for t in targets}
+    entries: dict[tuple[str, str], list[Entry]] = {(t, f): [] for t in targets for f in TARGETS[t].artifacts}
+    covered: dict[str, list[Packaged]] = {t: [] for t in targets}
+    result = PackageResult(settings=settings.source)
+    for arg in paths:
+        for path, display in iter_rule_paths(arg):
+            outcome = RuleResult(display)
+            result.rules.append(outcome)
+            try:
+                rule_file = load_rule(path, display)
+            except RuleportError as exc:
+                outcome.errors.append(_error(None, exc))
+                continue
+            conversion = convert_rule(rule_file, targets, extra)
+            outcome.meta = conversion.meta.as_dict() if conversion.meta else None
+            outcome.errors += conversion.errors
+            outcome.notes += conversion.notes
+            rel = _relative(arg, display)
+            for target in targets:
+                if target in conversion.outputs:
+                    item = _packaged(conversion, rel, target)
+                    if _lay_out(item, contexts[target], entries, outcome):
+                        covered[target].append(item)
+                        outcome.packaged.append(target)
+    out_dir = Path(out)
+    for target in targets:
+        ctx = contexts[target]
+        files: dict[str, str] = {}
+        for fmt in TARGETS[target].artifacts:
+            for rel, text in FORMATS[fmt].files(entries[(target, fmt)], ctx).items():
+                files[f"{target}/{rel}"] = text
+        files[f"navigator/{target}.json"] = navigator.layer_text(TARGETS[target], covered[target])
+        for rel, text in files.items():
+            dest = out_dir / rel
+            atomic_write(dest, text)
+            result.written.append(str(dest))
+        result.counts[target] = len(covered[target])
+    return result
+
+
+def _packaged(conversion: Conversion, rel: PurePosixPath, target: str) -> Packaged:
+    return Packaged(path=conversion.path, rel=rel, meta=conversion.meta, target=target,
+                    query=conversion.outputs[target], sigma_yaml=conversion.outputs.get("sigma", ""),
+                    state=conversion.states.get(target, {}),
+                    notes=[n for n in conversion.notes if n.target in (None, target)])
+
+
+def _lay_out(item: Packaged, ctx: Context, entries: dict, outcome: RuleResult) -> bool:
+    """Every format of the target takes the rule, or none does (a rule half-deployed is worse)."""
+    made = []
+    for fmt in ctx.target.artifacts:
+        try:
+            made.append((fmt, FORMATS[fmt].entry(item, ctx)))
+        except RuleportError as exc:
+            outcome.errors.append(_error(item.target, exc))
+            return False
+    for fmt, entry in made:
+        entries[(item.target, fmt)].append(entry)
+        outcome.notes += [n for n in entry.notes if n not in outcome.notes]
+    return True
