@@ -19,6 +19,7 @@ from converters.cli.common import (
 )
 from converters.files import atomic_write
 from converters.load import iter_rule_paths
+from converters.package.header import SIDECAR_SUFFIX, with_header
 
 
 def add_parser(sub):
@@ -41,6 +42,16 @@ def _relative(arg: str, display: str) -> Path:
     return Path(Path(display).name)
 
 
+def _with_header(conversion, target: str, text: str) -> tuple[str, str | None]:
+    """The query with the rule's name, id, severity, ATT&CK techniques and notes as a header
+    comment (a sidecar file where the language has no comments); Sigma rules carry theirs already."""
+    from converters.emit.targets import TARGETS
+
+    if target == "sigma" or conversion.meta is None:
+        return (text if text.endswith("\n") else text + "\n"), None
+    return with_header(text, TARGETS[target].language, conversion.meta, target, conversion.notes)
+
+
 def run(args) -> int:
     from converters.convert import convert_files
     from converters.emit.targets import TARGETS
@@ -56,8 +67,12 @@ def run(args) -> int:
             rel = _relative(arg, display)
             for target, text in conversion.outputs.items():
                 dest = Path(args.out) / target / rel.with_suffix(TARGETS[target].extension)
-                atomic_write(dest, text if text.endswith("\n") else text + "\n")
+                text, sidecar = _with_header(conversion, target, text)
+                atomic_write(dest, text)
                 written.append(str(dest))
+                if sidecar:
+                    atomic_write(dest.with_name(dest.name + SIDECAR_SUFFIX), sidecar)
+                    written.append(str(dest) + SIDECAR_SUFFIX)
     failed = any(r.errors for r in results)
     if args.format == "json":
         json.dump({"rules": [r.as_dict() for r in results]}, sys.stdout, indent=2, ensure_ascii=False)

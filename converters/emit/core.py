@@ -90,7 +90,7 @@ def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = ()) -> Emitted:
         raise EmitError(f"{target}: {exc}", code="emit/unsupported") from None
     except NotImplementedError as exc:
         raise EmitError(f"{target}: {exc}", code="emit/unsupported") from None
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+    except (TypeError, ValueError, LookupError, AttributeError) as exc:
         # a rule shape a pySigma backend does not expect: one rule's failure, not a crash
         raise EmitError(f"{target}: cannot convert this rule ({type(exc).__name__}: {exc})",
                         code="emit/backend-error") from exc

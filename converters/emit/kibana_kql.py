@@ -128,6 +128,8 @@ class KibanaKqlBackend(CombinedPipelineOnce, TextQueryBackend):
                        f"KQL has no one-character wildcard: `?` in {value} became `*` (matches more)", field,
                        self._differs(field, original, wildcard_text(value, single="*"),
                                      case_insensitive, case_insensitive))
+        if not value.s:  # the empty string: no wildcard, no edge to trim
+            return
         first, last = value.s[0], value.s[-1]
         if value.contains_special() and ((isinstance(first, str) and first[:1].isspace())
                                          or (isinstance(last, str) and last[-1:].isspace())):

@@ -23,6 +23,7 @@ import json
 import re
 from pathlib import PurePosixPath
 
+from converters.kusto.executor import TABLE_COLUMNS  # each table's documented columns, declared once
 from converters.load.meta import format_duration
 from converters.package import schedule
 from converters.package.attack import DEFENDER_CATEGORIES, DEFENDER_FALLBACK_CATEGORY, mapping
@@ -33,12 +34,6 @@ REQUIRED_COLUMNS = ("Timestamp", "DeviceId", "ReportId")
 # Operators after which a query no longer returns its table's columns unless it names them
 RESHAPING = ("project", "project-away", "project-keep", "summarize", "distinct", "count", "top-nested",
              "make-series", "evaluate", "join", "union")
-# The documented columns of the tables the target reads (Defender advanced hunting schema)
-TABLE_COLUMNS = {
-    "DeviceProcessEvents": ("Timestamp", "DeviceId", "DeviceName", "ActionType", "FileName", "FolderPath",
-                            "ProcessCommandLine", "ProcessId", "AccountDomain", "AccountName", "AccountSid",
-                            "AccountUpn", "AccountObjectId", "ReportId"),
-}
 IMPACTED = (("#microsoft.graph.security.impactedDeviceAsset", "deviceId", "DeviceId"),
             ("#microsoft.graph.security.impactedUserAsset", "accountSid", "AccountSid"))
 

@@ -45,14 +45,15 @@ CONNECTORS = {
     "SecurityEvent": (("SecurityEvents", ("SecurityEvent",)), ("WindowsSecurityEvents", ("SecurityEvent",))),
 }
 
-# Entity mappings from the columns each table returns (the queries keep every column):
-# ASIM process event schema (imProcessCreate) and Defender's DeviceProcessEvents.
+# Entity mappings from the columns each table returns (the queries keep every column; the
+# columns are those converters.kusto.executor.TABLE_COLUMNS declares from Microsoft's schemas).
+# ASIM has no file-name column for the new process: its file is mapped by hash (Hash, HashType).
 ENTITIES = {
     "imProcessCreate": (
         ("Host", (("HostName", "DvcHostname"),)),
         ("Account", (("FullName", "TargetUsername"),)),
         ("Process", (("ProcessId", "TargetProcessId"), ("CommandLine", "TargetProcessCommandLine"))),
-        ("File", (("Name", "TargetProcessFilename"),)),
+        ("FileHash", (("Algorithm", "HashType"), ("Value", "Hash"))),
         ("IP", (("Address", "DvcIpAddr"),)),
     ),
     "DeviceProcessEvents": (

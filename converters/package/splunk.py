@@ -95,6 +95,9 @@ class SplunkApp(Format):
         score = meta.risk_score if meta.risk_score is not None else 50
         risk = [{"risk_object_field": f, "risk_object_type": t, "risk_score": score} for f, t in risk_fields]
         subjects = " ".join(f"${f}$" for f, _ in risk_fields)
+        if not any(kind == "system" for _, kind in risk_fields):
+            extra.append(note("package/risk-object", "the search's results name no host: risk goes to "
+                              + ", ".join(f for f, _ in risk_fields) + " only", item.target))
         try:
             search = _search_lines(item.query)
             conf.value_lines(search)

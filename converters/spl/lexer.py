@@ -2,7 +2,9 @@
 
 Rules (Splunk's Search Manual): a `|` outside double quotes and backticks
 separates commands; inside a quoted string `\\\\` is one backslash and `\\"`
-a quote, and any other backslash stays as written. `[` subsearches are not
+a quote, and any other backslash stays as written. Text between triple
+backticks outside quotes is a comment (Search Manual, "Add comments to
+searches", Splunk 8.2+) and reads as a space. `[` subsearches are not
 modelled and raise.
 """
 
@@ -37,6 +39,13 @@ def split_pipeline(text: str) -> list[tuple[bool, str]]:
                 continue
             if c == quote:
                 quote = None
+        elif text.startswith("```", i):
+            end = text.find("```", i + 3)
+            if end < 0:
+                raise ExecutionError("SPL: unclosed ``` comment")
+            buf.append(" ")
+            i = end + 3
+            continue
         elif c in '"`':
             quote = c
             buf.append(c)
