@@ -1,8 +1,10 @@
 """The header `convert --out` files carry: the rule, its severity and ATT&CK mapping, the notes.
 
 Written as comments in the query language's own syntax, so the file stays a
-valid query: SPL ```...``` comments (Splunk 8.2+), `//` line comments in EQL,
-ES|QL and Kusto. Lucene query strings and Kibana KQL have no comment syntax:
+valid query: SPL ```...``` comments (Splunk 8.2+; after the first command when
+the search starts with a generating command such as `| tstats`, so the search
+still starts with its pipe), `/* */` in EQL (as Elastic's own rules comment
+their queries), `//` line comments in ES|QL and Kusto. Lucene query strings and Kibana KQL have no comment syntax:
 their header goes to a sidecar file beside the query (`<file>.header.txt`).
 Sigma rules carry their metadata as YAML keys and their notes as comments
 already (converters.translate), so they get no second header.
@@ -14,7 +16,9 @@ from converters.load.meta import RuleMeta
 from converters.notes import Note
 
 # query language -> (line prefix, line suffix); absent: no comment syntax
-COMMENTS = {"spl": ("```", "```"), "eql": ("// ", ""), "esql": ("// ", ""), "kusto": ("// ", "")}
+COMMENTS = {"spl": ("```", "```"), "eql": ("/* ", " */"), "esql": ("// ", ""), "kusto": ("// ", "")}
+# what would close each comment early, and what it becomes
+_CLOSERS = {"spl": ("```", "`"), "eql": ("*/", "* /")}
 SIDECAR_SUFFIX = ".header.txt"
 
 
@@ -43,6 +47,9 @@ def with_header(text: str, language: str, meta: RuleMeta, target: str,
     if syntax is None:
         return body, "\n".join(lines) + "\n"
     start, end = syntax
-    # a comment must not close early: no ``` inside SPL comments, no line breaks in any
-    commented = [f"{start}{line.replace('```', '`')}{end}" for line in lines]
-    return "\n".join(commented) + "\n" + body, None
+    closer, safe = _CLOSERS.get(language, ("\n", " "))
+    commented = "".join(f"{start}{line.replace(closer, safe)}{end}\n" for line in lines)
+    if language == "spl" and body.lstrip().startswith("|"):
+        first, _, rest = body.partition("\n")
+        return f"{first}\n{commented}{rest}", None
+    return commented + body, None

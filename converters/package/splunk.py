@@ -144,6 +144,9 @@ class SplunkApp(Format):
         names = unique([e.item.meta.name or e.item.path for e in entries])
         stanzas = []
         for name, e in zip(names, entries):
+            if name != e.item.meta.name:  # ES lists correlation searches by label: keep them apart too
+                e.data = [(k, name if k in ("action.correlationsearch.label", "action.notable.param.rule_title")
+                           else v) for k, v in e.data]
             comments = [f"{e.item.path} (Elastic rule {e.item.meta.rule_id})"]
             comments += [f"{n.code}{f' [{n.field}]' if n.field else ''}: {_one_line(n.message)}"
                          for n in notes_for(e.item) + e.notes]

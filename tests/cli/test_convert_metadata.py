@@ -34,6 +34,10 @@ def test_out_files_carry_a_header_in_their_language(capsys, tmp_path):
     assert spl[1] == "```severity high, risk score 73; ATT&CK T1059, T1059.007```"
     assert any("emit/branch-dropped" in line for line in spl)          # the target's own notes
     assert not any("(esql)" in line or "emit/array-joined" in line for line in spl)  # not another target's
+    # a search starting with a generating command keeps its leading pipe: the header follows that command
+    cim = (tmp_path / "splunk-cim" / f"{stem}.spl").read_text().splitlines()
+    assert cim[0].startswith("| tstats ") and cim[1].startswith("```Suspicious Execution")
+    assert (tmp_path / "eql" / f"{stem}.eql").read_text().startswith("/* Suspicious Execution with NodeJS")
     kql = (tmp_path / "kusto-defender" / f"{stem}.kql").read_text()
     assert kql.startswith("// Suspicious Execution with NodeJS") and "\nDeviceProcessEvents\n| where " in kql
     # Lucene and Kibana KQL have no comments: the query file is the query alone, the header beside it
@@ -60,3 +64,16 @@ def test_headed_queries_still_run_and_match_the_same_events(capsys, tmp_path):
         records, _ = spec.platform.records(events)
         executor = spec.executor()
         assert executor.run(headed, records) == executor.run(plain[target], records), target
+
+
+def test_a_note_cannot_close_the_comment_early():
+    from converters.load import rule_meta
+    from converters.notes import Note
+    from converters.package.header import with_header
+
+    meta = rule_meta({"name": "r", "rule_id": "x", "severity": "low"})
+    notes = [Note("emit/x", "a */ b ``` c", target="t")]
+    eql, _ = with_header("any where true", "eql", meta, "t", notes)
+    assert eql.count("*/") == eql.count("/*") == 5   # five header lines, each closed once
+    spl, _ = with_header("index=x", "spl", meta, "t", notes)
+    assert all(line.count("```") == 2 for line in spl.splitlines()[:-1])
