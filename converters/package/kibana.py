@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 
-from converters.package.model import ArtifactError, Context, Entry, Format, Packaged, note, notes_for
+from converters.package.model import ArtifactError, Context, Entry, Format, Packaged, is_correlation, note, notes_for
 
 # query language (Target.language) -> (Kibana rule type, Kibana language)
 RULE_TYPES = {"eql": ("eql", "eql"), "lucene": ("query", "lucene"), "kql": ("query", "kuery"),
@@ -86,6 +86,9 @@ class KibanaRules(Format):
     def entry(self, item: Packaged, ctx: Context) -> Entry:
         meta, extra = item.meta, []
         rule_type, language = RULE_TYPES[ctx.target.language]
+        if rule_type == "query" and is_correlation(item.sigma_yaml):
+            raise ArtifactError("the rule is a Sigma correlation: a Kibana query rule matches single events and "
+                                "cannot carry its aggregation", code="package/correlation-unsupported")
         if not meta.description:
             raise ArtifactError("Kibana requires a description; the rule has none", code="package/no-description")
         severity = meta.severity

@@ -93,6 +93,11 @@ def notes_for(item: Packaged) -> list[Note]:
     return [n for n in item.notes if n.target in (None, item.target)]
 
 
+def is_correlation(sigma_yaml: str) -> bool:
+    """Whether the Sigma text holds a correlation rule (a `correlation:` key at the top level of a document)."""
+    return any(line.startswith("correlation:") for line in sigma_yaml.splitlines())
+
+
 def unique(names: list[str]) -> list[str]:
     """Names made unique by numbering repeats (`x`, `x (2)`), in order."""
     seen: dict[str, int] = {}

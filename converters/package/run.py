@@ -66,6 +66,10 @@ def _error(target: str | None, exc: RuleportError) -> dict:
     return {"target": target, "code": exc.code, "message": message}
 
 
+def _internal(target: str | None, exc: Exception) -> dict:
+    return {"target": target, "code": "ruleport/internal", "message": f"internal error: {type(exc).__name__}: {exc}"}
+
+
 def package(paths: list[str], out: str, targets: list[str], settings: Settings,
             pipeline_files: list[str] = ()) -> PackageResult:
     check_settings(settings, TARGETS)
@@ -84,7 +88,12 @@ def package(paths: list[str], out: str, targets: list[str], settings: Settings,
             except RuleportError as exc:
                 outcome.errors.append(_error(None, exc))
                 continue
-            conversion = convert_rule(rule_file, targets, extra)
+            try:
+                # the Sigma rule is always kept: formats read it (a correlation is not a query rule)
+                conversion = convert_rule(rule_file, list(dict.fromkeys(["sigma", *targets])), extra)
+            except Exception as exc:  # a bug on one rule must not stop the others: reported as its error
+                outcome.errors.append(_internal(None, exc))
+                continue
             outcome.meta = conversion.meta.as_dict() if conversion.meta else None
             outcome.errors += conversion.errors
             outcome.notes += conversion.notes
@@ -113,7 +122,7 @@ def package(paths: list[str], out: str, targets: list[str], settings: Settings,
 
 def _packaged(conversion: Conversion, rel: PurePosixPath, target: str) -> Packaged:
     return Packaged(path=conversion.path, rel=rel, meta=conversion.meta, target=target,
-                    query=conversion.outputs[target], sigma_yaml=conversion.outputs.get("sigma", ""),
+                    query=conversion.outputs[target], sigma_yaml=conversion.outputs["sigma"],
                     state=conversion.states.get(target, {}),
                     notes=[n for n in conversion.notes if n.target in (None, target)])
 
@@ -126,6 +135,9 @@ def _lay_out(item: Packaged, ctx: Context, entries: dict, outcome: RuleResult) -
             made.append((fmt, FORMATS[fmt].entry(item, ctx)))
         except RuleportError as exc:
             outcome.errors.append(_error(item.target, exc))
+            return False
+        except Exception as exc:  # a writer's bug on one rule: that rule's error, not a crash
+            outcome.errors.append(_internal(item.target, exc))
             return False
     for fmt, entry in made:
         entries[(item.target, fmt)].append(entry)

@@ -35,7 +35,7 @@ def sigma_path(sigma_yaml: str, stem: str) -> PurePosixPath:
     docs = [d for d in yaml.safe_load_all(sigma_yaml) if isinstance(d, dict)]
     if not docs:
         raise ArtifactError("the Sigma rule is empty", code="package/sigma-invalid")
-    if len(docs) > 1 or "correlation" in docs[0]:
+    if len(docs) > 1 or any("correlation" in d for d in docs):
         return PurePosixPath("rules-correlation") / f"{_slug(stem)}.yml"
     logsource = docs[0].get("logsource") or {}
     product = _slug(str(logsource.get("product") or "generic"))

@@ -80,3 +80,20 @@ def test_usage_errors(capsys, tmp_path):
     except SystemExit as exc:
         assert exc.code == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_a_writer_bug_is_that_rules_error(capsys, tmp_path, monkeypatch):
+    from converters.package import FORMATS
+
+    def broken(item, ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(FORMATS["defender-detection-rule"], "entry", broken)
+    code, out, err = run(capsys, "package", str(SEED_RULE), "--out", str(tmp_path), "--format", "json",
+                         "--target", "kusto-defender", "--target", "eql")
+    assert code == 1
+    (rule,) = json.loads(out)["rules"]
+    assert rule["packaged"] == ["eql"]
+    assert rule["errors"] == [{"target": "kusto-defender", "code": "ruleport/internal",
+                               "message": "internal error: RuntimeError: boom"}]
+    assert "Traceback" not in err

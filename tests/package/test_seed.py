@@ -155,3 +155,17 @@ def test_navigator_layer(packaged, target):
     layer = json.loads(text)
     scored = {t["techniqueID"]: t["score"] for t in layer["techniques"] if "score" in t}
     assert scored == {"T1059": 1, "T1059.007": 1}
+
+
+def test_a_correlation_is_refused_by_kibana_query_rules():
+    from converters.package.kibana import KibanaRules
+    from converters.package.model import ArtifactError, Context, Packaged
+    from pathlib import PurePosixPath
+
+    sigma = "title: base\nname: base\ndetection: {s: {a: 1}, condition: s}\n---\ntitle: c\ncorrelation:\n  type: event_count\n"
+    item = Packaged("r.toml", PurePosixPath("r.toml"), rule_meta({"name": "r", "description": "d"}), "lucene",
+                    "a:1", sigma, {"index": "logs-*"})
+    with pytest.raises(ArtifactError, match="correlation"):
+        KibanaRules().entry(item, Context(TARGETS["lucene"]))
+    item.target, item.query = "eql", "sequence [any where true] [any where true]"
+    assert KibanaRules().entry(item, Context(TARGETS["eql"])).data["type"] == "eql"
