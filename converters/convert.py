@@ -37,10 +37,12 @@ class Conversion:
 
 
 def _error(target: str | None, exc: RuleportError) -> dict:
-    message = exc.message
-    if exc.line:
-        message = f"line {exc.line}: {message}"
-    return {"target": target, "code": exc.code, "message": message}
+    """A refusal: its code and message, and where (the file line; `within` the position inside the
+    query, "query line 2, column 5", as `ruleport validate` reports the same place)."""
+    error = {"target": target, "code": exc.code, "message": exc.message, "line": exc.line}
+    if exc.within:
+        error["within"] = exc.within
+    return error
 
 
 def convert_file(path, display_path: str, targets: list[str]) -> Conversion:

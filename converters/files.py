@@ -1,7 +1,13 @@
-"""File output that is never half-written."""
+"""File output that is never half-written, and the repository a file belongs to.
+
+`atomic_write` raises OSError; commands write what the user asked for
+through converters.cli.common.write_output, which turns it into a one-line
+error naming the path (exit 2).
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from pathlib import Path
@@ -29,6 +35,21 @@ def atomic_write(path: str | os.PathLike, text: str) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def repository_root(folder: str | os.PathLike) -> str | None:
+    """The git top level holding `folder`: the nearest directory above it (itself included) with a
+    `.git` (a directory, or a file in worktrees and submodules); None outside a repository.
+    Found without running git, so that it costs a few stat calls."""
+    return _root(os.path.abspath(folder))
+
+
+@functools.lru_cache(maxsize=256)
+def _root(here: str) -> str | None:
+    if os.path.exists(os.path.join(here, ".git")):
+        return here
+    parent = os.path.dirname(here)
+    return None if parent == here else _root(parent)
 
 
 def _umask() -> int:
