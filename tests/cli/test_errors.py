@@ -74,6 +74,11 @@ CASES = [
      "{tmp}/bad-expect.json:1: not valid JSON"),
     (["test", SEED, "--events", "{tmp}/ok.jsonl", "--target", "splnk"], 2,
      "unknown target 'splnk' (did you mean splunk?); known targets: sigma,"),
+    (["prove", SEED, "--target", "splnk"], 2, "unknown target 'splnk' (did you mean splunk?); known targets: sigma,"),
+    (["prove", SEED, "--target", "sigma", "--out", "/proc/x"], 2,
+     "cannot create the directory /proc/x: No such file or directory"),
+    (["prove", "{tmp}/nope"], 2, "no such file or directory: {tmp}/nope"),
+    (["convert", SEED, "--jobs", "-2"], 2, "--jobs must be 0 (the CPU count) or a positive number"),
 ]
 
 
@@ -93,14 +98,14 @@ def test_every_error_path_is_one_line_without_a_traceback(place, capsys, argv, c
     lines = [line for line in err.splitlines() if line and not line.startswith(("usage:", " "))]
     assert len(lines) == 1, err
     assert lines[0].startswith(("ruleport: error: ", "ruleport validate: error: ", "ruleport convert: error: ",
-                                "ruleport targets: error: ", "ruleport test: error: "))
+                                "ruleport targets: error: ", "ruleport test: error: ", "ruleport prove: error: "))
     assert expected.replace("{tmp}", str(place)) in lines[0]
 
 
 def test_a_sample_of_error_paths_through_the_installed_command(place):
     sample = [c for c in CASES if c[0][:1] == ["validat"] or "/proc/x/y.sarif" in c[0] or "splnk" in c[0]
               or "{tmp}/bad.jsonl" in c[0]]
-    assert len(sample) == 5
+    assert len(sample) == 6
     for argv, code, expected in sample:
         proc = subprocess.run([str(RULEPORT), *_argv(argv, place)], capture_output=True, text=True, timeout=120)
         assert proc.returncode == code, (argv, proc.stderr)
