@@ -40,13 +40,16 @@ class Conversion:
 
 
 def _error(target: str | None, exc: RuleportError) -> dict:
-    message = exc.message
-    if exc.line:
-        message = f"line {exc.line}: {message}"
-    return {"target": target, "code": exc.code, "message": message}
+    """A refusal: its code and message, and where (the file line; `within` the position inside the
+    query, "query line 2, column 5", as `ruleport validate` reports the same place)."""
+    error = {"target": target, "code": exc.code, "message": exc.message, "line": exc.line}
+    if exc.within:
+        error["within"] = exc.within
+    return error
 
 
-def convert_file(path, display_path: str, targets: list[str]) -> Conversion:
+def convert_file(path, display_path: str, targets: list[str],
+                 extra_pipelines: Callable[[str], tuple] | None = None) -> Conversion:
     """Load one rule file, translate it, then emit it for each target (in the given order)."""
     try:
         rule_file = load_rule(path, display_path)
@@ -54,7 +57,7 @@ def convert_file(path, display_path: str, targets: list[str]) -> Conversion:
         result = Conversion(display_path)
         result.errors.append(_error(None, exc))
         return result
-    return convert_rule(rule_file, targets)
+    return convert_rule(rule_file, targets, extra_pipelines)
 
 
 def convert_rule(rule_file: RuleFile, targets: list[str],
@@ -87,10 +90,15 @@ def convert_rule(rule_file: RuleFile, targets: list[str],
     return result
 
 
+# the extra pipelines of a convert_files run: set before the workers fork, so they inherit them
+# (pipelines do not travel through pickling)
+_EXTRA: Callable[[str], tuple] | None = None
+
+
 def _convert_one(item: tuple) -> Conversion:
     path, display, targets = item
     try:
-        return convert_file(path, display, targets)
+        return convert_file(path, display, targets, _EXTRA)
     except Exception as exc:  # a bug on one rule must not stop the others: reported as its error
         result = Conversion(display)
         result.errors.append({"target": None, "code": "ruleport/internal",
@@ -99,9 +107,12 @@ def _convert_one(item: tuple) -> Conversion:
 
 
 def convert_files(files: list[tuple[str, str]], targets: list[str], jobs: int = 1,
-                  progress: Callable[[], None] | None = None) -> list[Conversion]:
+                  progress: Callable[[], None] | None = None,
+                  extra_pipelines: Callable[[str], tuple] | None = None) -> list[Conversion]:
     """convert_file for each (file, display path), in order; over `jobs` worker processes when
     there are enough rules for it to pay. The result is the same whatever `jobs` is."""
+    global _EXTRA
+    _EXTRA = extra_pipelines
     work = [(f, d, targets) for f, d in files]
     results: list[Conversion] = []
     if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:

@@ -13,21 +13,26 @@ from __future__ import annotations
 import json
 import sys
 
-from converters.cli.common import EXIT_USAGE, pick_targets, require_paths
+from converters.cli.common import EXIT_USAGE, add_command, pick_targets, require_paths, write_stdout
 
 
 def add_parser(sub):
-    p = sub.add_parser(
-        "test",
+    p = add_command(
+        sub, "test",
         help="run the original rule and each target's query over fixture events",
         description="Run the original rule and every target's emitted query over the same events, "
                     "each as its platform records them, and show where they differ.",
-    )
+        examples=[
+            ("ruleport test rules/windows/x.toml --events tests/fixtures/windows/x.jsonl",
+             "the proof matrix: one row per event, one column per target"),
+            ("ruleport test rules/windows/x.toml --events x.jsonl --expect x.expect.json --target splunk",
+             "one target, checked against hand-written verdicts"),
+        ])
     p.add_argument("rule", metavar="RULE.toml", help="the Elastic rule file")
     p.add_argument("--events", required=True, metavar="FILE.jsonl", help="one ECS event (JSON object) per line")
     p.add_argument("--expect", metavar="FILE",
-                   help='hand-written verdicts: {"match": [0-based lines], "why": {...}, "accept": [...]}')
-    p.add_argument("--format", choices=("text", "json"), default="text")
+                   help='hand-written verdicts: {"match": [1-based lines], "why": {...}, "accept": [...]}')
+    p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     p.add_argument("--target", action="append", metavar="NAME",
                    help="prove only this target (repeatable; default: all). See `ruleport targets`.")
     p.add_argument("--allow-skip", action="store_true",
@@ -48,7 +53,7 @@ def run(args) -> int:
         print(f"ruleport: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "json":
-        sys.stdout.write(json.dumps(report, indent=2, sort_keys=False) + "\n")
+        write_stdout(json.dumps(report, indent=2, sort_keys=False) + "\n")
     else:
-        sys.stdout.write(render_text(report))
+        write_stdout(render_text(report))
     return exit_code(report, args.allow_skip)

@@ -6,27 +6,34 @@ are reported, not failures); 1 otherwise; 2 usage errors.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
-from converters.cli.common import EXIT_FINDINGS, EXIT_OK, pick_targets, require_paths
+from converters.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_command,
+    ensure_directory,
+    pick_targets,
+    plural,
+    print_summary,
+    require_paths,
+    write_output,
+    write_stdout,
+)
 from converters.errors import UsageError
-from converters.files import atomic_write
 
 
 def add_parser(sub):
-    p = sub.add_parser(
-        "prove", help="prove every rule under PATH on every target (synthesized or given events)",
+    p = add_command(
+        sub, "prove", help="prove every rule under PATH on every target (synthesized or given events)",
         description="Run the original rule and every target over the same events for each rule under PATH: "
                     "events from --events-dir (<rule stem>.jsonl, with <rule stem>.expect.json) where present, "
                     "else synthesized from the rule. Writes report.json and report.html with --out.",
-        epilog="examples:\n"
-               "  ruleport prove rules/ --out proof/\n"
-               "  ruleport prove rules/windows --events-dir tests/fixtures/windows --target splunk --jobs 4",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        examples=[("ruleport prove rules/ --out proof/", "every rule on every target; proof/report.html to read"),
+                  ("ruleport prove rules/windows --events-dir tests/fixtures/windows --target splunk --jobs 4",
+                   "one target, on the fixture events where a rule has some, four processes")])
     p.add_argument("paths", nargs="+", metavar="PATH", help="rule files or directories (*.toml, recursively)")
     p.add_argument("--events-dir", metavar="DIR", help="fixtures: DIR/<rule stem>.jsonl (+ .expect.json)")
     p.add_argument("--out", metavar="DIR", help="write DIR/report.json and DIR/report.html")
@@ -49,17 +56,16 @@ def run(args) -> int:
         raise UsageError("--jobs must be 0 (the CPU count) or more")
     options = Options(targets=pick_targets(args.target), events_dir=args.events_dir, seed=args.seed,
                       jobs=args.jobs or os.cpu_count() or 1)
+    out = ensure_directory(args.out) if args.out else None      # fail before proving anything
     report = prove_repository(args.paths, options)
-    if args.out:
-        out = Path(args.out)
-        atomic_write(out / "report.json", json.dumps(report, indent=1) + "\n")
-        atomic_write(out / "report.html", render_html(report))
+    if out is not None:
+        write_output(out / "report.json", json.dumps(report, indent=1) + "\n")
+        write_output(out / "report.html", render_html(report))
     if args.format == "json":
-        sys.stdout.write(json.dumps(report, indent=1) + "\n")
-        print(_closing(report), file=sys.stderr)
+        write_stdout(json.dumps(report, indent=1) + "\n")
+        print_summary(_closing(report))
     else:
-        sys.stdout.write(render_summary(report))
-        print(_closing(report))
+        write_stdout(render_summary(report) + _closing(report) + "\n")
     return EXIT_FINDINGS if exit_code(report) else EXIT_OK
 
 
@@ -69,4 +75,5 @@ def _closing(report: dict) -> str:
         for status, n in counts.items():
             totals[status] = totals.get(status, 0) + n
     shown = ", ".join(f"{n} {s}" for s, n in totals.items() if n)
-    return f"{len(report['rules'])} rules proven on {len(report['summary'])} targets: {shown or 'nothing to prove'}"
+    return (f"{plural(len(report['rules']), 'rule')} proven on {plural(len(report['summary']), 'target')}: "
+            f"{shown or 'nothing to prove'}")

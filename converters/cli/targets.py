@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-import sys
+
+from converters.cli.common import add_command, write_stdout
 
 
 def add_parser(sub):
-    p = sub.add_parser(
-        "targets",
+    p = add_command(
+        sub, "targets",
         help="list the emit targets: backend, pipelines and the data each assumes",
         description="List every emit target: output extension, pySigma backend, pipelines and assumed data.",
-    )
+        examples=[("ruleport targets", "every target, as text"),
+                  ("ruleport targets --format json", "the same as JSON, for scripts")])
     p.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     return p
 
@@ -20,8 +22,7 @@ def run(args) -> int:
     from converters.emit.targets import TARGETS
 
     if args.format == "json":
-        json.dump([t.as_dict() for t in TARGETS.values()], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        write_stdout(json.dumps([t.as_dict() for t in TARGETS.values()], indent=2) + "\n")
         return 0
     out = []
     for t in TARGETS.values():
@@ -32,5 +33,5 @@ def run(args) -> int:
         out.append(f"  pipelines: {', '.join(t.pipeline_names) or '(none)'}")
         out.append(f"  data:      {t.data}")
         out.append(f"  output:    {t.description}")
-    sys.stdout.write("\n".join(out) + "\n")
+    write_stdout("\n".join(out) + "\n")
     return 0

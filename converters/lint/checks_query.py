@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from converters.errors import drop_position
 from converters.lint.codes import finding
 from converters.lint.ecs import ecs_table
 from converters.load import RuleFile
@@ -94,22 +95,19 @@ def check_threat_query(rf: RuleFile) -> list:
     try:
         parse_kql(text)
     except KqlSyntaxError as exc:
-        line = rf.line_of(("rule", "threat_query"))
-        message = re.sub(r"at line (\d+), column (\d+)", r"at threat_query line \1, column \2", exc.message)
-        return [finding(rf.path, line, "query/kql-syntax", message)]
+        return [_syntax(rf, "query/kql-syntax", exc, key=("rule", "threat_query"))]
     return []
 
 
-def _syntax(rf: RuleFile, code: str, exc) -> object:
-    key_line, offset = query_line(rf)
-    line = key_line
-    qline = getattr(exc, "line", None)
-    if key_line is not None and qline:
-        line = key_line + offset + qline - 1
-    message = getattr(exc, "message", str(exc))
-    # the finding's line is the file's; say where inside the query in words
-    message = re.sub(r"at line (\d+), column (\d+)", r"at query line \1, column \2", message)
-    return finding(rf.path, line, code, message)
+def _syntax(rf: RuleFile, code: str, exc, key: tuple = ("rule", "query"), key_line: int | None = None):
+    """A syntax finding on the file line of the error, with the position inside the query beside it
+    (`rules/x.toml:80 [query line 2, column 5]`): the same reference `ruleport convert` gives."""
+    if key_line is None:
+        key_line = query_key_line(rf) if key == ("rule", "query") else rf.line_of(key)
+    line, within = rf.inner_position(key, getattr(exc, "line", None), getattr(exc, "column", None),
+                                     key_line=key_line)
+    return dataclasses.replace(finding(rf.path, line, code, drop_position(getattr(exc, "message", str(exc)))),
+                               within=within)
 
 
 def fields_of(tree) -> set[str]:

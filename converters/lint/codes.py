@@ -63,6 +63,8 @@ _TABLE = [
          "Make the OS: tags name exactly the operating systems the query selects (host.os.type)."),
     Code("repo/duplicate-rule-id", ERROR, "rule_id used by another rule", "Give each rule a fresh UUID (uuid4)."),
     Code("repo/duplicate-name", ERROR, "Name used by another rule", "Give each rule a distinct name."),
+    Code("repo/duplicate-file-name", WARNING, "File name used by another rule",
+         "Give each rule file a distinct name: reviews, links and flat exports tell rules apart by it."),
     # queries
     Code("query/eql-syntax", ERROR, "EQL query does not parse", "Fix the EQL at the position shown."),
     Code("query/kql-syntax", ERROR, "KQL query does not parse", "Fix the KQL at the position shown."),
@@ -73,6 +75,7 @@ _TABLE = [
     Code("config/no-reason", ERROR, "Suppression without a reason", 'Say why: "# ruleport: disable=CODE -- reason".'),
     Code("ruleport/internal", ERROR, "Internal error in a check",
          "Please report it with the rule file; the other rules were checked."),
+    Code("config/unknown-key", WARNING, "Unknown key in [tool.ruleport]", "Fix its spelling; docs/validate.md lists the keys."),
     Code("config/unknown-code", WARNING, "Suppression names an unknown code", "Use a code listed in docs/validate.md."),
 ]
 

@@ -3,8 +3,13 @@
 Per file: load (TOML), schema, then (except for rules/_deprecated, which get
 the schema only) the registered checks (converters.lint.checks). A file that fails to
 load gets that one finding; the others go on. Across files: duplicate
-rule_id and name. Files are spread over worker processes (fork) when there
-are many: tomllib and the EQL parser are CPU-bound.
+rule_id, name and file name, sought among every rule of the repository
+(`repository_files`), not only the files named: pre-commit and
+`--changed-since` name a few files, and a duplicate of a rule nobody named is
+still a duplicate. Rules that are not linted are read cheaply (their
+rule_id and name lines, without a TOML parse) and only the linted files get
+the findings. Files are spread over worker processes (fork) when there are
+many: tomllib and the EQL parser are CPU-bound.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from converters.errors import RuleLoadError
+from converters.files import repository_root
 from converters.lint.codes import finding
 from converters.lint.config import Config, apply, rule_suppressions
 from converters.load import iter_rule_paths, load_rule
@@ -121,44 +127,97 @@ def _unescape(value: str) -> str:
         return value
 
 
-def lint_changed(files: list[tuple[str, str]], changed: set, options: Options | None = None) -> tuple[list, int]:
-    """Lint only files in `changed` (absolute paths); duplicates are still sought among all files,
-    but reported only on changed ones. Returns (findings, number of files linted)."""
-    options = options or Options()
+def lint_changed(files: list[tuple[str, str]], changed: set, options: Options | None = None,
+                 repository: list[tuple[str, str]] = ()) -> tuple[list, int]:
+    """Lint only files in `changed` (absolute paths); duplicates are still sought among all files
+    (and the repository's), but reported only on changed ones. Returns (findings, files linted)."""
     picked = [(f, d) for f, d in files if Path(f).resolve() in changed]
-    results = _run(picked, options)
+    return lint_scope(picked, options, others=list(files) + list(repository))
+
+
+def lint_scope(files: list[tuple[str, str]], options: Options | None = None,
+               others: list[tuple[str, str]] = ()) -> tuple[list, int]:
+    """Lint `files`; the cross-file checks also compare them with `others` (read cheaply, never
+    reported on). Returns (findings sorted by path and line, number of files linted)."""
+    options = options or Options()
+    results = _run(files, options)
     shown = {r.path for r in results}
-    others = []
-    for f, d in files:
-        if d in shown:
+    seen = {os.path.abspath(f) for f, _ in files}
+    real: set | None = None            # the same files by real path, built only if needed
+    quick = []
+    for f, d in others:
+        key = os.path.abspath(f)
+        if key in seen:
+            continue
+        seen.add(key)
+        if real is None:
+            real = {os.path.realpath(f) for f, _ in files}
+        if os.path.realpath(f) in real:    # one file reached through a symbolic link
             continue
         try:
-            others.append(_quick_identity(d, Path(f).read_text(encoding="utf-8")))
+            quick.append(_quick_identity(d, Path(f).read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError):
             continue
     findings = list(options.config.findings)
     for r in results:
         findings.extend(r.findings)
-    findings.extend(f for f in _duplicates(results + others) if f.path in shown)
+    findings.extend(f for f in _duplicates(results + quick) if f.path in shown)
     findings.sort(key=lambda f: f.sort_key())
-    return findings, len(picked)
+    return findings, len(files)
 
 
 def _duplicates(results: list) -> list:
     out = []
-    for attr, code in (("rule_id", "repo/duplicate-rule-id"), ("name", "repo/duplicate-name")):
+    checks = (("rule_id", "repo/duplicate-rule-id", lambda r: r.rule_id),
+              ("name", "repo/duplicate-name", lambda r: r.name),
+              ("file name", "repo/duplicate-file-name", lambda r: os.path.basename(r.path)))
+    for attr, code, value_of in checks:
         owners: dict[str, list] = {}
         for r in results:
-            value = getattr(r, attr)
-            if value is not None and not r.deprecated:
+            value = value_of(r)
+            # a file that is not a rule (no rule_id: a pyproject.toml, a hunting query) has no file name to clash
+            if value is not None and not r.deprecated and (attr != "file name" or r.rule_id is not None):
                 owners.setdefault(value, []).append(r)
         for value, rs in owners.items():
             if len(rs) < 2:
                 continue
             for r in rs:
                 others = ", ".join(o.path for o in rs if o is not r)
-                f = finding(r.path, r.line(attr), code, f"{attr} {value!r} is also used by {others}")
+                line = r.line(attr) if attr != "file name" else None
+                f = finding(r.path, line, code, f"{attr} {value!r} is also used by {others}")
                 out.extend(apply([f], r.suppressions))
+    return out
+
+
+# Folders of a repository that never hold rules: skipped when the whole repository is searched.
+_NOT_RULES = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
+# Where Elastic's layout keeps rules; searched alone when present.
+DEFAULT_RULE_DIRS = ("rules", "rules_building_block")
+
+
+def repository_files(root: str | os.PathLike | None, rule_dirs: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(file, display path) of every *.toml that may be a rule in a repository: below `rule_dirs`
+    (absolute, or relative to `root`) when given, else below the root's rules/ and
+    rules_building_block/ when either exists, else anywhere below root except hidden folders,
+    node_modules and virtual environments. Display paths are relative to the working directory
+    when below it."""
+    if rule_dirs:
+        dirs = [os.path.join(root or "", d) for d in rule_dirs]
+    elif root is None:
+        return []
+    else:
+        root = os.path.abspath(root)
+        dirs = [os.path.join(root, d) for d in DEFAULT_RULE_DIRS if os.path.isdir(os.path.join(root, d))] or [root]
+    cwd = os.getcwd().rstrip(os.sep) + os.sep
+    out = []
+    for top in dirs:
+        for folder, subdirs, names in os.walk(top):
+            subdirs[:] = [d for d in subdirs if not d.startswith(".") and d not in _NOT_RULES
+                          and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))]
+            for name in names:
+                if name.endswith(".toml"):
+                    full = os.path.join(folder, name)
+                    out.append((full, full[len(cwd):] if full.startswith(cwd) else full))
     return out
 
 
@@ -216,13 +275,20 @@ def _run(files: list[tuple[str, str]], options: Options) -> list:
     return [_work((f, d, options)) for f, d in files]
 
 
-def lint_files(files: list[tuple[str, str]], options: Options | None = None) -> list:
-    """Findings for the given (file, display path) pairs, sorted by path and line."""
-    options = options or Options()
-    results = _run(files, options)
-    findings = list(options.config.findings)
-    for r in results:
-        findings.extend(r.findings)
-    findings.extend(_duplicates(results))
-    findings.sort(key=lambda f: f.sort_key())
-    return findings
+def repository_rules(near: str, config: Config) -> list[tuple[str, str]]:
+    """The rule files the cross-file checks compare with: below the configuration's rule-dirs when
+    it names some, else in the git repository holding `near` (see repository_files); none outside
+    a repository (no folder is guessed there)."""
+    if config.rule_dirs:
+        existing = tuple(d for d in config.rule_dirs if os.path.isdir(d))
+        return repository_files(None, existing) if existing else []
+    start = os.path.abspath(near)
+    root = repository_root(start if os.path.isdir(start) else os.path.dirname(start))
+    return repository_files(root) if root else []
+
+
+def lint_files(files: list[tuple[str, str]], options: Options | None = None,
+               repository: list[tuple[str, str]] = ()) -> list:
+    """Findings for the given (file, display path) pairs, sorted by path and line; the cross-file
+    checks also compare them with the `repository`'s other rules."""
+    return lint_scope(files, options, others=repository)[0]

@@ -17,6 +17,7 @@ import json
 import re
 from pathlib import Path
 
+from converters.errors import did_you_mean
 from converters.lint.codes import finding
 from converters.load import RuleFile
 
@@ -135,7 +136,7 @@ def _to_findings(rf: RuleFile, error) -> list:
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         return [finding(rf.path, rf.line_of(path + (k,)), "schema/unknown-key",
-                        f"{_dotted(path + (k,))}: unknown key {k!r}") for k in extra]
+                        f"{_dotted(path + (k,))}: unknown key {k!r}{did_you_mean(k, allowed)}") for k in extra]
     if keyword == "required":
         missing = re.match(r"'([^']+)'", error.message)
         name = missing.group(1) if missing else "?"

@@ -45,6 +45,29 @@ class RuleFile:
             kp = kp[:-1]
         return None
 
+    def inner_position(self, keypath: Iterable, line: int | None, column: int | None = None, *,
+                       key_line: int | None = None) -> tuple[int | None, str | None]:
+        """(file line, "query line 2, column 5") for a position inside a string value (1-based `line`
+        and `column` within the value, as a parser of the query reports them).
+
+        The file line is the key's line plus the value's line, less one when the value opens with
+        a triple quote at the end of the key's line (TOML drops that newline). A one-line string
+        stays on its key's line. `key_line` saves the lookup when the caller knows it.
+        """
+        kp = tuple(keypath)
+        start = key_line if key_line is not None else self.line_of(kp)
+        if not line:
+            return start, None
+        within = f"{kp[-1]} line {line}" + (f", column {column}" if column else "")
+        if start is None:
+            return None, within
+        text = self.text.split("\n")[start - 1]
+        value = text.split("=", 1)[1].strip() if "=" in text else ""
+        if value[:3] not in ("'''", '"""'):
+            return start, within                   # a one-line string: no line of its own to name
+        offset = 1 if value in ("'''", '"""') else 0
+        return start + offset + line - 1, within
+
     @property
     def metadata(self) -> dict:
         return self.data.get("metadata", {}) if isinstance(self.data.get("metadata"), dict) else {}

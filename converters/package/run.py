@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable
 
-from converters.convert import Conversion, convert_rule
+from converters.convert import Conversion, convert_files
 from converters.emit.targets import TARGETS
 from converters.errors import RuleportError
-from converters.files import atomic_write
-from converters.load import iter_rule_paths, load_rule
+from converters.files import write_output
+from converters.load import iter_rule_paths
 from converters.load.settings import Settings
 from converters.notes import Note
 from converters.package import FORMATS, navigator
@@ -71,7 +72,8 @@ def _internal(target: str | None, exc: Exception) -> dict:
 
 
 def package(paths: list[str], out: str, targets: list[str], settings: Settings,
-            pipeline_files: list[str] = ()) -> PackageResult:
+            pipeline_files: list[str] = (), jobs: int = 1,
+            progress: Callable[[], None] | None = None) -> PackageResult:
     check_settings(settings, TARGETS)
     user = UserPipelines(list(pipeline_files))
     extra = extra_pipelines(TARGETS, settings, user)
@@ -79,31 +81,23 @@ def package(paths: list[str], out: str, targets: list[str], settings: Settings,
     entries: dict[tuple[str, str], list[Entry]] = {(t, f): [] for t in targets for f in TARGETS[t].artifacts}
     covered: dict[str, list[Packaged]] = {t: [] for t in targets}
     result = PackageResult(settings=settings.source)
-    for arg in paths:
-        for path, display in iter_rule_paths(arg):
-            outcome = RuleResult(display)
-            result.rules.append(outcome)
-            try:
-                rule_file = load_rule(path, display)
-            except RuleportError as exc:
-                outcome.errors.append(_error(None, exc))
-                continue
-            try:
-                # the Sigma rule is always kept: formats read it (a correlation is not a query rule)
-                conversion = convert_rule(rule_file, list(dict.fromkeys(["sigma", *targets])), extra)
-            except Exception as exc:  # a bug on one rule must not stop the others: reported as its error
-                outcome.errors.append(_internal(None, exc))
-                continue
-            outcome.meta = conversion.meta.as_dict() if conversion.meta else None
-            outcome.errors += conversion.errors
-            outcome.notes += conversion.notes
-            rel = _relative(arg, display)
-            for target in targets:
-                if target in conversion.outputs:
-                    item = _packaged(conversion, rel, target)
-                    if _lay_out(item, contexts[target], entries, outcome):
-                        covered[target].append(item)
-                        outcome.packaged.append(target)
+    found = [(str(path), display, arg) for arg in paths for path, display in iter_rule_paths(arg)]
+    # the Sigma rule is always kept: formats read it (a correlation is not a query rule)
+    conversions = convert_files([(p, d) for p, d, _ in found], list(dict.fromkeys(["sigma", *targets])),
+                                jobs=jobs, progress=progress, extra_pipelines=extra)
+    for (_path, display, arg), conversion in zip(found, conversions):
+        outcome = RuleResult(display)
+        result.rules.append(outcome)
+        outcome.meta = conversion.meta.as_dict() if conversion.meta else None
+        outcome.errors += conversion.errors
+        outcome.notes += conversion.notes
+        rel = _relative(arg, display)
+        for target in targets:
+            if target in conversion.outputs:
+                item = _packaged(conversion, rel, target)
+                if _lay_out(item, contexts[target], entries, outcome):
+                    covered[target].append(item)
+                    outcome.packaged.append(target)
     out_dir = Path(out)
     for target in targets:
         ctx = contexts[target]
@@ -114,7 +108,7 @@ def package(paths: list[str], out: str, targets: list[str], settings: Settings,
         files[f"navigator/{target}.json"] = navigator.layer_text(TARGETS[target], covered[target])
         for rel, text in files.items():
             dest = out_dir / rel
-            atomic_write(dest, text)
+            write_output(dest, text)
             result.written.append(str(dest))
         result.counts[target] = len(covered[target])
     return result

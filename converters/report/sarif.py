@@ -1,31 +1,32 @@
 """SARIF 2.1.0 for code scanning (GitHub and others).
 
 One run, tool `ruleport`; each finding code is a reporting descriptor
-(rule) and each finding a result at its file and line. Paths are written as
-relative URIs against %SRCROOT% (absolute paths as file: URIs), so that
-code scanning places them in the repository.
+(rule) and each finding a result at its file and line. Paths are written
+relative to the repository's top level, whatever the argument was
+(converters.report.paths), as URIs against %SRCROOT%, so that code scanning
+places them in the repository; a file outside any repository and outside
+the working directory is a file: URI.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import PurePath
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from converters import __version__
+from converters.report.github import message_of
+from converters.report.paths import common_root, repository_path
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _location(path: str, line: int | None) -> dict:
-    posix = path.replace(os.sep, "/")
-    if PurePath(path).is_absolute():
-        artifact = {"uri": "file://" + quote(posix)}
+    posix = repository_path(path)
+    if PurePosixPath(posix).is_absolute():
+        artifact = {"uri": Path(posix).as_uri()}
     else:
-        while posix.startswith("./"):
-            posix = posix[2:]
         artifact = {"uri": quote(posix), "uriBaseId": "%SRCROOT%"}
     physical = {"artifactLocation": artifact}
     if line:
@@ -33,7 +34,15 @@ def _location(path: str, line: int | None) -> dict:
     return {"physicalLocation": physical}
 
 
-def render_sarif(findings: list, rules: dict | None = None) -> str:
+def _base(findings: list, root: str | None) -> dict:
+    root = root or common_root(f.path for f in findings)
+    if root is None:      # paths outside a repository are relative to the working directory
+        return {"uri": Path.cwd().as_uri().rstrip("/") + "/", "description": {"text": "the directory ruleport ran in"}}
+    return {"uri": Path(root).as_uri().rstrip("/") + "/", "description": {"text": "the repository's top level"}}
+
+
+def render_sarif(findings: list, rules: dict | None = None, root: str | None = None) -> str:
+    """`root`: the repository's top level (%SRCROOT%), when known even without findings."""
     rules = rules or {}
     codes = sorted({f.code for f in findings})
     index = {code: i for i, code in enumerate(codes)}
@@ -56,7 +65,7 @@ def render_sarif(findings: list, rules: dict | None = None) -> str:
             "ruleId": f.code,
             "ruleIndex": index[f.code],
             "level": _LEVEL.get(f.severity, "warning"),
-            "message": {"text": f.message},
+            "message": {"text": message_of(f)},
             "locations": [_location(f.path, f.line)],
         }
         results.append(result)
@@ -65,7 +74,7 @@ def render_sarif(findings: list, rules: dict | None = None) -> str:
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "ruleport", "version": __version__, "rules": descriptors}},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the directory ruleport ran in"}}},
+            "originalUriBaseIds": {"%SRCROOT%": _base(findings, root)},
             "results": results,
             "columnKind": "unicodeCodePoints",
         }],

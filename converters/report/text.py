@@ -1,4 +1,8 @@
-"""Plain text: one finding a line, `path:line: severity: message [code]`, its hint below."""
+"""Plain text: one finding a line, `path:line: severity: message [code]`, its hint below.
+
+A position inside a multi-line value stands beside the file line:
+`rules/x.toml:80 [query line 2, column 5]: error: ...` (converters.errors.location).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,7 @@ from __future__ import annotations
 def render_text(findings: list, hints: bool = True) -> str:
     lines = []
     for f in findings:
-        where = f.path + (f":{f.line}" if f.line else "")
-        lines.append(f"{where}: {f.severity}: {f.message} [{f.code}]")
+        lines.append(f"{f.where}: {f.severity}: {f.message} [{f.code}]")
         if hints and f.hint:
             lines.append(f"    hint: {f.hint}")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from converters.errors import TranslationError
+from converters.errors import TranslationError, drop_position
 from converters.load import RuleFile
 from converters.notes import Note
 from converters.translate.detection import to_detection
@@ -26,6 +26,29 @@ class Translation:
     notes: list[Note] = field(default_factory=list)
 
 
+def _translate_query(rule_file: RuleFile, language: str, query, notes: list[Note]):
+    """(logsource, condition) of an EQL or KQL query. Errors name the file line: a syntax error the
+    line inside the query too (`path:80 [query line 2, column 5]`), a refusal the query's key line."""
+    from converters.eql import EqlSyntaxError
+    from converters.kql import KqlSyntaxError
+
+    key = ("rule", "query")
+    try:
+        if language == "eql":
+            from converters.translate.eql_rule import translate_eql
+            return translate_eql(query, rule_file.rule, notes)
+        from converters.translate.kql_rule import translate_kql
+        return translate_kql(query, rule_file.rule, notes)
+    except (EqlSyntaxError, KqlSyntaxError) as exc:
+        line, within = rule_file.inner_position(key, exc.line, getattr(exc, "column", None))
+        raise TranslationError(drop_position(exc.message), path=rule_file.path, line=line, within=within,
+                               code="translate/query-syntax") from None
+    except TranslationError as exc:
+        if exc.path is None:
+            exc.path, exc.line = rule_file.path, exc.line or rule_file.line_of(key)
+        raise
+
+
 def translate_rule(rule_file: RuleFile) -> Translation:
     rule = rule_file.rule
     language = rule.get("language")
@@ -34,12 +57,8 @@ def translate_rule(rule_file: RuleFile) -> Translation:
         raise TranslationError(f"a {rule.get('type', 'query-less')} rule has no query to translate",
                                path=rule_file.path, code="translate/no-query")
     notes: list[Note] = []
-    if language == "eql":
-        from converters.translate.eql_rule import translate_eql
-        logsource, cond = translate_eql(query, rule, notes)
-    elif language == "kuery":
-        from converters.translate.kql_rule import translate_kql
-        logsource, cond = translate_kql(query, rule, notes)
+    if language in ("eql", "kuery"):
+        logsource, cond = _translate_query(rule_file, language, query, notes)
     else:
         raise TranslationError(f"translating {language or 'unknown'} queries is not supported "
                                f"(supported: {', '.join(SUPPORTED_LANGUAGES)})",

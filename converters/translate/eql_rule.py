@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from converters.eql import EqlSyntaxError, ast, parse_query
+from converters.eql import ast, parse_query
 from converters.errors import TranslationError
 from converters.notes import Note
 from converters.translate.eql_detection import EqlToSigma
@@ -24,10 +24,8 @@ def _equals_values(expr) -> tuple[str, list[str]] | None:
 
 
 def translate_eql(query_text: str, rule: dict, notes: list[Note]):
-    try:
-        query = parse_query(query_text)
-    except EqlSyntaxError as exc:
-        raise TranslationError(f"the EQL query does not parse: {exc.message}", code="translate/query-syntax") from None
+    """(logsource, condition); EqlSyntaxError (positions inside the query) when it does not parse."""
+    query = parse_query(query_text)
     base = query.base
     if isinstance(base, (ast.Sequence, ast.Sample, ast.Join)):
         raise TranslationError(f"an EQL {type(base).__name__.lower()} correlates several events; "

@@ -12,7 +12,7 @@ KQL semantics that the translation keeps (Kibana's documented behaviour):
 from __future__ import annotations
 
 from converters.errors import TranslationError
-from converters.kql import KqlSyntaxError, ast, parse_kql
+from converters.kql import ast, parse_kql
 from converters.notes import Note
 from converters.translate import values as V
 from converters.translate.detection import Cond, all_of, any_of, item, negate
@@ -108,10 +108,7 @@ def _number(text):
 
 
 def translate_kql(query_text: str, rule: dict, notes: list[Note]):
-    try:
-        query = parse_kql(query_text)
-    except KqlSyntaxError as exc:
-        raise TranslationError(f"the KQL query does not parse: {exc.message}", code="translate/query-syntax") from None
+    query = parse_kql(query_text)     # KqlSyntaxError (positions inside the query): translate_rule places it
     terms = list(query.terms) if isinstance(query, ast.And) else [query]
     scoped = scope(None, [(t, _fixed_values(t)) for t in terms], rule, notes)
     converter = KqlToSigma(scoped.category, scoped.product, notes)

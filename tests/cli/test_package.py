@@ -25,8 +25,9 @@ def rules_dir(tmp_path):
 def test_the_seed_packages_for_every_target(capsys, tmp_path):
     code, out, err = run(capsys, "package", str(SEED_RULE), "--out", str(tmp_path / "dist"))
     assert code == 0 and out == ""
-    for target in TARGETS:
-        assert f"{target}: packaged 1 of 1 rule(s)" in err
+    summary = err.strip().splitlines()[-1]
+    assert summary.startswith("package: 1 rule, ") and "packaged per target: " in summary
+    assert all(f"{target} 1" in summary.split("packaged per target: ")[1] for target in TARGETS)
     assert (tmp_path / "dist" / "eql" / "rules.ndjson").is_file()
     assert not list((tmp_path / "dist").rglob(".*.tmp"))   # atomic writes leave no temporary file
 

@@ -39,4 +39,4 @@ def test_targets_bad_format(capsys):
         assert exc.code == 2
     else:
         raise AssertionError("a bad --format must be a usage error")
-    assert "invalid choice" in capsys.readouterr().err
+    assert "unknown value 'xml'; choose from text, json" in capsys.readouterr().err

@@ -1,6 +1,7 @@
 """`ruleport validate`: the CLI contract (streams, exit codes, JSON shape, --changed-since)."""
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -160,14 +161,34 @@ def test_repository_config_is_found_above_the_rules(tmp_path, capsys, monkeypatc
     assert code == 2
 
 
-def test_pre_commit_hook_and_example_workflow_run_validate():
-    import yaml
+def test_min_severity_filters_the_report_and_fail_on_decides_the_exit(tmp_path, capsys):
+    p = tmp_path / "execution_w.toml"
+    p.write_text(SEED_TEXT.replace('process.args : "*.js"', 'process.argz : "*.js"'))   # one warning
+    code, out, err = run(capsys, str(p), "--format", "json")
+    assert code == 0 and [f["severity"] for f in json.loads(out)["findings"]] == ["warning"]
+    code, out, err = run(capsys, str(p), "--format", "json", "--min-severity", "error")
+    assert code == 0 and json.loads(out)["findings"] == []
+    assert err.strip() == "1 file checked: 0 error(s), 1 warning(s), 0 info (1 below error not shown)"
+    code, out, _ = run(capsys, str(p), "--fail-on", "warning")
+    assert code == 1 and "[ecs/unknown-field]" in out
+    # what is not shown still fails the run: --fail-on counts every finding
+    code, out, _ = run(capsys, str(p), "--fail-on", "warning", "--min-severity", "error")
+    assert code == 1 and out == ""
 
-    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    hook = next(h for h in hooks if h["id"] == "ruleport-validate")
-    assert hook["entry"] == "ruleport validate" and hook["language"] == "python" and hook["types"] == ["toml"]
-    flow = yaml.safe_load((ROOT / ".github" / "workflows" / "validate-rules.yml").read_text())
-    steps = flow["jobs"]["validate"]["steps"]
-    runs = " ".join(s.get("run", "") for s in steps)
-    assert "--changed-since" in runs and "--format github" in runs and "--format sarif" in runs
-    assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
+
+def test_min_severity_and_fail_on_from_the_repository_configuration(tmp_path, capsys):
+    (tmp_path / "pyproject.toml").write_text('[tool.ruleport]\nmin-severity = "error"\nfail-on = "warning"\n')
+    p = tmp_path / "execution_w.toml"
+    p.write_text(SEED_TEXT.replace('process.args : "*.js"', 'process.argz : "*.js"'))
+    code, out, _ = run(capsys, str(p))
+    assert code == 1 and out == ""
+    code, out, _ = run(capsys, str(p), "--min-severity", "info", "--fail-on", "error")    # the command line wins
+    assert code == 0 and "[ecs/unknown-field]" in out
+
+
+@pytest.mark.corpus
+def test_the_corpus_info_lines_go_with_min_severity_warning(corpus_dir, capsys):
+    code, out, err = run(capsys, str(corpus_dir), "--min-severity", "warning")
+    assert "[query/not-checked]" not in out and "[tags/os-query]" in out
+    m = re.search(r"warning\(s\), (\d+) info \((\d+) below warning not shown\)", err)
+    assert m and m.group(1) == m.group(2) and int(m.group(1)) > 200      # every info, and only they

@@ -102,3 +102,35 @@ def test_a_crashing_check_is_one_finding_and_the_others_still_run():
     assert [f.code for f in found if f.code == "ruleport/internal"] == ["ruleport/internal"]
     assert "exploding check" in next(f.message for f in found if f.code == "ruleport/internal")
     assert "meta/severity-risk-score" in {f.code for f in found}
+
+
+def test_misspelt_codes_and_keys_get_the_nearest_known_one(tmp_path):
+    text = "# ruleport: disable=meta/licence -- typo\n" + SEED_TEXT
+    (found,) = run(tmp_path, text)
+    assert found.message == "suppression names unknown code 'meta/licence' (did you mean meta/license?)"
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ruleport]\nlicence = "x"\nfail-on = "warnings"\nrule-dirs = "rules"\n'
+        '[[tool.ruleport.disable]]\ncode = "attack/revokd"\nreason = "r"\n')
+    cfg = load_config(start=tmp_path)
+    assert sorted((f.code, f.message) for f in cfg.findings) == [
+        ("config/invalid", "tool.ruleport.fail-on is 'warnings'; use one of info, warning, error "
+                           "(did you mean warning?)"),
+        ("config/invalid", "tool.ruleport.rule-dirs must be an array of folder names"),
+        ("config/unknown-code", "tool.ruleport.disable entry 1 names unknown code 'attack/revokd' "
+                                "(did you mean attack/revoked?)"),
+        ("config/unknown-key", "[tool.ruleport]: unknown key 'licence' (did you mean license?)"),
+    ]
+    assert cfg.fail_on is None
+
+
+def test_suppression_paths_match_relative_to_the_configuration_too(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text(
+        '[[tool.ruleport.disable]]\ncode = "meta/license"\nreason = "ours"\npaths = ["rules/*"]\n')
+    (tmp_path / "rules").mkdir()
+    p = tmp_path / "rules" / "execution_case.toml"
+    p.write_text(BAD_LICENSE)
+    cfg = load_config(start=tmp_path)
+    # named by an absolute path, or from inside rules/: the pattern still matches
+    assert lint_files([(str(p), str(p))], Options(config=cfg, jobs=1)) == []
+    monkeypatch.chdir(tmp_path / "rules")
+    assert lint_files([("execution_case.toml", "execution_case.toml")], Options(config=cfg, jobs=1)) == []

@@ -106,10 +106,17 @@ def test_unknown_field_is_placed_on_its_query_line(tmp_path):
     assert [(f.code, f.line) for f in found] == [("ecs/unknown-field", line_of(text, "process.argz"))]
 
 
-def test_syntax_message_says_query_line(tmp_path):
+def test_syntax_error_is_on_the_file_line_with_the_query_position_beside_it(tmp_path):
     text = edit(SEED_TEXT, '(process.args : "-r" and', '(process.args : "-r" and and')
-    found = lint_text(tmp_path, text, "query/")
-    assert "query line" in found[0].message
+    (found,) = lint_text(tmp_path, text, "query/")
+    query_start = line_of(text, "query = " + "'" * 3) + 1
+    assert found.line == line_of(text, '"-r" and and')
+    assert found.within.startswith(f"query line {found.line - query_start + 1}, column ")
+    column = int(found.within.rsplit(" ", 1)[1])
+    # inside a literal string the query's columns are the file's: the parser stopped at the token after `and and`
+    assert text.split("\n")[found.line - 1][column - 1:].startswith("process.parent.name")
+    assert found.where.endswith(f".toml:{found.line} [{found.within}]")
+    assert "at line" not in found.message and found.message.startswith("EQL syntax error")
 
 
 def test_query_key_line_with_other_query_keys_around(tmp_path):
@@ -136,4 +143,4 @@ def test_threat_query_of_an_indicator_match_rule_parses(tmp_path):
     broken = edit(base, 'event.category:threat"', 'event.category:(threat"')
     found = lint_text(tmp_path, broken + mapping, "query/")
     assert [(f.code, f.line) for f in found] == [("query/kql-syntax", line_of(broken, "threat_query ="))]
-    assert "threat_query" in found[0].message
+    assert found[0].within.startswith("threat_query line 1, column ")

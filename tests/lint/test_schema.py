@@ -147,3 +147,18 @@ def test_integration_must_be_string_or_list_of_strings(tmp_path):
     assert [(f.code, f.line) for f in found] == [("schema/type", 3)]
     ok = edit(SEED_TEXT, SEED_TEXT.split("\n")[2], 'integration = "endpoint"')
     assert [f for f in lint_text(tmp_path, ok) if f.code.startswith("schema/")] == []
+
+
+@pytest.mark.parametrize("typo, key, suggestion", [
+    ("risk_score = 73", "risk_scroe = 73", " (did you mean risk_score?)"),
+    ('timestamp_override = "event.ingested"', 'timestamp_overide = "event.ingested"',
+     " (did you mean timestamp_override?)"),
+    ('creation_date = "2025/08/21"', 'creation_dat = "2025/08/21"', " (did you mean creation_date?)"),
+    ("risk_score = 73", "risk_score = 73\nzzz = 1", ""),          # nothing near: no suggestion
+])
+def test_unknown_key_suggests_the_nearest_known_one(tmp_path, typo, key, suggestion):
+    text = edit(SEED_TEXT, typo, key)
+    found = [f for f in lint_text(tmp_path, text) if f.code == "schema/unknown-key"]
+    name = key.split("\n")[-1].split(" =")[0]
+    assert len(found) == 1 and found[0].line == line_of(text, f"{name} =")
+    assert found[0].message.endswith(f"unknown key {name!r}{suggestion}")
