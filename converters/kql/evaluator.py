@@ -75,7 +75,7 @@ Analyzers (ANALYZERS):
   a run of `_` alone is no token; tokens longer than 255 characters are
   split (max_token_length). Not modelled: Thai/Lao dictionary breaking,
   emoji tokens, Hebrew quote rules, Katakana joining rules. The tests hold
-  both analyzers to real Lucene 8.7 (Debian's jars) on sample texts.
+  both analyzers to the real Lucene (the lucene column's 9.12.2) on sample texts.
 - `powershell_script_analyzer` (Elastic's windows integration,
   `data_stream/powershell_operational/manifest.yml`): a `pattern` analyzer
   splitting on Java's `[\\W&&[^-]]+` (ASCII non-word characters except `-`)
