@@ -177,6 +177,15 @@ def wildcard_test(pattern: str, *, case_insensitive: bool = False, normalizer: b
     return lambda v: rx.fullmatch(v) is not None
 
 
+def like_test(pattern: str, *, case_insensitive: bool = False, normalizer: bool = False) -> Test:
+    """A LIKE (EQL `like`, ES|QL LIKE) in Lucene wildcard syntax: Elasticsearch's optimizer turns one
+    without an unescaped `*` or `?` into an equality, a term query on its unescaped text."""
+    parts = _parts(pattern)
+    if any(not e and c in "*?" for c, e in parts):
+        return wildcard_test(pattern, case_insensitive=case_insensitive, normalizer=normalizer)
+    return term_test("".join(c for c, _ in parts), case_insensitive=case_insensitive, normalizer=normalizer)
+
+
 # --- regexp ------------------------------------------------------------------
 
 @lru_cache(maxsize=4096)
@@ -192,5 +201,5 @@ def regexp_test(pattern: str, *, case_insensitive: bool = False, normalizer: boo
 
 KINDS: dict[str, Callable[..., Test]] = {"term": term_test, "wildcard": wildcard_test, "regexp": regexp_test}
 
-__all__ = ["KINDS", "PatternError", "ascii_lower", "eql_wildcard", "lucene_lower", "normalize_wildcard",
+__all__ = ["KINDS", "PatternError", "ascii_lower", "eql_wildcard", "like_test", "lucene_lower", "normalize_wildcard",
            "regexp_test", "term_test", "wildcard_source", "wildcard_test"]
