@@ -12,6 +12,14 @@ mutated (case flipped, a character changed, added or dropped) and mixed with
 random text. Not generated: the `&`, `~` and `<...>` operators, which the
 model refuses (lucene_regexp).
 
+Sigma regexes going the other way (converters.emit.regex, what the Elastic
+targets emit for `|re`) are generated too, and the emitted Lucene regex's
+verdicts (real Lucene) compared with the Sigma regex's own (Python `re`
+reading it as PCRE does: ASCII classes, `.` without newline).
+
+Each regexp is also checked in the portable form the translation to Sigma
+writes (lucene_regexp.lucene_regex_to_pcre), read with no flags.
+
 `make bench` (python -m benchmarks leaves) runs 6,000 patterns (over
 100,000 pairs); tests/engine/test_leaves.py runs a small fixed sample.
 """
@@ -234,6 +242,21 @@ def python_verdicts(case) -> list[bool] | None:
     return [test(v) for v in values]
 
 
+def portable_verdicts(case) -> list[bool] | None:
+    """For regexps: the verdicts of the portable regex the translation to Sigma writes
+    (lucene_regexp.lucene_regex_to_pcre), read by Python without flags as PCRE or RE2 would."""
+    import re
+
+    from converters.engine.lucene_regexp import PatternError, lucene_regex_to_pcre
+
+    kind, ci, pattern, values = case
+    try:
+        rx = re.compile(lucene_regex_to_pcre(pattern, ci))
+    except PatternError:
+        return None
+    return [rx.fullmatch(v) is not None for v in values]
+
+
 def compare(cases: Iterable, lucene) -> dict:
     """Run both sides; the figures and the first disagreements."""
     from converters.engine.executor import ExecutionError
@@ -253,6 +276,12 @@ def compare(cases: Iterable, lucene) -> dict:
                 tally[key + " DISAGREE on validity"] += 1
                 disagreements.append((case, "lucene " + ("rejects" if ours is not None else "accepts")))
             continue
+        if kind == "regexp":
+            portable = portable_verdicts(case)
+            tally["portable regexp pairs"] += len(truth)
+            tally["portable regexp agree"] += sum(a == b for a, b in zip(portable, truth))
+            disagreements.extend(((kind, ci, case[2], [v]), f"portable form; lucene says {b}")
+                                 for v, a, b in zip(case[3], portable, truth) if a != b)
         for value, a, b in zip(case[3], ours, truth):
             tally["pairs"] += 1
             tally[key + " pairs"] += 1
@@ -285,3 +314,92 @@ def main() -> None:
         print(f"leaves:   {key}: {t[key]}")
     for case, why in result["disagreements"][:10]:
         print(f"leaves:   DISAGREE {case[0]}{'~' if case[1] else ''} {case[2]!r} on {case[3][:1]!r}: {why}")
+    sigma = compare_sigma_regexes(sigma_regex_cases(seed=20240602, patterns=3000, values_per_pattern=10), lucene)
+    t = sigma["tally"]
+    print(f"leaves: Sigma regexes emitted for Lucene: agree with the Sigma regex (PCRE reading) on {t['agree']} "
+          f"of {t['pairs']} pairs; {t['refused']} of 3000 regexes refused; "
+          f"{len(sigma['disagreements'])} disagreements")
+    for d in sigma["disagreements"][:10]:
+        print(f"leaves:   DISAGREE {d!r}")
+
+
+# --- Sigma regexes emitted for Lucene (converters.emit.regex) ---------------------
+
+_PCRE_META = ".^$*+?()[]{}|\\/"
+_PLAIN = "abcxyzABCXYZ019 -_.:/\\\t\n\x0b\x0cé中😀"  # no letter whose cases Python and PCRE fold otherwise
+
+
+def _pcre_node(rng: random.Random, depth: int) -> str:
+    r = rng.random()
+    if depth > 2 or r < 0.4:
+        c = rng.choice(_PLAIN)
+        return "\\" + c if c in _PCRE_META else c
+    if r < 0.5:
+        return rng.choice([".", "\\d", "\\w", "\\s", "\\D", "\\W", "\\S"])
+    if r < 0.62:
+        items = "".join(rng.choice(["a-c", "X-Z", "0-9", "\\d", "\\s", "_", "\\-", "é", "."]) for _ in range(2))
+        return "[" + ("^" if rng.random() < 0.3 else "") + items + "]"
+    if r < 0.75:
+        return "(?:" + "|".join(_pcre_node(rng, depth + 1) for _ in range(rng.randint(2, 3))) + ")"
+    if r < 0.95:
+        q = rng.choice(["*", "+", "?", "{2}", "{1,}", "{0,2}", "*?", "+?", "??"])
+        return "(?:" + _pcre_node(rng, depth + 1) + ")" + q
+    return "".join(_pcre_node(rng, depth + 1) for _ in range(2))
+
+
+def sigma_regex_cases(seed: int, patterns: int, values_per_pattern: int) -> list[tuple[str, bool, list[str]]]:
+    """(Sigma regex, i flag, values): random searches, some anchored on a side or per alternative."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(patterns):
+        body = "".join(_pcre_node(rng, 0) for _ in range(rng.randint(1, 3)))
+        r = rng.random()
+        if r < 0.25:
+            body = "^" + body + "$"
+        elif r < 0.35:
+            body = "^" + body
+        elif r < 0.45:
+            body = body + "$"
+        elif r < 0.55:
+            body = "(?:^|\\\\)" + body + "$"
+        elif r < 0.6:
+            body = "^" + body + "|" + _pcre_node(rng, 0) + "$"
+        values = []
+        for _ in range(values_per_pattern):
+            v = "".join(rng.choice(_PLAIN) for _ in range(rng.randint(0, 7)))
+            values.append(v.rstrip("\n"))  # PCRE's `$` also matches before a final newline; ours does not
+        out.append((body, rng.random() < 0.4, values))
+    return out
+
+
+def compare_sigma_regexes(cases, lucene) -> dict:
+    """Python's re.search of the Sigma regex (classes made ASCII as PCRE's) against Lucene's verdict
+    on the regex converters.emit.regex writes for it."""
+    import re
+
+    from converters.emit.errors import EmitError
+    from converters.emit.regex import sigma_regex_to_lucene
+
+    batch, refs = [], []
+    tally: Counter = Counter()
+    for regex, ci, values in cases:
+        try:
+            lucene_regex = sigma_regex_to_lucene(regex, case_insensitive=ci)
+        except EmitError:
+            tally["refused"] += 1
+            continue
+        # re.ASCII: PCRE's \d \w \s without UCP; no pattern or value holds a non-ASCII letter's other case
+        rx = re.compile(regex, re.ASCII | (re.IGNORECASE if ci else 0))
+        batch.append(("regexp", False, lucene_regex, values))
+        refs.append([rx.search(v) is not None for v in values])
+    disagreements = []
+    for case, ref, truth in zip(batch, refs, lucene.check_leaves(batch)):
+        if not isinstance(truth, list):
+            disagreements.append((case[2], "lucene rejects"))
+            continue
+        for v, a, b in zip(case[3], ref, truth):
+            tally["pairs"] += 1
+            tally["agree"] += a == b
+            if a != b:
+                disagreements.append((case[2], v, f"lucene says {b}"))
+    return {"tally": tally, "disagreements": disagreements}

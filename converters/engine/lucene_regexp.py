@@ -101,39 +101,70 @@ def _char_ranges(cp: int, fold: bool) -> Ranges:
     return _normalize((c, c) for c in (folded(cp) if fold else (cp,)))
 
 
-def _class_source(ranges: Ranges) -> str:
+def _class_source(ranges: Ranges, portable: bool = False) -> str:
+    """A set of code points as regex source: Python's (`.` meaning any code point, with DOTALL), or
+    `portable`, which PCRE, RE2 and Python read alike (no \\u escapes, no DOTALL, no lookahead)."""
     if not ranges:
-        return "(?!)"
-    if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
-        return re.escape(chr(ranges[0][0]))
+        return "[^\\s\\S]" if portable else "(?!)"
     if ranges == ((0, MAX_CODE_POINT),):
-        return "."
-    parts = []
-    for lo, hi in ranges:
-        parts.append(_class_char(lo) if lo == hi else f"{_class_char(lo)}-{_class_char(hi)}")
-    return "[" + "".join(parts) + "]"
+        return "[\\s\\S]" if portable else "."
+    if len(ranges) == 1 and ranges[0][0] == ranges[0][1]:
+        return _literal(ranges[0][0], portable)
+    negate = ranges[0][0] == 0 and ranges[-1][1] == MAX_CODE_POINT
+    items = _complement(ranges) if negate else ranges
+    parts = [_class_char(lo, portable) if lo == hi else f"{_class_char(lo, portable)}-{_class_char(hi, portable)}"
+             for lo, hi in items]
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
 
 
-def _class_char(cp: int) -> str:
+_ATOM = re.compile(r"\\?.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|\[\^?(?:\\.|[^\]\\])+\]", re.DOTALL)
+
+
+def _group(src: str) -> str:
+    """`src` ready for a repeat operator: one character or class as it is, anything else grouped."""
+    return src if _ATOM.fullmatch(src) else f"(?:{src})"
+
+
+def _literal(cp: int, portable: bool) -> str:
+    c = chr(cp)
+    if portable:
+        if cp < 0x20 or cp == 0x7F:
+            return f"\\x{cp:02x}"
+        return "\\" + c if c in "\\.^$|?*+()[]{}/" else c
+    return re.escape(c)
+
+
+def _class_char(cp: int, portable: bool = False) -> str:
     c = chr(cp)
     if c.isalnum() and cp < 0x80:
         return c
+    if portable:
+        if cp < 0x20 or cp == 0x7F:
+            return f"\\x{cp:02x}"
+        return "\\" + c if c in "\\]^-[" else c
     return f"\\U{cp:08x}" if cp > 0xFFFF else f"\\u{cp:04x}" if cp > 0x7F or not c.isprintable() else "\\" + c
 
 
 # Nodes: ("s", text) a literal string (a character, `"..."`, `()`), which Lucene merges with a
 # neighbouring string when it concatenates; ("x", source, empty) anything else, rendered, with
 # `empty` telling that Lucene's automaton has no state at all (see _Renderer).
-_EMPTY = ("x", "(?!)", True)
+_EMPTY = ("x", None, True)  # rendered by _Parser.empty_language()
 
 
 class _Parser:
     """A recursive-descent reading of the pattern, in the order Lucene's parser reads it."""
 
-    def __init__(self, text: str, fold: bool):
+    def __init__(self, text: str, fold: bool, portable: bool = False):
         self.t = text
         self.i = 0
         self.fold = fold
+        self.portable = portable
+
+    def cls(self, ranges: Ranges) -> str:
+        return _class_source(ranges, self.portable)
+
+    def empty_language(self) -> str:
+        return self.cls(())
 
     def fail(self, why: str):
         raise PatternError(f"Lucene regex {self.t!r}: {why} at position {self.i}")
@@ -161,11 +192,11 @@ class _Parser:
         """(Python source, empty). A folded string is the concatenation of its folded characters,
         and Lucene's concatenation of none is an automaton without states: the empty language."""
         if node[0] == "x":
-            return node[1], node[2]
+            return (self.empty_language() if node[1] is None else node[1]), node[2]
         text = node[1]
         if not text:
-            return ("(?!)", True) if self.fold else ("(?:)", False)
-        return "".join(_class_source(_char_ranges(ord(c), self.fold)) for c in text), False
+            return (self.empty_language(), True) if self.fold else ("(?:)", False)
+        return "".join(self.cls(_char_ranges(ord(c), self.fold)) for c in text), False
 
     def concat_nodes(self, left, right):
         """Lucene's makeConcatenation: strings merge with a neighbouring string."""
@@ -224,11 +255,11 @@ class _Parser:
             self.i += 1
             src, empty = self.render(e)
             if c == "?":
-                e = ("x", f"(?:{src})?", False)
+                e = ("x", f"{_group(src)}?", False)
                 continue
             if c in "*+":
                 # Lucene repeats an automaton without states as itself: `#*` matches nothing
-                e = _EMPTY if empty else ("x", f"(?:{src}){c}", False)
+                e = _EMPTY if empty else ("x", f"{_group(src)}{c}", False)
                 continue
             start = self.i
             while self.peek("0123456789"):
@@ -248,11 +279,11 @@ class _Parser:
             if empty and (n > 0 or m == -1):
                 e = _EMPTY
             elif m is None:
-                e = ("x", f"(?:{src}){{{n}}}", False)
+                e = ("x", f"{_group(src)}{{{n}}}", False)
             elif m == -1:
-                e = ("x", f"(?:{src}){{{n},}}", False)
+                e = ("x", f"{_group(src)}{{{n},}}", False)
             else:
-                e = ("x", f"(?:{src}){{{n},{m}}}", False)
+                e = ("x", f"{_group(src)}{{{n},{m}}}", False)
         return e
 
     def compl(self):
@@ -276,7 +307,7 @@ class _Parser:
             ranges = _complement(ranges)
         if not ranges:
             return _EMPTY  # Lucene removes the dead states of `[^\\d\\D]`: no state is left
-        return ("x", _class_source(ranges), False)
+        return ("x", self.cls(ranges), False)
 
     def item_ranges(self, item) -> Ranges:
         if item[0] == "s":
@@ -315,11 +346,11 @@ class _Parser:
 
     def simple(self):
         if self.match("."):
-            return ("x", ".", False)
+            return ("x", self.cls(((0, MAX_CODE_POINT),)), False)
         if self.match("#"):
             return _EMPTY
         if self.match("@"):
-            return ("x", ".*", False)
+            return ("x", self.cls(((0, MAX_CODE_POINT),)) + "*", False)
         if self.match('"'):
             start = self.i
             while self.more() and not self.peek('"'):
@@ -341,7 +372,7 @@ class _Parser:
             self.fail("intervals and named automata <...> are not modelled")
         pre = self.predefined()
         if pre is not None:
-            return pre if pre[0] == "s" else ("x", _class_source(pre[1]), False)
+            return pre if pre[0] == "s" else ("x", self.cls(pre[1]), False)
         return ("s", chr(self.char_exp()))
 
 
@@ -349,6 +380,14 @@ class _Parser:
 def lucene_regex_to_python(pattern: str, case_insensitive: bool = False) -> str:
     """Python regex source, for `fullmatch` with re.DOTALL, of a Lucene RegExp (module docstring)."""
     return _Parser(pattern, case_insensitive).parse()
+
+
+@lru_cache(maxsize=1024)
+def lucene_regex_to_pcre(pattern: str, case_insensitive: bool = False) -> str:
+    """The same language as regex source that PCRE, RE2 and Python read alike, for a whole-value
+    match with no flags: every character class explicit (`.` is `[\\s\\S]`), case_insensitive
+    folding written out as classes (`[Aa]`), control characters as `\\xHH`."""
+    return _Parser(pattern, case_insensitive, portable=True).parse()
 
 
 @lru_cache(maxsize=4096)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.bench_leaves import compare, generate
+from benchmarks.bench_leaves import compare, compare_sigma_regexes, generate, sigma_regex_cases
 from converters.engine.leaves import (
     PatternError, ascii_lower, eql_wildcard, lucene_lower, normalize_wildcard, regexp_test, term_test, wildcard_test,
 )
@@ -18,6 +18,13 @@ def test_fixed_sample_agrees_with_real_lucene(lucene):
     assert tally["pairs"] > 6500 and tally["matches"] > 1500 and tally["non-matches"] > 1500
     assert result["disagreements"] == [], result["disagreements"][:5]
     assert tally["agree"] == tally["pairs"]
+    assert tally["portable regexp agree"] == tally["portable regexp pairs"] > 2000
+
+
+def test_sigma_regexes_emitted_for_lucene_keep_their_meaning(lucene):
+    result = compare_sigma_regexes(sigma_regex_cases(seed=9, patterns=400, values_per_pattern=8), lucene)
+    assert result["disagreements"] == [], result["disagreements"][:5]
+    assert result["tally"]["pairs"] > 3000 and result["tally"]["refused"] == 0
 
 
 @pytest.mark.parametrize("pattern, ci, value, expected", [
