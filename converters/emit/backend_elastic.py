@@ -48,18 +48,18 @@ EQL_CATEGORIES = {
 }
 
 
-def _lucene_regex(value, *, fold_case: bool) -> tuple[str, bool]:
-    """(Lucene regex, case_insensitive) for a Sigma regex value.
+def _lucene_regex(value) -> str:
+    """The Lucene regex for a Sigma regex value (converters.emit.regex: same matches).
 
-    Sigma's `|re` searches; Lucene's RegExp matches the whole term and has no
-    flags: see strings.sigma_regex_to_lucene. `fold_case` writes the `i` flag
-    as two-case classes (Lucene, ES|QL); EQL has `regex~` instead.
+    The `i` flag is written as classes of each letter's cases on every
+    Elastic target: EQL's `regex~` would fold ASCII letters only, and no
+    range, so it would not keep Sigma's meaning.
     """
     flags = set(value.flags)
-    ci = SigmaRegularExpressionFlag.IGNORECASE in flags
     if SigmaRegularExpressionFlag.MULTILINE in flags:
         raise EmitError("the regex m flag has no Lucene equivalent", code="emit/regex-unsupported")
-    return sigma_regex_to_lucene(str(value.regexp), case_insensitive=ci and fold_case), ci
+    return sigma_regex_to_lucene(str(value.regexp), case_insensitive=SigmaRegularExpressionFlag.IGNORECASE in flags,
+                                 dotall=SigmaRegularExpressionFlag.DOTALL in flags)
 
 
 def _all_exact(cond) -> bool:
@@ -89,7 +89,7 @@ class ElasticLuceneBackend(CombinedPipelineOnce, LuceneBackend):
         return LuceneBackend.convert_condition_field_eq_val_str(self, cond, state)
 
     def convert_condition_field_eq_val_re(self, cond, state):
-        regex, _ = _lucene_regex(cond.value, fold_case=True)
+        regex = _lucene_regex(cond.value)
         return f"{self.escape_and_quote_field(cond.field)}:/{regex.replace('/', chr(92) + '/')}/"
 
 
@@ -153,9 +153,8 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlBackend):
         return f"{self.escape_and_quote_field(cond.field)} == {'true' if cond.value.boolean else 'false'}"
 
     def convert_condition_field_eq_val_re(self, cond, state):
-        # EQL regexes are Lucene's dialect (whole value); `regex~` ignores case
-        regex, ci = _lucene_regex(cond.value, fold_case=False)
-        return f"{self.escape_and_quote_field(cond.field)} {'regex~' if ci else 'regex'} {_eql_string(regex)}"
+        # EQL regexes are Lucene's dialect (whole value); the `i` flag is spelled out (see _lucene_regex)
+        return f"{self.escape_and_quote_field(cond.field)} regex {_eql_string(_lucene_regex(cond.value))}"
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         category = EQL_CATEGORIES.get(rule.logsource.category, "any")
@@ -164,7 +163,8 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlBackend):
 
 def _esql_string(text: str) -> str:
     """An ES|QL double-quoted string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
 
 
 def _like_pattern(value: SigmaString) -> str:
@@ -215,11 +215,12 @@ class ElasticEsqlBackend(CombinedPipelineOnce, ESQLBackend):
         return self._render(cond.field, cond.value, True, state)
 
     def convert_condition_field_eq_val_re(self, cond, state):
-        regex, _ = _lucene_regex(cond.value, fold_case=True)
+        regex = _lucene_regex(cond.value)
         name = self.escape_and_quote_field(cond.field)
         if cond.field in state.processing_state.get("array_fields", ()):
             self._note(cond.field)
-            return f'MV_CONCAT({name}, "\\n") RLIKE {_esql_string("(.*" + chr(10) + ")?" + regex + "(" + chr(10) + ".*)?")}'
+            joined = "(.*" + chr(10) + ")?(" + regex + ")(" + chr(10) + ".*)?"
+            return f'MV_CONCAT({name}, "\\n") RLIKE {_esql_string(joined)}'
         return f"{name} RLIKE {_esql_string(regex)}"
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):

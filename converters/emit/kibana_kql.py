@@ -19,7 +19,14 @@ Hence, for Sigma semantics:
   with more than MAX_CASE_VARIANTS spellings it is matched as written and a
   note `emit/case-narrowed` says so.
 * `?` becomes `*` (note `emit/wildcard-widened`).
-* regexes are refused (`emit/regex-unsupported`).
+* a regex is written as the values and wildcard patterns it denotes
+  (converters.emit.regex_values): exact for finite sets (`^(?:php|lua)[0-9]?$`)
+  and `.*` runs; a negated class or `.` becomes `*`, with a note
+  `emit/regex-widened` whose condition is "one of the patterns and not the
+  regex". An `i` regex goes to the field's `.caseless` multi-field when it
+  has one, else each value is spelled in its cases as above. Any other
+  regex (a run of `\\d`, a class of more than eight characters, more than
+  64 values) is refused (`emit/regex-unsupported`), naming the construct.
 """
 
 from __future__ import annotations
@@ -29,10 +36,12 @@ from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.errors import EmitError
+from converters.emit.regex_values import NotExpandable, expand
 from converters.emit.strings import case_variants, letters, wildcard_text
 from converters.emit.transforms import record_note
-from converters.notes import EITHER, Affects, all_, any_, not_, wildcard
-from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
+from converters.notes import EITHER, Affects, all_, any_, not_, regex, wildcard
+from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
+from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.conversion.base import TextQueryBackend
 from sigma.types import SigmaCasedString, SigmaCompareExpression, SigmaString, SpecialChars
 
@@ -199,7 +208,37 @@ class KibanaKqlBackend(CombinedPipelineOnce, TextQueryBackend):
         return f"not ({self.convert_condition(cond.args[0], state)})"
 
     def convert_condition_field_eq_val_re(self, cond, state):
-        raise EmitError(f"KQL has no regular expressions ({cond.field})", code="emit/regex-unsupported")
+        """KQL has no regex: write the values and wildcard patterns the regex denotes (module docstring)."""
+        flags = set(cond.value.flags)
+        text = str(cond.value.regexp)
+        if SigmaRegularExpressionFlag.MULTILINE in flags:
+            raise EmitError(f"KQL has no regular expressions, and {cond.field}'s regex uses the m flag",
+                            code="emit/regex-unsupported")
+        try:
+            expansion = expand(text, dotall=SigmaRegularExpressionFlag.DOTALL in flags)
+        except NotExpandable as exc:
+            raise EmitError(f"KQL has no regular expressions and {cond.field}'s regex {text!r} is not a set of "
+                            f"values or wildcard patterns: {exc}", code="emit/regex-unsupported") from None
+        regex_ci = SigmaRegularExpressionFlag.IGNORECASE in flags
+        caseless = cond.field in state.processing_state.get("caseless_fields", ())
+        parts = []
+        for value, folded in expansion.values:
+            ci = regex_ci or folded
+            one = ConditionFieldEqualsValueExpression(cond.field + CASELESS if ci and caseless else cond.field,
+                                                      value.lower() if ci and caseless else value)
+            one.parent = cond.parent
+            parts.append(self.convert_condition_field_eq_val_str(one, state) if ci and not caseless
+                         else self.convert_condition_field_eq_val_str_case_sensitive(one, state))
+        if not expansion.exact:
+            patterns = [wildcard_text(v, single="*") for v, _ in expansion.values]
+            tests = [wildcard(cond.field, wildcard_text(v, single="*"), case_insensitive=regex_ci or folded)
+                     for v, folded in expansion.values]
+            widened = tests[0] if len(tests) == 1 else any_(*tests)
+            self._note("emit/regex-widened",
+                       f"KQL has no regular expressions: {cond.field}'s regex {text!r} is matched as "
+                       f"{' or '.join(patterns)} (matches more)", cond.field,
+                       Affects.of(EITHER, all_(widened, not_(regex(cond.field, text, case_insensitive=regex_ci)))))
+        return parts[0] if len(parts) == 1 else "(" + " or ".join(parts) + ")"
 
     def convert_condition_val_re(self, cond, state):
-        raise EmitError("KQL has no regular expressions", code="emit/regex-unsupported")
+        raise EmitError("KQL has no regular expressions (a regex on no field)", code="emit/regex-unsupported")

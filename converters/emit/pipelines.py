@@ -191,6 +191,8 @@ def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: 
         index,
         _item(SetStateTransformation("array_fields", dm.arrays), "array_fields", **_cond(when)),
         _item(SetStateTransformation("scope_fields", ("event.category", "event.type")), "scope_fields", **_cond(when)),
+        # fields with a `.caseless` multi-field, for backends that place regex-derived values themselves
+        _item(SetStateTransformation("caseless_fields", dm.caseless), "caseless_fields", **_cond(when)),
     ]
 
 

@@ -1,9 +1,11 @@
 """Pattern dialects of the query languages, translated to Python's `re`.
 
-Every translation returns regex source meant for `fullmatch` (wildcards and
-Lucene regexes match the whole value) except `pcre_to_python`, which keeps
-PCRE's unanchored search semantics for the caller to `search` with.
-`re.DOTALL` is always used: a wildcard or Lucene `.` also matches a newline.
+Every translation returns regex source meant for `fullmatch` (wildcards
+match the whole value) except `pcre_to_python`, which keeps PCRE's
+unanchored search semantics for the caller to `search` with. `re.DOTALL` is
+always used: a wildcard `?`/`*` also matches a newline. `wildcard_matcher`
+folds case the simple way (Python's lower-casing, for Splunk and the notes'
+conditions); Elasticsearch's own rules are converters.engine.leaves.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from functools import lru_cache
 from typing import Callable
 
 
-class PatternError(ValueError):
-    """A pattern the dialect does not allow, or this module does not model."""
+from converters.engine.lucene_regexp import PatternError, lucene_regex_to_python  # noqa: F401 (re-exported)
 
 
 def wildcard_to_regex(pattern: str, *, escape: bool, single: str | None = "?", multi: str = "*") -> str:
@@ -80,146 +81,8 @@ def wildcard_matcher(pattern: str, *, ignore_case: bool, escape: bool, single: s
     return lambda v: rx.fullmatch(v) is not None
 
 
-# --- Lucene RegExp ------------------------------------------------------
-# The syntax of org.apache.lucene.util.automaton.RegExp (used by Elasticsearch's
-# regexp query, EQL `regex` and ES|QL RLIKE): always anchored to the whole
-# value; `.`, `?`, `*`, `+`, `{n}`, `{n,}`, `{n,m}`, `|`, `( )`, `[...]`/`[^...]`
-# with ranges, `"..."` literal strings, `\d \D \s \S \w \W` classes; a
-# backslash makes any other non-letter literal, and before any other letter
-# it is an error (Lucene 9 rejects `\n`, `\U`...). `^` and `$` are ordinary
-# characters (Lucene has no anchors), and so is a `?`, `*`, `+` or `{` with
-# nothing before it to repeat: `(?i)` is a group matching the text "?i".
-# The optional operators `@ & ~ < > #` (enabled by Elasticsearch's default
-# flags) are refused rather than guessed.
-_LUCENE_CLASSES = {"d": r"\d", "D": r"\D", "s": r"\s", "S": r"\S", "w": r"\w", "W": r"\W"}
-_LUCENE_OPTIONAL = set("@&~<>#")
-
-
-@lru_cache(maxsize=1024)
-def lucene_regex_to_python(pattern: str) -> str:
-    parser = _LuceneParser(pattern)
-    out = parser.union()
-    if parser.i != len(pattern):
-        raise PatternError(f"Lucene regex {pattern!r}: unexpected {pattern[parser.i]!r} at {parser.i}")
-    return out
-
-
-class _LuceneParser:
-    def __init__(self, text: str):
-        self.t = text
-        self.i = 0
-
-    def peek(self) -> str | None:
-        return self.t[self.i] if self.i < len(self.t) else None
-
-    def fail(self, why: str):
-        raise PatternError(f"Lucene regex {self.t!r}: {why} at offset {self.i}")
-
-    def union(self) -> str:
-        parts = [self.concat()]
-        while self.peek() == "|":
-            self.i += 1
-            parts.append(self.concat())
-        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-
-    def concat(self) -> str:
-        out = []
-        while self.peek() is not None and self.peek() not in "|)":
-            out.append(self.repeat())
-        return "".join(out)
-
-    def repeat(self) -> str:
-        atom = self.atom()
-        while True:
-            c = self.peek()
-            if c in ("*", "+", "?"):
-                self.i += 1
-                atom = f"(?:{atom}){c}"
-            elif c == "{":
-                m = re.compile(r"\{(\d+)(,(\d*))?\}").match(self.t, self.i)
-                if not m:
-                    self.fail("bad repetition")
-                self.i = m.end()
-                atom = f"(?:{atom}){m.group(0)}"
-            else:
-                return atom
-
-    def atom(self) -> str:
-        c = self.peek()
-        if c == "(":
-            self.i += 1
-            inner = self.union()
-            if self.peek() != ")":
-                self.fail("unclosed group")
-            self.i += 1
-            return f"(?:{inner})"
-        if c == "[":
-            return self.char_class()
-        if c == '"':
-            end = self.t.find('"', self.i + 1)
-            if end < 0:
-                self.fail("unclosed quoted string")
-            lit = self.t[self.i + 1:end]
-            self.i = end + 1
-            return re.escape(lit)
-        if c == ".":
-            self.i += 1
-            return "."
-        if c == "\\":
-            return self.escape()
-        if c in _LUCENE_OPTIONAL:
-            self.fail(f"operator {c!r} of Lucene's optional syntax is not supported")
-        self.i += 1
-        return re.escape(c)  # also `? * + {` with nothing to repeat: Lucene reads them as characters
-
-    def escape(self) -> str:
-        if self.i + 1 >= len(self.t):
-            self.fail("trailing backslash")
-        nxt = self.t[self.i + 1]
-        if nxt.isascii() and nxt.isalpha() and nxt not in _LUCENE_CLASSES:
-            self.fail(f"invalid character class \\{nxt} (Lucene allows only \\d \\D \\s \\S \\w \\W)")
-        self.i += 2
-        return _LUCENE_CLASSES.get(nxt) or re.escape(nxt)
-
-    def char_class(self) -> str:
-        self.i += 1
-        negate = self.peek() == "^"
-        if negate:
-            self.i += 1
-        items = []
-        while True:
-            c = self.peek()
-            if c is None:
-                self.fail("unclosed character class")
-            if c == "]" and items:
-                self.i += 1
-                break
-            if c == "\\":
-                piece = self.escape()
-                if self.t[self.i - 1] in _LUCENE_CLASSES:
-                    items.append(piece)
-                    continue
-                ch = self.t[self.i - 1]
-            else:
-                self.i += 1
-                ch = c
-            if self.peek() == "-" and self.i + 1 < len(self.t) and self.t[self.i + 1] != "]":
-                self.i += 1
-                hi = self.t[self.i]
-                if hi == "\\":
-                    hi = self.t[self.i + 1]
-                    self.i += 1
-                self.i += 1
-                if hi < ch:
-                    self.fail(f"bad range {ch}-{hi}")
-                items.append(_class_char(ch) + "-" + _class_char(hi))
-            else:
-                items.append(_class_char(ch))
-        return "[" + ("^" if negate else "") + "".join(items) + "]"
-
-
-def _class_char(ch: str) -> str:
-    return "\\" + ch if ch in "\\]^-[" else ch
+# Lucene's RegExp (Elasticsearch regexp, EQL regex, ES|QL RLIKE) lives in
+# converters.engine.lucene_regexp, and Elasticsearch's leaf queries in converters.engine.leaves.
 
 
 # --- PCRE -----------------------------------------------------------------

@@ -27,25 +27,32 @@ Values, arrays and missing fields
   any element of an array equals "x". `f == null` is true when f is missing,
   `f != null` when it is present (Elasticsearch's field-existence checks).
 
-Strings
+Strings (each leaf is the Lucene query Elasticsearch builds: converters.engine.leaves
+documents and tests their rules, held to the real Lucene on generated pairs)
   `==`, `!=`, `in`, `like`, `regex` and functions are case-sensitive; `:`,
-  `in~`, `like~`, `regex~` and `fn~()` compare lower-cased values.
+  `in~`, `like~`, `regex~` and `fn~()` are case_insensitive queries, which
+  fold ASCII letters only (`é` never matches `É`), and a regex~ folds single
+  characters, not ranges (`[a-z]` still rejects `A`).
   `:` and `like`/`like~` take wildcard patterns: `*` any run (also empty),
   `?` exactly one character; a backslash is an ordinary character in a
-  pattern (EQL strings already consumed their escapes), and there is no way
-  to write a literal `*` or `?` (Elasticsearch turns `*`/`?` into LIKE's
-  `%`/`_` with an escape character no string can hold). `==` never treats
-  `*` as a wildcard. `!=` is parsed by Elasticsearch as `not (a == b)`,
-  which is why it behaves as must_not above.
-  `regex`/`regex~` use Lucene's regex dialect anchored to the whole value
-  (see wildcards.lucene_regex_to_python); its optional operators @ & ~ < > #
-  raise ExecutionError.
+  pattern (EQL strings already consumed their escapes, and Elasticsearch
+  escapes every backslash of the Lucene wildcard it builds), and there is no
+  way to write a literal `*` or `?`. A pattern without `*` or `?` is an
+  (insensitive) equality, a term query (Elasticsearch's optimizer rewrites
+  it): `like ""` matches the empty string, while a case_insensitive term ""
+  (`: ""`, `like~ ""`, `in~ ("")`) matches nothing. `==` never treats `*`
+  as a wildcard. `!=` is parsed by Elasticsearch as `not (a == b)`, which is
+  why it behaves as must_not above.
+  `regex`/`regex~` use Lucene 9's RegExp anchored to the whole value
+  (converters.engine.lucene_regexp): `\\d \\s \\w` are ASCII classes, `^`
+  and `$` are literal; `&`, `~` and `<...>` raise ExecutionError (not modelled).
 
 Normalized fields
   A field named `*.caseless` is a keyword field with ECS's `lowercase`
-  normalizer: Elasticsearch lower-cases the constants of `==`, `!=`, `in`
-  and `like` queries on it, so those ignore case there (regex patterns are
-  not normalized).
+  normalizer: its values are lower-cased as indexed, and Elasticsearch
+  lower-cases the query's constants for it: term (`==`, `in`, `:`),
+  wildcard (`like`, outside wildcards) and regexp patterns alike, the
+  regexp pattern as a whole text (so `\\D` there becomes `\\d`).
 
 Numbers
   Two numbers compare numerically; a number and a string compare as strings
@@ -77,7 +84,9 @@ from typing import Any, Callable, Sequence
 
 from converters.engine.documents import doc_values_reader, gc_paused
 from converters.engine.executor import Event, ExecutionError, Executor
-from converters.engine.patterns import PatternError, lucene_regex_to_python, wildcard_matcher
+from converters.engine.leaves import (
+    PatternError, ascii_lower, eql_wildcard, lucene_lower, regexp_test, term_test, wildcard_test,
+)
 from converters.eql import ast, parse_query
 from converters.eql.parser import EqlSyntaxError
 
@@ -160,15 +169,36 @@ def _as_number(v: Any) -> float | int | None:
     return None
 
 
-def _equal(a: Any, b: Any, fold: bool = False) -> bool:
+def _equal(a: Any, b: Any, fold: Callable[[str], str] | None = None) -> bool:
     if _is_num(a) and _is_num(b):
         return a == b
     if isinstance(a, bool) and isinstance(b, bool):
         return a == b
     sa, sb = to_text(a), to_text(b)
     if fold:
-        return sa.lower() == sb.lower()
+        return fold(sa) == fold(sb)
     return sa == sb
+
+
+def _text_key(case_insensitive: bool, normalizer: bool) -> Callable[[str], str] | None:
+    """How a term query compares texts: a lowercase normalizer lower-cases both sides (Lucene's
+    per-code-point lower case), case_insensitive folds ASCII letters only (engine.leaves)."""
+    if case_insensitive and normalizer:
+        return lambda t: ascii_lower(lucene_lower(t))
+    if case_insensitive:
+        return ascii_lower
+    if normalizer:
+        return lucene_lower
+    return None
+
+
+def _like_test(pattern: str, case_insensitive: bool, normalizer: bool) -> Callable[[str], bool]:
+    """`:`, `like`, `like~` and wildcard(): Elasticsearch's optimizer turns a pattern without `*` or `?`
+    into an (insensitive) equality, a term query; the others are wildcard queries. EQL strings have
+    no wildcard escape: Elasticsearch escapes each backslash (engine.leaves.eql_wildcard)."""
+    if "*" not in pattern and "?" not in pattern:
+        return term_test(pattern, case_insensitive=case_insensitive, normalizer=normalizer)
+    return wildcard_test(eql_wildcard(pattern), case_insensitive=case_insensitive, normalizer=normalizer)
 
 
 def _order(a: Any, b: Any) -> tuple[Any, Any] | None:
@@ -284,10 +314,11 @@ def _str_fn(fn):
 
 
 _FUNCS: dict[str, Callable] = {
-    "startswith": _str_fn(lambda s, p, fold: (s.lower().startswith(p.lower()) if fold else s.startswith(p))),
-    "endswith": _str_fn(lambda s, p, fold: (s.lower().endswith(p.lower()) if fold else s.endswith(p))),
+    # `~` forms fold ASCII letters, as the prefix and wildcard queries they become do (engine.leaves)
+    "startswith": _str_fn(lambda s, p, fold: (ascii_lower(s).startswith(ascii_lower(p)) if fold else s.startswith(p))),
+    "endswith": _str_fn(lambda s, p, fold: (ascii_lower(s).endswith(ascii_lower(p)) if fold else s.endswith(p))),
     # an empty substring is never "contained" (Elasticsearch's documented edge case)
-    "stringcontains": _str_fn(lambda s, p, fold: p != "" and ((p.lower() in s.lower()) if fold else (p in s))),
+    "stringcontains": _str_fn(lambda s, p, fold: p != "" and ((ascii_lower(p) in ascii_lower(s)) if fold else (p in s))),
     "length": lambda s, fold=False: len(to_text(s)),
     "concat": lambda *a, fold=False: "".join(to_text(x) for x in a),
     "string": lambda v, fold=False: to_text(v),
@@ -380,7 +411,7 @@ class _Compiler:
         lv, rv = self.values(node.left, script), self.values(node.right, script)
         if node.op in ("==", "!="):
             if isinstance(node.right, ast.Literal):
-                const, fold = node.right.value, _normalized(node.left)
+                const, fold = node.right.value, _text_key(False, _normalized(node.left))
                 eq = lambda d: any(_equal(v, const, fold) for v in lv(d))  # noqa: E731
             else:
                 eq = lambda d: any(_equal(a, b) for a in lv(d) for b in rv(d))  # noqa: E731
@@ -402,16 +433,13 @@ class _Compiler:
         return ordered
 
     def string_predicate(self, node: ast.StringPredicate) -> Pred:
-        fold = node.case_insensitive or (not node.is_regex and _normalized(node.left))
+        normalizer = _normalized(node.left)
         try:
             if node.is_regex:
-                import re
-
-                flags = re.DOTALL | (re.IGNORECASE if fold else 0)
-                rxs = [re.compile(lucene_regex_to_python(p), flags) for p in node.patterns]
-                tests = [lambda v, rx=rx: rx.fullmatch(v) is not None for rx in rxs]
+                tests = [regexp_test(p, case_insensitive=node.case_insensitive, normalizer=normalizer)
+                         for p in node.patterns]
             else:
-                tests = [wildcard_matcher(p, ignore_case=fold, escape=False) for p in node.patterns]
+                tests = [_like_test(p, node.case_insensitive, normalizer) for p in node.patterns]
         except PatternError as exc:
             raise ExecutionError(str(exc)) from None
         values = self.values(node.left, script=not isinstance(node.left, ast.Field))
@@ -421,13 +449,15 @@ class _Compiler:
         return lambda d: any(t(to_text(v)) for v in values(d) for t in tests)
 
     def in_set(self, node: ast.InSet) -> Pred:
-        fold = node.case_insensitive or _normalized(node.left)
+        fold = _text_key(node.case_insensitive, _normalized(node.left))
         constant = all(isinstance(v, ast.Literal) for v in node.values)
         script = not (constant and isinstance(node.left, ast.Field))
         values = self.values(node.left, script)
         if constant:
             consts = [v.value for v in node.values if v.value is not None]
-            texts = {to_text(c).lower() if fold else to_text(c) for c in consts if not _is_num(c)}
+            # a case-insensitive term "" matches nothing (see engine.leaves)
+            texts = {fold(to_text(c)) if fold else to_text(c) for c in consts
+                     if not _is_num(c) and not (node.case_insensitive and to_text(c) == "")}
             nums = [c for c in consts if _is_num(c)]
 
             def member(d: Doc) -> bool:
@@ -437,7 +467,7 @@ class _Compiler:
                             return True
                     else:
                         t = to_text(v)
-                        if (t.lower() if fold else t) in texts:
+                        if (fold(t) if fold else t) in texts:
                             return True
                         if nums and any(_equal(v, n) for n in nums):
                             return True

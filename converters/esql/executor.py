@@ -30,11 +30,13 @@ a multi-value. What we follow (Elastic's ES|QL reference):
   values: sorted (strings by UTF-8 bytes), keyword values deduplicated, so
   `["a", "a"]` is the single value "a" and MV_FIRST gives the smallest.
 - `==`, `!=`, `<`... compare strings case-sensitively, numbers numerically;
-  `=~` is case-insensitive equality. Values of different kinds compare by
+  `=~` is case-insensitive equality, which folds ASCII letters only (and
+  `=~ ""` matches nothing), as Elasticsearch's case-insensitive automaton does. Values of different kinds compare by
   their text (ES|QL would reject the query; we stay lenient).
 - `LIKE`: whole value, case-sensitive, `*` any run, `?` one character, a
-  backslash makes the next character literal. `RLIKE`: Lucene regex over the
-  whole value (see wildcards.lucene_regex_to_python). Both accept a list of
+  backslash makes the next character literal; a pattern with no unescaped
+  wildcard is an equality (`LIKE ""` matches ""). `RLIKE`: Lucene 9's RegExp
+  over the whole value. Both are the Lucene queries of converters.engine.leaves. Both accept a list of
   patterns (true if any matches). No normalizer is applied to patterns: a
   `.caseless` field holds lower-cased values, so upper case in a pattern
   never matches it.

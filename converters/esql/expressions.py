@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
 from converters.engine.logic import and_of, or_of, or_values
-from converters.engine.patterns import PatternError, lucene_regex_to_python, wildcard_matcher
+from converters.engine.leaves import PatternError, ascii_lower, like_test, regexp_test
 
 Fn = Callable[[dict], Any]
 
@@ -114,7 +114,8 @@ def _pair(a: Any, b: Any):
 _CMP = {
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
-    "=~": lambda a, b: a.lower() == b.lower() if isinstance(a, str) else a == b,
+    # case-insensitive equality folds ASCII letters only, and "" matches nothing (engine.leaves)
+    "=~": lambda a, b: b != "" and ascii_lower(a) == ascii_lower(b) if isinstance(a, str) else a == b,
 }
 
 
@@ -297,10 +298,9 @@ class _Parser:
             pats.append(self.string_literal())
         try:
             if kind == "like":
-                tests = [wildcard_matcher(p, ignore_case=False, escape=True) for p in pats]
+                tests = [like_test(p) for p in pats]
             else:
-                rxs = [re.compile(lucene_regex_to_python(p), re.DOTALL) for p in pats]
-                tests = [lambda v, rx=rx: rx.fullmatch(v) is not None for rx in rxs]
+                tests = [regexp_test(p) for p in pats]
         except PatternError as exc:
             raise ExecutionError(f"ES|QL {kind.upper()}: {exc}") from None
         return lambda v: any(t(_text(v)) for t in tests)

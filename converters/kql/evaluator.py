@@ -75,7 +75,7 @@ Analyzers (ANALYZERS):
   a run of `_` alone is no token; tokens longer than 255 characters are
   split (max_token_length). Not modelled: Thai/Lao dictionary breaking,
   emoji tokens, Hebrew quote rules, Katakana joining rules. The tests hold
-  both analyzers to real Lucene 8.7 (Debian's jars) on sample texts.
+  both analyzers to the real Lucene (the lucene column's 9.12.2) on sample texts.
 - `powershell_script_analyzer` (Elastic's windows integration,
   `data_stream/powershell_operational/manifest.yml`): a `pattern` analyzer
   splitting on Java's `[\\W&&[^-]]+` (ASCII non-word characters except `-`)
@@ -93,6 +93,7 @@ from typing import Any, Callable, Sequence
 
 from converters.engine.documents import as_doc_values, doc_values_reader, gc_paused
 from converters.engine.executor import Event, ExecutionError, Executor
+from converters.engine.leaves import lucene_lower, term_test, wildcard_test
 from converters.kql import ast, parse_kql
 from converters.kql.parser import KqlSyntaxError
 
@@ -252,12 +253,7 @@ def standard_tokens(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def lower_case(text: str) -> str:
-    """Lucene's LowerCaseFilter: each code point on its own (Java's Character.toLowerCase),
-    so no final-sigma rule and U+0130 gives a plain `i` (Python's str.lower differs there)."""
-    if text.isascii():
-        return text.lower()
-    return "".join(c.lower()[0] for c in text)
+lower_case = lucene_lower  # Lucene's LowerCaseFilter (converters.engine.leaves)
 
 
 _PS_TOKEN = re.compile(r"[A-Za-z0-9_-]+")  # the complement of Java's [\W&&[^-]] (ASCII \W)
@@ -347,23 +343,26 @@ def _values_of(sources: tuple[str, ...]) -> Callable[[Doc], list]:
 
 # --- keyword fields -------------------------------------------------------------
 
-def _value_test(value: ast.Value, fold: bool) -> Callable[[Any], bool]:
+def _lucene_wildcard(value: ast.Value) -> str:
+    """The value as Lucene wildcard text: what Kibana sends in its query_string (every special
+    character of a literal part escaped, `*` kept)."""
+    return "".join("*" if isinstance(p, ast.Wildcard) else re.sub(r"([*?\\])", r"\\\1", p) for p in value.parts)
+
+
+def _value_test(value: ast.Value, normalizer: bool) -> Callable[[Any], bool]:
+    """A keyword field: a term query, or a wildcard query for an unquoted value with `*`; a field
+    with a lowercase normalizer (`.caseless`) lower-cases values and query alike (engine.leaves)."""
     if value.has_wildcard:
-        source = "".join(".*" if isinstance(p, ast.Wildcard) else re.escape(p.lower() if fold else p)
-                         for p in value.parts)
-        rx = re.compile(source, re.DOTALL)
-        if fold:
-            return lambda v: rx.fullmatch(_text(v).lower()) is not None
-        return lambda v: rx.fullmatch(_text(v)) is not None
+        wild = wildcard_test(_lucene_wildcard(value), normalizer=normalizer)
+        return lambda v: wild(_text(v))
     literal = value.literal or ""
-    target = literal.lower() if fold else literal
+    term = term_test(literal, normalizer=normalizer)
     number = None if value.quoted else _as_float(literal)
 
     def equal(v: Any) -> bool:
         if number is not None and _is_num(v):
             return v == number
-        t = _text(v)
-        return (t.lower() if fold else t) == target
+        return term(_text(v))
 
     return equal
 
@@ -396,12 +395,12 @@ def _field_value_test(field: str, value: ast.Value) -> Callable[[Any], bool]:
     analyzer = analyzer_of(field)
     if analyzer is not None:
         return _text_value_test(value, analyzer)
-    return _value_test(value, fold=field.endswith(".caseless"))
+    return _value_test(value, normalizer=field.endswith(".caseless"))
 
 
 def _free_text(value: ast.Value) -> Pred:
     """Every field of the event, a text field analysed, any other one as before (exact)."""
-    keyword = _value_test(value, fold=False)
+    keyword = _value_test(value, normalizer=False)
     text_tests: dict[str, Callable[[Any], bool]] = {}
 
     def test(d: Doc) -> bool:

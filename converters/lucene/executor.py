@@ -1,4 +1,7 @@
-"""Run Lucene query_string queries with the real Lucene engine (Debian's jars).
+"""Run Lucene query_string queries with the real Lucene engine (Apache Lucene 9.12.2).
+
+The jars are installed at set-up time (converters.lucene.jars says which and
+from where; `make engines` installs them); this adapter only finds them.
 
 Targets that emit Elasticsearch `query_string` syntax (pySigma's Lucene
 backend) are proved here on the Elastic platform's events: a flat dict of
@@ -65,39 +68,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from converters.engine.executor import Event, ExecutionError, Executor
+from converters.lucene import jars as J
 
-JAVA_DIR = Path("/usr/share/java")
 HELPER = Path(__file__).with_name("helper") / "RuleportLucene.java"
 MAIN_CLASS = "RuleportLucene"
-# Lucene modules the helper needs; the others are added when present since
-# the classic query parser reaches into them for some syntax.
-REQUIRED_MODULES = ("core", "queryparser", "analyzers-common")
-OPTIONAL_MODULES = ("queries", "sandbox")
-_JAR_RE = re.compile(r"^lucene-(?P<module>[a-z0-9-]+?)(?:-(?P<version>\d[\w.]*))?\.jar$")
-
-
-def _version_key(version: str | None) -> tuple:
-    if version is None:
-        return (-1,)
-    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.]", version))
-
-
-def find_lucene_jars(java_dir: Path = JAVA_DIR) -> dict[str, Path]:
-    """The newest jar of each Lucene module under `java_dir` (glob lucene-*.jar)."""
-    best: dict[str, tuple[tuple, Path]] = {}
-    for jar in sorted(java_dir.glob("lucene-*.jar")):
-        m = _JAR_RE.match(jar.name)
-        if not m:
-            continue
-        module, key = m.group("module"), _version_key(m.group("version"))
-        if module not in best or key > best[module][0]:
-            best[module] = (key, jar)
-    return {module: path for module, (_, path) in best.items()}
-
-
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ruleport"
 
 
 def _escape(text: str) -> str:
@@ -198,32 +172,29 @@ class LuceneExecutor(Executor):
     """Elasticsearch query_string over keyword fields, run by Lucene (semantics: module docstring)."""
 
     name = "lucene"
-    engine = "Apache Lucene (Debian liblucene8-java), classic query parser"
+    engine = f"Apache Lucene {J.LUCENE_VERSION} (as in Elasticsearch 8.x), classic query parser"
 
-    def __init__(self, java_dir: Path = JAVA_DIR, cache_dir: Path | None = None):
-        self.java_dir = Path(java_dir)
+    def __init__(self, jar_dir: Path | None = None, cache_dir: Path | None = None):
+        self.jar_dir = Path(jar_dir) if jar_dir is not None else J.lucene_home()
         self.cache_dir = cache_dir
 
     def _jars(self) -> list[Path]:
-        found = find_lucene_jars(self.java_dir)
-        return [found[m] for m in REQUIRED_MODULES + OPTIONAL_MODULES if m in found]
+        return J.installed_jars(self.jar_dir)
 
     def unavailable(self) -> str | None:
         for tool in ("java", "javac", "jar"):
             if shutil.which(tool) is None:
-                return f"{tool} is not installed (Debian package default-jdk-headless)"
-        found = find_lucene_jars(self.java_dir)
-        missing = [m for m in REQUIRED_MODULES if m not in found]
-        if missing:
-            names = ", ".join(f"lucene-{m}-*.jar" for m in missing)
-            return f"no {names} under {self.java_dir} (Debian package liblucene8-java)"
+                return f"{tool} is not installed (Debian package default-jdk-headless; `make engines` installs it as root)"
+        try:
+            self._jars()
+        except FileNotFoundError as exc:
+            return f"Lucene {J.LUCENE_VERSION} is not installed ({exc} is missing): run {J.INSTALL_COMMAND}"
         if not HELPER.is_file():
             return f"the Java helper {HELPER} is missing"
         return None
 
-    def engine_version(self) -> str | None:
-        m = _JAR_RE.match(find_lucene_jars(self.java_dir).get("core", Path("")).name)
-        return m.group("version") if m else None
+    def engine_version(self) -> str:
+        return J.LUCENE_VERSION
 
     def _classpath(self) -> str:
         return os.pathsep.join(str(p) for p in self._jars())
@@ -270,6 +241,28 @@ class LuceneExecutor(Executor):
         proc.wait()
         return out
 
+    def check_leaves(self, cases: Sequence[tuple[str, bool, str, Sequence[str]]]) -> list[list[bool] | ExecutionError]:
+        """Lucene's verdict on each (kind, case_insensitive, pattern, values): kind is `term`,
+        `wildcard` or `regexp`, built as Elasticsearch builds them on a keyword field (see the
+        helper's leaf mode). A pattern Lucene rejects gives its ExecutionError."""
+        if not cases:
+            return []
+        helper = self.compiled_dir()
+        cmd = _java_command(helper, [str(p) for p in self._jars()])
+        proc = subprocess.run(cmd, input=encode_leaves(cases), capture_output=True)
+        answers = proc.stdout.decode("utf-8", "replace").splitlines()
+        if proc.returncode != 0 or len(answers) != len(cases):
+            err = proc.stderr.decode("utf-8", "replace").strip()
+            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): {err[-2000:]}")
+        out: list[list[bool] | ExecutionError] = []
+        for (_, _, _, values), line in zip(cases, answers):
+            kind, _, rest = line.partition("\t")
+            if kind == "R" and len(rest) == len(values):
+                out.append([c == "1" for c in rest])
+            else:
+                out.append(ExecutionError("Lucene rejected the pattern: " + rest))
+        return out
+
     def run_many(self, queries: Sequence[str], events: Sequence[Event]) -> list[list[int] | ExecutionError]:
         """Run several queries over one index (one JVM); a rejected query gives its ExecutionError.
 
@@ -308,10 +301,19 @@ class LuceneExecutor(Executor):
         return results
 
 
+def encode_leaves(cases: Sequence[tuple[str, bool, str, Sequence[str]]]) -> bytes:
+    """The helper's stdin in leaf mode: each (kind, case_insensitive, pattern, values)."""
+    lines = ["LEAVES"]
+    for kind, ci, pattern, values in cases:
+        lines.append(f"P\t{kind}\t{1 if ci else 0}\t{_escape(pattern)}")
+        lines.extend("V\t" + _escape(v) for v in values)
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+
+
 # C1 only and the serial collector: measured fastest on 2 cores for a handful
 # of events and for 100,000 alike (C2's compile time never pays back here).
 JVM_OPTIONS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
-HELPER_FORMAT = "v2"  # bump when the cache directory's layout changes
+HELPER_FORMAT = "v3"  # bump when the cache directory's layout changes
 HELPER_JAR = "ruleport-lucene.jar"
 CDS_ARCHIVE = "ruleport-lucene.jsa"
 # A tiny batch run once after compiling, to record the classes a run loads.
@@ -348,7 +350,7 @@ def _compile(source: bytes, jars: tuple[str, ...], cache_dir: str) -> Path:
     # the JDK's real path names its version: another JDK builds its own helper
     jdk = os.path.realpath(shutil.which("javac") or "javac")
     digest = hashlib.sha256(source + "\0".join((jdk, *jars)).encode()).hexdigest()[:16]
-    roots: Iterable[Path] = [Path(cache_dir)] if cache_dir else [_cache_root(), Path(tempfile.gettempdir()) / "ruleport-cache"]
+    roots: Iterable[Path] = [Path(cache_dir)] if cache_dir else [J.cache_root(), Path(tempfile.gettempdir()) / "ruleport-cache"]
     last_error: Exception | None = None
     for root in roots:
         target = root / f"lucene-helper-{HELPER_FORMAT}-{digest}"

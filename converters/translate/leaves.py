@@ -7,6 +7,7 @@ basename rule and the value escaping meet.
 
 from __future__ import annotations
 
+from converters.engine.lucene_regexp import PatternError
 from converters.errors import TranslationError
 from converters.notes import EITHER, Affects, Note, basename_mismatch
 from converters.translate import values as V
@@ -65,9 +66,15 @@ class SigmaLeaves:
         sigma_field, basename = self._sigma_field(ecs)
         groups: dict[tuple, list] = {}
         regexes: list[str] = []
+        exact: list[str] = []  # case_insensitive patterns with non-ASCII letters (ascii_folded_regex)
         for pattern in patterns:
             # case only matters where the value has letters: "4624" needs no |cased
             cased = ("cased",) if case_sensitive and _has_letters(pattern) else ()
+            if not case_sensitive and V.has_non_ascii_letters(pattern):
+                # Elasticsearch would not fold `É`; Sigma's case-insensitive match would
+                sep = PATH_SEPARATOR.get(self.product or "", "\\") if basename else None
+                exact.append(V.ascii_folded_regex(pattern, sep))
+                continue
             if basename:
                 sep = PATH_SEPARATOR.get(self.product or "", "\\")
                 if not V.has_wildcards(pattern):
@@ -89,22 +96,22 @@ class SigmaLeaves:
         if regexes:
             mods = ("re",) if case_sensitive and any(_has_letters(p) for p in patterns) else ("re", "i")
             terms.append(item(sigma_field, mods, tuple(dict.fromkeys(regexes))))
+        if exact:
+            terms.append(item(sigma_field, ("re",), tuple(dict.fromkeys(exact))))
         return any_of(terms)
 
     def _regex(self, ecs: str, regexes: tuple[str, ...], case_insensitive: bool) -> Cond:
+        """Lucene regexes keep their meaning as case-sensitive Sigma regexes (values.lucene_regex_to_sigma):
+        no `i` flag, since Sigma's folds every letter and Lucene's `regex~` only single ASCII ones."""
         sigma_field, basename = self._sigma_field(ecs)
+        sep = PATH_SEPARATOR.get(self.product or "", "\\") if basename else None
         out = []
         for rx in regexes:
-            anchored, exact = V.lucene_regex_to_sigma(rx)
-            if basename:
-                sep = PATH_SEPARATOR.get(self.product or "", "\\")
-                anchored = f"(?:^|{V.re.escape(sep)})(?:{rx})$"
-            if not exact:
-                self.note("translate/regex-dialect",
-                          f"the regex {rx!r} uses Lucene-only operators that Sigma's regex reads differently", ecs)
-            out.append(anchored)
-        mods = ("re", "i") if case_insensitive else ("re",)
-        return item(sigma_field, mods, tuple(out))
+            try:
+                out.append(V.lucene_regex_to_sigma(rx, case_insensitive, sep))
+            except PatternError as exc:
+                raise TranslationError(f"{ecs}: {exc}", code="translate/unsupported-expression") from None
+        return item(sigma_field, ("re",), tuple(out))
 
 
 def _has_letters(pattern) -> bool:

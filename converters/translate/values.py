@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Union
 
+from converters.engine.lucene_regexp import lucene_regex_to_pcre
+
 
 class Wildcard(str):
     """A wildcard part of a pattern (kept apart from literal `*`/`?` text)."""
@@ -93,17 +95,43 @@ def basename_regex(pattern: Pattern, separator: str) -> str:
     return f"(?:^|{sep}){body}$"
 
 
-# Elasticsearch (Lucene) regex syntax differs from Sigma's PCRE-like `re` in a
-# few places; these are the constructs whose meaning changes or that PCRE lacks.
-_LUCENE_ONLY = re.compile(r"(?<!\\)[<>@&~#]")
+def has_non_ascii_letters(pattern: Pattern) -> bool:
+    return any(not isinstance(p, Wildcard) and any(not c.isascii() and c.lower() != c.upper() for c in p)
+               for p in pattern)
 
 
-def lucene_regex_to_sigma(regex: str) -> tuple[str, bool]:
-    """Anchor an EQL/Lucene regex (implicitly whole-value) for Sigma (a search).
+def ascii_folded_regex(pattern: Pattern, separator: str | None = None) -> str:
+    """A case_insensitive EQL pattern (`:`, `like~`) as a case-sensitive Sigma regex with its meaning:
+    Elasticsearch folds ASCII letters only, where Sigma's case-insensitive match folds every letter,
+    so `É` must stay `É` while `e` becomes `[Ee]`. With `separator`, the last component of a path."""
+    sep = re.escape(separator) if separator else None
+    out = []
+    for part in pattern:
+        if part is STAR:
+            out.append(f"[^{sep}]*" if sep else "[\\s\\S]*")
+        elif part is ONE:
+            out.append(f"[^{sep}]" if sep else "[\\s\\S]")
+        else:
+            out.extend(f"[{c.upper()}{c.lower()}]" if c.isascii() and c.isalpha() else re.escape(c) for c in part)
+    body = "".join(out)
+    return f"(?:^|{sep}){body}$" if sep else f"^{body}$"
 
-    Returns (regex, exact): exact is False when the regex uses Lucene-only
-    operators (intervals, intersection, complement, empty language) that
-    PCRE reads differently.
+
+def lucene_regex_to_sigma(regex: str, case_insensitive: bool, basename_separator: str | None = None) -> str:
+    """An EQL `regex`/`regex~` (Lucene's RegExp, whole value) as a Sigma `|re` value with the same meaning.
+
+    Sigma's `|re` is a PCRE-style search and its `i` flag folds every letter, ranges too; Lucene's
+    regex matches the whole value, its `.` also matches a newline, `\\s` is `[ \\t\\n\\r]`, and
+    `regex~` folds only single ASCII letters (converters.engine.lucene_regexp). So the regex is
+    rewritten with every class explicit and the folding spelled out (`[Aa]`), anchored with `^`
+    and `$`, and used with no flag: PCRE, RE2 and Python then read it as Lucene does (held to
+    the real Lucene by benchmarks/bench_leaves.py), except that PCRE and Python also let `$`
+    match before a final newline. With `basename_separator`, the value must be the last
+    component of a path: `(?:^|SEP)` before it.
+
+    Raises PatternError for what Lucene rejects and for `&`, `~` and `<...>` (not modelled).
     """
-    exact = not _LUCENE_ONLY.search(regex)
-    return f"^(?:{regex})$", exact
+    body = lucene_regex_to_pcre(regex, case_insensitive)
+    if basename_separator is not None:
+        return f"(?:^|{re.escape(basename_separator)})(?:{body})$"
+    return f"^(?:{body})$"

@@ -97,10 +97,41 @@ def test_or_inside_and_is_grouped():
     assert hits(q, *events) == [1]
 
 
-def test_regex_is_refused():
-    with pytest.raises(EmitError) as exc:
-        kql("  sel:\n    CommandLine|re: 'a.c'")
-    assert exc.value.code == "emit/regex-unsupported"
+def test_regex_of_a_finite_set_becomes_values():
+    out = kql("  sel:\n    Image|re: '^C:\\\\(?:php|lua)[5-6]?\\.exe$'")
+    q = out.queries[0]
+    assert not out.notes
+    events = [doc(process__executable=v) for v in ("C:\\php5.exe", "C:\\lua.exe", "C:\\php7.exe", "c:\\php5.exe")]
+    assert hits(q, *events) == [0, 1]
+
+
+def test_regex_with_any_runs_becomes_wildcards_and_a_negated_class_is_noted():
+    out = kql("  sel:\n    CommandLine|re: '(?s)curl.*-o'")
+    assert not out.notes and hits(out.queries[0], doc(process__command_line="x curl a\n-o y")) == [0]
+    out = kql("  sel:\n    Image|re: '^/usr/bin/python[^/]*$'")
+    (note,) = out.notes
+    assert note.code == "emit/regex-widened" and note.affects is not None
+    events = [doc(process__executable=v) for v in ("/usr/bin/python3", "/usr/bin/python3/x", "/usr/bin/perl")]
+    assert hits(out.queries[0], *events) == [0, 1]  # the second is the widening the note names
+    from converters.prove.explain import holds
+
+    assert [holds(note.affects.condition, e) for e in events] == [False, True, False]
+
+
+def test_case_folded_regex_letters_go_to_caseless():
+    # how the translation writes EQL's regex~: each ASCII letter as the class of its cases
+    out = kql("  sel:\n    Image|re: '^(?:[Cc]:\\\\[Tt][Oo][Oo][Ll][Ss]\\\\[^\\\\]*)$'")
+    q = out.queries[0]
+    assert "process.executable.caseless" in q
+    assert hits(q, doc(process__executable="C:\\TOOLS\\x.exe"), doc(process__executable="D:\\tools\\x")) == [0]
+
+
+def test_regex_that_is_not_a_set_of_values_is_refused_naming_the_construct():
+    for regex, why in (("'\\d+\\.\\d+'", "unbounded repeat"), ("'^[0-9]{1,3}x$'", "more than 64"),
+                       ("'a\\bb'", "word boundary")):
+        with pytest.raises(EmitError) as exc:
+            kql(f"  sel:\n    CommandLine|re: {regex}")
+        assert exc.value.code == "emit/regex-unsupported" and why in exc.value.message
 
 
 def test_numbers_and_exists():

@@ -104,8 +104,9 @@ def test_regex_is_lucene_anchored_and_case_sensitive_unless_tilde():
     assert hits('process where process.name regex~ "cmd.*"', e) == [0]
     # ^ is an ordinary character in Lucene regexes
     assert hits('process where process.name regex "^Cmd.exe"', e) == []
-    with pytest.raises(ExecutionError, match="optional syntax"):
-        hits('process where process.name regex "a@"', e)
+    assert hits('process where process.name regex "C@"', e) == [0]  # @: any string (RegExp.ALL)
+    with pytest.raises(ExecutionError, match="not modelled"):
+        hits('process where process.name regex "a&b"', e)
 
 
 def test_numbers_compare_numerically_and_against_strings_as_text():
@@ -196,8 +197,29 @@ def test_caseless_fields_normalize_query_constants():
     assert hits(r'process where process.executable.caseless == "C:\\Tools\\NODE.exe"', e) == [0]
     assert hits(r'process where process.executable.caseless like "C:\\*\\NODE.exe"', e) == [0]
     assert hits(r'process where process.executable.caseless in ("C:\\TOOLS\\NODE.EXE")', e) == [0]
-    assert hits(r'process where process.executable.caseless regex "C:.*"', e) == []
+    # a regexp pattern goes through the normalizer too, as one text (the keyword field's
+    # indexedValueForSearch): upper case in it matches, and `\\W` becomes `\\w`
+    assert hits(r'process where process.executable.caseless regex "C:.*"', e) == [0]
     assert hits(r'process where process.executable.caseless regex "c:.*"', e) == [0]
+    assert hits(r'process where process.executable.caseless regex "c\\W.*"', e) == []  # ":" is \W, not \w
+
+
+def test_case_insensitive_leaves_fold_ascii_only():
+    e = proc(process__name="ÉCHO.EXE", process__title="\u212aernel")
+    assert hits('process where process.name : "écho.exe"', e) == []
+    assert hits('process where process.name : "É*.exe"', e) == [0]
+    assert hits('process where process.name like~ "?cho.exe"', e) == [0]
+    assert hits('process where process.name in~ ("écho.EXE")', e) == []
+    assert hits('process where process.title : "kernel"', e) == []  # the Kelvin sign is not a k to Elasticsearch
+    assert hits('process where process.name regex~ "[a-z]CHO\\\\.exe"', e) == []  # ranges do not fold
+    assert hits('process where process.name regex~ "\\\\wCHO.*"', e) == []  # \\w is ASCII
+    assert hits('process where process.name regex~ ".CHO\\\\.exe"', e) == [0]
+
+
+def test_like_without_wildcards_is_an_equality():
+    e = proc(process__name="")
+    assert hits('process where process.name like ""', e) == [0]  # rewritten to ==
+    assert hits('process where process.name : ""', e) == []  # a case-insensitive term "" matches nothing
 
 
 @pytest.mark.corpus

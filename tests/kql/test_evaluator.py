@@ -223,19 +223,17 @@ def test_ruleport_test_runs_a_kuery_rule_on_script_block_text(capsys):
 
 
 def test_analyzers_agree_with_real_lucene():
-    """Our Python analyzers against Lucene 8.7's own (Debian's jars), on sample texts."""
+    """Our Python analyzers against Lucene's own (the lucene column's 9.12.2 jars), on sample texts."""
     import os
-    import shutil
     import subprocess
 
-    from converters.lucene.executor import find_lucene_jars
+    from converters.lucene.executor import LuceneExecutor
 
-    jars = find_lucene_jars()
-    if shutil.which("java") is None or not {"core", "analyzers-common"} <= set(jars):
-        require("Lucene", "java or Debian's lucene-core / lucene-analyzers-common jars are missing")
+    executor = LuceneExecutor()
+    require("Lucene", executor.unavailable())
     here = FIXTURES / "kql_text"
     samples = (here / "analyzer_samples.txt").read_text(encoding="utf-8")
-    class_path = os.pathsep.join(str(jars[m]) for m in ("core", "analyzers-common"))
+    class_path = os.pathsep.join(str(j) for j in executor._jars())
     for mode, ours in (("standard", standard_tokens), ("powershell", powershell_tokens)):
         proc = subprocess.run(["java", "-cp", class_path, str(here / "AnalyzerTokens.java"), mode],
                               input=samples.encode("utf-8"), capture_output=True, timeout=120)

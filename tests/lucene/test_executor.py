@@ -1,7 +1,7 @@
 """The Lucene executor, run on the real engine, against its documented rules.
 
-Locally the tests skip when Java or Debian's Lucene jars are missing; under
-CI=true they fail instead, since .ci/run installs both.
+Locally the tests skip when Java or the Lucene 9.12.2 jars are missing (`make
+engines` installs them); under CI=true they fail instead, since .ci/run installs both.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from converters.engine.executor import ExecutionError
-from converters.lucene.executor import LuceneExecutor, encode_batch, find_lucene_jars
+from converters.lucene import jars as J
+from converters.lucene.executor import LuceneExecutor, encode_batch
 
 
 
@@ -52,19 +53,37 @@ def check(lucene, cases, events=EVENTS):
     assert list(zip([q for q, _ in cases], results)) == cases
 
 
-def test_jars_found_by_glob(tmp_path):
-    for name in ("lucene-core-8.7.0.jar", "lucene-core-9.1.0.jar", "lucene-queryparser-8.7.0.jar",
-                 "lucene-analyzers-common-8.7.0.jar", "other.jar"):
-        (tmp_path / name).write_bytes(b"")
-    jars = find_lucene_jars(tmp_path)
-    assert jars["core"].name == "lucene-core-9.1.0.jar"  # newest version wins
-    assert jars["analyzers-common"].name == "lucene-analyzers-common-8.7.0.jar"
-    assert "other" not in jars
+def test_unavailable_names_missing_jars_and_the_command(tmp_path):
+    (tmp_path / J.jar_name("core")).write_bytes(b"")
+    reason = LuceneExecutor(jar_dir=tmp_path).unavailable()
+    assert reason is not None and J.jar_name("queryparser") in reason
+    assert "make engines" in reason and "converters.lucene.install" in reason
 
 
-def test_unavailable_names_missing_jars(tmp_path):
-    reason = LuceneExecutor(java_dir=tmp_path).unavailable()
-    assert reason is not None and "lucene-core" in reason
+def test_engine_names_the_lucene_version():
+    assert "Lucene 9.12.2" in LuceneExecutor.engine and LuceneExecutor().engine_version() == "9.12.2"
+
+
+def test_lucene_9_regex_classes(lucene):
+    """Lucene 9 reads \\d as a digit (Lucene 8.7, Elasticsearch 7.10's, read it as the letter d)."""
+    events = [{"p": ["a7"]}, {"p": ["ad"]}, {"p": ["a "]}, {"p": ["a_"]}]
+    check(lucene, [
+        ("p:/a\\d/", [0]),
+        ("p:/a\\s/", [2]),
+        ("p:/a\\w/", [0, 1, 3]),
+        ("p:/a\\D/", [1, 2, 3]),
+        ("p:/a[\\d_]/", [0, 3]),
+    ], events)
+
+
+def test_regex_on_a_normalized_field_is_lower_cased_whole(lucene):
+    """Elasticsearch passes a regexp on a keyword field with a normalizer through the normalizer
+    (indexedValueForSearch), as Lucene's classic parser does: on `.caseless` `\\D` becomes `\\d`."""
+    events = [{"p.caseless": ["a7"]}, {"p.caseless": ["AB"]}]
+    check(lucene, [
+        ("p.caseless:/A\\D/", [0]),
+        ("p.caseless:/[A-Z]+/", [1]),
+    ], events)
 
 
 def test_keyword_is_exact_and_case_sensitive(lucene):

@@ -155,7 +155,27 @@ def test_string_functions_are_case_sensitive_unless_tilde(tmp_path):
 
 def test_regex_is_anchored(tmp_path):
     _, det = detection(tmp_path, 'process where process.command_line regex~ ".*-e(nc)?.*"')
-    assert det["selection_1"] == {"CommandLine|re|i": "^(?:.*-e(nc)?.*)$"}
+    # Lucene's meaning spelled out for Sigma: `.` also matches a newline, regex~ folds ASCII letters
+    assert det["selection_1"] == {"CommandLine|re": "^(?:[\\s\\S]*-[Ee](?:[Nn][Cc])?[\\s\\S]*)$"}
+
+
+def test_regex_keeps_lucene_meaning_for_sigma(tmp_path):
+    import re
+
+    _, det = detection(tmp_path, 'process where process.command_line regex~ """[a-c]\\s\\d+"""')
+    (key, value), = det["selection_1"].items()
+    assert key == "CommandLine|re"  # no `i`: Sigma's would fold the range, Lucene's does not
+    rx = re.compile(value)
+    assert rx.search("b 12") and not rx.search("B 12") and not rx.search("b\x0b12") and not rx.search("xb 1")
+
+
+def test_case_insensitive_pattern_with_non_ascii_letters_folds_ascii_only(tmp_path):
+    import re
+
+    _, det = detection(tmp_path, 'process where process.command_line : "*é*"')
+    (key, value), = det["selection_1"].items()
+    assert key == "CommandLine|re"
+    assert re.search(value, "x é y") and not re.search(value, "x É y")
 
 
 def test_numbers_and_ranges(tmp_path):

@@ -15,6 +15,22 @@
 // Output on stdout: one line per query, in order, "H<TAB>i,j,k" (the matching
 // indexes, ascending) or "E<TAB>message" when the parser rejects the query.
 // A protocol error prints "ERROR<TAB>message" on stderr and exits with 3.
+//
+// Leaf mode (first line "LEAVES"): checks single pattern/value pairs the way
+// Elasticsearch builds its term, wildcard and regexp queries on a keyword field.
+//   P<TAB>term|wildcard|regexp<TAB>0|1<TAB>pattern   a pattern (1: case_insensitive)
+//   V<TAB>value                                       a value to test against it
+// Output: one line per pattern, "R<TAB>0110..." (one digit per value, in order)
+// or "E<TAB>message" when the query cannot be built (its values are skipped).
+// The queries are Lucene's own (TermQuery, WildcardQuery, RegexpQuery with
+// RegExp.ALL syntax flags and RegExp.ASCII_CASE_INSENSITIVE, as Elasticsearch's
+// RegexpQueryBuilder passes them); a value matches when the query's compiled
+// automaton accepts its UTF-8 bytes, which is how the query tests each term.
+// A case-insensitive term or wildcard query is an AutomatonQuery over the
+// automaton Elasticsearch builds for it (AutomatonQueries in its source): each
+// code point up to U+0080 with its other case, others as they are; `*` any
+// string, `?` any one code point, `\` makes the next code point literal and
+// NOT case-folded (a trailing `\` is literal).
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -55,7 +71,16 @@ import org.apache.lucene.search.QueryVisitor;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.SimpleCollector;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.AutomatonQuery;
+import org.apache.lucene.search.RegexpQuery;
+import org.apache.lucene.search.WildcardQuery;
 import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.automaton.Automata;
+import org.apache.lucene.util.automaton.Automaton;
+import org.apache.lucene.util.automaton.CompiledAutomaton;
+import org.apache.lucene.util.automaton.Operations;
+import org.apache.lucene.util.automaton.RegExp;
 
 public final class RuleportLucene {
     static final String FIELD_NAMES = "_field_names"; // as Elasticsearch records present fields
@@ -260,6 +285,10 @@ public final class RuleportLucene {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
         List<String> queries = new ArrayList<>();
         String line = in.readLine();
+        if ("LEAVES".equals(line)) {
+            leaves(in);
+            return;
+        }
         while (line != null && line.startsWith("Q\t")) {
             queries.add(unescape(line.substring(2)));
             line = in.readLine();
@@ -359,6 +388,104 @@ public final class RuleportLucene {
                 b.append(hits.get(i));
             }
             out.write(b.append('\n').toString());
+        }
+        out.flush();
+    }
+
+    // --- leaf mode ----------------------------------------------------------
+
+    static final String LEAF_FIELD = "v";
+
+    /** The other case of an ASCII letter joined to it, as Elasticsearch folds one code point. */
+    static Automaton foldedChar(int cp) {
+        Automaton one = Automata.makeChar(cp);
+        if (cp > 128) return one;
+        int other = Character.isLowerCase(cp) ? Character.toUpperCase(cp) : Character.toLowerCase(cp);
+        return other == cp ? one : Operations.union(one, Automata.makeChar(other));
+    }
+
+    static Automaton caseInsensitiveTerm(String text) {
+        List<Automaton> parts = new ArrayList<>();
+        text.codePoints().forEach(cp -> parts.add(foldedChar(cp)));
+        return Operations.concatenate(parts);
+    }
+
+    static Automaton caseInsensitiveWildcard(String text) {
+        List<Automaton> parts = new ArrayList<>();
+        for (int i = 0; i < text.length();) {
+            int cp = text.codePointAt(i);
+            int n = Character.charCount(cp);
+            if (cp == '*') {
+                parts.add(Automata.makeAnyString());
+            } else if (cp == '?') {
+                parts.add(Automata.makeAnyChar());
+            } else if (cp == '\\' && i + n < text.length()) {
+                int next = text.codePointAt(i + n);
+                n += Character.charCount(next);
+                parts.add(Automata.makeChar(next));
+            } else {
+                parts.add(foldedChar(cp));
+            }
+            i += n;
+        }
+        return Operations.concatenate(parts);
+    }
+
+    /** What the query tests each term with (AutomatonQuery compiles its automaton the same way). */
+    static CompiledAutomaton compiled(AutomatonQuery q) {
+        return new CompiledAutomaton(q.getAutomaton(), null, true, Operations.DEFAULT_DETERMINIZE_WORK_LIMIT,
+                                     q.isAutomatonBinary());
+    }
+
+    static CompiledAutomaton leafQuery(String kind, boolean ci, String pattern) {
+        Term term = new Term(LEAF_FIELD, pattern);
+        switch (kind) {
+            case "term":
+                return ci ? compiled(new AutomatonQuery(term, caseInsensitiveTerm(pattern)))
+                          : new CompiledAutomaton(Automata.makeString(pattern));
+            case "wildcard":
+                return compiled(ci ? new AutomatonQuery(term, caseInsensitiveWildcard(pattern)) : new WildcardQuery(term));
+            case "regexp":
+                return compiled(new RegexpQuery(term, RegExp.ALL, ci ? RegExp.ASCII_CASE_INSENSITIVE : 0,
+                                                Operations.DEFAULT_DETERMINIZE_WORK_LIMIT));
+            default:
+                throw new IllegalArgumentException("unknown leaf kind " + kind);
+        }
+    }
+
+    static boolean accepts(CompiledAutomaton c, BytesRef value) {
+        switch (c.type) {
+            case NONE: return false;
+            case ALL: return true;
+            case SINGLE: return c.term.bytesEquals(value);
+            default: return c.runAutomaton.run(value.bytes, value.offset, value.length);
+        }
+    }
+
+    static void leaves(BufferedReader in) throws java.io.IOException {
+        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16);
+        CompiledAutomaton current = null;
+        String error = null;
+        StringBuilder answer = null;
+        for (String line = in.readLine(); ; line = in.readLine()) {
+            if (line == null || line.startsWith("P\t")) {
+                if (answer != null) out.write(error != null ? "E\t" + error + "\n" : answer.append('\n').toString());
+                if (line == null) break;
+                String[] parts = line.split("\t", 4);
+                answer = new StringBuilder("R\t");
+                error = null;
+                try {
+                    current = leafQuery(parts[1], parts[2].equals("1"), unescape(parts[3]));
+                } catch (RuntimeException e) {
+                    current = null;
+                    error = String.valueOf(e.getMessage()).replace('\n', ' ').replace('\r', ' ');
+                }
+            } else if (line.startsWith("V\t") && answer != null) {
+                if (current != null) answer.append(accepts(current, new BytesRef(unescape(line.substring(2)))) ? '1' : '0');
+            } else {
+                System.err.println("ERROR\tprotocol: bad leaf line " + line);
+                System.exit(3);
+            }
         }
         out.flush();
     }
