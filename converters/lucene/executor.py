@@ -9,10 +9,11 @@ dotted field path -> list of values, as Elasticsearch's doc-values view shows
 a document. A small Java program (helper/RuleportLucene.java) is
 compiled on first use into a cache directory keyed by the hash of its source
 and of the jars (and jarred with a class-data archive, which halves the
-JVM's start-up), then run once per batch: the queries go in on stdin, the
-helper names the fields they read, those fields of every event are streamed
-in while it indexes, and the matching indexes come out on stdout. One JVM per
-`run()`; `run_many()` answers several queries over the same events in one.
+JVM's start-up), then started once per executor to serve every batch
+(`run()`, or `run_many()` for several queries over the same events): the
+queries go in on stdin, the helper names the fields they read, those fields
+of every event are streamed in while it indexes, and the matching indexes
+come out on stdout.
 
 Semantics (what Elasticsearch does for keyword fields, and what we test):
 
@@ -212,35 +213,6 @@ class LuceneExecutor(Executor):
             raise result
         return result
 
-    @staticmethod
-    def _converse(proc: subprocess.Popen, queries: Sequence[str], events: Sequence[Event]) -> bytes:
-        """Send the queries, learn which fields they read, stream those fields of each event.
-
-        Returns the helper's answers; b"" when it died (run_many then reports
-        its exit status and stderr). Our own errors (an event that cannot be
-        indexed) propagate, and run_many ends the helper.
-        """
-        try:
-            proc.stdin.write(encode_queries(queries, ask_fields=True))
-            proc.stdin.flush()
-            answer = proc.stdout.readline().decode("utf-8", "replace").rstrip("\n").split("\t")
-        except OSError:
-            answer = []
-        if answer[:1] != ["FIELDS"]:
-            proc.wait()
-            return b""
-        only = None if answer[1:] == ["*"] else {_unescape(f) for f in answer[1:]}
-        try:
-            for chunk in encode_events(events, only):
-                proc.stdin.write(chunk)  # blocks while the helper catches up: memory stays flat
-            proc.stdin.close()
-        except OSError:
-            proc.wait()
-            return b""
-        out = proc.stdout.read()
-        proc.wait()
-        return out
-
     def check_leaves(self, cases: Sequence[tuple[str, bool, str, Sequence[str]]]) -> list[list[bool] | ExecutionError]:
         """Lucene's verdict on each (kind, case_insensitive, pattern, values): kind is `term`,
         `wildcard` or `regexp`, built as Elasticsearch builds them on a keyword field (see the
@@ -264,33 +236,29 @@ class LuceneExecutor(Executor):
         return out
 
     def run_many(self, queries: Sequence[str], events: Sequence[Event]) -> list[list[int] | ExecutionError]:
-        """Run several queries over one index (one JVM); a rejected query gives its ExecutionError.
+        """Run several queries over one index; a rejected query gives its ExecutionError.
 
         The helper first says which fields the queries read, and only those
         are sent and indexed (all of them when a term has no field): an
-        event's other fields cannot change a verdict.
+        event's other fields cannot change a verdict. One helper JVM serves
+        every batch of this executor (its start-up would otherwise cost more
+        than most batches); a helper that died is started again once.
         """
         if not queries:
             return []
-        helper = self.compiled_dir()
-        cmd = _java_command(helper, [str(p) for p in self._jars()])
-        # stderr to a file: the helper must never block on a pipe nobody reads while we write
-        with tempfile.TemporaryFile() as errors:
-            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors)
+        for attempt in (1, 2):
+            server = self._server()
             try:
-                out = self._converse(proc, queries, events)
-            finally:
-                if proc.poll() is None:  # an error on our side: the helper still waits for events
-                    proc.kill()
-                    proc.wait()
-                for stream in (proc.stdin, proc.stdout):
-                    if not stream.closed:
-                        stream.close()
-            errors.seek(0)
-            err = errors.read().decode("utf-8", "replace").strip()
-        answers = out.decode("utf-8", "replace").splitlines()
-        if proc.returncode != 0 or len(answers) != len(queries):
-            raise ExecutionError(f"the Lucene helper failed (exit {proc.returncode}): {err[-2000:]}")
+                answers = server.batch(queries, events)
+            except _HelperDied as died:
+                self._stop()
+                if attempt == 2:
+                    raise ExecutionError(f"the Lucene helper failed (exit {died.code}): {died.stderr[-2000:]}") from None
+                continue
+            except BaseException:
+                self._stop()  # our own error mid-batch: the helper cannot resynchronise
+                raise
+            break
         results: list[list[int] | ExecutionError] = []
         for line in answers:
             kind, _, rest = line.partition("\t")
@@ -299,6 +267,94 @@ class LuceneExecutor(Executor):
             else:
                 results.append(ExecutionError("Lucene rejected the query: " + rest))
         return results
+
+    def _server(self) -> _Server:
+        server = getattr(self, "_running", None)
+        if server is None or server.pid_owner != os.getpid() or not server.alive():
+            helper = self.compiled_dir()
+            server = self._running = _Server(_java_command(helper, [str(p) for p in self._jars()]))
+        return server
+
+    def _stop(self) -> None:
+        server = getattr(self, "_running", None)
+        self._running = None
+        if server is not None and server.pid_owner == os.getpid():
+            server.close()
+
+    def close(self) -> None:
+        """End the helper JVM (it also ends by itself when this process exits)."""
+        self._stop()
+
+
+class _HelperDied(Exception):
+    def __init__(self, code, stderr: str):
+        super().__init__(stderr)
+        self.code, self.stderr = code, stderr
+
+
+class _Server:
+    """One helper JVM in serve mode: batches in on stdin (events closed by END), answers out on
+    stdout (closed by DONE). stderr goes to a file: the helper must never block on a pipe nobody
+    reads while we write."""
+
+    def __init__(self, cmd: list[str]):
+        self.pid_owner = os.getpid()
+        self.errors = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
+        self.proc.stdin.write(b"SERVE\n")
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def _died(self) -> _HelperDied:
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.errors.seek(0)
+        return _HelperDied(self.proc.returncode, self.errors.read().decode("utf-8", "replace").strip())
+
+    def _line(self) -> str:
+        raw = self.proc.stdout.readline()
+        if not raw:
+            raise self._died()
+        return raw.decode("utf-8", "replace").rstrip("\n")
+
+    def batch(self, queries: Sequence[str], events: Sequence[Event]) -> list[str]:
+        try:
+            self.proc.stdin.write(encode_queries(queries, ask_fields=True))
+            self.proc.stdin.flush()
+        except OSError:
+            raise self._died() from None
+        answer = self._line().split("\t")
+        if answer[:1] != ["FIELDS"]:
+            raise self._died()
+        only = None if answer[1:] == ["*"] else {_unescape(f) for f in answer[1:]}
+        try:
+            for chunk in encode_events(events, only):
+                self.proc.stdin.write(chunk)  # blocks while the helper catches up: memory stays flat
+            self.proc.stdin.write(b"END\n")
+            self.proc.stdin.flush()
+        except OSError:
+            raise self._died() from None
+        answers = [self._line() for _ in queries]
+        if self._line() != "DONE":
+            raise self._died()
+        return answers
+
+    def close(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.errors.close()
 
 
 def encode_leaves(cases: Sequence[tuple[str, bool, str, Sequence[str]]]) -> bytes:

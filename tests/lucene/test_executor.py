@@ -284,3 +284,27 @@ def test_stock_pysigma_lucene_output_runs(lucene):
     ]
     # `not d` is `_exists_` of the parent: event 3 has no parent executable
     assert lucene.run(query, events) == [0, 1]
+
+
+def test_one_jvm_serves_every_batch_and_a_dead_one_is_replaced(lucene):
+    ex = LuceneExecutor()
+    docs = [{"a": ["x"]}, {"a": ["y"]}]
+    assert ex.run("a:x", docs) == [0]
+    first = ex._running.proc.pid
+    assert ex.run_many(["a:y", "a:(x OR y)"], docs) == [[1], [0, 1]]
+    assert ex._running.proc.pid == first            # the same JVM answered both batches
+    ex._running.proc.kill()
+    ex._running.proc.wait()
+    assert ex.run("a:y", docs) == [1]               # started again, transparently
+    assert ex._running.proc.pid != first
+    ex.close()
+
+
+def test_a_rejected_query_or_a_bad_event_leaves_the_executor_usable(lucene):
+    ex = LuceneExecutor()
+    with pytest.raises(ExecutionError, match="Lucene rejected"):
+        ex.run("a:(x", [{"a": ["x"]}])
+    with pytest.raises(ExecutionError):
+        ex.run("a:x", [{"a": [{"nested": "object"}]}])   # not text, number nor boolean
+    assert ex.run("a:x", [{"a": ["x"]}, {"a": ["z"]}]) == [0]
+    ex.close()

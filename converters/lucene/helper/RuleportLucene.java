@@ -283,12 +283,27 @@ public final class RuleportLucene {
 
     public static void main(String[] args) throws Exception {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
-        List<String> queries = new ArrayList<>();
+        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
         String line = in.readLine();
         if ("LEAVES".equals(line)) {
             leaves(in);
             return;
         }
+        if ("SERVE".equals(line)) {
+            // one JVM for many batches: each batch's events end with END, its answers with DONE
+            for (line = in.readLine(); line != null; line = in.readLine()) {
+                batch(in, line, out, true);
+                out.write("DONE\n");
+                out.flush();
+            }
+            return;
+        }
+        batch(in, line, out, false);
+    }
+
+    /** One batch: queries, the events (until END in serve mode, else end of input), then one answer per query. */
+    static void batch(BufferedReader in, String line, BufferedWriter out, boolean serve) throws Exception {
+        List<String> queries = new ArrayList<>();
         while (line != null && line.startsWith("Q\t")) {
             queries.add(unescape(line.substring(2)));
             line = in.readLine();
@@ -299,8 +314,8 @@ public final class RuleportLucene {
         }
         if (line != null && line.equals("?")) {
             // The caller asks which fields the queries read, to send only those.
-            System.out.print(fieldsLine(queries));
-            System.out.flush();
+            out.write(fieldsLine(queries));
+            out.flush();
             line = in.readLine();
         }
 
@@ -314,7 +329,7 @@ public final class RuleportLucene {
         Document doc = new Document();
         TreeSet<String> present = new TreeSet<>();
         long index = 0;
-        for (; line != null; line = in.readLine()) {
+        for (; line != null && !(serve && line.equals("END")); line = in.readLine()) {
             if (line.equals(".")) {
                 for (String f : present) doc.add(new StringField(FIELD_NAMES, f, Field.Store.NO));
                 doc.add(new NumericDocValuesField(INDEX, index++));
@@ -350,7 +365,6 @@ public final class RuleportLucene {
 
         DirectoryReader reader = DirectoryReader.open(dir);
         IndexSearcher searcher = new IndexSearcher(reader);
-        BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
         // one answer line per query, in order: "H<TAB>i,j,k" (hits) or "E<TAB>message"
         for (String queryText : queries) {
             Query query;
@@ -390,6 +404,7 @@ public final class RuleportLucene {
             out.write(b.append('\n').toString());
         }
         out.flush();
+        reader.close();
     }
 
     // --- leaf mode ----------------------------------------------------------
