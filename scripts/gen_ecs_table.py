@@ -10,6 +10,12 @@ so the table is what the package exports, not a guess from its text.
 
 The table: ECS version, and field name -> ECS type, multi-fields included
 (process.command_line.text).
+
+A second table, converters/data/ecs_shapes.json, holds what event synthesis
+needs about the shape of values: the fields ECS normalizes to arrays
+(`normalize: [array]`), the allowed values of event.kind/category/type/outcome
+(each category with its expected event types) and the expected values of
+fields such as host.os.type.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 from converters.files import atomic_write  # the project is installed where the generators run
 
 OUT = Path(__file__).resolve().parent.parent / "converters" / "data" / "ecs_fields.json"
+SHAPES = OUT.with_name("ecs_shapes.json")
 
 _DUMP = """
 const flat = require(process.argv[1]).EcsFlat;
@@ -34,11 +41,24 @@ for (const [name, f] of Object.entries(flat)) {
 process.stdout.write(JSON.stringify(out));
 """
 
+_DUMP_SHAPES = """
+const flat = require(process.argv[1]).EcsFlat;
+const arrays = [], allowed = {}, expected = {};
+for (const [name, f] of Object.entries(flat)) {
+  if ((f.normalize || []).includes('array')) arrays.push(name);
+  if (f.allowed_values) allowed[name] = Object.fromEntries(
+    f.allowed_values.map(v => [v.name, v.expected_event_types || []]));
+  if (f.expected_values) expected[name] = f.expected_values;
+}
+process.stdout.write(JSON.stringify({arrays, allowed_values: allowed, expected_values: expected}));
+"""
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("package", help="directory of the unpacked @elastic/ecs npm package")
     ap.add_argument("--out", default=str(OUT))
+    ap.add_argument("--shapes-out", default=str(SHAPES))
     args = ap.parse_args(argv)
     pkg = Path(args.package).resolve()
     meta = json.loads((pkg / "package.json").read_text(encoding="utf-8"))
@@ -54,6 +74,20 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     atomic_write(out, json.dumps(table, separators=(",", ":"), ensure_ascii=False) + "\n")
     print(f"{out}: ECS {table['ecs_version']}, {len(fields)} fields", file=sys.stderr)
+    raw = subprocess.run(["node", "-e", _DUMP_SHAPES, str(pkg / "generated" / "ecs_flat.js")],
+                         check=True, capture_output=True, text=True).stdout
+    shapes = json.loads(raw)
+    shapes_table = {
+        "format": 1,
+        "ecs_version": meta["version"],
+        "source": table["source"],
+        "arrays": sorted(shapes["arrays"]),
+        "allowed_values": dict(sorted(shapes["allowed_values"].items())),
+        "expected_values": dict(sorted(shapes["expected_values"].items())),
+    }
+    atomic_write(args.shapes_out, json.dumps(shapes_table, indent=1, ensure_ascii=False) + "\n")
+    print(f"{args.shapes_out}: {len(shapes_table['arrays'])} array fields, "
+          f"{len(shapes_table['allowed_values'])} fields with allowed values", file=sys.stderr)
     return 0
 
 

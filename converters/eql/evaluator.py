@@ -139,6 +139,15 @@ def compile_eql(text: str) -> Pred:
     return in_category
 
 
+def compile_condition(node: ast.Expr) -> Pred:
+    """One condition of an event query (any AST node below `where`) as a `doc -> bool` test.
+
+    Event synthesis checks each leaf and each branch of a rule with it, so that the
+    events it writes are judged by these semantics, not by a second model of them.
+    """
+    return _Compiler().pred(node)
+
+
 # --- value semantics ------------------------------------------------------
 
 def _is_num(v: Any) -> bool:

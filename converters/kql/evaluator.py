@@ -166,6 +166,14 @@ def compile_kql(text: str) -> tuple[Pred, tuple[str, ...] | None]:
     return test, tuple(dict.fromkeys(s for f in ast.fields_of(tree) for s in _sources(f)))
 
 
+def compile_node(node: ast.Query) -> Pred:
+    """Any query node as a `doc -> bool` test (doc: the doc-values view, field -> values).
+
+    Event synthesis checks each leaf and each branch of a rule with it.
+    """
+    return _compile(node)
+
+
 def _text(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"

@@ -1,0 +1,399 @@
+"""Whole events from per-field needs, internally consistent the way Elastic Defend records them.
+
+Relations kept (each solved together, never patched afterwards):
+- a process (process, process.parent, the leaders, ...): `name` is the basename of
+  `executable` with the OS's separator; `args` is `command_line` split as the
+  proof's argv model splits it (whitespace outside double quotes, arguments
+  with spaces quoted); `args[0]` is the executable (or names it); `args_count`
+  is `len(args)`;
+- a file or library: `name` is the basename of `path`, `extension` the text
+  after the name's last dot, `directory` the path up to the name;
+- a registry value: `value` is the last component of `path`, `key` the path
+  below the hive, `hive` the hive's short name;
+- the user: Windows service accounts in NT AUTHORITY with their SIDs, root as 0;
+- the host: `host.os.type` with its family, name and platform, and paths that
+  use that OS's separator.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from converters.prove.explain import split_command_line
+from converters.prove.synthesis import ecs
+from converters.prove.synthesis.values import Gen, Need, default, solve
+
+PROCESS_PREFIXES = ("process", "process.parent", "process.group_leader", "process.session_leader",
+                    "process.entry_leader", "process.parent.group_leader", "process.previous",
+                    "process.Ext.effective_parent", "process.parent.Ext.real")
+_PROCESS_PARTS = ("executable", "name", "args", "command_line", "args_count")
+PATH_ENTITIES = (("file.path", "file.name", "file.extension", "file.directory"),
+                 ("dll.path", "dll.name", "dll.extension", None),
+                 ("file.Ext.original.path", "file.Ext.original.name", "file.Ext.original.extension", None),
+                 ("process.pe.original_file_name", None, None, None))
+ENDPOINT_CATEGORIES = ("process", "file", "registry", "library", "network")
+_DEFAULT_TYPE = {"process": "start", "file": "creation", "registry": "change", "library": "start",
+                 "network": "start", "authentication": "start", "iam": "change", "configuration": "change",
+                 "host": "info", "session": "start", "api": "info", "driver": "start", "web": "access",
+                 "package": "installation", "intrusion_detection": "info", "malware": "info"}
+_HIVES = {"HKEY_LOCAL_MACHINE": "HKLM", "HKLM": "HKLM", "HKEY_USERS": "HKU", "HKU": "HKU",
+          "HKEY_CURRENT_USER": "HKCU", "HKCU": "HKCU", "HKEY_CLASSES_ROOT": "HKCR", "HKCR": "HKCR"}
+_SERVICE_SIDS = {"system": "S-1-5-18", "local service": "S-1-5-19", "network service": "S-1-5-20"}
+_BINARIES = {"windows": [("C:\\Windows\\System32", "svchost.exe"), ("C:\\Windows", "explorer.exe"),
+                         ("C:\\Windows\\System32", "cmd.exe")],
+             "linux": [("/usr/bin", "bash"), ("/usr/sbin", "sshd"), ("/usr/bin", "python3")],
+             "macos": [("/bin", "zsh"), ("/sbin", "launchd"), ("/usr/bin", "osascript")]}
+
+
+class Unsolved(Exception):
+    """No consistent value for a field (or an entity) within the tries allowed."""
+
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field
+
+
+def basename(path: str, os: str) -> str:
+    cut = max(path.rfind("\\"), path.rfind("/")) if os == "windows" else path.rfind("/")
+    return path[cut + 1:]
+
+
+def dirname(path: str, os: str) -> str:
+    cut = max(path.rfind("\\"), path.rfind("/")) if os == "windows" else path.rfind("/")
+    return path[:cut] if cut > 0 else ""
+
+
+def extension(name: str) -> str | None:
+    stem, dot, ext = name.rpartition(".")
+    return ext if dot and stem and ext else None
+
+
+def quote(arg: str) -> str:
+    return f'"{arg}"' if (not arg or any(c.isspace() for c in arg)) and '"' not in arg else arg
+
+
+def join_args(args: list[str]) -> str | None:
+    """The command line whose split is exactly `args`, or None when quoting cannot keep them apart."""
+    line = " ".join(quote(a) for a in args)
+    return line if split_command_line(line) == args else None
+
+
+class Derived:
+    """A constraint one field gets from another's value (a name the path must end with, ...)."""
+
+    kind = "derived"
+    fold = False
+
+    def __init__(self, test: Callable[[object], bool], samples: list, core: str | None, text: str):
+        self.test, self.samples, self.core, self.text = test, samples, core, text
+
+    def accepts(self, value) -> bool:
+        return self.test(value)
+
+
+class Builder:
+    """Solves one branch's needs into one event's field values (dotted path -> value)."""
+
+    def __init__(self, needs: dict[str, Need], gen: Gen, category: str | None, endpoint: bool):
+        self.needs = needs
+        self.gen = gen
+        self.category = category
+        self.endpoint = endpoint
+        self.values: dict[str, object] = {}
+
+    # -- helpers ----------------------------------------------------------------------
+    def need(self, name: str) -> Need:
+        return self.needs.get(name) or Need()
+
+    def constrained(self, name: str) -> bool:
+        return bool(self.need(name).pos)
+
+    def referenced(self, prefix: str) -> bool:
+        return any(f == prefix or f.startswith(prefix + ".") for f in self.needs)
+
+    def first(self, name: str, extra: list | None = None, limit: int = 40):
+        need = self.need(name)
+        if extra:
+            need = Need(need.pos + extra, need.neg)
+        for value in solve(name, need, self.gen, limit=limit):
+            return value
+        raise Unsolved(name)
+
+    def put(self, name: str, value) -> None:
+        if value is None:
+            return
+        if ecs.is_array(name) and not isinstance(value, list):
+            value = [value]
+        self.values[name] = value
+
+    # -- the parts ---------------------------------------------------------------------
+    def solve_array(self, name: str, defaults: list | None = None) -> None:
+        need = self.need(name)
+        elements: list = []
+        for atom in need.pos:
+            if elements and atom.accepts(elements):
+                continue
+            for value in solve(name, Need([atom], need.neg), self.gen):
+                elements.append(value)
+                break
+            else:
+                raise Unsolved(name)
+        if not elements:
+            elements = [v for v in (defaults or []) if not need.rejects_any(v)]
+            if not elements and name in self.needs:
+                elements = [self.first(name)]
+        if elements:
+            self.put(name, elements)
+
+    def solve_field(self, name: str) -> None:
+        if name in self.values:
+            return
+        if ecs.is_array(name):
+            self.solve_array(name)
+        else:
+            self.put(name, self.first(name))
+
+    def solve_path(self, path_f: str, name_f: str | None, ext_f: str | None = None, dir_f: str | None = None,
+                   executable: bool = False, default_pair: tuple[str, str] | None = None) -> None:
+        gen, os = self.gen, self.gen.os
+        sep = gen.sep
+        fields = [f for f in (path_f, name_f, ext_f, dir_f) if f]
+
+        def fits(path: str | None, name: str | None) -> bool:
+            if name is None or not isinstance(name, str):
+                return False
+            if name_f and not self.need(name_f).accepts(name):
+                return False
+            if path is not None and not self.need(path_f).accepts(path):
+                return False
+            if ext_f and (self.constrained(ext_f) or self.need(ext_f).neg):
+                ext = extension(name)
+                if ext is None and self.constrained(ext_f) or ext is not None and not self.need(ext_f).accepts(ext):
+                    return False
+            if dir_f and path is not None and (self.need(dir_f).pos or self.need(dir_f).neg):
+                if not self.need(dir_f).accepts(dirname(path, os)):
+                    return False
+            return True
+
+        def candidates():
+            if self.constrained(path_f) or not (name_f and self.constrained(name_f)):
+                for path in solve(path_f, self.need(path_f), gen, limit=30) if self.constrained(path_f) else []:
+                    yield path, basename(path, os)
+            names = []
+            if name_f and self.constrained(name_f):
+                names = list(solve(name_f, self.need(name_f), gen, limit=12))
+            elif ext_f and self.constrained(ext_f):
+                names = [gen.word() + "." + e for e in solve(ext_f, self.need(ext_f), gen, limit=4)]
+            elif default_pair and not self.constrained(path_f):
+                names = [default_pair[1]]
+            else:
+                names = [gen.file_name(executable=executable) for _ in range(3)]
+            for name in names:
+                if not isinstance(name, str):
+                    continue
+                if self.constrained(path_f):
+                    ends = Derived(lambda v, n=name: isinstance(v, str) and basename(v, os) == n,
+                                   [], sep + name, f"ends with {sep}{name}")
+                    for path in solve(path_f, Need(self.need(path_f).pos + [ends], self.need(path_f).neg), gen,
+                                      limit=20):
+                        yield path, name
+                else:
+                    folder = default_pair[0] if default_pair and name == default_pair[1] else gen.directory()
+                    if dir_f and self.constrained(dir_f):
+                        folder = self.first(dir_f)
+                    yield folder + sep + name, name
+                    yield gen.directory() + sep + name, name
+
+        for path, name in candidates():
+            if fits(path, name):
+                self.put(path_f, path)
+                if name_f:
+                    self.put(name_f, name)
+                if ext_f and extension(name) is not None and (self.referenced(ext_f) or self.endpoint):
+                    self.put(ext_f, extension(name))
+                if dir_f and (self.referenced(dir_f) or self.endpoint):
+                    self.put(dir_f, dirname(path, os))
+                return
+        raise Unsolved(fields[0] if self.constrained(fields[0]) else next(
+            (f for f in fields if self.constrained(f)), fields[0]))
+
+    def solve_process(self, prefix: str, with_args: bool = True) -> None:
+        exe_f, name_f, args_f, cl_f, count_f = (f"{prefix}.{p}" for p in _PROCESS_PARTS)
+        pair = self.gen.rng.choice(_BINARIES.get(self.gen.os, _BINARIES["linux"]))
+        self.solve_path(exe_f, name_f, executable=True, default_pair=pair)
+        if not with_args and not any(self.referenced(f) for f in (args_f, cl_f, count_f)):
+            return
+        exe, name = self.values[exe_f], self.values[name_f]
+        for args, line in self._argv_candidates(prefix, exe, name):
+            if not self.need(cl_f).accepts(line):
+                continue
+            if not self._args_fit(args_f, args):
+                continue
+            count_need = self.need(count_f)
+            if not count_need.accepts(len(args)):
+                padded = self._pad_to_count(args, count_need, args_f, cl_f)
+                if padded is None:
+                    continue
+                args, line = padded
+            self.put(args_f, args)
+            self.put(cl_f, line)
+            self.put(count_f, len(args))
+            return
+        raise Unsolved(cl_f if self.constrained(cl_f) else args_f)
+
+    def _args_fit(self, args_f: str, args: list[str]) -> bool:
+        need = self.need(args_f)
+        return all(a.accepts(args) for a in need.pos) and not any(a.accepts(args) for a in need.neg)
+
+    def _pad_to_count(self, args, count_need: Need, args_f: str, cl_f: str):
+        for extra in range(1, 40):
+            more = args + [f"-{self.gen.token(2)}" for _ in range(extra)]
+            if count_need.accepts(len(more)):
+                line = join_args(more)
+                if line and self._args_fit(args_f, more) and self.need(cl_f).accepts(line):
+                    return more, line
+        return None
+
+    def _argv_candidates(self, prefix: str, exe: str, name: str):
+        gen = self.gen
+        args_f, cl_f = f"{prefix}.args", f"{prefix}.command_line"
+        need = self.need(args_f)
+        elements: list[str] = []
+        for atom in need.pos:
+            if elements and atom.accepts(elements):
+                continue
+            for value in solve(args_f, Need([atom], need.neg), gen, limit=20):
+                if isinstance(value, str):
+                    elements.append(value)
+                    break
+        heads = [exe, name] if exe != name else [exe]
+        if not self.constrained(cl_f):
+            for head in heads:
+                for tail in (elements, elements + [gen.file_name()], elements[::-1]):
+                    args = [head] + tail
+                    line = join_args(args)
+                    if line is not None:
+                        yield args, line
+            return
+        gen.head = quote(exe) + " "
+        try:
+            lines = list(solve(cl_f, self.need(cl_f), gen, limit=30))
+        finally:
+            gen.head = None
+        for line in lines:
+            args = split_command_line(line)
+            if not args:
+                continue
+            missing = [e for e in elements if e not in args]
+            if not missing:
+                yield args, line
+                continue
+            for at_end in (True, False):
+                extra = " ".join(quote(e) for e in missing)
+                first = split_command_line(line)[0]
+                new_line = f"{line} {extra}" if at_end else line.replace(first, f"{first} {extra}", 1)
+                new_args = split_command_line(new_line)
+                yield new_args, new_line
+
+    def solve_user(self) -> None:
+        name_f, domain_f, id_f = "user.name", "user.domain", "user.id"
+        if not (self.endpoint or self.referenced("user")):
+            return
+        self.put(name_f, self.first(name_f) if self.constrained(name_f) or self.need(name_f).neg else self.gen.user)
+        name = str(self.values.get(name_f, ""))
+        sid = _SERVICE_SIDS.get(name.lower())
+        if self.gen.os == "windows":
+            domain = "NT AUTHORITY" if sid else "CORP"
+            uid = sid or "S-1-5-21-1004336348-1177238915-682003330-1104"
+        else:
+            domain, uid = None, "0" if name == "root" else "1000"
+        for f, value in ((domain_f, domain), (id_f, uid)):
+            if self.constrained(f) or (value is not None and self.need(f).rejects_any(value)):
+                self.put(f, self.first(f))
+            elif value is not None:
+                self.put(f, value)
+
+    def solve_registry(self) -> None:
+        if not (self.category == "registry" or self.referenced("registry")):
+            return
+        gen = self.gen
+        saved = gen.os, gen.sep
+        gen.os, gen.sep = "windows", "\\"
+        try:
+            default_key = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", gen.word())
+            self.solve_path("registry.path", "registry.value", default_pair=default_key)
+        finally:
+            gen.os, gen.sep = saved
+        path = self.values["registry.path"]
+        root, _, rest = path.partition("\\")
+        hive = _HIVES.get(root.upper())
+        key = rest.rpartition("\\")[0] if hive else None
+        for f, value in (("registry.hive", hive), ("registry.key", key)):
+            if self.constrained(f) or (value is not None and self.need(f).rejects_any(value)):
+                self.put(f, self.first(f))
+            elif value is not None:
+                self.put(f, value)
+        if self.referenced("registry.data.strings"):
+            self.solve_array("registry.data.strings")
+
+    # -- the event ---------------------------------------------------------------------------
+    def build(self, os_choice: list[str], category_values: list[str]) -> dict[str, object]:
+        gen = self.gen
+        self.solve_array("event.category", category_values)
+        os_need = self.need("host.os.type")
+        os_value = next((o for o in os_choice if os_need.accepts(o)), None)
+        if os_value is None:
+            os_value = self.first("host.os.type")
+        self.put("host.os.type", os_value)
+        if os_value in ecs.OS_TYPES:
+            gen.os, gen.sep = os_value, "\\" if os_value == "windows" else "/"
+        for f, table in (("host.os.family", ecs.OS_FAMILY), ("host.os.name", ecs.OS_NAME),
+                         ("host.os.platform", ecs.OS_PLATFORM)):
+            value = table.get(os_value)
+            if self.constrained(f) or value is None or self.need(f).rejects_any(value):
+                if f in self.needs:
+                    self.put(f, self.first(f))
+            else:
+                self.put(f, value)
+        self.put("host.name", self.first("host.name") if "host.name" in self.needs else "ws-" + gen.token(4))
+        category = self.category
+        self.solve_array("event.type", [_DEFAULT_TYPE[category]] if category in _DEFAULT_TYPE else None)
+        if self.endpoint or self.referenced("event.kind"):
+            self.put("event.kind", self.first("event.kind") if "event.kind" in self.needs else "event")
+        for prefix in PROCESS_PREFIXES:
+            wanted = prefix == "process" and self.endpoint or (prefix == "process.parent" and category == "process")
+            if wanted or any(self.referenced(f"{prefix}.{p}") for p in _PROCESS_PARTS):
+                self.solve_process(prefix, with_args=prefix in ("process", "process.parent") and category == "process")
+        for path_f, name_f, ext_f, dir_f in PATH_ENTITIES:
+            entity = path_f.rsplit(".", 1)[0]
+            wanted = (entity == "file" and category == "file") or (entity == "dll" and category == "library")
+            if wanted or any(f and self.referenced(f) for f in (path_f, name_f, ext_f, dir_f)):
+                self.solve_path(path_f, name_f, ext_f, dir_f, executable=entity == "dll")
+        self.solve_registry()
+        self.solve_user()
+        if category == "network" and self.endpoint:
+            for f in ("source.ip", "source.port", "destination.ip", "destination.port", "network.transport"):
+                if f not in self.needs:
+                    self.put(f, "tcp" if f == "network.transport" else default(f, gen))
+        for name in self.needs:
+            if name not in self.values and not any(name.startswith(k + ".") for k in self.values):
+                self.solve_field(name)
+        return self.values
+
+
+def nest(values: dict[str, object]) -> dict:
+    """Dotted paths to a nested ECS object (a path under a leaf is dropped)."""
+    event: dict = {}
+    for path in sorted(values, key=lambda p: p.count(".")):
+        node = event
+        parts = path.split(".")
+        ok = True
+        for part in parts[:-1]:
+            nxt = node.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                ok = False
+                break
+            node = nxt
+        if ok and not isinstance(node.get(parts[-1]), dict):
+            node[parts[-1]] = values[path]
+    return event
