@@ -153,6 +153,7 @@ def _checked(result: Synthesis, verdicts_of) -> tuple[list[Case], list[bool]]:
             case.expect = verdict
         elif case.expect != verdict:
             result.discarded += 1
+            result.dropped.append(f"{case.kind}: {case.why}")
             continue
         kept.append(case)
         kept_verdicts.append(verdict)

@@ -221,6 +221,10 @@ class Builder:
         exe_f, name_f, args_f, cl_f, count_f = (f"{prefix}.{p}" for p in _PROCESS_PARTS)
         pair = self.gen.rng.choice(_BINARIES.get(self.gen.os, _BINARIES["linux"]))
         self.solve_path(exe_f, name_f, executable=True, default_pair=pair)
+        for part, make in (("pid", lambda: self.gen.rng.randint(1000, 60000)), ("entity_id", self.gen.token)):
+            f = f"{prefix}.{part}"
+            if f not in self.needs and self.endpoint and prefix in ("process", "process.parent"):
+                self.put(f, make())
         if not with_args and not any(self.referenced(f) for f in (args_f, cl_f, count_f)):
             return
         exe, name = self.values[exe_f], self.values[name_f]

@@ -214,56 +214,66 @@ class EventSynthesizer:
         return nest(self.solve(index, **kw))
 
     # -- near misses ------------------------------------------------------------------------
-    def near_misses(self, index: int, values: dict, per_leaf: int = 3):
-        """(why, event, expected verdict) for events one step outside each leaf of branch `index`."""
+    def near_misses(self, index: int, values: dict, per_leaf: int = 3, skip: set | None = None):
+        """(why, event, expected verdict) for events one step outside each leaf of branch `index`;
+        leaves whose id is in `skip` are left out, and the others are added to it."""
         branch = self.branches[index]
         needs, _ = self._needs(branch)
         rng = random.Random(f"{self.seed}:miss:{index}")
         os_value = values.get("host.os.type")
         gen = Gen(rng, os_value if os_value in ecs.OS_TYPES else "windows")
+        skip = set() if skip is None else skip
         for lit in branch:
             atom = lit.atom
-            name = atom.field
-            if name is None or atom.kind in (RELATION, OPAQUE):
+            if atom.field is None or atom.kind in (RELATION, OPAQUE) or id(atom) in skip:
                 continue
-            need = needs.get(name, Need())
-            if not lit.positive:
-                yield from self._exclusion_hits(index, atom, need, name)
+            made = list(self._leaf_misses(index, lit, values, needs, gen, per_leaf))
+            if made:
+                skip.add(id(atom))
+            yield from made
+
+    def _leaf_misses(self, index, lit, values, needs, gen, per_leaf):
+        atom, name = lit.atom, lit.atom.field
+        need = needs.get(name, Need())
+        if not lit.positive:
+            yield from self._exclusion_hits(index, atom, need, name)
+            return
+        if atom.optional:
+            yield from self._attempt(index, f"`{atom.text}`: ?{name} missing", False, drop=(name,))
+        if name in SCOPING_FIELDS and atom.kind == EQ:
+            yield from self._other_scopes(index, atom, need, name)
+            return
+        if atom.kind == EXISTS:
+            yield from self._attempt(index, f"`{atom.text}`: {name} missing", False, drop=(name,))
+            return
+        current = values.get(name)
+        if isinstance(current, list):
+            current = next((v for v in current if atom.accepts(v)), None)
+        if current is None:
+            return
+        made = 0
+        for why, miss in near_misses(atom, current, name, gen):
+            if made >= per_leaf:
+                return
+            miss = ecs.typed(name, miss)
+            if atom.accepts(miss):
                 continue
-            if atom.optional:
-                yield from self._attempt(index, f"`{atom.text}`: ?{name} missing", False, drop=(name,))
-            if name in SCOPING_FIELDS and atom.kind == EQ:
-                yield from self._other_scopes(index, atom, need, name)
-                continue
-            if atom.kind == EXISTS:
-                yield from self._attempt(index, f"`{atom.text}`: {name} missing", False, drop=(name,))
-                continue
-            current = values.get(name)
-            if isinstance(current, list):
-                current = next((v for v in current if atom.accepts(v)), None)
-            if current is None:
-                continue
-            made = 0
-            for why, miss in near_misses(atom, current, name, gen):
-                if made >= per_leaf:
-                    break
-                miss = ecs.typed(name, miss)
-                if atom.accepts(miss):
-                    continue
-                others = [a for a in need.pos if a is not atom]
-                strict = Need(others + [Exact(miss)], need.neg)
-                results = list(self._attempt(index, f"`{atom.text}`: {why}: {miss!r}", False, force={name: strict}))
-                if not results:
-                    results = list(self._attempt(index, f"`{atom.text}`: {why}: {miss!r}", False,
-                                                 force={name: Need([Exact(miss)], [])}))
-                made += bool(results)
-                yield from results
+            label = f"`{atom.text}`: {why}: {miss!r}"
+            strict = Need([a for a in need.pos if a is not atom] + [Exact(miss)], need.neg)
+            results = list(self._attempt(index, label, False, force={name: strict}))
+            if not results:
+                results = list(self._attempt(index, label, False, force={name: Need([Exact(miss)], [])}))
+            made += bool(results)
+            yield from results
 
     def _attempt(self, index, why, expect, **kw):
+        """The event for branch `index` under `kw`, when it gets the verdict `expect`."""
         try:
-            yield why, self.positive(index, **kw), expect
+            event = self.positive(index, **kw)
         except Unsolved:
             return
+        if self.matches([event])[0] == expect:
+            yield why, event, expect
 
     def _exclusion_hits(self, index, atom: Atom, need: Need, name: str):
         flipped = Need(need.pos + [atom], [a for a in need.neg if a is not atom])
@@ -283,36 +293,61 @@ class EventSynthesizer:
             yield from self._attempt(index, f"`{atom.text}`: {name} is {value!r}", False, force={name: forced}, os=os)
 
     # -- other positives --------------------------------------------------------------------
-    def variants(self, index: int, values: dict):
-        """Positives that probe how a match is made: other alternatives, `*` matching nothing, case
-        variants where case does not matter, the match in a later array element only."""
+    def variants(self, index: int, values: dict, done: dict[str, set] | None = None,
+                 alternatives: dict[int, set[int]] | None = None, budget: list[int] | None = None):
+        """(why, event) positives that probe how a match is made: the other alternatives of sets and
+        pattern lists, `*` matching nothing, case variants where case does not matter, the match in a
+        later array element only. `done`, `alternatives` and `budget` carry across branches what was
+        already probed (leaf ids per probe, alternatives used per leaf, alternatives left to spend)."""
         branch = self.branches[index]
         needs, _ = self._needs(branch)
-        widest = max([lit.atom.alternatives for lit in branch if lit.positive] + [1])
+        done = done if done is not None else {"edge": set(), "case": set(), "array": set()}
+        used = alternatives if alternatives is not None else {}
+        budget = budget if budget is not None else [ALTERNATIVE_BUDGET]
+        multi = [lit.atom for lit in branch if lit.positive and lit.atom.alternatives > 1]
+        for atom in multi:
+            used.setdefault(id(atom), {0})
+        widest = max([a.alternatives for a in multi] + [1])
         for alt in range(1, widest):
-            yield from self._attempt(index, f"alternative {alt + 1} of each leaf", True, alt=alt)
-        if any(lit.positive and lit.atom.kind == WILDCARD for lit in branch):
-            yield from self._attempt(index, "every `*` matching nothing", True, edge=True)
+            if budget[0] <= 0:
+                break
+            if all(alt % a.alternatives in used[id(a)] for a in multi):
+                continue
+            made = list(self._attempt(index, f"alternative {alt + 1} of each list", True, alt=alt))
+            if made:
+                budget[0] -= 1
+                for a in multi:
+                    used[id(a)].add(alt % a.alternatives)
+            yield from ((why, event) for why, event, _ in made)
+        edges = [lit.atom for lit in branch if lit.positive and lit.atom.kind == WILDCARD]
+        if any(id(a) not in done["edge"] for a in edges):
+            done["edge"].update(id(a) for a in edges)
+            yield from ((w, e) for w, e, _ in self._attempt(index, "every `*` matching nothing", True, edge=True))
         folded = {}
         for lit in branch:
             atom = lit.atom
             value = values.get(atom.field) if atom.field else None
-            if lit.positive and atom.fold and isinstance(value, str) and atom.field not in folded:
+            if lit.positive and atom.fold and isinstance(value, str) and atom.field not in folded \
+                    and id(atom) not in done["case"]:
                 flipped = swap_case(value)
                 if flipped and atom.accepts(flipped) and not needs[atom.field].rejects_any(flipped):
+                    done["case"].add(id(atom))
                     folded[atom.field] = Need(needs[atom.field].pos + [Exact(flipped)], needs[atom.field].neg)
         if folded:
-            yield from self._attempt(index, "case variants where the match ignores case", True, force=folded)
+            yield from ((w, e) for w, e, _ in self._attempt(
+                index, "case variants where the match ignores case: " + ", ".join(folded), True, force=folded))
         later = {}
         for name, need in needs.items():
-            if not ecs.is_array(name) or not need.pos or name.endswith(".args"):
+            if not ecs.is_array(name) or not need.pos or name.endswith(".args") or name in done["array"]:
                 continue
             filler = next((v for v in ecs.allowed_values(name) + ["other"]
                            if not any(a.accepts([v]) for a in need.pos) and not need.rejects_any(v)), None)
             if filler is not None:
+                done["array"].add(name)
                 later[name] = Need([Exact(filler)] + need.pos, need.neg)
         if later:
-            yield from self._attempt(index, "the match only in a later array element", True, force=later)
+            yield from ((w, e) for w, e, _ in self._attempt(
+                index, "the match only in a later array element: " + ", ".join(later), True, force=later))
 
     def other_scopes(self, index: int, values: dict):
         """The branch's event on other operating systems and in other categories (verdict as evaluated)."""
@@ -349,15 +384,20 @@ class Synthesis:
     covered: int = 0
     unsolved: dict[int, str] = field(default_factory=dict)
     discarded: int = 0
+    dropped: list[str] = field(default_factory=list)
 
 
 def rule_seed(seed: int, text: str) -> int:
     return seed * 1_000_003 + zlib.crc32(text.encode("utf-8"))
 
 
+ALTERNATIVE_BUDGET = 48   # positives spent on the other values of sets and patterns, per rule
+
+
 def build_cases(synth: EventSynthesizer) -> Synthesis:
     """Every case for the rule, tiered: 0 one positive per branch, 1 the first near miss of each
-    leaf, 2 other scopes, 3 everything else."""
+    leaf, 2 other scopes, 3 everything else. Near misses and variants are made once per leaf (the
+    first branch that holds it), not once per branch."""
     cases: list[Case] = []
     result = Synthesis(cases, len(synth.branches), synth.complete, synth.dnf_size)
     firsts: dict[int, dict] = {}
@@ -369,15 +409,18 @@ def build_cases(synth: EventSynthesizer) -> Synthesis:
             continue
         firsts[i] = values
         cases.append(Case(nest(values), True, "positive", f"branch {i + 1}: " + _describe(synth.branches[i]), i, 0))
-    miss_done: set = set()
+    done: dict[str, set] = {"miss": set(), "edge": set(), "case": set(), "array": set()}
+    alternatives: dict[int, set[int]] = {}
+    budget = [ALTERNATIVE_BUDGET]
+    miss_kinds: set = set()
     for i, values in firsts.items():
-        for why, event, expect in synth.near_misses(i, values):
+        for why, event, expect in synth.near_misses(i, values, skip=done["miss"]):
             key = why.split(":")[0]
-            tier = 1 if key not in miss_done else 3
-            miss_done.add(key)
+            tier = 1 if key not in miss_kinds else 3
+            miss_kinds.add(key)
             cases.append(Case(event, expect, "near-miss" if not expect else "variant", why, i, tier))
-        for why, event, expect in synth.variants(i, values):
-            cases.append(Case(event, expect, "variant", f"branch {i + 1}: {why}", i, 3))
+        for why, event in synth.variants(i, values, done, alternatives, budget):
+            cases.append(Case(event, True, "variant", f"branch {i + 1}: {why}", i, 3))
     if firsts:
         first = min(firsts)
         for why, event in synth.other_scopes(first, firsts[first]):

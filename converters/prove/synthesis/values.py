@@ -36,7 +36,7 @@ class Exact:
     fold: bool = False
 
     def accepts(self, value) -> bool:
-        return value == self.value
+        return value == self.value or (isinstance(value, list) and self.value in value)
 
     @property
     def text(self) -> str:
@@ -169,15 +169,21 @@ def _star_filler(field_name: str, before: str, after: str, gen: Gen) -> str:
         return gen.word()
     if field_name.endswith(("command_line", "args", "script_block_text", "value")):
         if not before:
-            return gen.head or "" if field_name.endswith("command_line") else ""
+            if field_name.endswith("command_line") and gen.head:
+                return gen.head
+            return gen.word() if after[:1] in (".", "") else ""
         if not after:
             return " " + gen.word()
         return " " if before[-1:] != " " and after[:1] != " " else gen.word()
     return gen.token(4)
 
 
-def _one_filler(before: str, gen: Gen) -> str:
-    return "1" if before[-1:].isalpha() and before[-6:].lower() == "volume" else gen.rng.choice("abcdefk")
+def _one_filler(before: str, after: str, gen: Gen) -> str:
+    if after.startswith(":\\") or after == ":":
+        return "C"   # a drive letter
+    if before[-6:].lower() == "volume" or before[-1:].isdigit():
+        return str(gen.rng.randint(1, 9))
+    return gen.rng.choice("abcdefk")
 
 
 def sample_pattern(pattern, field_name: str, gen: Gen, empty: bool = False, inserts=None, pad: int = 0) -> str:
@@ -187,7 +193,7 @@ def sample_pattern(pattern, field_name: str, gen: Gen, empty: bool = False, inse
     star_slots = [i for i, kind, _, _ in slots(pattern) if kind is STAR]
     for i, kind, before, after in slots(pattern):
         if kind is ONE:
-            fillers.append(_one_filler(before, gen))
+            fillers.append(_one_filler(before, after, gen))
             continue
         text = "" if empty else _star_filler(field_name, before, after, gen)
         if inserts and i in inserts:
@@ -296,8 +302,10 @@ def _core(atom, field_name: str, gen: Gen) -> str | None:
 def solve(field_name: str, need: Need, gen: Gen, limit: int = 40) -> Iterator:
     """Values of `field_name` that every atom in `need.pos` accepts and no atom in `need.neg` does."""
     if not need.pos:
-        for _ in range(6):
+        for k in range(8):
             value = ecs.typed(field_name, default(field_name, gen))
+            if ecs.is_ip(field_name) and k % 2:
+                value = gen.ip(public=k % 4 == 1)
             if not need.rejects_any(value):
                 yield value
         return
@@ -313,6 +321,10 @@ def solve(field_name: str, need: Need, gen: Gen, limit: int = 40) -> Iterator:
 
     def candidates():
         yield from atom_samples(primary, field_name, gen)
+        if getattr(primary, "kind", None) == TEXT:
+            texts = [t for a in pos if getattr(a, "kind", None) == TEXT for t in text_sample(a, gen)[1:2]]
+            yield " ".join(texts)
+            yield "\n".join(f"{gen.word()} {t} {gen.word()}" for t in texts)
         if getattr(primary, "kind", None) == WILDCARD:
             cores = [c for c in (_core(a, field_name, gen) for a in others) if c]
             for pattern in primary.values:
