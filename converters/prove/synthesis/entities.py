@@ -2,10 +2,10 @@
 
 Relations kept (each solved together, never patched afterwards):
 - a process (process, process.parent, the leaders, ...): `name` is the basename of
-  `executable` with the OS's separator; `args` is `command_line` split as the
-  proof's argv model splits it (whitespace outside double quotes, arguments
-  with spaces quoted); `args[0]` is the executable (or names it); `args_count`
-  is `len(args)`;
+  `executable` with the OS's separator; `args` is `command_line` split as its OS
+  splits it (converters/prove/synthesis/argv.py: CommandLineToArgvW on Windows,
+  a POSIX shell's quoting elsewhere; arguments with spaces are quoted);
+  `args[0]` is the executable (or names it); `args_count` is `len(args)`;
 - a file or library: `name` is the basename of `path`, `extension` the text
   after the name's last dot, `directory` the path up to the name;
 - a registry value: `value` is the last component of `path`, `key` the path
@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from converters.prove.explain import split_command_line
-from converters.prove.synthesis import ecs
+from converters.prove.synthesis import argv, ecs
 from converters.prove.synthesis.values import Gen, Need, default, solve
 
 PROCESS_PREFIXES = ("process", "process.parent", "process.group_leader", "process.session_leader",
@@ -66,16 +65,6 @@ def dirname(path: str, os: str) -> str:
 def extension(name: str) -> str | None:
     stem, dot, ext = name.rpartition(".")
     return ext if dot and stem and ext else None
-
-
-def quote(arg: str) -> str:
-    return f'"{arg}"' if (not arg or any(c.isspace() for c in arg)) and '"' not in arg else arg
-
-
-def join_args(args: list[str]) -> str | None:
-    """The command line whose split is exactly `args`, or None when quoting cannot keep them apart."""
-    line = " ".join(quote(a) for a in args)
-    return line if split_command_line(line) == args else None
 
 
 class Derived:
@@ -147,6 +136,12 @@ class Builder:
 
     def solve_field(self, name: str) -> None:
         if name in self.values:
+            return
+        if not self.need(name).pos:
+            # nothing requires the field: give it a value no atom forbids, else leave it out
+            for value in solve(name, self.need(name), self.gen):
+                self.put(name, value)
+                return
             return
         if ecs.is_array(name):
             self.solve_array(name)
@@ -253,7 +248,7 @@ class Builder:
         for extra in range(1, 40):
             more = args + [f"-{self.gen.token(2)}" for _ in range(extra)]
             if count_need.accepts(len(more)):
-                line = join_args(more)
+                line = argv.join(more, self.gen.os)
                 if line and self._args_fit(args_f, more) and self.need(cl_f).accepts(line):
                     return more, line
         return None
@@ -275,29 +270,32 @@ class Builder:
             for head in heads:
                 for tail in (elements, elements + [gen.file_name()], elements[::-1]):
                     args = [head] + tail
-                    line = join_args(args)
+                    line = argv.join(args, gen.os)
                     if line is not None:
                         yield args, line
             return
-        gen.head = quote(exe) + " "
+        gen.head = (argv.join([exe], gen.os) or exe) + " "
         try:
             lines = list(solve(cl_f, self.need(cl_f), gen, limit=30))
         finally:
             gen.head = None
         for line in lines:
-            args = split_command_line(line)
+            args = argv.split(line, gen.os)
             if not args:
                 continue
             missing = [e for e in elements if e not in args]
             if not missing:
                 yield args, line
                 continue
-            for at_end in (True, False):
-                extra = " ".join(quote(e) for e in missing)
-                first = split_command_line(line)[0]
-                new_line = f"{line} {extra}" if at_end else line.replace(first, f"{first} {extra}", 1)
-                new_args = split_command_line(new_line)
-                yield new_args, new_line
+            extra = argv.join(["x"] + missing, gen.os)
+            if extra is None:
+                continue
+            extra = extra[2:]
+            yield argv.split(f"{line} {extra}", gen.os), f"{line} {extra}"
+            head_end = len(argv.join(args[:1], gen.os) or "")
+            if line.startswith(argv.join(args[:1], gen.os) or "\0"):
+                new_line = f"{line[:head_end]} {extra}{line[head_end:]}"
+                yield argv.split(new_line, gen.os), new_line
 
     def solve_user(self) -> None:
         name_f, domain_f, id_f = "user.name", "user.domain", "user.id"
@@ -382,6 +380,9 @@ class Builder:
         for name in self.needs:
             if name not in self.values and not any(name.startswith(k + ".") for k in self.values):
                 self.solve_field(name)
+        for name, need in self.needs.items():
+            if name in self.values and need.rejects_any(self.values[name]) and not need.pos:
+                del self.values[name]   # `f == null`, `not f:*`: the field must be missing
         return self.values
 
 

@@ -166,7 +166,7 @@ def _eql_atom(node) -> Lit:
                 test = eql.Comparison(left, "==", right)
                 value = ecs.typed(base, right.value)
                 return Lit(make(EQ, test, field=base, values=(value,), fold=folded, optional=left.optional), op == "==")
-            if isinstance(right.value, (int, float)) and not isinstance(right.value, bool):
+            if isinstance(right.value, (int, float, str)) and not isinstance(right.value, bool):
                 return Lit(make(RANGE, eql.Comparison(left, op, right), field=base, values=(op, right.value),
                                 optional=left.optional), True)
         if isinstance(left, eql.FunctionCall) and left.name.lower() == "length" and len(left.args) == 1 \

@@ -188,13 +188,15 @@ class EventSynthesizer:
             return values
         for lit in pending:
             atom = lit.atom
-            if atom.kind != RELATION or not lit.positive:
+            if atom.kind != RELATION:
                 return None
             a, b = (f.removesuffix(".caseless") for f in atom.fields)
             for src, dst in ((a, b), (b, a)):
-                value = values.get(src)
-                if value is None or isinstance(value, list):
+                value = values.get(src if lit.positive else dst)
+                if value is None or isinstance(value, list) or (not lit.positive and not isinstance(value, str)):
                     continue
+                if not lit.positive:
+                    value = value + "zz"   # no longer equal, a prefix, a suffix or a part of the other
                 forced = dict(needs)
                 forced[dst] = Need([Exact(value)], needs.get(dst, Need()).neg)
                 try:

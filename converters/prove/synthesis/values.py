@@ -119,7 +119,7 @@ def default(field_name: str, gen: Gen):
     if kind in ecs.FLOAT_TYPES:
         return round(gen.rng.uniform(1, 9), 2)
     if kind == "boolean":
-        return True
+        return gen.rng.choice([True, False])
     if kind == "date":
         return "2025-01-01T00:00:00.000Z"
     if is_path_field(field_name):
@@ -197,7 +197,9 @@ def sample_pattern(pattern, field_name: str, gen: Gen, empty: bool = False, inse
             continue
         text = "" if empty else _star_filler(field_name, before, after, gen)
         if inserts and i in inserts:
-            text = inserts[i] if empty else inserts[i]
+            text = inserts[i]
+            if text[:1] in "\\/" and before.endswith(text[:1]):
+                text = text[1:]   # the pattern already ends with that separator
         if pad and star_slots and i == star_slots[-1]:
             text += "A" * pad
         fillers.append(text)
@@ -208,6 +210,9 @@ def _range_candidates(atoms) -> list:
     out = []
     for a in atoms:
         op, bound = a.values
+        if isinstance(bound, str):
+            out.extend({">": [bound + "1"], ">=": [bound], "<": [bound[:-1] or "!"], "<=": [bound]}.get(op, [bound]))
+            continue
         step = 1 if isinstance(bound, int) else 0.5
         out.extend({">": [bound + step], ">=": [bound], "<": [bound - step], "<=": [bound]}.get(op, [bound]))
         out.append(bound + 10 * step if op.startswith(">") else bound - 10 * step if op.startswith("<") else bound)
@@ -306,6 +311,8 @@ def solve(field_name: str, need: Need, gen: Gen, limit: int = 40) -> Iterator:
             value = ecs.typed(field_name, default(field_name, gen))
             if ecs.is_ip(field_name) and k % 2:
                 value = gen.ip(public=k % 4 == 1)
+            elif isinstance(value, bool) and k % 2:
+                value = not value
             if not need.rejects_any(value):
                 yield value
         return
@@ -320,14 +327,16 @@ def solve(field_name: str, need: Need, gen: Gen, limit: int = 40) -> Iterator:
     seen = set()
 
     def candidates():
-        yield from atom_samples(primary, field_name, gen)
+        if getattr(primary, "kind", None) != WILDCARD:
+            yield from atom_samples(primary, field_name, gen)
         if getattr(primary, "kind", None) == TEXT:
             texts = [t for a in pos if getattr(a, "kind", None) == TEXT for t in text_sample(a, gen)[1:2]]
             yield " ".join(texts)
             yield "\n".join(f"{gen.word()} {t} {gen.word()}" for t in texts)
         if getattr(primary, "kind", None) == WILDCARD:
             cores = [c for c in (_core(a, field_name, gen) for a in others) if c]
-            for pattern in primary.values:
+            n = len(primary.values)
+            for pattern in (primary.values[(gen.alt + k) % n] for k in range(n)):
                 star = [i for i, kind, _, _ in slots(pattern) if kind is STAR]
                 if not star:
                     continue
@@ -341,6 +350,8 @@ def solve(field_name: str, need: Need, gen: Gen, limit: int = 40) -> Iterator:
                 if pad:
                     for extra in (pad, pad * 2):
                         yield sample_pattern(pattern, field_name, gen, pad=extra)
+        if getattr(primary, "kind", None) == WILDCARD:
+            yield from atom_samples(primary, field_name, gen)
         for a in others:
             yield from atom_samples(a, field_name, gen)
 
