@@ -95,7 +95,8 @@ class Builder:
         return self.needs.get(name) or Need()
 
     def constrained(self, name: str) -> bool:
-        return bool(self.need(name).pos)
+        """Some atom other than an existence check requires something of the field."""
+        return any(getattr(a, "kind", None) != "exists" for a in self.need(name).pos)
 
     def referenced(self, prefix: str) -> bool:
         return any(f == prefix or f.startswith(prefix + ".") for f in self.needs)
@@ -179,16 +180,16 @@ class Builder:
                 names = list(solve(name_f, self.need(name_f), gen, limit=12))
             elif ext_f and self.constrained(ext_f):
                 names = [gen.word() + "." + e for e in solve(ext_f, self.need(ext_f), gen, limit=4)]
-            elif default_pair and not self.constrained(path_f):
-                names = [default_pair[1]]
             else:
                 names = [gen.file_name(executable=executable) for _ in range(3)]
+                if default_pair and not self.constrained(path_f):
+                    names.insert(0, default_pair[1])
             for name in names:
                 if not isinstance(name, str):
                     continue
-                if self.constrained(path_f):
+                if self.need(path_f).pos:
                     ends = Derived(lambda v, n=name: isinstance(v, str) and basename(v, os) == n,
-                                   [], sep + name, f"ends with {sep}{name}")
+                                   [gen.directory() + sep + name], sep + name, f"ends with {sep}{name}")
                     for path in solve(path_f, Need(self.need(path_f).pos + [ends], self.need(path_f).neg), gen,
                                       limit=20):
                         yield path, name
@@ -213,6 +214,26 @@ class Builder:
             (f for f in fields if self.constrained(f)), fields[0]))
 
     def solve_process(self, prefix: str, with_args: bool = True) -> None:
+        try:
+            self._solve_process(prefix, with_args)
+        except Unsolved:
+            # the argument a pattern asks for may have to be the program itself (args_count == 1)
+            exe_f, args_f = f"{prefix}.executable", f"{prefix}.args"
+            args = self.need(args_f)
+            if not args.pos:
+                raise
+            saved = self.needs.get(exe_f)
+            exe = saved or Need()
+            self.needs[exe_f] = Need(exe.pos + args.pos, exe.neg + args.neg)
+            try:
+                self._solve_process(prefix, with_args)
+            finally:
+                if saved is None:
+                    del self.needs[exe_f]
+                else:
+                    self.needs[exe_f] = saved
+
+    def _solve_process(self, prefix: str, with_args: bool = True) -> None:
         exe_f, name_f, args_f, cl_f, count_f = (f"{prefix}.{p}" for p in _PROCESS_PARTS)
         pair = self.gen.rng.choice(_BINARIES.get(self.gen.os, _BINARIES["linux"]))
         self.solve_path(exe_f, name_f, executable=True, default_pair=pair)
@@ -259,7 +280,7 @@ class Builder:
         need = self.need(args_f)
         elements: list[str] = []
         for atom in need.pos:
-            if elements and atom.accepts(elements):
+            if atom.accepts([exe] + elements):
                 continue
             for value in solve(args_f, Need([atom], need.neg), gen, limit=20):
                 if isinstance(value, str):

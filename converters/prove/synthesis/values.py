@@ -77,12 +77,16 @@ class Gen:
         return "".join(self.rng.choice(string.ascii_lowercase + string.digits) for _ in range(size))
 
     def directory(self) -> str:
+        word = self.word().capitalize()
         if self.os == "windows":
-            return self.rng.choice([f"C:\\Users\\{self.user}\\AppData\\Local\\Temp", "C:\\ProgramData\\Tools",
-                                    f"C:\\Users\\{self.user}\\Downloads"])
+            return self.rng.choice([f"C:\\Users\\{self.user}\\AppData\\Local\\Temp", f"C:\\ProgramData\\{word}",
+                                    f"C:\\Users\\{self.user}\\Downloads", f"C:\\Program Files\\{word}",
+                                    "C:\\Windows\\System32", f"D:\\{word}"])
         if self.os == "macos":
-            return self.rng.choice([f"/Users/{self.user}/Downloads", "/private/tmp", "/usr/local/bin"])
-        return self.rng.choice(["/tmp", f"/home/{self.user}/.local/bin", "/var/tmp"])
+            return self.rng.choice([f"/Users/{self.user}/Downloads", "/private/tmp", "/usr/local/bin",
+                                    f"/Applications/{word}.app/Contents/MacOS", "/usr/bin", f"/opt/{word.lower()}"])
+        return self.rng.choice(["/tmp", f"/home/{self.user}/.local/bin", "/var/tmp", "/usr/bin", "/usr/local/bin",
+                                f"/opt/{word.lower()}/bin", "/usr/sbin", "/srv/app"])
 
     def file_name(self, executable: bool = False) -> str:
         stem = self.word()
@@ -122,6 +126,8 @@ def default(field_name: str, gen: Gen):
         return gen.rng.choice([True, False])
     if kind == "date":
         return "2025-01-01T00:00:00.000Z"
+    if field_name.endswith(("working_directory", "directory")):
+        return gen.directory()
     if is_path_field(field_name):
         return gen.directory() + gen.sep + gen.file_name(executable=field_name.endswith("executable"))
     if last in ("md5", "sha1", "sha256", "sha512"):
@@ -142,6 +148,17 @@ def default(field_name: str, gen: Gen):
     if last in ("full", "original") and field_name.startswith("url"):
         return f"https://{gen.word()}.example.com/{gen.word()}"
     return gen.word(1)
+
+
+def defaults(field_name: str, gen: Gen, n: int = 8) -> Iterator:
+    """`n` varied defaults: both booleans, private and public addresses, other words."""
+    for k in range(n):
+        value = ecs.typed(field_name, default(field_name, gen))
+        if ecs.is_ip(field_name) and k % 2:
+            value = gen.ip(public=k % 4 == 1)
+        elif isinstance(value, bool) and k % 2:
+            value = not value
+        yield value
 
 
 # --- samplers -------------------------------------------------------------------------
@@ -200,6 +217,8 @@ def sample_pattern(pattern, field_name: str, gen: Gen, empty: bool = False, inse
             text = inserts[i]
             if text[:1] in "\\/" and before.endswith(text[:1]):
                 text = text[1:]   # the pattern already ends with that separator
+            if after and i + 2 == len(pattern) and text.lower().endswith(after.lower()) and len(text) > len(after):
+                text = text[: -len(after)]   # the pattern's own ending supplies the rest
         if pad and star_slots and i == star_slots[-1]:
             text += "A" * pad
         fillers.append(text)
@@ -285,10 +304,11 @@ def atom_samples(atom, field_name: str, gen: Gen, pad: int = 0) -> Iterator:
     elif kind == TEXT:
         yield from text_sample(atom, gen)
     elif kind == EXISTS:
-        yield default(field_name, gen)
+        yield from defaults(field_name, gen)
 
 
-_PRIORITY = {"exact": 0, EQ: 1, CIDR: 2, REGEX: 3, WILDCARD: 4, TEXT: 5, RANGE: 6, LENGTH: 7, EXISTS: 8}
+_PRIORITY = {"exact": 0, EQ: 1, CIDR: 2, REGEX: 3, WILDCARD: 4, TEXT: 5, RANGE: 6, LENGTH: 7, "derived": 8,
+             EXISTS: 9}
 
 
 def _core(atom, field_name: str, gen: Gen) -> str | None:
@@ -307,12 +327,7 @@ def _core(atom, field_name: str, gen: Gen) -> str | None:
 def solve(field_name: str, need: Need, gen: Gen, limit: int = 40) -> Iterator:
     """Values of `field_name` that every atom in `need.pos` accepts and no atom in `need.neg` does."""
     if not need.pos:
-        for k in range(8):
-            value = ecs.typed(field_name, default(field_name, gen))
-            if ecs.is_ip(field_name) and k % 2:
-                value = gen.ip(public=k % 4 == 1)
-            elif isinstance(value, bool) and k % 2:
-                value = not value
+        for value in defaults(field_name, gen):
             if not need.rejects_any(value):
                 yield value
         return
@@ -444,6 +459,9 @@ def near_misses(atom: Atom, value, field_name: str, gen: Gen) -> Iterator[tuple[
         yield from edits(value, gen.rng)
     elif kind == RANGE:
         op, bound = atom.values
+        if isinstance(bound, str):
+            yield "just outside the bound", {">": bound, ">=": bound[:-1], "<": bound, "<=": bound + "1"}.get(op, bound)
+            return
         step = 1 if isinstance(bound, int) else 0.5
         yield "just outside the bound", {">": bound, ">=": bound - step, "<": bound, "<=": bound + step}.get(op, bound)
         yield "far outside the bound", bound - 10 * step if op.startswith(">") else bound + 10 * step
