@@ -18,13 +18,14 @@ from __future__ import annotations
 import shlex
 
 
-def split(line: str, os: str) -> list[str]:
+def split(line: str, os: str) -> list[str] | None:
+    """The arguments of a command line (None: a POSIX line with an unclosed quote)."""
     if os == "windows":
         return _windows_split(line)
     try:
         return shlex.split(line)
     except ValueError:
-        return line.split()
+        return None
 
 
 def join(args: list[str], os: str) -> str | None:

@@ -62,6 +62,14 @@ def dirname(path: str, os: str) -> str:
     return path[:cut] if cut > 0 else ""
 
 
+def names_program(arg0: str, exe: str, name: str, os: str) -> bool:
+    """Whether argv[0] is the program: its path, or a path or word naming its file (`.exe` optional)."""
+    if arg0 == exe:
+        return True
+    head, own = basename(arg0, os).lower(), name.lower()
+    return head in (own, own.removesuffix(".exe")) or head.removesuffix(".exe") == own.removesuffix(".exe")
+
+
 def extension(name: str) -> str | None:
     stem, dot, ext = name.rpartition(".")
     return ext if dot and stem and ext else None
@@ -89,6 +97,7 @@ class Builder:
         self.category = category
         self.endpoint = endpoint
         self.values: dict[str, object] = {}
+        self.decided: set[str] = set()   # fields an entity solver settled (also by leaving them out)
 
     # -- helpers ----------------------------------------------------------------------
     def need(self, name: str) -> Need:
@@ -158,6 +167,8 @@ class Builder:
         def fits(path: str | None, name: str | None) -> bool:
             if name is None or not isinstance(name, str):
                 return False
+            if path is not None and basename(path, os) != name:
+                return False
             if name_f and not self.need(name_f).accepts(name):
                 return False
             if path is not None and not self.need(path_f).accepts(path):
@@ -200,6 +211,7 @@ class Builder:
                     yield folder + sep + name, name
                     yield gen.directory() + sep + name, name
 
+        self.decided.update(f for f in fields if f)
         for path, name in candidates():
             if fits(path, name):
                 self.put(path_f, path)
@@ -210,6 +222,14 @@ class Builder:
                 if dir_f and (self.referenced(dir_f) or self.endpoint):
                     self.put(dir_f, dirname(path, os))
                 return
+        if name_f and not executable and not self.need(path_f).pos and self.constrained(name_f):
+            # a name no path ends with (a named pipe's `\\*\\pipe\\x`): the event has the name alone
+            for name in solve(name_f, self.need(name_f), gen, limit=12):
+                if fits(None, name):
+                    self.put(name_f, name)
+                    if ext_f and extension(name) is not None and self.referenced(ext_f):
+                        self.put(ext_f, extension(name))
+                    return
         raise Unsolved(fields[0] if self.constrained(fields[0]) else next(
             (f for f in fields if self.constrained(f)), fields[0]))
 
@@ -295,14 +315,14 @@ class Builder:
                     if line is not None:
                         yield args, line
             return
-        gen.head = (argv.join([exe], gen.os) or exe) + " "
+        gen.head = gen.head_of(exe)
         try:
             lines = list(solve(cl_f, self.need(cl_f), gen, limit=30))
         finally:
             gen.head = None
-        for line in lines:
+        for line in self._lines(lines, exe, name):
             args = argv.split(line, gen.os)
-            if not args:
+            if not args or not self.need(cl_f).accepts(line) or not names_program(args[0], exe, name, gen.os):
                 continue
             missing = [e for e in elements if e not in args]
             if not missing:
@@ -312,11 +332,20 @@ class Builder:
             if extra is None:
                 continue
             extra = extra[2:]
-            yield argv.split(f"{line} {extra}", gen.os), f"{line} {extra}"
-            head_end = len(argv.join(args[:1], gen.os) or "")
-            if line.startswith(argv.join(args[:1], gen.os) or "\0"):
-                new_line = f"{line[:head_end]} {extra}{line[head_end:]}"
-                yield argv.split(new_line, gen.os), new_line
+            first = argv.join(args[:1], gen.os) or "\0"
+            for new_line in (f"{line} {extra}", f"{first} {extra}{line[len(first):]}" if line.startswith(first) else ""):
+                new_args = argv.split(new_line, gen.os) if new_line else None
+                if new_args:
+                    yield new_args, new_line
+
+    def _lines(self, lines, exe, name):
+        """Command lines to try: each as sampled, with a quote closed, and led by the program."""
+        head = self.gen.head_of(exe)
+        for line in lines:
+            yield line
+            yield line + "'"
+            yield line + '"'
+            yield head + line
 
     def solve_user(self) -> None:
         name_f, domain_f, id_f = "user.name", "user.domain", "user.id"
@@ -399,7 +428,8 @@ class Builder:
                 if f not in self.needs:
                     self.put(f, "tcp" if f == "network.transport" else default(f, gen))
         for name in self.needs:
-            if name not in self.values and not any(name.startswith(k + ".") for k in self.values):
+            if name not in self.values and name not in self.decided \
+                    and not any(name.startswith(k + ".") for k in self.values):
                 self.solve_field(name)
         for name, need in self.needs.items():
             if name in self.values and need.rejects_any(self.values[name]) and not need.pos:

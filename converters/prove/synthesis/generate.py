@@ -242,7 +242,7 @@ class EventSynthesizer:
             return
         if atom.optional:
             yield from self._attempt(index, f"`{atom.text}`: ?{name} missing", False, drop=(name,))
-        if name in SCOPING_FIELDS and atom.kind == EQ:
+        if name in SCOPING_FIELDS and atom.kind in (EQ, WILDCARD):
             yield from self._other_scopes(index, atom, need, name)
             return
         if atom.kind == EXISTS:
@@ -258,7 +258,7 @@ class EventSynthesizer:
             if made >= per_leaf:
                 return
             miss = ecs.typed(name, miss)
-            if atom.accepts(miss):
+            if atom.accepts(miss) or (ecs.is_ip(name) and not ecs.is_valid_ip(str(miss))):
                 continue
             label = f"`{atom.text}`: {why}: {miss!r}"
             strict = Need([a for a in need.pos if a is not atom] + [Exact(miss)], need.neg)
@@ -330,7 +330,7 @@ class EventSynthesizer:
             atom = lit.atom
             value = values.get(atom.field) if atom.field else None
             if lit.positive and atom.fold and isinstance(value, str) and atom.field not in folded \
-                    and id(atom) not in done["case"]:
+                    and id(atom) not in done["case"] and atom.field not in SCOPING_FIELDS:
                 flipped = swap_case(value)
                 if flipped and atom.accepts(flipped) and not needs[atom.field].rejects_any(flipped):
                     done["case"].add(id(atom))

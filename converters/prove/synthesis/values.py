@@ -69,6 +69,10 @@ class Gen:
         self.user = "alice"
         self.head: str | None = None   # how a command line begins (the quoted executable), for a leading `*`
 
+    def head_of(self, exe: str) -> str:
+        """A command line's beginning: the program, quoted when it holds a space."""
+        return (f'"{exe}"' if " " in exe else exe) + " "
+
     def word(self, n: int = 0) -> str:
         w = self.rng.choice(_WORDS)
         return w + (str(self.rng.randint(1, 99)) if n else "")
@@ -439,6 +443,14 @@ def other_last(text: str) -> str:
 def near_misses(atom: Atom, value, field_name: str, gen: Gen) -> Iterator[tuple[str, object]]:
     """(why, value) pairs one small step outside `atom`, starting from a value it accepts."""
     kind = atom.kind
+    if ecs.is_ip(field_name) and isinstance(value, str) and ecs.is_valid_ip(value) and kind in (EQ, WILDCARD):
+        address = ipaddress.ip_address(value)
+        for why, step in (("the next address", 1), ("the previous address", -1)):
+            try:
+                yield why, str(address + step)
+            except (ValueError, ipaddress.AddressValueError):
+                continue
+        return
     if kind == EQ:
         if isinstance(value, bool):
             yield "the other boolean", not value

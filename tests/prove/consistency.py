@@ -1,0 +1,97 @@
+"""Checks that a synthesized event is one ECS event as Elastic Defend would record it.
+
+Written apart from the synthesizer (its own splitters, its own type table
+reading) so that the tests do not grade the generator with its own code.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import shlex
+from pathlib import Path
+
+from tests.platforms.test_models import windows_argv
+from tests.support import ROOT
+
+_FIELDS = json.loads((ROOT / "converters" / "data" / "ecs_fields.json").read_text(encoding="utf-8"))["fields"]
+_ARRAYS = set(json.loads((ROOT / "converters" / "data" / "ecs_shapes.json").read_text(encoding="utf-8"))["arrays"])
+_PROCESSES = ("process", "process.parent", "process.group_leader", "process.session_leader", "process.entry_leader")
+
+
+def _flat(event, prefix="", out=None):
+    out = {} if out is None else out
+    for key, value in event.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _flat(value, path + ".", out)
+        else:
+            out[path] = value
+    return out
+
+
+def _basename(path: str, os: str) -> str:
+    cut = max(path.rfind("\\"), path.rfind("/")) if os == "windows" else path.rfind("/")
+    return path[cut + 1:]
+
+
+def problems(event: dict) -> list[str]:
+    """What is inconsistent or mistyped in `event` (empty when nothing is)."""
+    flat = _flat(event)
+    os = flat.get("host.os.type")
+    out = []
+    for path, value in flat.items():
+        kind = _FIELDS.get(path)
+        if path in _ARRAYS and not isinstance(value, list):
+            out.append(f"{path}: ECS keeps it as an array")
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if kind in ("long", "integer", "short", "byte") and not (isinstance(v, int) and not isinstance(v, bool)):
+                out.append(f"{path}: {v!r} is not an integer")
+            elif kind in ("float", "scaled_float", "double") and not isinstance(v, (int, float)):
+                out.append(f"{path}: {v!r} is not a number")
+            elif kind == "boolean" and not isinstance(v, bool):
+                out.append(f"{path}: {v!r} is not a boolean")
+            elif kind == "ip":
+                try:
+                    ipaddress.ip_address(v)
+                except ValueError:
+                    out.append(f"{path}: {v!r} is not an IP address")
+            elif kind in ("keyword", "wildcard") and not isinstance(v, str):
+                out.append(f"{path}: {v!r} is not a string")
+    for prefix in _PROCESSES:
+        exe, name = flat.get(f"{prefix}.executable"), flat.get(f"{prefix}.name")
+        if isinstance(exe, str) and isinstance(name, str) and _basename(exe, os) != name:
+            out.append(f"{prefix}.name {name!r} is not the basename of {exe!r}")
+        args, line = flat.get(f"{prefix}.args"), flat.get(f"{prefix}.command_line")
+        if isinstance(args, list) and isinstance(line, str):
+            try:
+                split = windows_argv(line) if os == "windows" else shlex.split(line)
+            except ValueError:
+                split = None
+            if split != args:
+                out.append(f"{prefix}.args {args!r} is not {line!r} split")
+        count = flat.get(f"{prefix}.args_count")
+        if isinstance(args, list) and count is not None and count != len(args):
+            out.append(f"{prefix}.args_count {count} != {len(args)} arguments")
+        if isinstance(args, list) and args and isinstance(exe, str):
+            head = _basename(args[0], os).lower()
+            names = {name.lower(), name.lower().removesuffix(".exe")} if isinstance(name, str) else set()
+            if args[0] != exe and head not in names and head.removesuffix(".exe") not in names:
+                out.append(f"{prefix}.args[0] {args[0]!r} names neither {exe!r} nor {name!r}")
+    for base in ("file", "dll"):
+        path, name = flat.get(f"{base}.path"), flat.get(f"{base}.name")
+        if isinstance(path, str) and isinstance(name, str) and _basename(path, os) != name:
+            out.append(f"{base}.name {name!r} is not the basename of {path!r}")
+    ext, name = flat.get("file.extension"), flat.get("file.name")
+    if isinstance(ext, str) and isinstance(name, str) and not name.endswith("." + ext):
+        out.append(f"file.extension {ext!r} does not end {name!r}")
+    if os is not None and "host.os.type" in flat and os not in ("windows", "linux", "macos", "unix", "ios", "android"):
+        out.append(f"host.os.type {os!r} is not an ECS value")
+    return out
+
+
+def sample_rules(corpus: Path, step: int) -> list[Path]:
+    """Every `step`-th EQL/kuery rule of the corpus, in path order (a fixed sample)."""
+    paths = sorted(p for p in corpus.rglob("*.toml"))
+    return paths[::step]
