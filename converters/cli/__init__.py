@@ -20,12 +20,12 @@ import os
 import sys
 
 from converters import __version__
-from converters.cli import common, convert, matrix, package, prove, targets, validate
+from converters.cli import common, convert, fixtures, matrix, package, prove, targets, validate
 from converters.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from converters.errors import RuleportError, UsageError, closest, did_you_mean
 
 # the command modules, in the order `--help` lists them
-COMMANDS = (validate, convert, targets, matrix, prove, package)
+COMMANDS = (validate, convert, targets, matrix, fixtures, prove, package)
 
 EXAMPLES = """\
 examples:

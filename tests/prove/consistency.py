@@ -36,7 +36,8 @@ def _basename(path: str, os: str) -> str:
 
 
 def problems(event: dict) -> list[str]:
-    """What is inconsistent or mistyped in `event` (empty when nothing is)."""
+    """What is inconsistent or mistyped in `event` (empty when nothing is). A problem starting with
+    `soft:` can occur in real data (argv[0] of a program started through a symlink)."""
     flat = _flat(event)
     os = flat.get("host.os.type")
     out = []
@@ -78,7 +79,7 @@ def problems(event: dict) -> list[str]:
             head = _basename(args[0], os).lower()
             names = {name.lower(), name.lower().removesuffix(".exe")} if isinstance(name, str) else set()
             if args[0] != exe and head not in names and head.removesuffix(".exe") not in names:
-                out.append(f"{prefix}.args[0] {args[0]!r} names neither {exe!r} nor {name!r}")
+                out.append(f"soft: {prefix}.args[0] {args[0]!r} names neither {exe!r} nor {name!r}")
     for base in ("file", "dll"):
         path, name = flat.get(f"{base}.path"), flat.get(f"{base}.name")
         if isinstance(path, str) and isinstance(name, str) and _basename(path, os) != name:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Callable
 
 from converters.prove.synthesis import argv, ecs
-from converters.prove.synthesis.values import Gen, Need, default, solve
+from converters.prove.synthesis.values import Exact, Gen, Need, default, solve
 
 PROCESS_PREFIXES = ("process", "process.parent", "process.group_leader", "process.session_leader",
                     "process.entry_leader", "process.parent.group_leader", "process.previous",
@@ -91,8 +91,10 @@ class Derived:
 class Builder:
     """Solves one branch's needs into one event's field values (dotted path -> value)."""
 
-    def __init__(self, needs: dict[str, Need], gen: Gen, category: str | None, endpoint: bool):
+    def __init__(self, needs: dict[str, Need], gen: Gen, category: str | None, endpoint: bool,
+                 strict: bool = True):
         self.needs = needs
+        self.strict = strict     # argv[0] must name the program (a last try may let the rule's command line win)
         self.gen = gen
         self.category = category
         self.endpoint = endpoint
@@ -106,6 +108,9 @@ class Builder:
     def constrained(self, name: str) -> bool:
         """Some atom other than an existence check requires something of the field."""
         return any(getattr(a, "kind", None) != "exists" for a in self.need(name).pos)
+
+    def must_be_missing(self, name: str) -> bool:
+        return any(getattr(a, "kind", None) == "exists" for a in self.need(name).neg)
 
     def referenced(self, prefix: str) -> bool:
         return any(f == prefix or f.startswith(prefix + ".") for f in self.needs)
@@ -163,6 +168,13 @@ class Builder:
         gen, os = self.gen, self.gen.os
         sep = gen.sep
         fields = [f for f in (path_f, name_f, ext_f, dir_f) if f]
+        if self.must_be_missing(path_f):
+            self.decided.add(path_f)
+            if name_f and (self.need(name_f).pos or self.endpoint):
+                self.put(name_f, self.first(name_f) if self.need(name_f).pos else
+                         (default_pair[1] if default_pair else gen.file_name(executable)))
+                self.decided.add(name_f)
+            return
 
         def fits(path: str | None, name: str | None) -> bool:
             if name is None or not isinstance(name, str):
@@ -263,13 +275,23 @@ class Builder:
                 self.put(f, make())
         if not with_args and not any(self.referenced(f) for f in (args_f, cl_f, count_f)):
             return
-        exe, name = self.values[exe_f], self.values[name_f]
+        name = self.values.get(name_f)
+        exe = self.values.get(exe_f, name)
+        if exe is None:
+            return
         for args, line in self._argv_candidates(prefix, exe, name):
             if not self.need(cl_f).accepts(line):
                 continue
             if not self._args_fit(args_f, args):
                 continue
             count_need = self.need(count_f)
+            edge = next((n for n in solve(count_f, count_need, self.gen, limit=4) if isinstance(n, int)), None) \
+                if self.constrained(count_f) else None
+            if edge is not None and edge > len(args) and not self.constrained(cl_f):
+                # the count at its bound (`args_count <= 2` with 2 arguments) where padding can reach it
+                padded = self._pad_to_count(args, Need([Exact(edge)]), args_f, cl_f)
+                if padded is not None:
+                    args, line = padded
             if not count_need.accepts(len(args)):
                 padded = self._pad_to_count(args, count_need, args_f, cl_f)
                 if padded is None:
@@ -320,10 +342,13 @@ class Builder:
             lines = list(solve(cl_f, self.need(cl_f), gen, limit=30))
         finally:
             gen.head = None
-        for line in self._lines(lines, exe, name):
-            args = argv.split(line, gen.os)
-            if not args or not self.need(cl_f).accepts(line) or not names_program(args[0], exe, name, gen.os):
-                continue
+        # argv[0] names the program where the rule lets it; where it does not (a symlink such as
+        # /sbin/init for systemd, a renamed argv[0]), the command line the rule asks for is kept
+        ordered = [(line, split) for line in self._lines(lines, exe, name)
+                   if (split := argv.split(line, gen.os)) and self.need(cl_f).accepts(line)]
+        ordered = [p for p in ordered if names_program(p[1][0], exe, name, gen.os)] + (
+            [] if self.strict else [p for p in ordered if not names_program(p[1][0], exe, name, gen.os)])
+        for line, args in ordered:
             missing = [e for e in elements if e not in args]
             if not missing:
                 yield args, line

@@ -21,7 +21,7 @@ from converters.prove.synthesis import ecs
 from converters.prove.synthesis.entities import (
     ENDPOINT_CATEGORIES, PATH_ENTITIES, PROCESS_PREFIXES, Builder, Unsolved, nest)
 from converters.prove.synthesis.formula import (
-    EQ, EXISTS, OPAQUE, RELATION, WILDCARD, Atom, Lit, branches)
+    CIDR, EQ, EXISTS, OPAQUE, REGEX, RELATION, WILDCARD, Atom, Lit, branches)
 from converters.prove.synthesis.patterns import swap_case
 from converters.prove.synthesis.values import Exact, Gen, Need, near_misses
 
@@ -167,7 +167,8 @@ class EventSynthesizer:
             rng = random.Random(f"{self.seed}:{index}:{alt}:{edge}:{attempt}:{sorted((force or {}).keys())}")
             gen = Gen(rng, order[0], alt=alt, edge=edge)
             try:
-                values = Builder(needs, gen, category, endpoint).build(order, [category] if category else [])
+                values = Builder(needs, gen, category, endpoint, strict=attempt < tries - 1).build(
+                    order, [category] if category else [])
             except Unsolved as exc:
                 last = exc
                 continue
@@ -321,10 +322,12 @@ class EventSynthesizer:
                 for a in multi:
                     used[id(a)].add(alt % a.alternatives)
             yield from ((why, event) for why, event, _ in made)
-        edges = [lit.atom for lit in branch if lit.positive and lit.atom.kind == WILDCARD]
+        edges = [lit.atom for lit in branch if lit.positive and lit.atom.kind in (WILDCARD, CIDR, REGEX)]
         if any(id(a) not in done["edge"] for a in edges):
             done["edge"].update(id(a) for a in edges)
-            yield from ((w, e) for w, e, _ in self._attempt(index, "every `*` matching nothing", True, edge=True))
+            yield from ((w, e) for w, e, _ in self._attempt(
+                index, "at the edges: every `*` matching nothing, repetitions at their minimum, CIDR blocks at "
+                       "their first address", True, edge=True))
         folded = {}
         for lit in branch:
             atom = lit.atom

@@ -299,7 +299,8 @@ def atom_samples(atom, field_name: str, gen: Gen, pad: int = 0) -> Iterator:
         yield from _range_candidates([atom])
     elif kind == CIDR:
         for k in order:
-            yield from _cidr_candidates(atom.values[k], gen)
+            found = _cidr_candidates(atom.values[k], gen)
+            yield from (found[1:] + found[:1]) if gen.edge else found
     elif kind == LENGTH:
         op, size = atom.values
         target = {">": size + 1, ">=": size, "==": size, "<": max(size - 1, 0), "<=": size}.get(op, size)
