@@ -146,9 +146,11 @@ def _checked(result: Synthesis, verdicts_of) -> tuple[list[Case], list[bool]]:
         if key not in seen:
             seen.add(key)
             unique.append(case)
-    verdicts = verdicts_of([c.event for c in unique]) if unique else []
+    unchecked = [c for c in unique if not c.checked]
+    judged = dict(zip(map(id, unchecked), verdicts_of([c.event for c in unchecked]) if unchecked else []))
     kept, kept_verdicts = [], []
-    for case, verdict in zip(unique, verdicts):
+    for case in unique:
+        verdict = judged.get(id(case), case.expect)
         if case.kind == "scope":
             case.expect = verdict
         elif case.expect != verdict:

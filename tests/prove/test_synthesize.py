@@ -17,7 +17,7 @@ from converters.kql.evaluator import KibanaKqlExecutor
 from converters.load import RuleFile, load_rule
 from converters.platforms.models import ELASTIC
 from converters.prove.synthesize import SynthesisError, synthesize, synthesize_cases
-from tests.prove.consistency import problems
+from tests.prove.synthesis_checks import problems
 from tests.support import SEED_RULE
 
 

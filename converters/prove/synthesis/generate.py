@@ -45,6 +45,7 @@ class Case:
     why: str
     branch: int | None = None
     tier: int = 0
+    checked: bool = False   # already judged by the rule's evaluator, with the verdict `expect`
 
 
 @dataclass
@@ -116,7 +117,7 @@ class EventSynthesizer:
         os_need = needs.get("host.os.type")
         if os_need and os_need.pos:
             order += [o for o in ecs.OS_TYPES if os_need.accepts(o)]
-        for name, need in needs.items():
+        for need in needs.values():
             for atom in need.pos:
                 if isinstance(atom, Atom) and atom.kind in (EQ, WILDCARD):
                     for v in atom.values:
@@ -254,13 +255,16 @@ class EventSynthesizer:
             current = next((v for v in current if atom.accepts(v)), None)
         if current is None:
             return
-        made = 0
+        program = values.get(name.rsplit(".", 1)[0] + ".executable") if name.endswith(".command_line") else None
+        gen.head = gen.head_of(program) if isinstance(program, str) else None
+        made = tried = 0
         for why, miss in near_misses(atom, current, name, gen):
-            if made >= per_leaf:
+            if made >= per_leaf or tried >= per_leaf + 3:
                 return
             miss = ecs.typed(name, miss)
             if atom.accepts(miss) or (ecs.is_ip(name) and not ecs.is_valid_ip(str(miss))):
                 continue
+            tried += 1
             label = f"`{atom.text}`: {why}: {miss!r}"
             strict = Need([a for a in need.pos if a is not atom] + [Exact(miss)], need.neg)
             results = list(self._attempt(index, label, False, force={name: strict}))
@@ -423,9 +427,9 @@ def build_cases(synth: EventSynthesizer) -> Synthesis:
             key = why.split(":")[0]
             tier = 1 if key not in miss_kinds else 3
             miss_kinds.add(key)
-            cases.append(Case(event, expect, "near-miss" if not expect else "variant", why, i, tier))
+            cases.append(Case(event, expect, "near-miss" if not expect else "variant", why, i, tier, checked=True))
         for why, event in synth.variants(i, values, done, alternatives, budget):
-            cases.append(Case(event, True, "variant", f"branch {i + 1}: {why}", i, 3))
+            cases.append(Case(event, True, "variant", f"branch {i + 1}: {why}", i, 3, checked=True))
     if firsts:
         first = min(firsts)
         for why, event in synth.other_scopes(first, firsts[first]):

@@ -408,14 +408,15 @@ def _wildcard_misses(atom: Atom, value: str, field_name: str, gen: Gen) -> Itera
         flipped = tuple(swap_case(p) or p if isinstance(p, str) else p for p in pattern)
         if flipped != pattern:
             yield "case variant (the match is case-sensitive)", sample_pattern(flipped, field_name, gen)
-    for i, kind, before, after in slots(pattern):
+    for i, kind, _before, _after in slots(pattern):
         if kind is ONE:
             zero = tuple(p for j, p in enumerate(pattern) if j != i)
             two = pattern[:i] + (ONE, ONE) + pattern[i + 1:]
             yield "`?` with zero characters", sample_pattern(zero, field_name, gen)
             yield "`?` with two characters", sample_pattern(two, field_name, gen)
     if pattern and pattern[0] is not STAR:
-        yield "text before the pattern (it is anchored at the start)", gen.word() + value
+        # on a command line, the program's path before it keeps argv[0] naming the program
+        yield "text before the pattern (it is anchored at the start)", (gen.head or gen.word()) + value
     if pattern and pattern[-1] is not STAR:
         yield "text after the pattern (it is anchored at the end)", value + "x"
     for i, kind, before, after in slots(pattern):

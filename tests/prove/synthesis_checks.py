@@ -1,7 +1,10 @@
-"""Checks that a synthesized event is one ECS event as Elastic Defend would record it.
+"""Checks of synthesized events, and the figures of synthesis over a set of rules.
 
-Written apart from the synthesizer (its own splitters, its own type table
-reading) so that the tests do not grade the generator with its own code.
+`problems(event)`: what makes an event unlike one ECS event as Elastic Defend
+would record it. Written apart from the synthesizer (its own splitters, its
+own reading of the type tables) so that the tests do not grade the generator
+with its own code. `survey_rule`/`summarize`: the per-rule and overall
+figures the corpus test and `python -m benchmarks synthesize` report.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import shlex
-from pathlib import Path
+import time
+from collections import Counter
 
 from tests.platforms.test_models import windows_argv
 from tests.support import ROOT
@@ -92,7 +96,51 @@ def problems(event: dict) -> list[str]:
     return out
 
 
-def sample_rules(corpus: Path, step: int) -> list[Path]:
-    """Every `step`-th EQL/kuery rule of the corpus, in path order (a fixed sample)."""
-    paths = sorted(p for p in corpus.rglob("*.toml"))
-    return paths[::step]
+def survey_rule(path: str) -> dict | None:
+    """The figures of one rule (None for a rule in another language)."""
+    from converters.load import load_rule
+    from converters.prove.synthesize import SynthesisError, synthesize_cases
+    
+    rule = load_rule(path)
+    if rule.rule.get("language") not in ("eql", "kuery"):
+        return None
+    start = time.perf_counter()
+    try:
+        fixtures = synthesize_cases(rule)
+    except SynthesisError as exc:
+        return {"path": path, "status": exc.code, "seconds": time.perf_counter() - start}
+    seconds = time.perf_counter() - start
+    found = [p for c in fixtures.cases for p in problems(c.event)]
+    s = fixtures.synthesis
+    return {"path": path, "status": "ok", "seconds": seconds, "events": len(fixtures.cases),
+            "matches": sum(fixtures.verdicts), "branches": s.branches, "covered": s.covered, "complete": s.complete,
+            "hard_problems": sum(1 for p in found if not p.startswith("soft:")),
+            "soft_problems": sum(1 for p in found if p.startswith("soft:"))}
+
+
+def summarize(results: list[dict]) -> dict:
+    statuses = Counter(r["status"] for r in results)
+    later = statuses["fixtures/multi-event"] + statuses["fixtures/threshold"]
+    ok = [r for r in results if r["status"] == "ok"]
+    both = [r for r in ok if 0 < r["matches"] < r["events"]]
+    times = sorted(r["seconds"] for r in results)
+    eligible = len(results) - later
+    return {
+        "rules": len(results),
+        "refused": {k: v for k, v in sorted(statuses.items()) if k != "ok"},
+        "eligible": eligible,
+        "synthesized": len(ok),
+        "with_match_and_non_match": len(both),
+        "share_with_both": len(both) / eligible if eligible else 0.0,
+        "branches": sum(r["branches"] for r in ok),
+        "branches_matched": sum(r["covered"] for r in ok),
+        "branch_coverage": (sum(r["covered"] for r in ok) / max(1, sum(r["branches"] for r in ok))),
+        "rules_with_a_cover": sum(1 for r in ok if not r["complete"]),
+        "events": sum(r["events"] for r in ok),
+        "hard_problems": sum(r["hard_problems"] for r in ok),
+        "soft_problems": sum(r["soft_problems"] for r in ok),
+        "seconds_mean": sum(times) / len(times) if times else 0.0,
+        "seconds_p50": times[len(times) // 2] if times else 0.0,
+        "seconds_p95": times[int(len(times) * 0.95)] if times else 0.0,
+        "seconds_max": times[-1] if times else 0.0,
+    }
