@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("package", help="directory of the unpacked @elastic/ecs npm package")
     ap.add_argument("--out", default=str(OUT))
-    ap.add_argument("--shapes-out", default=str(SHAPES))
+    ap.add_argument("--shapes-out", help="default: ecs_shapes.json beside --out")
     args = ap.parse_args(argv)
     pkg = Path(args.package).resolve()
     meta = json.loads((pkg / "package.json").read_text(encoding="utf-8"))
@@ -85,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         "allowed_values": dict(sorted(shapes["allowed_values"].items())),
         "expected_values": dict(sorted(shapes["expected_values"].items())),
     }
-    atomic_write(args.shapes_out, json.dumps(shapes_table, indent=1, ensure_ascii=False) + "\n")
-    print(f"{args.shapes_out}: {len(shapes_table['arrays'])} array fields, "
+    shapes_out = args.shapes_out or str(Path(args.out).with_name(SHAPES.name))
+    atomic_write(shapes_out, json.dumps(shapes_table, indent=1, ensure_ascii=False) + "\n")
+    print(f"{shapes_out}: {len(shapes_table['arrays'])} array fields, "
           f"{len(shapes_table['allowed_values'])} fields with allowed values", file=sys.stderr)
     return 0
 

@@ -16,18 +16,21 @@ from __future__ import annotations
 import json
 import sys
 
-from converters.cli.common import EXIT_OK, require_paths
+from converters.cli.common import EXIT_OK, add_command, plural, print_summary, require_paths, write_stdout
 from converters.errors import UsageError
 
 
 def add_parser(sub):
-    p = sub.add_parser(
-        "fixtures",
+    p = add_command(
+        sub, "fixtures",
         help="synthesize ECS events for a rule: matches, near misses, other scopes",
         description="Synthesize ECS events from the rule's parsed query (EQL or KQL): a match for every branch "
                     "of its condition, near misses for every leaf, events of other categories and operating "
                     "systems. Events are internally consistent and the same for the same seed.",
-    )
+        examples=[("ruleport fixtures rules/windows/x.toml -o x.jsonl", "the events, one ECS object per line"),
+                  ("ruleport fixtures rules/windows/x.toml -o x.jsonl --labels x.labels.json --count 20",
+                   "the 20 most telling events, and what each was built to show"),
+                  ("ruleport test rules/windows/x.toml --events x.jsonl", "then prove every target on them")])
     p.add_argument("rule", metavar="RULE.toml", help="the Elastic rule file")
     p.add_argument("-o", "--output", metavar="FILE.jsonl", help="write the events here (default: stdout)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
@@ -40,7 +43,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from converters.files import atomic_write
+    from converters.files import write_output
     from converters.load import load_rule
     from converters.prove.synthesize import synthesize_cases
 
@@ -51,19 +54,19 @@ def run(args) -> int:
     fixtures = synthesize_cases(rule_file, seed=args.seed, count=args.count)
     text = "".join(json.dumps(c.event, ensure_ascii=False, separators=(",", ":")) + "\n" for c in fixtures.cases)
     if args.output:
-        atomic_write(args.output, text)
+        write_output(args.output, text)
     else:
-        sys.stdout.write(text)
+        write_stdout(text)
     if args.labels:
         labels = {"match": [i for i, v in enumerate(fixtures.verdicts) if v],
                   "why": {str(i): f"{c.kind}: {c.why}" for i, c in enumerate(fixtures.cases)}}
-        atomic_write(args.labels, json.dumps(labels, indent=1, ensure_ascii=False) + "\n")
+        write_output(args.labels, json.dumps(labels, indent=1, ensure_ascii=False) + "\n")
     s = fixtures.synthesis
-    matched = sum(fixtures.verdicts)
-    where = f" to {args.output}" if args.output else ""
-    print(f"{args.rule}: {len(fixtures.cases)} events{where} ({matched} match, {len(fixtures.cases) - matched} do not); "
-          f"{s.covered} of {s.branches} branches matched"
-          + ("" if s.complete else f" (a cover of a {s.dnf_size}+-branch DNF)"), file=sys.stderr)
     for i, field in sorted(s.unsolved.items()):
         print(f"{args.rule}: branch {i + 1}: no consistent event found (at {field})", file=sys.stderr)
+    matched = sum(fixtures.verdicts)
+    where = f" to {args.output}" if args.output else ""
+    print_summary(f"{args.rule}: {plural(len(fixtures.cases), 'event')}{where} ({matched} match, "
+                  f"{len(fixtures.cases) - matched} do not); {s.covered} of {plural(s.branches, 'branch', 'branches')} "
+                  "matched" + ("" if s.complete else f" (a cover of a DNF of more than {s.dnf_size - 1} branches)"))
     return EXIT_OK

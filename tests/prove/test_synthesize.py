@@ -328,3 +328,15 @@ def test_a_query_no_event_satisfies_is_refused():
     with pytest.raises(SynthesisError) as info:
         synthesize(make_rule('process where process.name == "a" and process.name == "b"'))
     assert info.value.code == "fixtures/unsatisfiable"
+
+
+def test_the_ecs_shapes_table_is_ecs_9_4():
+    """The generated table synthesis reads (scripts/gen_ecs_table.py) is the real one, not a test's."""
+    from converters.prove.synthesis import ecs
+
+    table = ecs.shapes()
+    assert table["ecs_version"] == "9.4.0"
+    assert {"process.args", "event.category", "event.type", "related.ip"} <= set(table["arrays"])
+    assert {"process", "file", "network"} <= set(ecs.allowed_values("event.category"))
+    assert "start" in ecs.expected_types("process")
+    assert set(ecs.OS_TYPES) <= set(ecs.allowed_values("host.os.type"))
