@@ -29,8 +29,8 @@ def add_parser(sub):
                     "systems. Events are internally consistent and the same for the same seed.",
         examples=[("ruleport fixtures rules/windows/x.toml -o x.jsonl", "the events, one ECS object per line"),
                   ("ruleport fixtures rules/windows/x.toml -o x.jsonl --labels x.labels.json --count 20",
-                   "the 20 most telling events, and what each was built to show"),
-                  ("ruleport test rules/windows/x.toml --events x.jsonl", "then prove every target on them")])
+                   "the 20 most telling events, and what each was built to show; then prove every target on "
+                   "them with `ruleport test rules/windows/x.toml --events x.jsonl`")])
     p.add_argument("rule", metavar="RULE.toml", help="the Elastic rule file")
     p.add_argument("-o", "--output", metavar="FILE.jsonl", help="write the events here (default: stdout)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")

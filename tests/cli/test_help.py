@@ -11,7 +11,7 @@ import pytest
 from converters.cli import COMMANDS, build_parser, main
 from tests.support import SEED_RULE
 
-NAMES = ["validate", "convert", "targets", "test", "prove", "package"]
+NAMES = ["validate", "convert", "targets", "test", "fixtures", "prove", "package"]
 
 
 def help_text(capsys, *argv) -> str:
@@ -27,7 +27,8 @@ def examples(text: str) -> list[str]:
 
 
 def test_every_command_is_covered():
-    assert [m.__name__.rsplit(".", 1)[1] for m in COMMANDS] == ["validate", "convert", "targets", "matrix", "prove", "package"]
+    assert [m.__name__.rsplit(".", 1)[1] for m in COMMANDS] == ["validate", "convert", "targets", "matrix", "fixtures", "prove",
+                                                              "package"]
 
 
 @pytest.mark.parametrize("command", [None, *NAMES])
