@@ -59,3 +59,19 @@ def test_usage_errors_are_exit_2(tmp_path, capsys):
     assert run_cli(capsys, tmp_path / "missing.toml")[0] == 2
     code, _, err = run_cli(capsys, SEED_RULE, "--count", "0")
     assert code == 2 and "--count" in err
+
+
+def test_the_same_events_in_another_process(tmp_path):
+    """Determinism does not lean on Python's per-process string hashing."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for hash_seed in ("1", "4242"):
+        out = tmp_path / f"{hash_seed}.jsonl"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-m", "converters", "fixtures", str(SEED_RULE), "-o", str(out)],
+                       check=True, env=env, capture_output=True)
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0]

@@ -19,6 +19,7 @@ by at least one of them.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Callable
@@ -28,6 +29,7 @@ from converters.eql.evaluator import compile_condition
 from converters.errors import RuleportError
 from converters.kql import ast as kql
 from converters.kql.evaluator import TEXT_FIELDS, analyzer_of, compile_node, is_ip_field
+from converters.kql.render import to_kql
 from converters.platforms.models import render_elastic
 from converters.prove.synthesis import ecs
 from converters.prove.synthesis.patterns import ONE, STAR, normalize, wildcard
@@ -222,8 +224,6 @@ def _eql_function_atom(node: eql.FunctionCall, make) -> Atom:
             return make(WILDCARD, node, field=base, values=tuple(wildcard(a.value) for a in rest),
                         fold=node.case_insensitive, optional=first.optional)
         if name == "cidrmatch" and consts:
-            import ipaddress
-
             try:
                 nets = tuple(ipaddress.ip_network(a.value, strict=False) for a in rest)
             except ValueError:
@@ -259,8 +259,6 @@ def _kql_typed(field: str, value: kql.Value):
 
 
 def _kql_atom(node, prefix: str = "") -> Lit:
-    from converters.kql.render import to_kql
-
     text = to_kql(node)
     make = lambda kind, **kw: Atom(kind, node, compile_node(node), text, **kw)  # noqa: E731
     if isinstance(node, kql.FieldExists):
@@ -279,8 +277,6 @@ def _kql_atom(node, prefix: str = "") -> Lit:
     if isinstance(node, kql.FieldMatch) and "*" not in node.field:
         field, folded = _base(node.field)
         if is_ip_field(field) and not node.value.has_wildcard:
-            import ipaddress
-
             try:
                 net = ipaddress.ip_network(node.value.literal or "", strict=False)
                 return Lit(make(CIDR, field=field, values=(net,)), True)
@@ -406,12 +402,6 @@ def branches(f, limit: int = 256) -> Branches:
     return Branches(out, size, complete)
 
 
-def atoms_of(f) -> list[Atom]:
-    if isinstance(f, Lit):
-        return [f.atom]
-    return [a for i in f.items for a in atoms_of(i)]
-
-
 def or_alternatives(f) -> list[tuple[int, int]]:
     """(id of an OrF, index of its alternative) for every alternative of every `or`: what a cover covers."""
     out = []
@@ -424,4 +414,4 @@ def or_alternatives(f) -> list[tuple[int, int]]:
 
 
 __all__ = ["Atom", "Lit", "AndF", "OrF", "TRUE", "FALSE", "SynthesisError", "eql_formula", "kql_formula",
-           "branches", "Branches", "atoms_of", "ONE", "STAR"]
+           "branches", "Branches", "ONE", "STAR"]

@@ -95,7 +95,9 @@ class EventSynthesizer:
         self.failures: dict[int, str] = {}
 
     # -- one branch ----------------------------------------------------------------------
-    def _needs(self, branch: tuple[Lit, ...]) -> tuple[dict[str, Need], list[Lit]]:
+    def _needs(self, branch: tuple[Lit, ...], scoped: bool = True) -> tuple[dict[str, Need], list[Lit]]:
+        """The branch's atoms per field (plus the EQL event category unless `scoped` is False), and
+        the atoms that read several fields."""
         needs: dict[str, Need] = {}
         others: list[Lit] = []
         for lit in branch:
@@ -108,7 +110,7 @@ class EventSynthesizer:
         for lit in others:
             for f in lit.atom.fields:
                 needs.setdefault(f.removesuffix(".caseless"), Need())
-        if self.context.category != "any":
+        if scoped and self.context.category != "any":
             needs.setdefault("event.category", Need()).pos.insert(0, Exact(self.context.category))
         return needs, others
 
@@ -131,8 +133,8 @@ class EventSynthesizer:
         order += list(ecs.OS_TYPES)
         return list(dict.fromkeys(order))
 
-    def _category(self, needs: dict[str, Need]) -> str | None:
-        if self.context.category != "any":
+    def _category(self, needs: dict[str, Need], scoped: bool = True) -> str | None:
+        if scoped and self.context.category != "any":
             return self.context.category
         need = needs.get("event.category")
         if need and need.pos:
@@ -147,19 +149,19 @@ class EventSynthesizer:
         return None
 
     def solve(self, index: int, *, alt: int = 0, edge: bool = False, force: dict | None = None,
-              os: str | None = None, drop: tuple[str, ...] = (), tries: int = 4) -> dict:
+              os: str | None = None, drop: tuple[str, ...] = (), tries: int = 4, scoped: bool = True) -> dict:
         """Field values of an event satisfying branch `index` (Unsolved when none was found).
 
         `force`: field -> Need replacing the branch's own need of that field; `os`: the host's OS;
-        `drop`: fields the event must not have."""
+        `drop`: fields the event must not have; `scoped` False: the EQL event category is not imposed."""
         branch = self.branches[index]
-        base_needs, others = self._needs(branch)
+        base_needs, others = self._needs(branch, scoped)
         needs = {k: Need(list(v.pos), list(v.neg)) for k, v in base_needs.items()}
         for name, need in (force or {}).items():
             needs[name] = need
         for name in drop:
             needs.pop(name, None)
-        category = self._category(needs)
+        category = self._category(needs, scoped)
         endpoint = category in ENDPOINT_CATEGORIES and (self.context.endpoint_index or any(
             n.startswith(("process.", "file.", "registry.", "dll.")) for n in needs))
         order = [os] if os else self._os_order(needs)
@@ -361,7 +363,6 @@ class EventSynthesizer:
     def other_scopes(self, index: int, values: dict):
         """The branch's event on other operating systems and in other categories (verdict as evaluated)."""
         current = values.get("host.os.type")
-        needs, _ = self._needs(self.branches[index])
         for os in ecs.OS_TYPES:
             if os != current:
                 force = {"host.os.type": Need([Exact(os)], [])}
@@ -373,14 +374,10 @@ class EventSynthesizer:
         for cat in ("process", "file", "network", "registry", "authentication"):
             if cat not in cats:
                 force = {"event.category": Need([Exact(cat)], [])}
-                saved = self.context.category
-                self.context.category = "any"
                 try:
-                    yield f"event.category {cat!r}", self.positive(index, force=force)
+                    yield f"event.category {cat!r}", self.positive(index, force=force, scoped=False)
                 except Unsolved:
                     pass
-                finally:
-                    self.context.category = saved
                 break
 
 

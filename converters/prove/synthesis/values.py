@@ -20,7 +20,7 @@ from converters.prove.synthesis import ecs
 from converters.prove.synthesis.formula import (
     CIDR, EQ, EXISTS, LENGTH, RANGE, REGEX, TEXT, WILDCARD, Atom)
 from converters.prove.synthesis.patterns import (
-    ONE, STAR, RegexError, edits, fill, literal_text, parse_regex, sample_regex, slots, swap_case)
+    ONE, STAR, RegexError, edits, fill, literal_text, other_char, parse_regex, sample_regex, slots, swap_case)
 
 SEPARATOR = {"windows": "\\", "linux": "/", "macos": "/"}
 _PATH_WORDS = ("executable", "path", "working_directory", "directory", "target_path", "image")
@@ -431,14 +431,10 @@ def _wildcard_misses(atom: Atom, value: str, field_name: str, gen: Gen) -> Itera
 
 
 def other_first(text: str) -> str:
-    from converters.prove.synthesis.patterns import other_char
-
     return other_char(text[0], text) + text[1:]
 
 
 def other_last(text: str) -> str:
-    from converters.prove.synthesis.patterns import other_char
-
     return text[:-1] + other_char(text[-1], text)
 
 
