@@ -340,3 +340,22 @@ def test_the_ecs_shapes_table_is_ecs_9_4():
     assert {"process", "file", "network"} <= set(ecs.allowed_values("event.category"))
     assert "start" in ecs.expected_types("process")
     assert set(ecs.OS_TYPES) <= set(ecs.allowed_values("host.os.type"))
+
+
+def test_one_subquery_of_a_sequence_as_an_ast_node():
+    """The single-event generator correlation streams build on: a subquery, a pinned join key."""
+    from converters.eql import parse_query
+    from converters.prove.synthesis.generate import EventSynthesizer
+    from converters.prove.synthesis.values import Exact, Need
+
+    sequence = parse_query('sequence by user.id [process where process.name == "a.exe"] '
+                           '[network where destination.port in (22, 3389)]').base
+    second = EventSynthesizer.from_eql(sequence.subqueries[1].query, seed=5)
+    assert len(second.branches) == 1
+    values = second.solve(0, force={"user.id": Need([Exact("u-1")])})
+    event = second.positive(0, force={"user.id": Need([Exact("u-1")])})
+    assert event["user"]["id"] == "u-1" and event["destination"]["port"] in (22, 3389)
+    assert second.matches([event]) == [True]
+    misses = list(second.near_misses(0, values))
+    assert misses and all(second.matches([e]) == [expect] for _, e, expect in misses)
+    assert any(not expect for _, _, expect in misses)

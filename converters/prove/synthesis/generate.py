@@ -16,12 +16,15 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
+from converters.eql import ast as eql_ast
+from converters.eql.evaluator import compile_condition
+from converters.kql.evaluator import compile_node
 from converters.platforms.models import render_elastic
 from converters.prove.synthesis import ecs
 from converters.prove.synthesis.entities import (
     ENDPOINT_CATEGORIES, PATH_ENTITIES, PROCESS_PREFIXES, Builder, Unsolved, nest)
 from converters.prove.synthesis.formula import (
-    CIDR, EQ, EXISTS, OPAQUE, REGEX, RELATION, WILDCARD, Atom, Lit, branches)
+    CIDR, EQ, EXISTS, OPAQUE, REGEX, RELATION, WILDCARD, Atom, Lit, branches, eql_formula, kql_formula)
 from converters.prove.synthesis.patterns import swap_case
 from converters.prove.synthesis.values import Exact, Gen, Need, near_misses
 
@@ -80,7 +83,11 @@ def _os_of_text(text: str) -> str | None:
 class EventSynthesizer:
     """Events for one single-event condition (an NNF formula, see formula.py).
 
-    `matches(event)` is the query's own verdict (the evaluator over the Elastic rendering).
+    `matches(events) -> [bool]` is the query's own verdict on each event (the evaluator over the
+    Elastic rendering). For a query given as an AST node (a sequence's subquery, say) use
+    `from_eql`/`from_kql`; then `solve(i)` gives the field values of an event satisfying branch i
+    (`force={"user.id": Need([Exact("u1")])}` pins a join key), `positive(i)` the nested event,
+    `near_misses(i, values)` events one step outside each leaf of that branch.
     """
 
     def __init__(self, formula, matches, context: Context, seed: int = 0, limit: int = 256):
@@ -92,7 +99,27 @@ class EventSynthesizer:
         self.branches = found.branches
         self.complete = found.complete
         self.dnf_size = found.dnf_size
-        self.failures: dict[int, str] = {}
+
+    @classmethod
+    def from_eql(cls, query: eql_ast.EventQuery, context: Context | None = None, seed: int = 0) -> "EventSynthesizer":
+        """For an EQL event query (`category where condition`) as ruleport's AST holds it."""
+        test = compile_condition(query.condition)
+        category = query.category
+
+        def matches(events):
+            docs = [render_elastic(e) for e in events]
+            return [(category == "any" or category in d.get("event.category", ())) and test(d) for d in docs]
+
+        context = context or Context(category)
+        context.category = category
+        return cls(eql_formula(query.condition), matches, context, seed)
+
+    @classmethod
+    def from_kql(cls, query, context: Context | None = None, seed: int = 0) -> "EventSynthesizer":
+        """For a KQL query as ruleport's KQL AST holds it."""
+        test = compile_node(query)
+        return cls(kql_formula(query), lambda events: [test(render_elastic(e)) for e in events],
+                   context or Context(), seed)
 
     # -- one branch ----------------------------------------------------------------------
     def _needs(self, branch: tuple[Lit, ...], scoped: bool = True) -> tuple[dict[str, Need], list[Lit]]:
