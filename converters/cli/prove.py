@@ -47,6 +47,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from converters.prove.repository import Options, exit_code, prove_repository
+    from converters.prove.synthesize import synthesize
     from converters.report.proof import render_html, render_summary
 
     require_paths(args.paths + ([args.events_dir] if args.events_dir else []))
@@ -55,7 +56,7 @@ def run(args) -> int:
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (the CPU count) or more")
     options = Options(targets=pick_targets(args.target), events_dir=args.events_dir, seed=args.seed,
-                      jobs=args.jobs or os.cpu_count() or 1)
+                      jobs=args.jobs or os.cpu_count() or 1, synthesize=synthesize)
     out = ensure_directory(args.out) if args.out else None      # fail before proving anything
     report = prove_repository(args.paths, options)
     if out is not None:
