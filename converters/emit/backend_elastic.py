@@ -28,9 +28,14 @@ Case rules (docstring of record; tests pin them):
 
 from __future__ import annotations
 
+import re
+
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.correlation.base import CorrelationBackend
+from converters.emit.correlation.eql import EqlCorrelation
+from converters.emit.correlation.esql import EsqlCorrelation
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
 from converters.emit.transforms import record_note
@@ -71,8 +76,11 @@ def _all_exact(cond) -> bool:
     )
 
 
-class ElasticLuceneBackend(CombinedPipelineOnce, LuceneBackend):
+class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBackend):
     name: ClassVar[str] = "ruleport Lucene (Elastic Defend keyword semantics)"
+    correlation_refusal: ClassVar[str] = (
+        "a Lucene query string matches single documents: it has no aggregation, sequence or time window, so "
+        "a correlation has no Lucene form (EQL and ES|QL run it on Elastic data)")
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and _all_exact(cond)
@@ -93,6 +101,9 @@ class ElasticLuceneBackend(CombinedPipelineOnce, LuceneBackend):
         return f"{self.escape_and_quote_field(cond.field)}:/{regex.replace('/', chr(92) + '/')}/"
 
 
+_EQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _eql_string(text: str) -> str:
     """An EQL double-quoted string literal."""
     text = text.replace("\\", "\\\\").replace('"', '\\"')
@@ -103,7 +114,7 @@ def _literal_wildcard_chars(value: SigmaString) -> bool:
     return any(isinstance(p, str) and ("*" in p or "?" in p) for p in value.s)
 
 
-class ElasticEqlBackend(CombinedPipelineOnce, EqlBackend):
+class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend):
     """EQL strings, written here rather than by the stock backend, which
     compared |cased lists with `like~` (ignoring case), |cased patterns with
     `==` (no wildcards), numbers with `:` (strings only) and escaped a literal
@@ -115,6 +126,7 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlBackend):
     """
 
     name: ClassVar[str] = "ruleport EQL (Elastic Defend)"
+    event_categories: ClassVar[dict[str, str]] = EQL_CATEGORIES  # correlations: each step's category
     field_exists_expression: ClassVar[str] = "{field} != null"
     field_not_exists_expression: ClassVar[str] = "{field} == null"
     or_in_operator: ClassVar[str] = ":"
@@ -122,6 +134,12 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlBackend):
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and all(
             type(arg.value) is SigmaString and not _literal_wildcard_chars(arg.value) for arg in cond.args)
+
+    def escape_and_quote_field(self, field_name: str) -> str:
+        """Each dotted part that is not an EQL name (`0`, `io/pod-name`) in backticks, as EQL escapes it;
+        the stock backend quoted the whole path, which EQL reads as one name."""
+        return ".".join(part if _EQL_NAME.fullmatch(part) else "`" + part.replace("`", "``") + "`"
+                        for part in field_name.split("."))
 
     def convert_value_str(self, s: SigmaString, state) -> str:
         return _eql_string("".join(
@@ -179,7 +197,7 @@ def _like_pattern(value: SigmaString) -> str:
     return "".join(out)
 
 
-class ElasticEsqlBackend(CombinedPipelineOnce, ESQLBackend):
+class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
     name: ClassVar[str] = "ruleport ES|QL (Elastic Defend)"
     precedence = (ConditionNOT, ConditionAND, ConditionOR)
     parenthesize = True  # explicit grouping: the reader need not know precedence

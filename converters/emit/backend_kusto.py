@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.correlation.kusto import KustoCorrelation
 from converters.emit.strings import to_pcre
 from sigma.backends.kusto import KustoBackend
 from sigma.types import SigmaCasedString, SigmaString, SpecialChars
@@ -39,7 +40,7 @@ def _control_escaped(text: str) -> str:
     return text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
-class RuleportKustoBackend(CombinedPipelineOnce, KustoBackend):
+class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend):
     name: ClassVar[str] = "ruleport Kusto (exact wildcards)"
 
     case_sensitive_match_expression: ClassVar[str] = "{field} == {value}"

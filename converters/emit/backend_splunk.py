@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.correlation.spl import SplCorrelation
 from sigma.backends.splunk import SplunkBackend
 from sigma.backends.splunk.splunk import SplunkDeferredORRegularExpression
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
@@ -29,7 +30,7 @@ from sigma.conversion.base import TextQueryBackend
 from sigma.types import SigmaString
 
 
-class SplunkSearchBackend(CombinedPipelineOnce, SplunkBackend):
+class SplunkSearchBackend(CombinedPipelineOnce, SplCorrelation, SplunkBackend):
     """SPL search over one source, fully parenthesised."""
 
     name: ClassVar[str] = "ruleport Splunk SPL (explicit grouping)"

@@ -106,6 +106,7 @@ ELASTIC_DEFEND = DataModel(
         "md5": "process.hash.md5",
         "sha1": "process.hash.sha1",
         "sha256": "process.hash.sha256",
+        "ProcessGuid": "process.entity_id",  # the translation's name for ECS process.entity_id
     },
     names={"Image": "process.name", "ParentImage": "process.parent.name"},
     caseless=(
@@ -126,6 +127,7 @@ ELASTIC_DEFEND = DataModel(
         "process.session_leader.executable", "user.Ext.real.id", "group.Ext.real.id",
         "process.entry_leader.same_as_process", "process.parent.interactive", "process.user.id",
         "process.thread.capabilities.effective", "container.security_context.privileged",
+        "host.id", "host.name", "host.hostname", "agent.id",  # every Defend event names its host and agent
     ),
     scope={"event.category": "process", "event.type": "start"},
     os_scope={os: {"host.os.type": os} for os in ("windows", "linux", "macos")},

@@ -35,6 +35,7 @@ import re
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.errors import EmitError
 from converters.emit.regex_values import NotExpandable, expand
 from converters.emit.strings import case_variants, letters, wildcard_text
@@ -62,9 +63,12 @@ def _unquoted_char(c: str) -> str:
     return c
 
 
-class KibanaKqlBackend(CombinedPipelineOnce, TextQueryBackend):
+class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, TextQueryBackend):
     """Kibana Query Language over keyword fields (see module docstring)."""
 
+    correlation_refusal: ClassVar[str] = (
+        "Kibana KQL filters single documents: it has no aggregation, sequence or time window, so a "
+        "correlation has no KQL form (EQL and ES|QL run it on Elastic data)")
     name: ClassVar[str] = "ruleport Kibana KQL"
     formats: ClassVar[dict[str, str]] = {"default": "KQL query strings"}
     requires_pipeline: ClassVar[bool] = True

@@ -20,6 +20,7 @@ from converters.emit import pipelines
 from converters.emit.backend_elastic import ElasticEqlBackend, ElasticEsqlBackend, ElasticLuceneBackend
 from converters.emit.backend_kusto import RuleportKustoBackend
 from converters.emit.backend_splunk import SplunkSearchBackend, SplunkTstatsBackend
+from converters.emit.correlation.base import target_field
 from converters.emit.kibana_kql import KibanaKqlBackend
 from converters.engine.executor import Executor
 from converters.eql.evaluator import EqlExecutor
@@ -75,8 +76,9 @@ class Target:
 
 
 def _sigma_in_sqlite() -> Executor:
-    # the sigma column applies the same Sysmon argv/signer approximations the Sysmon targets do
-    return SigmaSqliteExecutor(pipelines.sysmon_approximations)
+    # the sigma column applies the same Sysmon argv/signer approximations the Sysmon targets do;
+    # a correlation's join keys go through that pipeline per referenced rule, as emit maps them
+    return SigmaSqliteExecutor(pipelines.sysmon_approximations, target_field)
 
 
 _ELASTIC_DATA = ("Elastic Defend events, ECS fields and .caseless multi-fields: logs-endpoint.events.process-* "

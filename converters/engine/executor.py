@@ -36,3 +36,9 @@ class Executor(ABC):
         """Notes (converters.notes.Note) on what this executor changes before running `query`,
         when it adapts the query to its platform (the sigma column's Sysmon pipeline); usually none."""
         return []
+
+    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """For a query that correlates events (a sequence, a count per group within a time span):
+        the events behind each alert it raises, as tuples of 0-based indexes of `events`.
+        `events` are in time order. Executors that run correlations override this."""
+        raise ExecutionError(f"{self.engine or self.name} does not run correlation queries")

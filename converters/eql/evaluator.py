@@ -70,8 +70,8 @@ Functions (null in, null out; a null boolean result makes the leaf false)
   substring(s, start[, end]) (Python-style negative offsets);
   wildcard(s, pattern...) (a like; wildcard~ a like~).
 
-Unsupported: sequences, samples, joins and pipes raise ExecutionError, as do
-functions not listed above.
+Sequences and samples run over the event stream (converters.eql.sequences);
+joins and pipes raise ExecutionError, as do functions not listed above.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ from converters.engine.leaves import (
 )
 from converters.eql import ast, parse_query
 from converters.eql.parser import EqlSyntaxError
+from converters.eql.sequences import find_sequences
 
 Doc = dict
 Values = Callable[[Doc], list]
@@ -98,16 +99,34 @@ _CATEGORY_FIELD = "event.category"
 
 
 class EqlExecutor(Executor):
-    """EQL event queries, evaluated the way Elasticsearch runs them (see the module docstring)."""
+    """EQL event queries, evaluated the way Elasticsearch runs them (see the module docstring);
+    sequences and samples over the event stream in converters.eql.sequences."""
 
     name = "eql"
     engine = "ruleport EQL evaluator (Elasticsearch semantics)"
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        if _is_multi_event(query):
+            return sorted({i for group in self.alerts(query, events) for i in group})
         matches = compile_eql(query)
         read = _reader(query)
         with gc_paused():
             return [i for i, event in enumerate(events) if matches(read(event))]
+
+    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """The sequences (or samples) a multi-event query finds: each a tuple of event indexes."""
+        if not _is_multi_event(query):  # an event query: each event it matches is an alert
+            return [(i,) for i in self.run(query, events)]
+        with gc_paused():
+            return find_sequences(query, events, compile_event_query)
+
+
+@lru_cache(maxsize=256)
+def _is_multi_event(text: str) -> bool:
+    try:
+        return isinstance(parse_query(text).base, (ast.Sequence, ast.Sample, ast.Join))
+    except EqlSyntaxError:
+        return False
 
 
 @lru_cache(maxsize=256)
@@ -128,6 +147,11 @@ def compile_eql(text: str) -> Pred:
     base = query.base
     if not isinstance(base, ast.EventQuery):
         raise ExecutionError("sequences are not supported by the event-level evaluator")
+    return compile_event_query(base)
+
+
+def compile_event_query(base: ast.EventQuery) -> Pred:
+    """One event query (a rule's, or a step of a sequence) as a `doc -> bool` test."""
     cond = _Compiler().pred(base.condition)
     if base.category == "any":
         return cond

@@ -4,13 +4,14 @@ Events are in the doc-values view (converters.engine.documents). A field
 with no value is null; with one value it is that value; with several it is
 a multi-value. What we follow (Elastic's ES|QL reference):
 
-- Commands: `FROM <index patterns> [METADATA ...]` (the patterns must cover
-  `logs-endpoint.events.process-*`, e.g. `*`, `logs-*`, or that name;
-  METADATA is ignored), then any of `WHERE <expr>`, `MV_EXPAND <field>` (one
-  row per value), `KEEP`/`DROP` (which also hide fields from later
-  commands) and `LIMIT n` with n large enough to keep every row (a smaller
-  limit would keep an unspecified subset, so it raises). An event matches
-  when at least one of its rows survives. Other commands raise.
+- Commands: `FROM <index patterns> [METADATA ...]` (the events are taken to
+  be in the named indexes; METADATA is ignored), then any of `WHERE <expr>`,
+  `MV_EXPAND <field>` (one row per value), `KEEP`/`DROP` (which also hide
+  fields from later commands), `LIMIT n` with n large enough to keep every
+  row (a smaller limit would keep an unspecified subset, so it raises), and
+  `EVAL`/`STATS ... BY` (converters/esql/stats.py, which says which events
+  stand behind each row: `alerts()`). An event matches when at least one of
+  its rows survives. Other commands raise.
 - Keywords and function names ignore case; field names do not. Backquoted
   names (`` `process.name` ``, with ``` `` ``` for a backquote) are fields.
   Strings: "..." with escapes \\t \\n \\r \\" \\\\ only (any other backslash
@@ -41,8 +42,12 @@ a multi-value. What we follow (Elastic's ES|QL reference):
   `.caseless` field holds lower-cased values, so upper case in a pattern
   never matches it.
 - Functions: STARTS_WITH ENDS_WITH TO_LOWER TO_UPPER LENGTH SUBSTRING
-  (1-based start) CONCAT TRIM COALESCE TO_STRING CIDR_MATCH LOCATE, and the MV_
-  functions above. Others raise ExecutionError.
+  (1-based start) CONCAT TRIM COALESCE TO_STRING CIDR_MATCH LOCATE, the MV_
+  functions above, and for correlations CASE (the value of the first true
+  condition), MV_APPEND, MV_SORT, MV_SLICE (0-based, end inclusive),
+  TO_LONG (a date as epoch milliseconds) and DATE_TRUNC(<n unit>, date)
+  (rounded down to a multiple of the span since the epoch). Others raise
+  ExecutionError.
 """
 
 from __future__ import annotations
@@ -54,9 +59,8 @@ from typing import Callable, Sequence
 
 from converters.engine.documents import doc_values_reader, gc_paused
 from converters.engine.executor import Event, ExecutionError, Executor
+from converters.esql import stats as cross
 from converters.esql.expressions import compile_condition, parse_field_list
-
-_REFERENCE_INDEX = "logs-endpoint.events.process-default"
 
 
 class EsqlExecutor(Executor):
@@ -66,13 +70,25 @@ class EsqlExecutor(Executor):
     engine = "ruleport ES|QL evaluator (Elasticsearch ES|QL semantics)"
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        return sorted({i for p, _ in self._rows(query, events) for i in cross.provenance(p)})
+
+    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """The events behind each result row (a STATS row: its group's)."""
+        found: list[tuple[int, ...]] = []
+        for p, _ in self._rows(query, events):
+            group = tuple(sorted(cross.provenance(p)))
+            if group not in found:
+                found.append(group)
+        return found
+
+    def _rows(self, query: str, events: Sequence[Event]) -> list:
         stages, fields = compile_esql(query)
         read = doc_values_reader(fields)
         with gc_paused():
             rows = [(i, _row(read(e))) for i, e in enumerate(events)]
             for stage in stages:
                 rows = stage(rows)
-            return sorted({i for i, _ in rows})
+            return rows
 
 
 def _row(doc: dict) -> dict:
@@ -142,8 +158,8 @@ def compile_esql(text: str) -> tuple:
     if not m:
         raise ExecutionError(f"ES|QL must start with FROM, got {head[:40]!r}")
     patterns = [p.strip().strip('"') for p in m.group(1).split(",")]
-    if not any(fnmatch.fnmatchcase(_REFERENCE_INDEX, p) for p in patterns if not p.startswith("-")):
-        raise ExecutionError(f"ES|QL FROM {', '.join(patterns)} does not cover the logs-endpoint process indices")
+    if not [p for p in patterns if p and not p.startswith("-")]:
+        raise ExecutionError(f"ES|QL FROM {m.group(1)!r} names no index")
     fields: list[str] = []
     stages = tuple(_command(c, fields) for c in commands[1:])
     return stages, tuple(fields)
@@ -158,6 +174,10 @@ def _command(text: str, fields: list[str]) -> Callable[[list], list]:
         cond, read = compile_condition(rest)
         fields.extend(read)
         return lambda rows: [(i, r) for i, r in rows if cond(r) is True]
+    if name == "eval":
+        return cross.eval_command(rest, fields)
+    if name == "stats":
+        return cross.stats_command(rest, fields)
     if name == "mv_expand":
         (field,) = parse_field_list(rest, single=True)
         fields.append(field)

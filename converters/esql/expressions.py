@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
+from converters.engine.timestamps import epoch_seconds
 from converters.engine.logic import and_of, or_of, or_values
 from converters.engine.leaves import PatternError, ascii_lower, like_test, regexp_test
 
@@ -159,7 +160,92 @@ def _mv_dedupe(v):
     return out if len(out) > 1 else out[0]
 
 
+_TIME_UNITS = {"millisecond": 0.001, "second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
+
+
+def _unit_seconds(word: str) -> float | None:
+    word = word.lower()
+    return _TIME_UNITS.get(word[:-1] if word.endswith("s") and word[:-1] in _TIME_UNITS else word)
+
+
+class Timespan(float):
+    """A time span literal (`5 minutes`), in seconds."""
+
+
+def _date_seconds(v: Any) -> float | None:
+    return epoch_seconds(v) if isinstance(v, str) else float(v) if _is_num(v) else None
+
+
+def _date_trunc(span: Any, date: Any):
+    """DATE_TRUNC(span, date): the date rounded down to a multiple of the span since the epoch (ISO text)."""
+    from converters.engine.timestamps import iso_utc
+
+    t = _date_seconds(date)
+    if t is None or not isinstance(span, (int, float)) or span <= 0:
+        return None
+    return iso_utc((t // span) * span)
+
+
+def _to_long(v: Any):
+    """TO_LONG: a date (ISO text) as milliseconds since the epoch; a number as an integer."""
+    if _is_num(v):
+        return int(v)
+    if isinstance(v, str):
+        t = epoch_seconds(v)
+        if t is not None:
+            return int(round(t * 1000))
+        try:
+            return int(v)
+        except ValueError:
+            return None
+    return None
+
+
+def _case(*args):
+    """CASE(cond, value, ..., [else]): the value of the first true condition (null counts as false)."""
+    for k in range(0, len(args) - 1, 2):
+        if args[k] is True:
+            return args[k + 1]
+    return args[-1] if len(args) % 2 else None
+
+
+def _mv_append(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    out = _as_list(a) + _as_list(b)
+    return out if len(out) > 1 else out[0]
+
+
+def _mv_sort(v, order="ASC"):
+    if v is None or not _is_mv(v):
+        return v
+    return sorted(v, key=_sort_key, reverse=_text(order).upper() == "DESC")
+
+
+def _sort_key(v):
+    return (0, v, "") if _is_num(v) else (1, 0, _text(v))
+
+
+def _mv_slice(v, start, end=None):
+    values = _as_list(v) if v is not None else []
+    if not _is_num(start) or not values:
+        return None
+    start = int(start) + (len(values) if start < 0 else 0)
+    end = start if end is None else int(end) + (len(values) if end < 0 else 0)
+    part = values[max(start, 0):end + 1]
+    return None if not part else part if len(part) > 1 else part[0]
+
+
 _FUNCS: dict[str, tuple[int, int, Callable]] = {
+    # correlations (converters/esql/stats.py): CASE, MV_APPEND, DATE_TRUNC, TO_LONG, MV_SORT, MV_SLICE
+    "case": (2, 99, _case),
+    "mv_append": (2, 2, _mv_append),
+    "date_trunc": (2, 2, _single(_date_trunc)),
+    "to_long": (1, 1, _single(_to_long)),
+    "mv_sort": (1, 2, _mv_sort),
+    "mv_slice": (2, 3, _mv_slice),
     "starts_with": (2, 2, _single(lambda s, p: _text(s).startswith(_text(p)))),
     "ends_with": (2, 2, _single(lambda s, p: _text(s).endswith(_text(p)))),
     "to_lower": (1, 1, _mv_map(lambda s: _text(s).lower())),
@@ -342,6 +428,10 @@ class _Parser:
         if kind is None:
             self.fail("expected a value")
         self.i += 1
+        if kind == "num" and self.peek()[0] == "id" and _unit_seconds(self.peek()[1]) is not None:
+            span = Timespan(float(val) * _unit_seconds(self.peek()[1]))
+            self.i += 1
+            return lambda r: span
         if kind in ("str", "num"):
             return lambda r: val
         if kind == "op" and val == "(":

@@ -57,10 +57,10 @@ case-sensitive; `=~`, `!~`, `in~`, `!in~`, `has`, `contains`, `startswith`,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from converters.engine.executor import Event, ExecutionError, Executor
+from converters.kusto.lexer import Token, _read_string
 
 Predicate = Callable[[Event], bool]
 
@@ -134,13 +134,6 @@ NON_STRING_COLUMNS: dict[str, dict[str, str]] = {
 # ---------------------------------------------------------------- tokens
 
 
-@dataclass(frozen=True)
-class Token:
-    kind: str  # ident, string, number, op, word, eof
-    value: Any
-    pos: int
-
-
 _WORD_OPS = {
     "contains", "contains_cs", "startswith", "startswith_cs", "endswith", "endswith_cs",
     "has", "has_cs", "hasprefix", "hasprefix_cs", "hassuffix", "hassuffix_cs",
@@ -149,56 +142,6 @@ _WORD_OPS = {
 _SYMBOLS = ("==", "!=", "=~", "!~", "<=", ">=", "<", ">", "(", ")", ",", "|", "[", "]")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_ESCAPES = {"\\": "\\", '"': '"', "'": "'", "t": "\t", "n": "\n", "r": "\r", "0": "\0"}
-
-
-def _read_string(text: str, i: int) -> tuple[str, int]:
-    """Read one string literal starting at text[i]; return (value, next index)."""
-    start = i
-    if text.startswith("```", i):
-        end = text.find("```", i + 3)
-        if end < 0:
-            raise ExecutionError(f"unterminated multi-line string literal at offset {start}")
-        return text[i + 3:end], end + 3
-    verbatim = False
-    if text[i] in "hH" and i + 1 < len(text) and text[i + 1] in "\"'@":
-        i += 1
-    if text[i] == "@":
-        verbatim = True
-        i += 1
-    quote = text[i]
-    i += 1
-    out: list[str] = []
-    while i < len(text):
-        ch = text[i]
-        if verbatim:
-            if ch == quote:
-                if i + 1 < len(text) and text[i + 1] == quote:
-                    out.append(quote)
-                    i += 2
-                    continue
-                return "".join(out), i + 1
-        else:
-            if ch == "\\":
-                if i + 1 >= len(text):
-                    break
-                nxt = text[i + 1]
-                if nxt == "u" and re.fullmatch(r"[0-9A-Fa-f]{4}", text[i + 2:i + 6] or ""):
-                    out.append(chr(int(text[i + 2:i + 6], 16)))
-                    i += 6
-                    continue
-                if nxt not in _ESCAPES:
-                    raise ExecutionError(f"unknown escape \\{nxt} in string literal at offset {start}")
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-            if ch == quote:
-                return "".join(out), i + 1
-            if ch in "\r\n":
-                break
-        out.append(ch)
-        i += 1
-    raise ExecutionError(f"unterminated string literal at offset {start}")
 
 
 def tokenize(text: str) -> list[Token]:
@@ -570,8 +513,46 @@ class KustoExecutor(Executor):
         return lambda e: all(w(e) for w in wheres)
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        if _is_tabular(query):
+            return sorted({i for group in self.alerts(query, events) for i in group})
         pred = self.compile(query, events)
         return [i for i, event in enumerate(events) if pred(event)]
+
+    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """The rows a query across rows returns, each as the events it stands for (converters/kusto/tabular.py);
+        a single-row query's matches are alerts of one event each."""
+        from converters.kusto.tabular import TabularQuery
+
+        if not _is_tabular(query):
+            return [(i,) for i in self.run(query, events)]
+
+        def predicate(table: str, text: str):
+            return self.compile(f"{table}\n| where {text}", events)
+
+        found: list[tuple[int, ...]] = []
+        for p, _ in TabularQuery(query, predicate, self.table).run([(frozenset((i,)), e) for i, e in enumerate(events)]):
+            group = tuple(sorted(p))
+            if group not in found:
+                found.append(group)
+        return found
+
+
+def _is_tabular(query: str) -> bool:
+    """A query with operators other than `where` (a correlation), which converters.kusto.tabular runs."""
+    from converters.kusto.scalar import tokens
+
+    toks = tokens(query)
+    if toks and toks[0].kind == "ident" and toks[0].value == "union":
+        return True
+    depth = 0
+    for n, tok in enumerate(toks):
+        if tok.kind == "op" and tok.value in "([":
+            depth += 1
+        elif tok.kind == "op" and tok.value in ")]":
+            depth -= 1
+        elif tok.kind == "op" and tok.value == "|" and depth == 0 and toks[n + 1].value != "where":
+            return True
+    return False
 
 
 def defender_executor() -> KustoExecutor:

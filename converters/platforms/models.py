@@ -65,6 +65,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from converters.engine.documents import flatten_ecs
+from converters.engine.timestamps import epoch_seconds
 
 #: Elastic Defend's `.caseless` multi-fields (lowercase normalizer), by field
 CASELESS_FIELDS = (
@@ -223,8 +224,8 @@ def render_sysmon(event: Mapping[str, Any]) -> dict | None:
             "TargetFilename": a("file.path"), "User": a.user_with_domain(), "Computer": a("host.name")})
     else:
         return None
-    return {"source": SYSMON_SOURCE, "sourcetype": SYSMON_SOURCETYPE, "EventCode": code,
-            "host": a("host.name"), **fields}
+    return _drop_none({"source": SYSMON_SOURCE, "sourcetype": SYSMON_SOURCETYPE, "EventCode": code,
+                       "host": a("host.name"), "_time": epoch_seconds(a("@timestamp")), **fields})
 
 
 def render_sigma(event: Mapping[str, Any]) -> dict | None:
@@ -259,7 +260,11 @@ def render_cim(event: Mapping[str, Any]) -> dict | None:
         "user": a("user.name"),
         "dest": a("host.name"),
     }
-    return {f"Processes.{k}": v for k, v in record.items() if v is not None}
+    out = {f"Processes.{k}": v for k, v in record.items() if v is not None}
+    time = epoch_seconds(a("@timestamp"))
+    if time is not None:
+        out["_time"] = time  # every Splunk event (and data-model record) has its time in _time
+    return out
 
 
 # --- Microsoft Defender for Endpoint and Sentinel ASIM ------------------------

@@ -20,7 +20,11 @@ For one rule and one JSONL fixture:
   may pin the note code it relies on (`"note": "emit/..."`); `accepted` is
   then "expect" and `reason` the entry's;
 - a target that emits nothing (EmitError) matches nothing and disagrees as
-  a whole, unless an accept entry names it with `"lines": []` and a reason.
+  a whole, unless an accept entry names it with `"lines": []` and a reason;
+- a rule that correlates events (EQL sequence or sample, threshold rule) is
+  run over the stream in `@timestamp` order by every column, each column
+  listing its alerts (the events behind each) and matching their union;
+  notes explain its differences on alert groups (converters/prove/correlation.py).
 
 Lines are 0-based physical line numbers of the JSONL file (blank lines are
 skipped but counted); messages cite FILE:N with N 1-based.
@@ -40,7 +44,10 @@ from converters.kql.evaluator import KibanaKqlExecutor
 from converters.lint.checks_query import fields_of, parse_rule_query
 from converters.load import RuleFile, load_rule
 from converters.platforms.models import ELASTIC, PlatformModel
+from converters.prove.correlation import correlation_kind, original_executor, time_ordered
 from converters.prove.explain import explaining_note
+from converters.prove.stream_explain import StreamContext
+from converters.prove.stream_explain import explaining_note as explaining_stream_note
 from converters.prove.fixtures import Expectation, Fixture, FixtureError, load_events, load_expect
 
 #: the original rule's executor, by rule language; the original runs over the Elastic records
@@ -58,8 +65,20 @@ def _run(executor: Executor, queries: list[str], platform: PlatformModel, fixtur
     return sorted(matched)
 
 
+def _run_alerts(executor: Executor, queries: list[str], platform: PlatformModel, fixture: Fixture) -> list[list[int]]:
+    """A correlation's alerts: for each, the lines of the events behind it."""
+    records, origin = platform.records(fixture.events)
+    found: list[list[int]] = []
+    for query in queries:
+        for group in executor.alerts(query, records):
+            lines = sorted({fixture.lines[origin[i]] for i in group})
+            if lines not in found:
+                found.append(lines)
+    return found
+
+
 def _run_column(make: Callable[[], Executor], platform: PlatformModel, queries: list[str],
-                fixture: Fixture, executors: Executors) -> dict:
+                fixture: Fixture, executors: Executors, alerts: bool = False) -> dict:
     """{"matched": [...], "engine": ...} or {"skipped": reason} / {"error": message}, with matched None."""
     try:
         executor = executors.get(make)
@@ -74,7 +93,11 @@ def _run_column(make: Callable[[], Executor], platform: PlatformModel, queries: 
         adapted = [n for q in queries for n in executor.adaptation_notes(q)]
         if adapted:
             column["adaptation_notes"] = adapted
-        column["matched"] = _run(executor, queries, platform, fixture)
+        if alerts:
+            column["alerts"] = _run_alerts(executor, queries, platform, fixture)
+            column["matched"] = sorted({line for group in column["alerts"] for line in group})
+        else:
+            column["matched"] = _run(executor, queries, platform, fixture)
     except ExecutionError as exc:
         column["error"] = f"{executor.engine}: {exc}"
     except Exception as exc:  # an executor bug must not hide the other columns; shown, and fails the run
@@ -145,7 +168,11 @@ def prove_rule(rule_file: RuleFile, fixture: Fixture, expect: Expectation | None
     language, query = rule_query(rule_file)
     executors = executors or Executors()
 
-    original = _run_column(ORIGINAL[language], ELASTIC, [query], fixture, executors)
+    kind = correlation_kind(rule_file)
+    if kind:
+        fixture = time_ordered(fixture)
+    original = _run_column(original_executor(rule_file) if kind else ORIGINAL[language], ELASTIC, [query],
+                           fixture, executors, alerts=bool(kind))
     if original["matched"] is not None:
         reference: set[int] | None = set(original["matched"])
     else:
@@ -162,7 +189,8 @@ def prove_rule(rule_file: RuleFile, fixture: Fixture, expect: Expectation | None
         declared = {n.code for n in notes} | {e["code"] for e in errors}
         if name in conversion.outputs:
             target = TARGETS[name]
-            column = _run_column(target.executor, target.platform, [conversion.outputs[name]], fixture, executors)
+            column = _run_column(target.executor, target.platform, [conversion.outputs[name]], fixture, executors,
+                                 alerts=bool(kind))
             column["query"] = conversion.outputs[name]
             # what the executor itself adapts for its platform is declared like an emit note
             notes = notes + [replace(n, target=name) for n in column.pop("adaptation_notes", [])
@@ -191,10 +219,15 @@ def prove_rule(rule_file: RuleFile, fixture: Fixture, expect: Expectation | None
                                     if e["target"] == name and e["lines"] == [] and whole is not None)
             # the target's own notes first: they are the more specific explanation
             ordered = [n for n in notes if n.target] + [n for n in notes if not n.target]
+            stream = StreamContext(event_at, [tuple(g) for g in original.get("alerts") or ()],
+                                   [tuple(g) for g in column.get("alerts") or ()]) if kind else None
             for line in sorted(got ^ reference):
                 expected, matched = line in reference, line in got
                 entry = {"line": line, "expected": expected, "got": matched, "accepted": None, "reason": None}
-                note = explaining_note(ordered, event_at[line], expected, matched)
+                if stream is not None:
+                    note = explaining_stream_note(ordered, line, expected, matched, stream)
+                else:
+                    note = explaining_note(ordered, event_at[line], expected, matched)
                 if note is not None:
                     entry.update(accepted=note.code, reason=note.message)
                 else:
@@ -208,8 +241,10 @@ def prove_rule(rule_file: RuleFile, fixture: Fixture, expect: Expectation | None
         columns[name] = column
 
     report = {"rule": rule_file.path, "events": len(fixture.events), "events_file": fixture.path,
-              "event_lines": fixture.lines, "rejected": fixture.rejected, "targets": columns, "expect": None,
+              "event_lines": sorted(fixture.lines), "rejected": fixture.rejected, "targets": columns, "expect": None,
               "warnings": _warnings(rule_file, language, fixture, original)}
+    if kind:
+        report["correlation"] = kind
     if expect:
         got = set(original["matched"]) if original["matched"] is not None else None
         differs = [] if got is None else [

@@ -80,6 +80,12 @@ def render_text(report: dict) -> str:
         out.append("  ".join(c.rjust(w) for c, w in zip(cells, widths)))
     out.append("legend: M matched  . not matched  ! differs (not accepted)  ~ accepted difference  "
                "- skipped  E engine error; line = 1-based line of the events file")
+    if report.get("correlation"):
+        out += ["", f"alerts ({report['correlation']}; the events behind each, by line):"]
+        for name, col in columns.items():
+            if "alerts" in col:
+                shown = "  ".join("[" + " ".join(str(n + 1) for n in g) + "]" for g in col["alerts"]) or "none"
+                out.append(f"  {_heading(name):>5}  {shown}")
     problems, accepted, stale = [], [], []
     if expect:
         for d in expect["differs"]:

@@ -48,10 +48,18 @@ Other commands
   - `| tstats ... from datamodel=Endpoint.Processes where <search> by f ...`
     applies the where search (search-command rules) to each data-model
     record; with `by` fields, a record missing one is dropped unless
-    `fillnull_value` is given, which fills it. Aggregations are not computed.
-  - `convert`, `table`, `fields`, `sort` and the `drop_dm_object_name(X)`
-    macro (which strips the `X.` prefix) do not filter; any other command
-    raises ExecutionError.
+    `fillnull_value` is given, which fills it. Aggregations are not computed,
+    except with `by _time span=<span> ...`: then one row per time bucket and
+    by-values, `_time` the bucket's start and `count` its records (the events
+    behind the row).
+  - `append [ <search> ]` adds the subsearch's results (run over the events)
+    after the current ones.
+  - `convert`, `table`, `fields` and the `drop_dm_object_name(X)`
+    macro (which strips the `X.` prefix) do not filter; `multisearch`,
+    `sort`, `streamstats`, `stats` and `bin` work across events
+    (converters/spl/stats.py, which also says which events stand behind each
+    result: `alerts()`); any other command raises ExecutionError. A
+    `[ ... ]` subsearch is read by multisearch only.
 """
 
 from __future__ import annotations
@@ -65,6 +73,7 @@ from converters.engine.documents import gc_paused
 from converters.engine.executor import Event, ExecutionError, Executor
 from converters.engine.patterns import PatternError, pcre_to_python, wildcard_matcher
 from converters.spl.expressions import compile_eval, parse_eval_assignments, regex_test
+from converters.spl import stats as cross
 from converters.spl.lexer import Tok, split_pipeline, tokenize, unescape
 
 Record = dict
@@ -78,12 +87,24 @@ class SplunkSearchExecutor(Executor):
     engine = "ruleport SPL evaluator (Splunk search semantics)"
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        return sorted({i for p, _ in self._rows(query, events) for i in cross.provenance(p)})
+
+    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """The events behind each result row (converters/spl/stats.py)."""
+        found: list[tuple[int, ...]] = []
+        for p, _ in self._rows(query, events):
+            group = tuple(sorted(cross.provenance(p)))
+            if group not in found:
+                found.append(group)
+        return found
+
+    def _rows(self, query: str, events: Sequence[Event]) -> list:
         stages = compile_spl(query)
         with gc_paused():
-            rows = [(i, e) for i, e in enumerate(events)]
+            source = rows = [(i, e) for i, e in enumerate(events)]
             for stage in stages:
-                rows = stage(rows)
-            return sorted({i for i, _ in rows})
+                rows = stage(rows, source) if getattr(stage, "reads_source", False) else stage(rows)
+            return rows
 
 
 @lru_cache(maxsize=256)
@@ -105,6 +126,10 @@ def compile_spl(text: str) -> tuple:
     return tuple(stages)
 
 
+def _subsearch_outside_quotes(text: str) -> bool:
+    return "[" in re.sub(r'"(?:\\.|[^"\\])*"', "", text)
+
+
 class _Owned(dict):
     """A copy of an event that later commands may change in place (the event itself is never changed)."""
 
@@ -118,6 +143,23 @@ def _filter(pred: Pred):
 
 
 def _command(command: str, rest: str, first: bool):
+    if "[" in rest and command != "multisearch" and command in ("search", "where", "eval", "regex"):
+        if _subsearch_outside_quotes(rest):
+            raise ExecutionError(f"SPL subsearches are supported in multisearch only, not in {command}")
+    if command == "multisearch":
+        if not first:
+            raise ExecutionError("multisearch must be the first command of the search")
+        return cross.multisearch(rest, compile_spl)
+    if command == "sort":
+        return cross.sort(rest)
+    if command == "append":
+        return cross.append(rest, compile_spl)
+    if command == "streamstats":
+        return cross.streamstats(rest)
+    if command == "stats":
+        return cross.stats(rest)
+    if command == "bin":
+        return cross.bin_command(rest)
     if command == "search":
         return _filter(compile_search(rest))
     if command == "regex":
@@ -155,7 +197,7 @@ def _command(command: str, rest: str, first: bool):
         prefix = m.group(1) + "."
         return lambda rows: [(i, {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in r.items()})
                              for i, r in rows]
-    if command in ("convert", "table", "fields", "sort"):
+    if command in ("convert", "table", "fields"):
         return lambda rows: rows
     raise ExecutionError(f"SPL command `{command}` is not supported by the Splunk executor")
 
@@ -454,7 +496,21 @@ def _tstats(rest: str):
     cond = (lambda r: True)
     if where_at is not None:
         cond = _SearchParser(toks[where_at + 1:by_at], rest).parse()
-    by = [t.text for t in toks[by_at + 1:] if t.kind == "word"]
+    by, span = [], None
+    after = toks[by_at + 1:]
+    j = 0
+    while j < len(after):
+        if after[j].text == "span" and j + 2 < len(after) and after[j + 1].text == "=":
+            span = cross.span_seconds(after[j + 2].text)
+            j += 3
+            continue
+        if after[j].kind == "word":
+            by.append(after[j].text)
+        j += 1
+    if span is not None:
+        if "_time" not in by:
+            raise ExecutionError("tstats: span= needs _time among the by fields")
+        return cross.tstats_buckets(cond, [f for f in by if f != "_time"], span, fillnull)
 
     def run(rows):
         out = []

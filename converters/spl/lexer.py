@@ -4,8 +4,9 @@ Rules (Splunk's Search Manual): a `|` outside double quotes and backticks
 separates commands; inside a quoted string `\\\\` is one backslash and `\\"`
 a quote, and any other backslash stays as written. Text between triple
 backticks outside quotes is a comment (Search Manual, "Add comments to
-searches", Splunk 8.2+) and reads as a space. `[` subsearches are not
-modelled and raise.
+searches", Splunk 8.2+) and reads as a space. A `[ ... ]` subsearch
+stays whole inside its command (its pipes do not split); the commands that
+take subsearches (multisearch, append) read it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def split_pipeline(text: str) -> list[tuple[bool, str]]:
     piped = False
     i, n = 0, len(text)
     quote = None
+    depth = 0
     while i < n:
         c = text[i]
         if quote:
@@ -49,8 +51,13 @@ def split_pipeline(text: str) -> list[tuple[bool, str]]:
         elif c in '"`':
             quote = c
             buf.append(c)
-        elif c == "[":
-            raise ExecutionError("SPL subsearches ([...]) are not supported")
+        elif c in "[]":
+            depth += 1 if c == "[" else -1
+            if depth < 0:
+                raise ExecutionError("SPL: unbalanced ]")
+            buf.append(c)
+        elif c == "|" and depth:
+            buf.append(c)
         elif c == "|":
             stage = "".join(buf).strip()
             if stage or stages or piped:
@@ -63,6 +70,8 @@ def split_pipeline(text: str) -> list[tuple[bool, str]]:
         i += 1
     if quote:
         raise ExecutionError(f"SPL: unclosed {quote} quote")
+    if depth:
+        raise ExecutionError("SPL: unclosed [ subsearch")
     stage = "".join(buf).strip()
     if stage:
         stages.append((piped, stage))

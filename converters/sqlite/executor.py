@@ -60,20 +60,39 @@ from converters.notes import PIPELINE_NOTES_KEY
 
 TABLE = "logs"
 INDEX_COLUMN = "_ruleport_index"
+#: the time of a Sigma platform record (Sysmon's UtcTime, "2025-08-21 10:00:00.100", UTC)
+TIMESTAMP = "UtcTime"
 _NO_COLUMN_RE = re.compile(r"no such column: (.+)$")
 
 
 def _backend_class():
     """The stock backend, subclassed for Sigma's case rule (built on first use: no import-time work)."""
     from sigma.backends.sqlite import sqliteBackend
+    from sigma.backends.sqlite.correlation import CorrelationCompiler
+
+    from converters.sqlite.correlation import rekey
 
     class SigmaSqliteBackend(sqliteBackend):
-        """sqliteBackend whose plain equality is case-insensitive, as Sigma's default is."""
+        """sqliteBackend whose plain equality is case-insensitive, as Sigma's default is; correlations
+        keyed per referenced rule (converters/sqlite/correlation.py)."""
+
+        key_field = None  # (pipeline, base rule, field) -> the field on this platform
 
         def __init__(self, processing_pipeline=None, collect_errors=False, **options):
             options.setdefault("collate_nocase", True)
             options.setdefault("table", TABLE)
+            options.setdefault("event_id_field", INDEX_COLUMN)
+            options.setdefault("timestamp_field", TIMESTAMP)
             super().__init__(processing_pipeline, collect_errors, **options)
+
+        def convert_correlation_rule(self, rule, output_format=None, method=None, callback=None):
+            if not hasattr(self, "last_processing_pipeline"):
+                self.init_processing_pipeline(output_format)
+            if self.key_field is not None:
+                rekey(rule, self.key_field, self.last_processing_pipeline)
+            query, _plan = CorrelationCompiler(self, rule).compile()
+            rule.set_conversion_result([query])
+            return [query]
 
     return SigmaSqliteBackend
 
@@ -93,6 +112,10 @@ def _regexp(pattern: str | None, value: Any) -> int | None:
         raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
 
 
+def _is_correlation(sigma_yaml: str) -> bool:
+    return "\ncorrelation:" in sigma_yaml or sigma_yaml.startswith("correlation:")
+
+
 def _sql_value(field: str, value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float)):
         return int(value) if isinstance(value, bool) else value
@@ -108,9 +131,11 @@ class SigmaSqliteExecutor(Executor):
 
     name = "sigma"
 
-    def __init__(self, pipeline: Callable[[], Any] | None = None):
+    def __init__(self, pipeline: Callable[[], Any] | None = None, key_field: Callable | None = None):
         #: a factory of the pySigma processing pipeline applied before conversion (None: none)
         self.pipeline = pipeline
+        #: correlations: (pipeline, base rule, field) -> the field the pipeline gives it on that rule
+        self.key_field = key_field
 
     @property
     def engine(self) -> str:  # type: ignore[override]
@@ -135,6 +160,7 @@ class SigmaSqliteExecutor(Executor):
         try:
             collection = SigmaCollection.from_yaml(sigma_yaml)
             backend = _backend_class()(pipeline)
+            backend.key_field = self.key_field
             queries = backend.convert(collection)
         except RuleportError as exc:  # the Sysmon pipeline refuses what Sysmon EID 1 cannot hold
             raise ExecutionError(f"the Sysmon approximation pipeline refuses the rule: {exc.message}") from None
@@ -148,7 +174,26 @@ class SigmaSqliteExecutor(Executor):
         return [q for q in queries if isinstance(q, str)], notes
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        if _is_correlation(query):
+            return sorted({i for group in self.alerts(query, events) for i in group})
         return self.run_sql(self.to_sql(query), events)
+
+    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """A correlation rule's alerts: the evidence events of each (converters/sqlite/correlation.py)."""
+        from converters.sqlite.correlation import alert_events
+
+        if not _is_correlation(query):
+            return [(i,) for i in self.run(query, events)]
+        con = sqlite3.connect(":memory:")
+        try:
+            con.create_function("regexp", 2, _regexp, deterministic=True)
+            columns = self._load(con, events)
+            rows = []
+            for sql in self.to_sql(query):
+                rows += self._select(con, sql, columns, "event_ids")
+            return alert_events(rows)
+        finally:
+            con.close()
 
     def run_sql(self, queries: Sequence[str], events: Sequence[Event]) -> list[int]:
         con = sqlite3.connect(":memory:")
@@ -182,8 +227,8 @@ class SigmaSqliteExecutor(Executor):
         return {f.lower() for f in fields}
 
     @staticmethod
-    def _select(con: sqlite3.Connection, sql: str, columns: set[str]) -> list[int]:
-        wrapped = f"SELECT {INDEX_COLUMN} FROM ({sql})"
+    def _select(con: sqlite3.Connection, sql: str, columns: set[str], column: str = INDEX_COLUMN) -> list:
+        wrapped = f"SELECT {column} FROM ({sql})"
         for _ in range(64):  # each retry adds one column the rule names and no event has
             try:
                 return [row[0] for row in con.execute(wrapped)]

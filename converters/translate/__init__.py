@@ -24,6 +24,8 @@ class Translation:
     path: str
     sigma_yaml: str
     notes: list[Note] = field(default_factory=list)
+    #: for rules that correlate several events: the Sigma correlation (converters.translate.correlation)
+    correlation: object | None = None
 
 
 def _translate_query(rule_file: RuleFile, language: str, query, notes: list[Note]):
@@ -57,6 +59,15 @@ def translate_rule(rule_file: RuleFile) -> Translation:
         raise TranslationError(f"a {rule.get('type', 'query-less')} rule has no query to translate",
                                path=rule_file.path, code="translate/no-query")
     notes: list[Note] = []
+    if rule.get("type") == "new_terms":
+        raise TranslationError("a new_terms rule alerts on values not seen in a history window; Sigma has no such "
+                               "correlation", path=rule_file.path, code="translate/new-terms")
+    if language == "eql" or rule.get("type") == "threshold":
+        from converters.translate.correlation_rule import translate_correlation
+
+        found = translate_correlation(rule_file, notes)
+        if found is not None:
+            return Translation(rule_file.path, found[0], notes, found[1])
     if language in ("eql", "kuery"):
         logsource, cond = _translate_query(rule_file, language, query, notes)
     else:
@@ -64,7 +75,7 @@ def translate_rule(rule_file: RuleFile) -> Translation:
                                f"(supported: {', '.join(SUPPORTED_LANGUAGES)})",
                                path=rule_file.path, line=rule_file.line_of(("rule", "language")),
                                code="translate/unsupported-language")
-    if rule.get("type") in ("threshold", "new_terms", "threat_match"):
+    if rule.get("type") == "threat_match":
         notes.append(Note("translate/rule-type-dropped",
                           f"the {rule['type']} rule's aggregation is not expressible in a Sigma detection rule; "
                           "only its query is translated, so the Sigma rule matches more events"))

@@ -34,6 +34,11 @@ def translate_eql(query_text: str, rule: dict, notes: list[Note]):
     if query.pipes:
         raise TranslationError(f"EQL pipes (| {query.pipes[0].name}) filter across events and have no Sigma form",
                                code="translate/pipes")
+    return translate_event_query(base, rule, notes)
+
+
+def translate_event_query(base: ast.EventQuery, rule: dict, notes: list[Note]):
+    """One EQL event query (a rule's query, or one step of a sequence) to a logsource and condition."""
     terms = list(base.condition.terms) if isinstance(base.condition, ast.And) else [base.condition]
     category = base.category.lower() if base.category != "any" else None
     scoped = scope(category, [(t, _equals_values(t)) for t in terms], rule, notes)

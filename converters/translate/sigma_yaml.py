@@ -50,6 +50,8 @@ def _lines(key: str, value, indent: int) -> list[str]:
             out.extend(_lines(k, v, indent + 2))
         return out
     if isinstance(value, (list, tuple)):
+        if not value:
+            return [f"{pad}{_scalar(key)}: []"]
         out = [f"{pad}{_scalar(key)}:"]
         for v in value:
             if isinstance(v, dict):
@@ -84,6 +86,46 @@ def render(header: list[str], meta: dict, logsource: dict, selections: dict[str,
             # one value reads best as a scalar, as Sigma rules customarily write it
             out.extend(_lines(it.key, it.values[0] if len(it.values) == 1 else list(it.values), 4))
     out.append(f"  condition: {_scalar(condition)}")
+    for k, v in trailer.items():
+        out.extend(_lines(k, v, 0))
+    return "\n".join(out) + "\n"
+
+
+def _detection_lines(logsource: dict, selections: dict[str, Selection], condition: str) -> list[str]:
+    out = _lines("logsource", logsource, 0)
+    out.append("detection:")
+    for name, sel in selections.items():
+        out.append(f"  {name}:")
+        for it in sel.items:
+            out.extend(_lines(it.key, it.values[0] if len(it.values) == 1 else list(it.values), 4))
+    out.append(f"  condition: {_scalar(condition)}")
+    return out
+
+
+def render_correlation(header: list[str], notes: list[Note], base_rules: list[dict], meta: dict,
+                       correlation: dict, trailer: dict) -> str:
+    """A Sigma correlation rule and its base rules as one multi-document YAML, base rules first.
+
+    base_rules: dicts with `meta` (title, id, name, status...), `logsource`,
+    `selections`, `condition`; `correlation`: the correlation section's keys."""
+    out = [f"# {line}" if line else "#" for line in header]
+    if notes:
+        out.append("# Approximations (also in `ruleport convert --format json`):")
+        for n in notes:
+            where = f" [{n.field}]" if n.field else ""
+            out.append(f"#   {n.code}{where}: {n.message}")
+    first = True
+    for base in base_rules:
+        if not first:
+            out.append("---")
+        first = False
+        for k, v in base["meta"].items():
+            out.extend(_lines(k, v, 0))
+        out.extend(_detection_lines(base["logsource"], base["selections"], base["condition"]))
+    out.append("---")
+    for k, v in meta.items():
+        out.extend(_lines(k, v, 0))
+    out.extend(_lines("correlation", correlation, 0))
     for k, v in trailer.items():
         out.extend(_lines(k, v, 0))
     return "\n".join(out) + "\n"

@@ -57,7 +57,7 @@ def test_bad_rules_do_not_stop_the_good_ones(capsys, tmp_path):
     (rules / "broken.toml").write_text("[rule\nname = 1\n")
     (rules / "seq.toml").write_text(SEED_RULE.read_text().replace(
         "process where host.os.type", "sequence [process where true] [process where host.os.type"
-    ).replace("\n)\n'''", "\n)]\n'''"))
+    ).replace("\n)\n'''", "\n)] until [process where true]\n'''"))
     code, out, err = run(capsys, "convert", str(rules), "--target", "sigma", "--format", "json")
     assert code == 1
     by_path = {r["path"]: r for r in json.loads(out)["rules"]}
@@ -65,7 +65,7 @@ def test_bad_rules_do_not_stop_the_good_ones(capsys, tmp_path):
     assert by_path[str(rules / "windows" / "good.toml")]["outputs"]["sigma"]
     broken = by_path[str(rules / "broken.toml")]["errors"][0]
     assert broken["code"] == "toml/syntax" and broken["target"] is None and broken["line"] == 1
-    assert by_path[str(rules / "seq.toml")]["errors"][0]["code"] == "translate/multi-event"
+    assert by_path[str(rules / "seq.toml")]["errors"][0]["code"] == "translate/until"
     assert "broken.toml" in err and "Traceback" not in err
 
 

@@ -160,8 +160,8 @@ def test_cidr_match():
 
 
 def test_unsupported_constructs_raise():
-    with pytest.raises(ExecutionError, match="sequences are not supported"):
-        hits('sequence [process where true] [network where true]', proc())
+    with pytest.raises(ExecutionError, match="joins are not run"):
+        hits('join [process where true] [network where true]', proc())
     with pytest.raises(ExecutionError, match="pipes"):
         hits('process where true | head 1', proc())
     with pytest.raises(ExecutionError, match="not supported"):

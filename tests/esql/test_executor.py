@@ -19,11 +19,13 @@ B = {"process.name": ["cmd.exe"], "process.args": ["-r"], "process.pid": [7]}
 C = {"process.pid": [8]}
 
 
-def test_from_must_cover_the_endpoint_indices():
+def test_from_names_the_indexes_the_events_are_in():
     assert EX.run("from * | where process.pid == 7", [A, B]) == [1]
     assert EX.run("FROM logs-* | WHERE process.pid == 7", [A, B]) == [1]
-    with pytest.raises(ExecutionError, match="does not cover"):
-        EX.run("FROM winlogbeat-* | WHERE process.pid == 7", [A])
+    # the events are taken to be in the indexes the query names (every emitted data model's)
+    assert EX.run("FROM winlogbeat-* | WHERE process.pid == 7", [A, B]) == [1]
+    with pytest.raises(ExecutionError, match="names no index"):
+        EX.run("FROM -logs-* | WHERE process.pid == 7", [A])
     with pytest.raises(ExecutionError, match="must start with FROM"):
         EX.run("ROW a = 1", [A])
 

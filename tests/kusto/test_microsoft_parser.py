@@ -165,3 +165,13 @@ def test_stock_pysigma_kusto_output_parses_and_runs(kusto_check):
          "ProcessCommandLine": "eval(1)", "InitiatingProcessCommandLine": "p"},
     ]
     assert defender_executor().run(query, events) == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("target,table", [("kusto-defender", "DeviceProcessEvents"), ("kusto-sentinel", "imProcessCreate")])
+def test_correlation_outputs_are_real_kusto(kusto_check, target, table):
+    """Each correlation type's query (union, extend, sort, prev, summarize, partition, scan) parses cleanly."""
+    from converters.emit import emit
+    from tests.emit.test_correlation_emit import COUNT, DISTINCT, ORDERED, RUNS, TEMPORAL
+
+    queries = [emit(text, target).queries[0] for text in (ORDERED, RUNS, COUNT, DISTINCT, TEMPORAL)]
+    assert kusto_check(queries, table) == [[] for _ in queries]

@@ -140,7 +140,7 @@ def test_tstats_applies_where_to_records_and_fills_null_by_fields():
 
 
 def test_unsupported_syntax_raises():
-    for q in ['OR Image="x"', "Image=x | stats count", 'Image="x', "(Image=x", "Image=x [search y]",
+    for q in ['OR Image="x"', "Image=x | stats median(y)", 'Image="x', "(Image=x", "Image=x [search y]",
               "* | rex mode=sed field=x \"s/a/b/\"", "Im*ge=x", "* | where foo(Image)"]:
         with pytest.raises(ExecutionError):
             hits(q, A)

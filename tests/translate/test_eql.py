@@ -197,7 +197,8 @@ def test_any_query_gets_a_logsource_from_the_dataset(tmp_path):
 
 
 @pytest.mark.parametrize("query, code", [
-    ("sequence [process where true] [file where true]", "translate/multi-event"),
+    ("sequence [process where true] [file where true] until [process where true]", "translate/until"),
+    ("join [process where true] [file where true]", "translate/multi-event"),
     ('process where process.name : "a" | head 1', "translate/pipes"),
     ("process where length(process.args) > 3", "translate/unsupported-expression"),
     ('process where host.os.type == "windows"', "translate/empty-detection"),

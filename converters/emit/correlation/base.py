@@ -1,0 +1,206 @@
+"""What every ruleport backend shares when it converts a Sigma correlation rule.
+
+pySigma converts the referenced (base) rules first, each through the target's
+processing pipeline, and keeps their queries unfinalized; then it calls
+`convert_correlation_rule`. pySigma's default applies the pipeline to the
+correlation rule itself, whose group-by fields then go through the field
+mapping as a whole, but ruleport's pipelines map fields per log source (a
+join key is `ProcessGuid` in one step and `process.parent.entity_id` in
+another) and refuse rules without a log source. So here:
+
+- each join key is mapped per referenced rule, by the very pipeline that
+  converted that rule: a probe rule (the base rule's log source, one exact
+  condition on the key) goes through it and the key's field is read back; a
+  key the platform lacks is refused, naming the field and the rule;
+- the notes of every base rule's conversion are collected, with the
+  backend's own notes on the correlation (`correlation_note`);
+- each backend renders its query from its declared templates (class
+  attributes in pySigma's style: `<type>_correlation_query`,
+  `correlation_search_*`, `groupby_*`) in `correlation_query`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from converters.emit.errors import EmitError
+from converters.notes import PIPELINE_NOTES_KEY, Affects, Note
+from sigma.conversion.state import ConversionState
+from sigma.correlations import SigmaCorrelationConditionOperator as Op
+from sigma.correlations import SigmaCorrelationRule, SigmaCorrelationType
+from sigma.exceptions import SigmaError
+from sigma.rule import SigmaDetectionItem, SigmaRule
+
+#: the value a key probe matches; found again after the pipeline ran
+_PROBE = "ruleport-join-key-probe"
+
+TYPE_NAMES = {
+    SigmaCorrelationType.EVENT_COUNT: "event_count", SigmaCorrelationType.VALUE_COUNT: "value_count",
+    SigmaCorrelationType.TEMPORAL: "temporal", SigmaCorrelationType.TEMPORAL_ORDERED: "temporal_ordered",
+}
+OPERATORS = {Op.LT: "lt", Op.LTE: "lte", Op.GT: "gt", Op.GTE: "gte", Op.EQ: "eq", Op.NEQ: "neq"}
+
+
+@dataclass
+class Step:
+    """One referenced rule, converted for this target."""
+
+    position: int               # 1-based, in the correlation's `rules` order
+    name: str
+    rule: SigmaRule
+    query: str                  # its condition, converted (not finalized)
+    state: dict                 # the processing state of its conversion (table, index, base search...)
+    keys: list[str]             # the target field of each group-by position
+
+
+class CorrelationBackend:
+    """Mixin for a pySigma TextQueryBackend subclass (listed before it)."""
+
+    #: when set, the target refuses every correlation rule with this reason
+    correlation_refusal: ClassVar[str | None] = None
+
+    # --- pySigma entry points ------------------------------------------------------
+    def convert(self, rule_collection, *args, **kwargs):
+        if self.correlation_refusal and any(isinstance(r, SigmaCorrelationRule) for r in rule_collection.rules):
+            raise EmitError(self.correlation_refusal, code="emit/correlation-unsupported")
+        return super().convert(rule_collection, *args, **kwargs)
+
+    def convert_correlation_rule(self, rule: SigmaCorrelationRule, output_format=None, method=None,
+                                 callback=None):
+        if self.correlation_refusal:
+            raise EmitError(self.correlation_refusal, code="emit/correlation-unsupported")
+        methods = getattr(self, "correlation_methods", None) or {}
+        method = method or getattr(self, "default_correlation_method", None)
+        if method not in methods:
+            raise EmitError(f"correlation method {method!r} is not one of {', '.join(methods)}",
+                            code="emit/correlation-unsupported")
+        kind = TYPE_NAMES.get(rule.type)
+        if kind is None:
+            raise EmitError(f"the {rule.type.name.lower()} correlation type is not supported",
+                            code="emit/correlation-unsupported")
+        self._correlation_notes: list[Note] = []
+        steps = [self._step(rule, i, ref) for i, ref in enumerate(rule.referenced_rules, 1)]
+        query = self.correlation_query(rule, kind, method, steps)
+        self._publish_notes(steps)
+        rule.set_conversion_result([query])
+        rule.set_conversion_states([ConversionState(processing_state={})])
+        if callback is not None:
+            query = callback(rule, output_format, 0, query, query)
+        return [query] if rule._output and query is not None else []
+
+    def correlation_query(self, rule: SigmaCorrelationRule, kind: str, method: str, steps: list[Step]) -> str:
+        raise NotImplementedError
+
+    # --- helpers for the backends ----------------------------------------------------
+    def correlation_note(self, code: str, message: str, affects: Affects | None = None,
+                         field: str | None = None) -> None:
+        note = Note(code, message, None, field, affects)
+        if note not in self._correlation_notes:
+            self._correlation_notes.append(note)
+
+    @staticmethod
+    def condition_of(rule: SigmaCorrelationRule) -> tuple[str, int]:
+        """(operator name, count) of a counting condition: ("gte", 5)."""
+        cond = rule.condition
+        return OPERATORS[cond.op], int(cond.count)
+
+    @staticmethod
+    def counted_field(rule: SigmaCorrelationRule) -> str | None:
+        fieldref = getattr(rule.condition, "fieldref", None)
+        if isinstance(fieldref, list):
+            if len(fieldref) != 1:
+                raise EmitError("a value_count over several fields is not supported", code="emit/correlation-unsupported")
+            fieldref = fieldref[0]
+        return fieldref
+
+    def refuse(self, message: str) -> EmitError:
+        return EmitError(message, code="emit/correlation-unsupported")
+
+    # --- internals -----------------------------------------------------------------------
+    def _step(self, rule: SigmaCorrelationRule, position: int, ref) -> Step:
+        base = ref.rule
+        if isinstance(base, SigmaCorrelationRule):
+            raise self.refuse("a correlation of correlation rules is not supported")
+        queries = [q for q in base.get_conversion_result() if q is not None]
+        states = base.get_conversion_states()
+        if not queries:
+            raise EmitError(f"the base rule {base.name} produced no query", code="emit/correlation-unsupported")
+        if len(queries) > 1:
+            queries = ["(" + ") or (".join(str(q) for q in queries) + ")"]
+        state = dict(states[0].processing_state) if states else {}
+        fields = []
+        for group_field in rule.group_by or []:
+            alias = next((a for a in rule.aliases if a.alias == group_field), None)
+            if alias is None:
+                fields.append(group_field)
+                continue
+            mapped = [f for r, f in alias.mapping.items() if r.reference in (ref.reference, base.name, str(base.id))]
+            if not mapped:
+                raise EmitError(f"the alias {group_field} names no field for {base.name}", code="emit/sigma-invalid")
+            fields.append(mapped[0])
+        keys = [self._target_field(base, f) for f in fields]
+        counted = self.counted_field(rule) if rule.type == SigmaCorrelationType.VALUE_COUNT else None
+        if counted is not None:
+            keys.append(self._target_field(base, counted))
+        return Step(position, base.name or str(base.id), base, str(queries[0]), state, keys)
+
+    def _target_field(self, base: SigmaRule, field: str) -> str:
+        return target_field(self.last_processing_pipeline, base, field)
+
+    def _publish_notes(self, steps: list[Step]) -> None:
+        """Every base rule's notes and the correlation's own, where emit() collects them."""
+        notes: list[Note] = []
+        for step in steps:
+            for note in step.state.get(PIPELINE_NOTES_KEY, []):
+                if note not in notes:
+                    notes.append(note)
+        notes += [n for n in self._correlation_notes if n not in notes]
+        self.last_processing_pipeline.state[PIPELINE_NOTES_KEY] = notes
+
+
+def target_field(pipeline, base: SigmaRule, field: str) -> str:
+    """The field `field` of the rule `base` becomes through `pipeline`: the pipeline applied to a probe
+    rule (the same log source, one exact condition on the field). Raises EmitError when the
+    pipeline refuses the field or drops it (the platform does not record it)."""
+    probe = SigmaRule.from_dict({
+        "title": "ruleport join-key probe", "logsource": base.logsource.to_dict(),
+        "detection": {"probe": {f"{field}|cased": _PROBE}, "condition": "probe"}})
+    try:
+        if pipeline is not None:
+            pipeline.apply(probe)
+    except EmitError as exc:
+        raise EmitError(f"the join key {field} of {base.name}: {exc.message}", code=exc.code) from None
+    except SigmaError as exc:
+        raise EmitError(f"the join key {field} of {base.name}: {exc}", code="emit/unsupported") from None
+    for item in _items(probe.detection):
+        if any(_PROBE in str(getattr(v, "regexp", v)) for v in item.value) and item.field:
+            return item.field
+    raise EmitError(f"the join key {field} of {base.name} has no field on this platform",
+                    code="emit/join-key-unavailable")
+
+
+def _items(detection) -> list[SigmaDetectionItem]:
+    out = []
+    for d in detection.detections.values():
+        stack = [d]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, SigmaDetectionItem):
+                out.append(node)
+            else:
+                stack.extend(getattr(node, "detection_items", []))
+    return out
+
+
+def same_keys(steps: list[Step]) -> bool:
+    """Every step joins on the same fields (then a sequence-level `by` says it once)."""
+    return len({tuple(s.keys) for s in steps}) == 1
+
+
+def timespan_units(seconds: float, units: tuple[tuple[str, int], ...]) -> str:
+    """The largest unit that writes `seconds` exactly: 300 -> "5m" with units (("d", 86400), ...)."""
+    for unit, size in units:
+        if seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    raise EmitError(f"the timespan of {seconds} seconds has no exact form here", code="emit/correlation-unsupported")

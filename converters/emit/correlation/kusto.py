@@ -1,0 +1,143 @@
+"""Sigma correlations as Kusto (Defender XDR advanced hunting, Sentinel).
+
+pySigma's Kusto backend has no correlation support. Here (Microsoft's KQL
+reference, as converters/kusto/tabular.py runs it):
+
+- search: one table query, or `union (T1 | where <rule 1> | extend ...), ...`;
+  each branch names its step (`ruleport_step`), its time
+  (`ruleport_time`: Timestamp in Defender's Device* tables, TimeGenerated
+  elsewhere) and its own join-key fields (`ruleport_key`, the keys packed as a
+  JSON array when there are several); rows lacking a key are dropped;
+- event_count `gte n` (`gt n`: n + 1): sliding and exact, with the rows of
+  each key in time order: a row whose (n-1)-th predecessor has the same key
+  and is at most the timespan earlier closes n events within the timespan
+  (`prev(c, n-1)`); n = 1 is every row;
+- temporal_ordered: `partition by ruleport_key ( sort | scan ... )`, one scan
+  step per rule, each after the previous one (strictly later) and within the
+  timespan of the first step's event; only the last step outputs; a final
+  catch-all step moves a completed sequence out, so that it fires once;
+- value_count and temporal: `summarize ... by ruleport_key, bin(ruleport_time,
+  <timespan>)` over fixed buckets (`make_set`, exact): a group crossing a
+  bucket boundary is missed, as noted (`emit/fixed-buckets`); other counting
+  conditions are refused.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from converters.emit.correlation.base import CorrelationBackend, Step, timespan_units
+from converters.notes import LESS, Affects, group_crosses_bucket
+
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+class KustoCorrelation(CorrelationBackend):
+    correlation_methods: ClassVar[dict[str, str]] = {
+        "scan": "ordered steps with the scan operator, counts with prev() (both sliding); distinct values and "
+                "unordered steps with summarize over fixed bins",
+    }
+    default_correlation_method: ClassVar[str] = "scan"
+
+    default_correlation_query: ClassVar[dict[str, str]] = {"scan": "{search}\n{present}\n{aggregate}"}
+    correlation_search_single_rule_expression: ClassVar[str] = "{table}\n| where {query}\n| extend {normalization}"
+    correlation_search_multi_rule_expression: ClassVar[str] = "union\n{queries}"
+    correlation_search_multi_rule_query_expression: ClassVar[str] = \
+        "    ({table}\n    | where {query}\n    | extend {normalization})"
+    correlation_search_multi_rule_query_expression_joiner: ClassVar[str] = ",\n"
+    correlation_search_field_normalization_expression: ClassVar[str] = \
+        "ruleport_step = {step}, ruleport_time = {time}, ruleport_key = {key}"
+    present_expression: ClassVar[str] = "| where isnotempty(ruleport_key)"
+
+    event_count_aggregation_expression: ClassVar[dict[str, str]] = {"scan": (
+        "| sort by ruleport_key asc, ruleport_time asc\n"
+        "| extend ruleport_first_time = prev(ruleport_time, {back}), ruleport_first_key = prev(ruleport_key, {back})\n"
+        "| where ruleport_first_key == ruleport_key and ruleport_time - ruleport_first_time <= {timespan}")}
+    value_count_aggregation_expression: ClassVar[dict[str, str]] = {"scan": (
+        "| summarize ruleport_values = make_set_if(ruleport_value, isnotempty(ruleport_value)) "
+        "by ruleport_key, ruleport_bucket = bin(ruleport_time, {timespan})\n"
+        "| where array_length(ruleport_values) {op} {count}")}
+    temporal_aggregation_expression: ClassVar[dict[str, str]] = {"scan": (
+        "| summarize ruleport_steps = make_set(ruleport_step) by ruleport_key, "
+        "ruleport_bucket = bin(ruleport_time, {timespan})\n"
+        "| where array_length(ruleport_steps) == {count}")}
+    temporal_ordered_aggregation_expression: ClassVar[dict[str, str]] = {"scan": (
+        "| partition hint.strategy=native by ruleport_key\n"
+        "    (\n    sort by ruleport_time asc\n    | scan with (\n{steps}\n"
+        "        step ruleport_done output=none: true;\n    )\n    )")}
+    scan_first_step_expression: ClassVar[str] = "        step s1 output=none: ruleport_step == 1;"
+    scan_step_expression: ClassVar[str] = (
+        "        step s{step}{output}: ruleport_step == {step} and ruleport_time > s{prev}.ruleport_time "
+        "and ruleport_time - s1.ruleport_time <= {timespan};")
+    correlation_condition_mapping_kusto: ClassVar[dict[str, str]] = {
+        "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "eq": "==", "neq": "!="}
+
+    def correlation_query(self, rule, kind, method, steps: list[Step]) -> str:
+        width = len(steps[0].keys) - (1 if kind == "value_count" else 0)
+        timespan = timespan_units(rule.timespan.seconds, _UNITS)
+        search = self._search(steps, width, kind == "value_count")
+        present = self.present_expression if width else ""
+        if kind == "event_count":
+            op, count = self.condition_of(rule)
+            if op not in ("gte", "gt"):
+                raise self.refuse(f"a count {op} {count} is not supported on Kusto (only at least n events)")
+            n = count + 1 if op == "gt" else count
+            aggregate = "" if n <= 1 else self.event_count_aggregation_expression[method].format(
+                back=n - 1, timespan=timespan)
+        elif kind == "value_count":
+            op, count = self.condition_of(rule)
+            aggregate = self.value_count_aggregation_expression[method].format(
+                timespan=timespan, op=self.correlation_condition_mapping_kusto[op], count=count)
+            self._bucket_note(rule)
+        elif kind == "temporal":
+            aggregate = self.temporal_aggregation_expression[method].format(timespan=timespan, count=len(steps))
+            self._bucket_note(rule)
+        else:
+            n = len(steps)
+            lines = [self.scan_first_step_expression] + [self.scan_step_expression.format(
+                step=k, prev=k - 1, timespan=timespan, output="" if k == n else " output=none")
+                for k in range(2, n + 1)]
+            aggregate = self.temporal_ordered_aggregation_expression[method].format(steps="\n".join(lines))
+        query = self.default_correlation_query[method].format(search=search, present=present, aggregate=aggregate)
+        return "\n".join(line for line in query.split("\n") if line.strip())
+
+    def _bucket_note(self, rule) -> None:
+        self.correlation_note(
+            "emit/fixed-buckets",
+            f"Kusto counts distinct values and unordered steps per fixed {rule.timespan.spec} bin aligned on the "
+            f"epoch (summarize by bin()), so a correlation whose events fall on both sides of a bin boundary is "
+            f"missed (Sigma's timespan is any {rule.timespan.spec} window)",
+            Affects.of(LESS, group_crosses_bucket(rule.timespan.seconds)))
+
+    def _search(self, steps: list[Step], width: int, counted: bool) -> str:
+        def normalization(step: Step) -> str:
+            fields = [self.escape_and_quote_field(k) for k in step.keys[:width]]
+            key = f"tostring({fields[0]})" if len(fields) == 1 else \
+                f"tostring(pack_array({', '.join(fields)}))" if fields else '"all"'
+            out = self.correlation_search_field_normalization_expression.format(
+                step=step.position, time=self.time_column(step), key=key)
+            if len(fields) > 1:
+                out += "".join(f", ruleport_k{j} = tostring({f})" for j, f in enumerate(fields))
+            if counted:
+                out += f", ruleport_value = tostring({self.escape_and_quote_field(step.keys[-1])})"
+            return out
+
+        def branch(step: Step, template: str) -> str:
+            return template.format(table=step.state.get("query_table", ""), query=step.query,
+                                   normalization=normalization(step))
+
+        if len(steps) == 1:
+            text = branch(steps[0], self.correlation_search_single_rule_expression)
+        else:
+            text = self.correlation_search_multi_rule_expression.format(
+                queries=self.correlation_search_multi_rule_query_expression_joiner.join(
+                    branch(s, self.correlation_search_multi_rule_query_expression) for s in steps))
+        if width > 1:  # every key present (a packed array of empty strings is not empty)
+            text += "\n| where " + " and ".join(f"isnotempty(ruleport_k{j})" for j in range(width))
+        return text
+
+    @staticmethod
+    def time_column(step: Step) -> str:
+        """The table's time column: Defender XDR's Device* tables say Timestamp, Log Analytics TimeGenerated."""
+        table = str(step.state.get("query_table", ""))
+        return "Timestamp" if table.startswith("Device") else "TimeGenerated"

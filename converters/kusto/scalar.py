@@ -1,0 +1,282 @@
+"""Kusto scalar expressions of ruleport's correlation queries (converters/kusto/tabular.py).
+
+Values: strings, numbers, datetimes (ISO 8601 text, compared and subtracted
+as times), timespans (`5m`, `30s`, `1h`, `2d`, `100ms`: seconds here) and
+dynamic arrays; `tostring` of an array is its JSON text. Null propagates
+through comparisons and arithmetic; `and`/`or` are three-valued. Functions:
+tostring isempty isnotempty isnull isnotnull pack_array array_length iff
+strcat bin not, and prev(c, n) over serialized rows. `s.c` reads column c of
+the record that matched scan step s.
+"""
+
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+from converters.engine.executor import ExecutionError
+from converters.engine.timestamps import epoch_seconds
+from converters.kusto.lexer import Token, _read_string
+
+_TIME_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001, "tick": 1e-7}
+Row = tuple[frozenset, dict]
+
+
+class Timespan(float):
+    """A Kusto timespan, in seconds."""
+
+
+_SYMBOLS = ("==", "!=", "=~", "!~", "<=", ">=", "=>", "<", ">", "(", ")", ",", "|", "[", "]", ".", ":", ";",
+            "=", "+", "-", "*", "/", "!")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*~?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def tokens(text: str) -> list[Token]:
+    """Tokens with their offsets (strings read as the single-row evaluator reads them)."""
+    out: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+            continue
+        if text.startswith("//", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if ch in "\"'" or text.startswith("```", i) or (ch == "@" and text[i + 1:i + 2] in "\"'" and i + 1 < n) \
+                or (ch in "hH" and text[i + 1:i + 2] in ("\"", "'", "@")):
+            value, j = _read_string(text, i)
+            out.append(Token("string", value, i))
+            i = j
+            continue
+        m = _NUMBER.match(text, i)
+        if m:
+            raw = m.group(0)
+            out.append(Token("number", float(raw) if "." in raw else int(raw), i))
+            i = m.end()
+            continue
+        m = _IDENT.match(text, i)
+        if m:
+            out.append(Token("ident", m.group(0), i))
+            i = m.end()
+            continue
+        sym = next((s for s in _SYMBOLS if text.startswith(s, i)), None)
+        if sym is None:
+            raise ExecutionError(f"Kusto: unexpected character {ch!r} at offset {i}")
+        out.append(Token("op", sym, i))
+        i += len(sym)
+    out.append(Token("eof", None, n))
+    return out
+
+
+def _time(v: Any) -> float | None:
+    if isinstance(v, Timespan):
+        return float(v)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v)
+    return epoch_seconds(v) if isinstance(v, str) else None
+
+
+def _empty(v: Any) -> bool:
+    return v is None or v == "" or v == []
+
+
+def _compare(op: str, a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    if isinstance(a, str) and isinstance(b, str) and op in ("==", "!="):
+        return (a == b) == (op == "==")
+    x, y = _time(a), _time(b)
+    if x is None or y is None:
+        x, y = str(a), str(b)
+    return {"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
+
+
+def _tostring(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return json.dumps(v, separators=(",", ":"))
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# --- expressions --------------------------------------------------------------------------------
+
+class _Ctx:
+    """What an expression reads: the row, the serialized rows around it, the scan state."""
+
+    def __init__(self, record: dict, rows: list[Row] | None = None, index: int = 0, state: dict | None = None):
+        self.record = record
+        self.rows = rows
+        self.index = index
+        self.state = state or {}
+        self.spanned: set[int] = set()       # row offsets back that prev() read
+
+
+class _Expr:
+    """A recursive-descent parser of the scalar expressions ruleport's correlation queries use."""
+
+    def __init__(self, tokens: list[Token], start: int):
+        self.toks = tokens
+        self.i = start
+
+    def peek(self, k: int = 0) -> Token:
+        return self.toks[min(self.i + k, len(self.toks) - 1)]
+
+    def at(self, value: Any, k: int = 0) -> bool:
+        return self.peek(k).value == value and self.peek(k).kind in ("op", "word", "ident")
+
+    def take(self, value: Any) -> None:
+        if not self.at(value):
+            tok = self.peek()
+            raise ExecutionError(f"Kusto: expected {value!r} at offset {tok.pos}, found {tok.value!r}")
+        self.i += 1
+
+    def expr(self) -> Callable[[_Ctx], Any]:
+        left = self.and_expr()
+        while self.at("or"):
+            self.i += 1
+            right = self.and_expr()
+            left = (lambda a, b: lambda c: _or(a(c), b(c)))(left, right)
+        return left
+
+    def and_expr(self):
+        left = self.comparison()
+        while self.at("and"):
+            self.i += 1
+            right = self.comparison()
+            left = (lambda a, b: lambda c: _and(a(c), b(c)))(left, right)
+        return left
+
+    def comparison(self):
+        left = self.additive()
+        tok = self.peek()
+        if tok.kind == "op" and tok.value in ("==", "!=", "<", "<=", ">", ">="):
+            self.i += 1
+            right = self.additive()
+            return lambda c, op=tok.value: _compare(op, left(c), right(c))
+        return left
+
+    def additive(self):
+        left = self.primary()
+        while self.peek().kind == "op" and self.peek().value in ("+", "-"):
+            op = self.peek().value
+            self.i += 1
+            right = self.primary()
+            left = (lambda a, b, o: lambda c: _arith(o, a(c), b(c)))(left, right, op)
+        return left
+
+    def primary(self):
+        tok = self.peek()
+        self.i += 1
+        if tok.kind == "number":
+            unit = self.peek()
+            if unit.kind == "ident" and unit.value in _TIME_UNITS and unit.pos == tok.pos + len(str(tok.value)):
+                self.i += 1
+                span = Timespan(tok.value * _TIME_UNITS[unit.value])
+                return lambda c: span
+            return lambda c: tok.value
+        if tok.kind == "string":
+            return lambda c: tok.value
+        if tok.kind == "op" and tok.value == "(":
+            inner = self.expr()
+            self.take(")")
+            return inner
+        if tok.kind in ("ident", "word"):
+            name = tok.value
+            if name in ("true", "false"):
+                return lambda c: name == "true"
+            if self.at("("):
+                return self.call(name)
+            if self.at(".") or (self.peek().kind == "op" and self.peek().value == "."):
+                self.i += 1
+                column = self.peek().value
+                self.i += 1
+                return lambda c: (c.state.get(name) or {}).get(column)
+            return lambda c: c.record.get(name)
+        raise ExecutionError(f"Kusto: unexpected {tok.value!r} at offset {tok.pos}")
+
+    def call(self, name: str):
+        self.take("(")
+        args = []
+        if not self.at(")"):
+            args.append(self.expr())
+            while self.at(","):
+                self.i += 1
+                args.append(self.expr())
+        self.take(")")
+        if name == "prev":
+            return self._prev(args)
+        fn = _FUNCTIONS.get(name)
+        if fn is None:
+            raise ExecutionError(f"Kusto function {name}() is not supported by the correlation evaluator")
+        return lambda c: fn(*[a(c) for a in args])
+
+    def _prev(self, args):
+        if not 1 <= len(args) <= 2:
+            raise ExecutionError("prev() takes a column and an offset")
+
+        def prev(c: _Ctx):
+            if c.rows is None:
+                raise ExecutionError("prev() needs serialized rows (sort or serialize first)")
+            n = int(args[1](c)) if len(args) > 1 else 1
+            j = c.index - n
+            if j < 0:
+                return None
+            c.spanned.update(range(1, n + 1))
+            return args[0](_Ctx(c.rows[j][1], c.rows, j, c.state))
+
+        return prev
+
+
+def _and(a, b):
+    if a is False or b is False:
+        return False
+    return None if a is None or b is None else True
+
+
+def _or(a, b):
+    if a is True or b is True:
+        return True
+    return None if a is None or b is None else False
+
+
+def _arith(op: str, a: Any, b: Any):
+    if a is None or b is None:
+        return None
+    if isinstance(a, str) or isinstance(b, str):
+        x, y = _time(a), _time(b)
+        if x is None or y is None:
+            return None
+        return Timespan(x - y) if op == "-" and not isinstance(b, Timespan) else x + y if op == "+" else x - y
+    return a + b if op == "+" else a - b
+
+
+def _bin(value, span):
+    t = _time(value)
+    if t is None or not span:
+        return None
+    return (t // float(span)) * float(span)
+
+
+_FUNCTIONS: dict[str, Callable] = {
+    "tostring": _tostring,
+    "isempty": _empty,
+    "isnotempty": lambda v: not _empty(v),
+    "isnull": lambda v: v is None,
+    "isnotnull": lambda v: v is not None,
+    "pack_array": lambda *a: list(a),
+    "array_length": lambda v: len(v) if isinstance(v, list) else None,
+    "iff": lambda cond, a, b: a if cond is True else b,
+    "strcat": lambda *a: "".join(_tostring(x) for x in a),
+    "bin": _bin,
+    "not": lambda v: None if v is None else not v,
+}
+
+

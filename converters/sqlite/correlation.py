@@ -1,0 +1,71 @@
+"""Sigma correlation rules in real SQLite, through pysigma-backend-sqlite's correlation compiler.
+
+The backend compiles a correlation (and its base rules' predicates) into one
+SQL query over the events table, with Sigma's correlation semantics as that
+backend implements them (its module sigma/backends/sqlite/correlation.py):
+
+- a window per event of a referenced rule: [t - timespan, t] for event_count,
+  value_count, temporal and temporal_ordered (time from the timestamp field,
+  read with SQLite's julianday: ISO 8601 text, no zone is UTC);
+- group-by values compared after lower-casing text (the backend's reading of
+  Sigma's case-insensitive default); events whose group value is null are
+  skipped;
+- event_count: events in the window; value_count: distinct values (ignoring
+  case) in the window; temporal: every referenced rule has an event in the
+  window; temporal_ordered: their earliest events in the window are in rule
+  order, each strictly after the previous;
+- each alert lists its evidence, the events of its window (for
+  temporal_ordered, the chain's events): the events behind the alert.
+
+ruleport's pipelines map fields per log source, so the correlation rule is
+not given to the pipeline as a whole: each group-by field becomes, for each
+referenced rule, the field the pipeline gives it on that rule (`key_field`,
+handed in by the target record), written as an alias.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from converters.engine.executor import ExecutionError
+
+
+def rekey(rule, key_field: Callable, pipeline) -> None:
+    """Rewrite `rule`'s group-by as aliases naming each referenced rule's own field (through `pipeline`)."""
+    from sigma.correlations import SigmaCorrelationFieldAlias, SigmaCorrelationFieldAliases
+
+    aliases = {a.alias: a for a in rule.aliases}
+    new: list = []
+    group_by = []
+    for n, group in enumerate(rule.group_by or []):
+        mapping = {}
+        for ref in rule.referenced_rules:
+            field = group
+            if group in aliases:
+                field = next(f for r, f in aliases[group].mapping.items()
+                             if r.reference in (ref.reference, ref.rule.name, str(ref.rule.id)))
+            mapping[ref] = key_field(pipeline, ref.rule, field)
+        name = f"ruleport_group_{n}"
+        new.append(SigmaCorrelationFieldAlias(name, mapping))
+        group_by.append(name)
+    rule.aliases = SigmaCorrelationFieldAliases({a.alias: a for a in new})
+    rule.group_by = group_by
+    fieldref = getattr(rule.condition, "fieldref", None)
+    if isinstance(fieldref, str):
+        # the counted field, when all referenced rules map it alike
+        mapped = {key_field(pipeline, ref.rule, fieldref) for ref in rule.referenced_rules}
+        if len(mapped) != 1:
+            raise ExecutionError(f"the counted field {fieldref} maps to several fields: {sorted(mapped)}")
+        rule.condition.fieldref = mapped.pop()
+
+
+def alert_events(rows) -> list[tuple[int, ...]]:
+    """The event indexes of each alert row (`event_ids` holds "<table>:<index>" strings)."""
+    out = []
+    for row in rows:
+        ids = json.loads(row) if isinstance(row, str) else row
+        group = tuple(sorted(int(str(i).split(":", 1)[1]) for i in ids))
+        if group and group not in out:
+            out.append(group)
+    return out

@@ -1,0 +1,196 @@
+"""Sigma correlation rules emitted for each target (converters/emit/correlation/), and each output run."""
+
+from __future__ import annotations
+
+import eql
+import pytest
+from sigma.backends.elasticsearch import EqlBackend
+from sigma.collection import SigmaCollection
+
+from converters.emit import EmitError, emit
+from converters.emit.targets import TARGETS
+from converters.eql import parse_query
+from converters.esql.executor import compile_esql
+from converters.kusto.tabular import TabularQuery
+from converters.spl.executor import compile_spl
+
+BASE = """title: {title}
+name: {name}
+logsource:
+  category: process_creation
+  product: windows
+detection:
+  selection:
+    Image|endswith: '\\\\{image}'
+  condition: selection
+---
+"""
+
+
+def collection(kind: str, steps: list[str], extra: str = "", group_by: str = "ParentProcessId") -> str:
+    text = "".join(BASE.format(title=f"step {i}", name=f"s{i}", image=image) for i, image in enumerate(steps, 1))
+    rules = "".join(f"    - s{i}\n" for i in range(1, len(steps) + 1))
+    return text + (f"title: chain\nname: chain\ncorrelation:\n  type: {kind}\n  rules:\n{rules}"
+                   f"  group-by:\n    - {group_by}\n  timespan: 1m\n{extra}")
+
+
+ORDERED = collection("temporal_ordered", ["cmd.exe", "whoami.exe"])
+TEMPORAL = collection("temporal", ["cmd.exe", "whoami.exe"])
+COUNT = collection("event_count", ["net.exe"], "  condition:\n    gte: 3\n", group_by="User")
+DISTINCT = collection("value_count", ["net.exe"], "  condition:\n    field: CommandLine\n    gte: 4\n", group_by="User")
+RUNS = collection("temporal_ordered", ["net.exe", "net.exe", "net.exe", "whoami.exe"])
+THREE = collection("temporal_ordered", ["cmd.exe", "net.exe", "whoami.exe"])
+
+
+def eql_1_0_1_parses(query: str) -> None:
+    with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions, eql.parser.allow_runs, \
+            eql.parser.allow_sample:
+        eql.parse_query(query)
+
+
+# --- EQL ----------------------------------------------------------------------------------------
+
+def test_eql_sequence_parses_in_eql_1_0_1_where_the_stock_backend_s_does_not():
+    stock = EqlBackend().convert(SigmaCollection.from_yaml(ORDERED))[0]
+    with pytest.raises(eql.EqlError):
+        eql_1_0_1_parses(stock)
+    ours = emit(ORDERED, "eql").queries[0]
+    assert ours.startswith("sequence by process.parent.pid with maxspan=1m\n")
+    assert ours.count("[process where") == 2
+    eql_1_0_1_parses(ours)
+    parse_query(ours)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (TEMPORAL, "sample by process.parent.pid\n"),
+    (COUNT, "with runs=3"),
+    (RUNS, "with runs=3\n  [process where"),
+])
+def test_eql_forms_parse_in_both_parsers(text, expected):
+    query = emit(text, "eql").queries[0]
+    assert expected in query
+    eql_1_0_1_parses(query)
+    parse_query(query)
+
+
+def test_eql_sample_notes_the_timespan_it_drops():
+    notes = emit(TEMPORAL, "eql").notes
+    note = next(n for n in notes if n.code == "emit/sample-no-window")
+    assert note.affects.direction == "more" and note.affects.condition == {"group_span_over": 60}
+
+
+@pytest.mark.parametrize("text, why", [
+    (DISTINCT, "distinct values"),
+    (COUNT.replace("gte: 3", "lt: 3"), "count lt 3"),
+    (COUNT.replace("gte: 3", "gte: 101"), "at most 100"),
+])
+def test_eql_refuses_what_a_sequence_cannot_say(text, why):
+    with pytest.raises(EmitError) as caught:
+        emit(text, "eql")
+    assert why in caught.value.message and caught.value.code == "emit/correlation-unsupported"
+
+
+def test_eql_count_of_one_is_an_event_query_with_its_keys_present():
+    query = emit(COUNT.replace("gte: 3", "gte: 1"), "eql").queries[0]
+    assert query.startswith("process where (") and query.endswith(" and user.name != null")
+    parse_query(query)
+
+
+# --- SPL --------------------------------------------------------------------------------------------
+
+def test_splunk_orders_steps_with_a_streamstats_chain():
+    query = emit(ORDERED, "splunk").queries[0]
+    lines = query.split("\n")
+    assert lines[0] == "| multisearch" and lines[1].startswith("  [ search ") and "ruleport_step=2" in lines[2]
+    assert "| sort 0 _time" in lines
+    assert any(line.startswith("| streamstats time_window=1m current=f max(ruleport_c1)") for line in lines)
+    assert lines[-1] == "| where isnotnull(ruleport_c2)"
+    compile_spl(query)
+
+
+@pytest.mark.parametrize("text, aggregation", [
+    (COUNT, "| streamstats time_window=1m count as ruleport_count by ruleport_k0\n| where ruleport_count >= 3"),
+    (DISTINCT, "dc(ruleport_value) as ruleport_count by ruleport_k0\n| where ruleport_count >= 4"),
+    (TEMPORAL, "max(ruleport_t1) as ruleport_l1 max(ruleport_t2) as ruleport_l2 by ruleport_k0"),
+])
+def test_splunk_counts_in_a_sliding_window(text, aggregation):
+    query = emit(text, "splunk").queries[0]
+    assert aggregation in query
+    compile_spl(query)
+
+
+def test_splunk_cim_appends_tstats_per_second_and_sums_counts():
+    ordered = emit(ORDERED, "splunk-cim").queries[0]
+    assert ordered.startswith("| tstats ") and "by _time span=1s " in ordered and "\n| append [ | tstats " in ordered
+    assert 'ruleport_k0!="null"' in ordered
+    count = emit(COUNT, "splunk-cim").queries[0]
+    assert "sum(count) as ruleport_count" in count
+    compile_spl(ordered)
+    compile_spl(count)
+
+
+# --- ES|QL ------------------------------------------------------------------------------------------------
+
+def test_esql_buckets_the_time_and_says_so():
+    emitted = emit(ORDERED, "esql")
+    query = emitted.queries[0]
+    assert "| MV_EXPAND ruleport_step" in query and "DATE_TRUNC(1 minute, @timestamp)" in query
+    assert "| WHERE ruleport_a < ruleport_b" in query
+    note = next(n for n in emitted.notes if n.code == "emit/fixed-buckets")
+    assert note.affects.direction == "less" and note.affects.condition == {"group_crosses_bucket": 60}
+    compile_esql(query)
+
+
+def test_esql_orders_repeated_steps_by_their_nth_times():
+    query = emit(RUNS, "esql").queries[0]
+    assert "MV_SLICE(MV_SORT(ruleport_a), 2)" in query and "MV_SLICE(MV_SORT(ruleport_b), -1)" in query
+    compile_esql(query)
+
+
+def test_esql_refuses_longer_chains():
+    with pytest.raises(EmitError, match="order of two kinds"):
+        emit(THREE, "esql")
+
+
+@pytest.mark.parametrize("text", [COUNT, DISTINCT, TEMPORAL])
+def test_esql_other_types_compile(text):
+    compile_esql(emit(text, "esql").queries[0])
+
+
+# --- Kusto --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["kusto-defender", "kusto-sentinel"])
+def test_kusto_orders_steps_with_scan_per_key(target):
+    query = emit(ORDERED, target).queries[0]
+    assert query.startswith("union\n") and "| partition hint.strategy=native by ruleport_key" in query
+    assert "step s2: ruleport_step == 2 and ruleport_time > s1.ruleport_time" in query
+    assert "step ruleport_done output=none: true;" in query
+    TabularQuery(query, lambda table, text: (lambda r: True), TARGETS[target].executor().table)
+
+
+def test_kusto_counts_with_prev_and_bins_distinct_values():
+    count = emit(COUNT, "kusto-defender").queries[0]
+    assert "prev(ruleport_time, 2)" in count and "ruleport_time - ruleport_first_time <= 1m" in count
+    distinct = emit(DISTINCT, "kusto-defender")
+    assert "bin(ruleport_time, 1m)" in distinct.queries[0]
+    assert any(n.code == "emit/fixed-buckets" for n in distinct.notes)
+
+
+# --- refusals ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["lucene", "kibana-kql"])
+def test_query_string_targets_refuse_correlations(target):
+    with pytest.raises(EmitError) as caught:
+        emit(ORDERED, target)
+    assert caught.value.code == "emit/correlation-unsupported" and "single documents" in caught.value.message
+
+
+def test_a_join_key_the_platform_lacks_is_refused_naming_it():
+    with pytest.raises(EmitError) as caught:
+        emit(collection("temporal_ordered", ["cmd.exe", "whoami.exe"], group_by="host.id"), "splunk")
+    assert "host.id" in caught.value.message and "s1" in caught.value.message
+
+
+def test_base_rule_notes_reach_the_correlation():
+    notes = emit(ORDERED, "kusto-defender").notes
+    assert any(n.code == "emit/scope-widened" for n in notes)

@@ -1,0 +1,114 @@
+"""Kusto operators across rows (converters/kusto/tabular.py, scalar.py), checked on Microsoft's own examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from converters.engine.executor import ExecutionError
+from converters.kusto.executor import defender_executor
+from converters.kusto.tabular import TabularQuery
+
+KQL = defender_executor()
+
+
+def run(query: str, rows: list[dict]) -> list[tuple[frozenset, dict]]:
+    compiled = TabularQuery(query, lambda table, text: KQL.compile(f"{table} | where {text}", rows),
+                            "DeviceProcessEvents")
+    return compiled.run([(frozenset((i,)), r) for i, r in enumerate(rows)])
+
+
+def minute(m: int) -> str:
+    return f"2025-01-01T00:{m:02d}:00Z"
+
+
+# "Events between Start and Stop" (scan operator page): Start B D Stop within 5m; then Start E Stop
+DOC_EVENTS = [{"Timestamp": minute(m), "Event": e} for m, e in
+              [(0, "A"), (1, "Start"), (2, "B"), (3, "D"), (4, "Stop"), (6, "C"), (8, "Start"), (11, "E"), (12, "Stop")]]
+DOC_QUERY = """DeviceProcessEvents
+| sort by Timestamp asc
+| scan with_match_id=m_id with
+(
+    step s1: Event == "Start";
+    step s2: Event != "Start" and Event != "Stop" and Timestamp - s1.Timestamp <= 5m;
+    step s3: Event == "Stop" and Timestamp - s1.Timestamp <= 5m;
+)"""
+
+
+def test_scan_follows_the_documented_walkthrough():
+    out = run(DOC_QUERY, DOC_EVENTS)
+    assert [(r["Event"], r["m_id"]) for _, r in out] == [
+        ("Start", 0), ("B", 0), ("D", 0), ("Stop", 0), ("Start", 1), ("E", 1), ("Stop", 1)]
+
+
+def test_a_scan_row_stands_for_its_sequence():
+    out = run(DOC_QUERY, DOC_EVENTS)
+    stop = [p for p, r in out if r["Event"] == "Stop"]
+    assert stop == [frozenset({1, 3, 4}), frozenset({6, 7, 8})]  # Start, D (replaced B in s2), Stop
+
+
+def test_output_none_steps_and_a_closing_step_fire_once_per_sequence():
+    rows = [{"Timestamp": minute(m), "Event": e} for m, e in [(0, "a"), (1, "b"), (2, "b")]]
+    out = run("""DeviceProcessEvents | sort by Timestamp asc | scan with (
+        step s1 output=none: Event == "a";
+        step s2: Event == "b" and Timestamp > s1.Timestamp and Timestamp - s1.Timestamp <= 5m;
+        step done output=none: true;
+    )""", rows)
+    assert [p for p, _ in out] == [frozenset({0, 1})]
+
+
+def test_partition_runs_the_subquery_per_key():
+    rows = [{"Timestamp": minute(m), "Event": e, "K": k} for m, e, k in
+            [(0, "a", "x"), (1, "a", "y"), (2, "b", "y"), (3, "b", "x")]]
+    out = run("""DeviceProcessEvents | partition hint.strategy=native by K (sort by Timestamp asc | scan with (
+        step s1 output=none: Event == "a";
+        step s2: Event == "b" and Timestamp > s1.Timestamp;
+    ))""", rows)
+    assert sorted(p for p, _ in out) == [frozenset({0, 3}), frozenset({1, 2})]
+
+
+def test_prev_reads_serialized_rows_and_stands_for_the_rows_it_spans():
+    rows = [{"Timestamp": minute(m), "K": k} for m, k in [(0, "x"), (1, "x"), (2, "y"), (3, "x")]]
+    out = run("""DeviceProcessEvents | sort by K asc, Timestamp asc
+        | extend first = prev(Timestamp, 2), first_key = prev(K, 2)
+        | where first_key == K and Timestamp - first <= 5m""", rows)
+    assert [p for p, _ in out] == [frozenset({0, 1, 3})]
+
+
+def test_summarize_bins_time_and_makes_sets():
+    rows = [{"Timestamp": minute(m), "K": "x", "V": v} for m, v in [(0, "a"), (1, "b"), (2, "a"), (6, "c")]]
+    out = run("""DeviceProcessEvents | summarize vs = make_set(V), n = count() by K, b = bin(Timestamp, 5m)
+        | where array_length(vs) >= 2""", rows)
+    assert [(p, r["n"]) for p, r in out] == [(frozenset({0, 1, 2}), 3)]
+
+
+def test_union_branches_name_their_rows_with_extend():
+    rows = [{"Timestamp": minute(0), "FileName": "a.exe"}, {"Timestamp": minute(1), "FileName": "b.exe"}]
+    out = run("""union (DeviceProcessEvents | where FileName =~ "A.EXE" | extend step = 1),
+                      (DeviceProcessEvents | where FileName endswith "exe" | extend step = 2)""", rows)
+    assert sorted((sorted(p), r["step"]) for p, r in out) == [([0], 1), ([0], 2), ([1], 2)]
+
+
+def test_sort_defaults_to_descending():
+    rows = [{"Timestamp": minute(m)} for m in (1, 3, 2)]
+    assert [r["Timestamp"] for _, r in run("DeviceProcessEvents | sort by Timestamp", rows)] == \
+        [minute(3), minute(2), minute(1)]
+
+
+@pytest.mark.parametrize("query", ["DeviceProcessEvents | take 5", "DeviceProcessEvents | summarize x = dcount(a) by b",
+                                   "DeviceProcessEvents | extend x = tolower(a)"])
+def test_unsupported_operators_and_functions_raise(query):
+    with pytest.raises(ExecutionError):
+        run(query, [{"Timestamp": minute(0), "a": "x", "b": "y"}])
+
+
+def test_the_executor_answers_with_alerts():
+    rows = [{"Timestamp": minute(0), "FileName": "cmd.exe", "InitiatingProcessId": 5},
+            {"Timestamp": minute(1), "FileName": "whoami.exe", "InitiatingProcessId": 5}]
+    query = """union (DeviceProcessEvents | where FileName == "cmd.exe" | extend s = 1, t = Timestamp,
+                        k = tostring(InitiatingProcessId)),
+                     (DeviceProcessEvents | where FileName == "whoami.exe" | extend s = 2, t = Timestamp,
+                        k = tostring(InitiatingProcessId))
+        | partition hint.strategy=native by k (sort by t asc | scan with (
+            step s1 output=none: s == 1; step s2: s == 2 and t > s1.t and t - s1.t <= 5m;))"""
+    assert KQL.alerts(query, rows) == [(0, 1)]
+    assert KQL.run(query, rows) == [0, 1]

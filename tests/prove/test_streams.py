@@ -1,0 +1,96 @@
+"""Correlation streams (converters/prove/streams.py), the threshold model, and explanations on alert groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from converters.load import load_rule
+from converters.notes import LESS, MORE, Affects, Note, all_, eq, group_crosses_bucket, group_span_over
+from converters.prove.correlation import original_executor
+from converters.prove.stream_explain import StreamContext, explaining_note, group_holds
+from converters.prove.streams import StreamError, stream_cases
+from converters.prove.threshold import ThresholdExecutor
+from converters.kql.evaluator import KibanaKqlExecutor
+from tests.support import FIXTURES
+
+SEQUENCE = FIXTURES / "correlation" / "discovery_cmd_then_whoami.toml"
+THRESHOLD = FIXTURES / "correlation" / "discovery_net_threshold.toml"
+
+
+def alerts_by_scenario(rule_path):
+    rule = load_rule(rule_path)
+    stream = stream_cases(rule)
+    events = stream.events
+    fired = {i for group in original_executor(rule)().alerts(rule.rule["query"], events) for i in group}
+    out, start = {}, 0
+    for scenario in stream.scenarios:
+        span = range(start, start + len(scenario.events))
+        out[scenario.name] = (scenario.fires, bool(fired & set(span)), set(span) <= fired if scenario.fires else None)
+        start += len(scenario.events)
+    return stream, out
+
+
+def test_sequence_streams_hold_a_scenario_for_each_side():
+    stream, result = alerts_by_scenario(SEQUENCE)
+    assert set(result) == {"in-order", "straddling", "out-of-order", "outside-maxspan", "other-key"}
+    for name, (fires, fired, whole) in result.items():
+        assert fires == fired, name
+        assert whole in (None, True), name
+    assert stream.skipped == []
+
+
+def test_threshold_streams_count_on_each_side():
+    _, result = alerts_by_scenario(THRESHOLD)
+    assert set(result) == {"at-threshold", "straddling", "below-threshold", "spread-out", "other-keys"}
+    assert all(fires == fired for fires, fired, _ in result.values())
+
+
+def test_streams_are_deterministic_for_a_seed_and_time_ordered():
+    rule = load_rule(SEQUENCE)
+    assert stream_cases(rule, seed=3).events == stream_cases(rule, seed=3).events
+    times = [e["@timestamp"] for e in stream_cases(rule).events]
+    assert times == sorted(times)
+
+
+def test_a_single_event_rule_has_no_stream(seed_rule):
+    with pytest.raises(StreamError):
+        stream_cases(load_rule(seed_rule))
+
+
+def test_the_threshold_model_uses_look_back_windows_ending_at_each_event():
+    rule = {"threshold": {"field": ["user.name"], "value": 2}}
+    executor = ThresholdExecutor(KibanaKqlExecutor(), rule, 60)
+
+    def ev(second, user):
+        return {"@timestamp": f"2025-01-01T00:{second // 60:02d}:{second % 60:02d}Z", "user": {"name": user},
+                "event": {"action": "x"}}
+
+    events = [ev(0, "a"), ev(61, "a"), ev(70, "a"), ev(0, "b")]
+    assert executor.alerts("event.action:x", events) == [(1, 2)]
+
+
+def _ctx(times: list[int], original, column):
+    events = {i: {"@timestamp": f"2025-01-01T00:{t // 60:02d}:{t % 60:02d}Z", "user": {"name": "A" if i else "a"}}
+              for i, t in enumerate(times)}
+    return StreamContext(events, original, column)
+
+
+def test_group_conditions():
+    ctx = _ctx([50, 70, 80], [(0, 1)], [])
+    assert group_holds(group_crosses_bucket(60), (0, 1), ctx)
+    assert not group_holds(group_crosses_bucket(60), (1, 2), ctx)
+    assert group_holds(group_span_over(15), (0, 1), ctx) and not group_holds(group_span_over(30), (0, 1), ctx)
+    assert group_holds({"group_fold_case": ["user.name"]}, (0, 1), ctx)
+    assert group_holds({"group_shares_bucket": 60}, (1, 2), ctx)
+    # an event condition holds on a group when it holds on one of its events
+    assert group_holds(eq("user.name", "a"), (0, 1), ctx) and not group_holds(eq("user.name", "a"), (1, 2), ctx)
+    assert group_holds(all_(group_crosses_bucket(60), eq("user.name", "A")), (0, 1), ctx)
+
+
+def test_a_note_explains_on_the_groups_of_the_column_that_matched():
+    buckets = Note("emit/fixed-buckets", "m", "esql", None, Affects.of(LESS, group_crosses_bucket(60)))
+    wider = Note("emit/x", "m", "esql", None, Affects.of(MORE, group_crosses_bucket(60)))
+    ctx = _ctx([50, 70, 80], original=[(0, 1)], column=[])
+    assert explaining_note([wider, buckets], 0, True, False, ctx) is buckets
+    inside = _ctx([65, 70, 80], original=[(0, 1)], column=[])
+    assert explaining_note([buckets], 0, True, False, inside) is None

@@ -1,0 +1,44 @@
+"""Sigma correlation rules run in SQLite by pysigma-backend-sqlite (converters/sqlite/correlation.py)."""
+
+from __future__ import annotations
+
+from converters.emit.targets import TARGETS
+from tests.emit.test_correlation_emit import COUNT, DISTINCT, ORDERED, TEMPORAL
+
+
+def proc(second: int, image: str, ppid: int = 7, user: str = "CORP\\alice", cmd: str = "x") -> dict:
+    return {"EventID": 1, "UtcTime": f"2025-01-01 00:{second // 60:02d}:{second % 60:02d}.000",
+            "Image": "C:\\Windows\\System32\\" + image, "ParentProcessId": ppid, "User": user, "CommandLine": cmd}
+
+
+def alerts(text: str, events: list[dict]):
+    return TARGETS["sigma"].executor().alerts(text, events)
+
+
+def test_temporal_ordered_needs_the_rules_in_order_within_the_timespan():
+    assert alerts(ORDERED, [proc(0, "cmd.exe"), proc(30, "whoami.exe")]) == [(0, 1)]
+    assert alerts(ORDERED, [proc(0, "whoami.exe"), proc(30, "cmd.exe")]) == []
+    assert alerts(ORDERED, [proc(0, "cmd.exe"), proc(61, "whoami.exe")]) == []
+    assert alerts(ORDERED, [proc(0, "cmd.exe", ppid=1), proc(30, "whoami.exe", ppid=2)]) == []
+
+
+def test_temporal_takes_any_order():
+    assert alerts(TEMPORAL, [proc(0, "whoami.exe"), proc(30, "cmd.exe")]) == [(0, 1)]
+
+
+def test_event_count_counts_a_sliding_window_per_group():
+    events = [proc(0, "net.exe"), proc(40, "net.exe"), proc(80, "net.exe"), proc(90, "net.exe")]
+    # windows of 60 s ending at each event: [40, 80, 90] holds three
+    assert alerts(COUNT, events) == [(1, 2, 3)]
+    assert alerts(COUNT, events[:3]) == []
+
+
+def test_value_count_counts_distinct_values():
+    events = [proc(i, "net.exe", cmd=f"net {c}") for i, c in enumerate(["a", "b", "c", "d"])]
+    assert alerts(DISTINCT, events) == [(0, 1, 2, 3)]
+    assert alerts(DISTINCT, events[:3] + [proc(3, "net.exe", cmd="net a")]) == []
+
+
+def test_run_is_the_union_of_the_alerts():
+    executor = TARGETS["sigma"].executor()
+    assert executor.run(ORDERED, [proc(0, "cmd.exe"), proc(30, "whoami.exe"), proc(40, "notepad.exe")]) == [0, 1]
