@@ -47,6 +47,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from converters.prove.repository import Options, exit_code, prove_repository
+    from converters.prove.streams import Synthesizer
     from converters.prove.synthesize import synthesize
     from converters.report.proof import render_html, render_summary
 
@@ -56,7 +57,8 @@ def run(args) -> int:
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (the CPU count) or more")
     options = Options(targets=pick_targets(args.target), events_dir=args.events_dir, seed=args.seed,
-                      jobs=args.jobs or os.cpu_count() or 1, synthesize=synthesize)
+                      jobs=args.jobs or os.cpu_count() or 1,
+                      synthesize=Synthesizer(single=synthesize))  # correlation rules: their event streams
     out = ensure_directory(args.out) if args.out else None      # fail before proving anything
     report = prove_repository(args.paths, options)
     if out is not None:

@@ -30,10 +30,11 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from converters.engine.timestamps import iso_utc
 from converters.eql import EqlSyntaxError, ast, parse_query
+from converters.errors import RuleportError
 from converters.load import RuleFile
 from converters.platforms.models import render_elastic
 from converters.prove.stepgen import StepGenerator
@@ -42,8 +43,10 @@ BASE_TIME = 1_735_689_600  # 2025-01-01T00:00:00Z
 _MIN_GAP = 3600.0
 
 
-class StreamError(ValueError):
+class StreamError(RuleportError):
     """The rule correlates nothing, or no scenario of it could be built."""
+
+    code = "fixtures/stream"
 
 
 @dataclass
@@ -110,12 +113,18 @@ class _Builder:
         self.rng = rng
         self.counter = 0
 
-    def fresh(self, like: Any) -> Any:
+    def fresh(self, like: Any, field: str | None = None) -> Any:
+        """A new value of the field's ECS type (or of `like`'s kind)."""
+        from converters.lint.ecs import ecs_table
+
         self.counter += 1
+        kind = ecs_table().type_of(field) if field else None
         if isinstance(like, bool):
             return like
-        if isinstance(like, int):
+        if isinstance(like, int) or kind in ("long", "integer", "short", "unsigned_long"):
             return 40000 + self.counter * 7 + self.rng.randrange(5)
+        if kind == "ip":
+            return f"8.8.{self.counter % 250}.{1 + self.rng.randrange(250)}"
         return f"k{self.counter}-{self.rng.randrange(10**6):06d}"
 
     def key_values(self) -> list[Any] | None:
@@ -126,8 +135,10 @@ class _Builder:
         width = len(self.steps[0].keys)
         seen = [[_get(e, k) for k in step.keys] for e, step in zip(free, self.steps)]
         # fresh values first (each scenario its own keys), of the kind the steps' own values are
-        options = [[self.fresh(seen[0][j] if seen[0][j] is not None else "") for j in range(width)]]
-        options += [[v if v is not None else self.fresh("") for v in option] for option in seen]
+        fields = self.steps[0].keys
+        options = [[self.fresh(seen[0][j] if seen[0][j] is not None else "", fields[j]) for j in range(width)]]
+        options += [[v if v is not None else self.fresh("", fields[j]) for j, v in enumerate(option)]
+                    for option in seen]
         for values in options:
             if all(self.event(k, values) is not None for k in range(len(self.steps))):
                 return values
@@ -141,7 +152,7 @@ class _Builder:
 
     def other_values(self, values: list[Any]) -> list[Any] | None:
         """The same key with its first position changed (when the steps accept another value there)."""
-        changed = [self.fresh(values[0])] + list(values[1:])
+        changed = [self.fresh(values[0], self.steps[-1].keys[0])] + list(values[1:])
         return changed if changed[0] != values[0] else None
 
 
@@ -334,6 +345,24 @@ def stream_cases(rule_file: RuleFile, *, seed: int = 0) -> Stream:
 def synthesize_stream(rule_file: RuleFile, *, seed: int = 0) -> list[dict]:
     """The events of the rule's correlation stream, in time order."""
     return stream_cases(rule_file, seed=seed).events
+
+
+class Synthesizer:
+    """Events for `ruleport prove`: a correlation rule's stream; any other rule's events from `single`
+    (the single-event synthesizer), or a refusal saying none is available. Picklable, for `--jobs`."""
+
+    def __init__(self, single: Callable[..., list] | None = None):
+        self.single = single
+
+    def __call__(self, rule_file: RuleFile, *, seed: int = 0, **kw) -> list[dict]:
+        from converters.prove.correlation import correlation_kind
+
+        if correlation_kind(rule_file):
+            return synthesize_stream(rule_file, seed=seed)
+        if self.single is None:
+            raise StreamError("no events: the rule matches single events and no single-event synthesizer is "
+                              "installed (give --events-dir)", path=rule_file.path, code="prove/no-events")
+        return self.single(rule_file, seed=seed, **kw)
 
 
 def _get(event: dict, path: str) -> Any:

@@ -55,13 +55,13 @@ def test_convert_ends_with_a_summary_line_on_stderr(capsys, tmp_path):
     (rules / "broken.toml").write_text("[rule\n")
     (rules / "seq.toml").write_text(SEED_RULE.read_text().replace(
         "process where host.os.type", "sequence [process where true] [process where host.os.type"
-    ).replace("\n)\n'''", "\n)]\n'''"))
+    ).replace("\n)\n'''", "\n)] until [process where true]\n'''"))
     code = main(["convert", str(rules), "--target", "sigma", "--target", "esql", "--format", "json"])
     out, err = capsys.readouterr()
     assert code == 1
     assert len(json.loads(out)["rules"]) == 3                 # stdout: the JSON document alone
     assert err.splitlines()[-1] == ("convert: 3 rules; converted per target: sigma 1, esql 1; "
-                                    "refusals by code: toml/syntax 1, translate/multi-event 1")
+                                    "refusals by code: toml/syntax 1, translate/until 1")
     main(["convert", str(rules / "good.toml"), "--target", "sigma"])
     out, err = capsys.readouterr()
     assert out.startswith("=== ") and err.splitlines()[-1] == "convert: 1 rule; converted per target: sigma 1"

@@ -57,8 +57,8 @@ def test_validate_and_convert_give_the_same_place(tmp_path, capsys, text, needle
 def test_a_refusal_is_placed_on_the_query(tmp_path, capsys):
     path = tmp_path / "execution_seq.toml"
     text = SEED_TEXT.replace("process where host.os.type", "sequence [process where true] [process where host.os.type"
-                             ).replace("\n)\n'''", "\n)]\n'''")
+                             ).replace("\n)\n'''", "\n)] until [process where true]\n'''")
     path.write_text(text)
     code, _, err = run(capsys, "convert", str(path), "--target", "sigma")
     assert code == 1
-    assert f"{path}:{line_of(text, 'query =')}: error: an EQL sequence" in err
+    assert f"{path}:{line_of(text, 'query =')}: error: `until` ends pending sequences" in err
