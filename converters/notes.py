@@ -157,6 +157,8 @@ def basename_mismatch(name_field: str, path_field: str) -> dict:
 #                                     (one of the fields) that differ only in case
 #     {"group_shares_bucket": S}      two of the group's events fall in the same
 #                                     S-second bucket aligned on the Unix epoch
+#     {"group_differs": F}            the group's events do not all have the same
+#                                     value of F (one lacking it counts as another value)
 
 def group_span_over(seconds: float) -> dict:
     return {"group_span_over": seconds}
@@ -173,3 +175,8 @@ def group_fold_case(fields) -> dict:
 def group_shares_bucket(seconds: float) -> dict:
     """Two of the group's events fall in the same S-second bucket aligned on the Unix epoch."""
     return {"group_shares_bucket": seconds}
+
+
+def group_differs(field: str) -> dict:
+    """The group's events do not all have one value of `field`."""
+    return {"group_differs": field}

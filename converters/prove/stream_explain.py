@@ -7,7 +7,7 @@ in the column that matched it: the original's when the target misses the
 event, the target's when the target alone matches it (both for "either").
 
 - A group condition (`group_span_over`, `group_crosses_bucket`,
-  `group_fold_case`, `group_shares_bucket`) is evaluated on the group's events.
+  `group_fold_case`, `group_shares_bucket`, `group_differs`) is evaluated on the group's events.
 - Any other condition is an event condition: it holds on a group when it holds
   on one of its events (an approximation that changes one event's verdict can
   make or break the whole group); it is evaluated as a whole, so `not` keeps
@@ -27,7 +27,7 @@ from converters.engine.timestamps import epoch_seconds
 from converters.notes import EITHER, LESS, MORE, Note
 from converters.prove.explain import ConditionError, holds
 
-GROUP_KEYS = ("group_span_over", "group_crosses_bucket", "group_fold_case", "group_shares_bucket")
+GROUP_KEYS = ("group_span_over", "group_crosses_bucket", "group_fold_case", "group_shares_bucket", "group_differs")
 
 
 @dataclass
@@ -76,6 +76,9 @@ def group_holds(condition: Mapping, group: Sequence[int], ctx: StreamContext) ->
     if "group_crosses_bucket" in condition:
         span = float(condition["group_crosses_bucket"])
         return len({math.floor(t / span) for t in times}) > 1
+    if "group_differs" in condition:
+        field = condition["group_differs"]
+        return len({tuple(ctx.doc(line).get(field, ())) for line in group}) > 1
     if "group_shares_bucket" in condition:
         span = float(condition["group_shares_bucket"])
         buckets = [math.floor(t / span) for t in times]

@@ -136,7 +136,8 @@ class _Builder:
         seen = [[_get(e, k) for k in step.keys] for e, step in zip(free, self.steps)]
         # fresh values first (each scenario its own keys), of the kind the steps' own values are
         fields = self.steps[0].keys
-        options = [[self.fresh(seen[0][j] if seen[0][j] is not None else "", fields[j]) for j in range(width)]]
+        options = [[seen[0][j] if seen[0][j] is not None and _described(fields[j])
+                    else self.fresh(seen[0][j] if seen[0][j] is not None else "", fields[j]) for j in range(width)]]
         options += [[v if v is not None else self.fresh("", fields[j]) for j, v in enumerate(option)]
                     for option in seen]
         for values in options:
@@ -161,6 +162,14 @@ def _straddle(events: list[tuple[float, dict]], span: float) -> list[tuple[float
     buckets of that size split them; a sliding window does not)."""
     shift = span - (events[0][0] + events[-1][0]) / 2
     return [(t + shift, e) for t, e in events]
+
+
+def _described(field: str) -> bool:
+    """A field that describes a file or program (a path, a name, a command line), not an identifier: its
+    join-key values stay the ones the step's generator made, so that events stay consistent."""
+    last = field.rsplit(".", 1)[-1]
+    return last in ("executable", "path", "command_line", "args", "working_directory", "extension") or \
+        (last == "name" and field.split(".")[0] in ("process", "file", "dll"))
 
 
 def _times(start: float, count: int, step: float) -> list[float]:

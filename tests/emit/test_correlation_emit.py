@@ -194,3 +194,18 @@ def test_a_join_key_the_platform_lacks_is_refused_naming_it():
 def test_base_rule_notes_reach_the_correlation():
     notes = emit(ORDERED, "kusto-defender").notes
     assert any(n.code == "emit/scope-widened" for n in notes)
+
+
+def test_a_join_key_the_platform_lacks_is_left_out_beside_another_key_with_a_note():
+    text = ORDERED.replace("  group-by:\n    - ParentProcessId\n", "  group-by:\n    - host.id\n    - ParentProcessId\n")
+    emitted = emit(text, "splunk")
+    assert "ruleport_k0=ParentProcessId" in emitted.queries[0] and "host.id" not in emitted.queries[0]
+    note = next(n for n in emitted.notes if n.code == "emit/join-key-dropped")
+    assert note.field == "host.id" and note.affects.direction == "more"
+    assert note.affects.condition == {"group_differs": "host.id"}
+
+
+def test_a_join_key_only_approximated_from_another_field_is_refused():
+    text = ORDERED.replace("    - ParentProcessId\n", "    - process.args\n")
+    with pytest.raises(EmitError, match="only approximated"):
+        emit(text, "kusto-defender")

@@ -94,3 +94,13 @@ def test_a_note_explains_on_the_groups_of_the_column_that_matched():
     assert explaining_note([wider, buckets], 0, True, False, ctx) is buckets
     inside = _ctx([65, 70, 80], original=[(0, 1)], column=[])
     assert explaining_note([buckets], 0, True, False, inside) is None
+
+
+def test_group_differs_holds_when_a_group_mixes_values():
+    from converters.notes import group_differs
+
+    events = {0: {"host": {"id": "a"}}, 1: {"host": {"id": "a"}}, 2: {"host": {"id": "b"}}, 3: {}}
+    ctx = StreamContext(events, [], [])
+    assert not group_holds(group_differs("host.id"), (0, 1), ctx)
+    assert group_holds(group_differs("host.id"), (0, 2), ctx)
+    assert group_holds(group_differs("host.id"), (0, 3), ctx)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from converters.emit.errors import EmitError
-from converters.notes import PIPELINE_NOTES_KEY, Affects, Note
+from converters.notes import MORE, PIPELINE_NOTES_KEY, Affects, Note, group_differs
 from sigma.conversion.state import ConversionState
 from sigma.correlations import SigmaCorrelationConditionOperator as Op
 from sigma.correlations import SigmaCorrelationRule, SigmaCorrelationType
@@ -81,6 +81,7 @@ class CorrelationBackend:
                             code="emit/correlation-unsupported")
         self._correlation_notes: list[Note] = []
         steps = [self._step(rule, i, ref) for i, ref in enumerate(rule.referenced_rules, 1)]
+        steps = self._drop_unavailable_keys(rule, steps)
         query = self.correlation_query(rule, kind, method, steps)
         self._publish_notes(steps)
         rule.set_conversion_result([query])
@@ -139,11 +140,42 @@ class CorrelationBackend:
             if not mapped:
                 raise EmitError(f"the alias {group_field} names no field for {base.name}", code="emit/sigma-invalid")
             fields.append(mapped[0])
-        keys = [self._target_field(base, f) for f in fields]
+        keys: list = []
+        for f in fields:
+            try:
+                keys.append(self._target_field(base, f))
+            except EmitError as exc:
+                if exc.code not in _UNAVAILABLE:
+                    raise
+                keys.append(_Missing(f, exc))
         counted = self.counted_field(rule) if rule.type == SigmaCorrelationType.VALUE_COUNT else None
         if counted is not None:
             keys.append(self._target_field(base, counted))
         return Step(position, base.name or str(base.id), base, str(queries[0]), state, keys)
+
+    def _drop_unavailable_keys(self, rule: SigmaCorrelationRule, steps: list[Step]) -> list[Step]:
+        """A join key the platform does not record is left out of the grouping, with a note, when it is
+        the same ECS field in every step and another key remains; otherwise the refusal stands."""
+        from converters.translate.fieldmap import ecs_of
+
+        width = len(rule.group_by or [])
+        missing = [j for j in range(width) if any(isinstance(s.keys[j], _Missing) for s in steps)]
+        if not missing:
+            return steps
+        first = next(s.keys[j] for j in missing for s in steps if isinstance(s.keys[j], _Missing))
+        for j in missing:
+            ecs = {ecs_of(s.rule.logsource.category, s.keys[j].field if isinstance(s.keys[j], _Missing)
+                          else _sigma_field(rule, s, j)) for s in steps}
+            if len(missing) == width or len(ecs) != 1:
+                raise first.error
+            field = ecs.pop()
+            self.correlation_note(
+                "emit/join-key-dropped",
+                f"the platform does not record {field}: the correlation groups by its other keys only, so events "
+                f"with different {field} values can make one alert", Affects.of(MORE, group_differs(field)), field)
+        for step in steps:
+            step.keys = [k for j, k in enumerate(step.keys) if j not in missing]
+        return steps
 
     def _target_field(self, base: SigmaRule, field: str) -> str:
         return target_field(self.last_processing_pipeline, base, field)
@@ -157,6 +189,28 @@ class CorrelationBackend:
                     notes.append(note)
         notes += [n for n in self._correlation_notes if n not in notes]
         self.last_processing_pipeline.state[PIPELINE_NOTES_KEY] = notes
+
+
+#: refusals that mean "the platform does not record this field"
+_UNAVAILABLE = ("emit/field-unmapped", "emit/join-key-unavailable", "emit/field-unavailable")
+
+
+@dataclass
+class _Missing:
+    """A join key the platform lacks, and why."""
+
+    field: str
+    error: EmitError
+
+
+def _sigma_field(rule: SigmaCorrelationRule, step: Step, position: int) -> str:
+    """The Sigma field of group-by position `position` in `step`'s base rule."""
+    group = (rule.group_by or [])[position]
+    alias = next((a for a in rule.aliases if a.alias == group), None)
+    if alias is None:
+        return group
+    return next(f for r, f in alias.mapping.items() if r.reference in (step.name, str(step.rule.id)) or
+                getattr(r, "rule", None) is step.rule)
 
 
 def target_field(pipeline, base: SigmaRule, field: str) -> str:
@@ -174,10 +228,20 @@ def target_field(pipeline, base: SigmaRule, field: str) -> str:
     except SigmaError as exc:
         raise EmitError(f"the join key {field} of {base.name}: {exc}", code="emit/unsupported") from None
     for item in _items(probe.detection):
-        if any(_PROBE in str(getattr(v, "regexp", v)) for v in item.value) and item.field:
+        if item.field and any(_exact(v) for v in item.value):
             return item.field
+        if item.field and any(_PROBE in str(getattr(v, "regexp", v)) for v in item.value):
+            # the value was rewritten (argv from the command line...): another field's values, not this one's
+            raise EmitError(f"the join key {field} of {base.name} is only approximated on this platform "
+                            f"(from {item.field}); events cannot be grouped by it", code="emit/join-key-unavailable")
     raise EmitError(f"the join key {field} of {base.name} has no field on this platform",
                     code="emit/join-key-unavailable")
+
+
+def _exact(value) -> bool:
+    """The probe's value itself: the text, or a regex matching exactly it (a case-sensitive match as a regex)."""
+    text = str(getattr(value, "regexp", value))
+    return text.replace("\\", "") in (_PROBE, f"^{_PROBE}$")
 
 
 def _items(detection) -> list[SigmaDetectionItem]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.correlation.base import CorrelationBackend, Step, timespan_units
-from converters.notes import LESS, Affects, group_shares_bucket
+from converters.notes import LESS, MORE, Affects, group_shares_bucket, group_span_over
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
@@ -107,6 +107,12 @@ class SplCorrelation(CorrelationBackend):
         groupby = self.groupby_expression[method].format(fields=self.groupby_field_expression_joiner[method].join(
             self.groupby_field_expression[method].format(position=j) for j in range(width))) if width else ""
         timespan = timespan_units(rule.timespan.seconds, _UNITS)
+        if generating:
+            self.correlation_note(
+                "emit/tstats-seconds",
+                "tstats counts events per whole second (by _time span=1s), so times are rounded down to the "
+                f"second: events up to a second further apart than {rule.timespan.spec} can be correlated",
+                Affects.of(MORE, group_span_over(rule.timespan.seconds)))
         if generating and kind in ("temporal", "temporal_ordered"):
             self.correlation_note(
                 "emit/tstats-seconds",
