@@ -21,6 +21,7 @@ from converters.emit.backend_elastic import ElasticEqlBackend, ElasticEsqlBacken
 from converters.emit.backend_kusto import RuleportKustoBackend
 from converters.emit.backend_splunk import SplunkSearchBackend, SplunkTstatsBackend
 from converters.emit.correlation.base import target_field
+from converters.translate.fieldmap import ecs_of
 from converters.emit.kibana_kql import KibanaKqlBackend
 from converters.engine.executor import Executor
 from converters.eql.evaluator import EqlExecutor
@@ -78,7 +79,7 @@ class Target:
 def _sigma_in_sqlite() -> Executor:
     # the sigma column applies the same Sysmon argv/signer approximations the Sysmon targets do;
     # a correlation's join keys go through that pipeline per referenced rule, as emit maps them
-    return SigmaSqliteExecutor(pipelines.sysmon_approximations, target_field)
+    return SigmaSqliteExecutor(pipelines.sysmon_approximations, target_field, ecs_of)
 
 
 _ELASTIC_DATA = ("Elastic Defend events, ECS fields and .caseless multi-fields: logs-endpoint.events.process-* "

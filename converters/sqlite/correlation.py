@@ -8,8 +8,8 @@ backend implements them (its module sigma/backends/sqlite/correlation.py):
   value_count, temporal and temporal_ordered (time from the timestamp field,
   read with SQLite's julianday: ISO 8601 text, no zone is UTC);
 - group-by values compared after lower-casing text (the backend's reading of
-  Sigma's case-insensitive default); events whose group value is null are
-  skipped;
+  Sigma's case-insensitive default; noted, since EQL, Splunk, ES|QL and Kusto
+  group by exact values); events whose group value is null are skipped;
 - event_count: events in the window; value_count: distinct values (ignoring
   case) in the window; temporal: every referenced rule has an event in the
   window; temporal_ordered: their earliest events in the window are in rule
@@ -29,6 +29,7 @@ import json
 from typing import Callable
 
 from converters.engine.executor import ExecutionError
+from converters.notes import LESS, MORE, Affects, Note, group_fold_case
 
 
 def rekey(rule, key_field: Callable, pipeline) -> None:
@@ -69,3 +70,33 @@ def alert_events(rows) -> list[tuple[int, ...]]:
         if group and group not in out:
             out.append(group)
     return out
+
+
+def case_notes(sigma_yaml: str, ecs_field: Callable[[str | None, str], str]) -> list[Note]:
+    """What the backend's case folding changes for this correlation, on the ECS fields its keys stand for."""
+    import yaml
+
+    docs = [d for d in yaml.safe_load_all(sigma_yaml) if isinstance(d, dict)]
+    categories = {d.get("name"): (d.get("logsource") or {}).get("category") for d in docs if "logsource" in d}
+    notes = []
+    for doc in docs:
+        corr = doc.get("correlation")
+        if not isinstance(corr, dict):
+            continue
+        aliases = corr.get("aliases") or {}
+        keys: list[str] = []
+        for group in corr.get("group-by") or []:
+            fields = aliases.get(group, {name: group for name in categories})
+            keys += [ecs_field(categories.get(rule), field) for rule, field in fields.items()]
+        if keys:
+            notes.append(Note("sigma/group-by-case", "pysigma-backend-sqlite compares group-by values ignoring "
+                              "case (the original compares them exactly): events whose join keys differ only in "
+                              "case can make one alert", None, None,
+                              Affects.of(MORE, group_fold_case(sorted(set(keys))))))
+        counted = (corr.get("condition") or {}).get("field")
+        if corr.get("type") == "value_count" and isinstance(counted, str):
+            fields = sorted({ecs_field(category, counted) for category in categories.values()})
+            notes.append(Note("sigma/distinct-case", "pysigma-backend-sqlite counts distinct values ignoring case: "
+                              "values that differ only in case count once", None, None,
+                              Affects.of(LESS, group_fold_case(fields))))
+    return notes

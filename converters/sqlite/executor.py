@@ -131,11 +131,14 @@ class SigmaSqliteExecutor(Executor):
 
     name = "sigma"
 
-    def __init__(self, pipeline: Callable[[], Any] | None = None, key_field: Callable | None = None):
+    def __init__(self, pipeline: Callable[[], Any] | None = None, key_field: Callable | None = None,
+                 ecs_field: Callable[[str | None, str], str] | None = None):
         #: a factory of the pySigma processing pipeline applied before conversion (None: none)
         self.pipeline = pipeline
         #: correlations: (pipeline, base rule, field) -> the field the pipeline gives it on that rule
         self.key_field = key_field
+        #: correlations: (logsource category, Sigma field) -> the ECS field it stands for (notes name ECS fields)
+        self.ecs_field = ecs_field
 
     @property
     def engine(self) -> str:  # type: ignore[override]
@@ -146,11 +149,17 @@ class SigmaSqliteExecutor(Executor):
         return self._convert(sigma_yaml)[0]
 
     def adaptation_notes(self, query: str) -> list:
-        """The notes the platform pipeline recorded (argv approximated, signer branch dropped...)."""
+        """The notes the platform pipeline recorded (argv approximated, signer branch dropped...), and for a
+        correlation the backend's case-insensitive grouping and distinct counts."""
+        from converters.sqlite.correlation import case_notes
+
         try:
-            return self._convert(query)[1]
+            notes = self._convert(query)[1]
         except ExecutionError:
             return []
+        if _is_correlation(query) and self.ecs_field is not None:
+            notes = notes + [n for n in case_notes(query, self.ecs_field) if n not in notes]
+        return notes
 
     def _convert(self, sigma_yaml: str) -> tuple[list[str], list]:
         from sigma.collection import SigmaCollection

@@ -42,3 +42,15 @@ def test_value_count_counts_distinct_values():
 def test_run_is_the_union_of_the_alerts():
     executor = TARGETS["sigma"].executor()
     assert executor.run(ORDERED, [proc(0, "cmd.exe"), proc(30, "whoami.exe"), proc(40, "notepad.exe")]) == [0, 1]
+
+
+def test_case_folding_is_declared_on_the_ecs_fields_of_the_keys():
+    executor = TARGETS["sigma"].executor()
+    [group] = executor.adaptation_notes(ORDERED)
+    assert group.code == "sigma/group-by-case" and group.affects.direction == "more"
+    assert group.affects.condition == {"group_fold_case": ["process.parent.pid"]}
+    codes = {n.code: n.affects.condition for n in executor.adaptation_notes(DISTINCT)}
+    assert codes["sigma/distinct-case"] == {"group_fold_case": ["process.command_line"]}
+    # and it is what the backend does: keys differing only in case join
+    events = [proc(0, "cmd.exe", user="CORP\\Alice"), proc(30, "whoami.exe", user="corp\\alice")]
+    assert alerts(ORDERED.replace("ParentProcessId", "User"), events) == [(0, 1)]
