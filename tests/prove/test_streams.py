@@ -104,3 +104,17 @@ def test_group_differs_holds_when_a_group_mixes_values():
     assert not group_holds(group_differs("host.id"), (0, 1), ctx)
     assert group_holds(group_differs("host.id"), (0, 2), ctx)
     assert group_holds(group_differs("host.id"), (0, 3), ctx)
+
+
+def test_a_sequence_without_maxspan_is_bounded_by_the_rule_s_look_back():
+    from converters.eql.evaluator import EqlExecutor
+    from converters.prove.correlation import LookBack
+
+    def ev(minute, name):
+        return {"@timestamp": f"2025-01-01T{minute // 60:02d}:{minute % 60:02d}:00Z", "event": {"category": ["process"]},
+                "host": {"id": "h"}, "process": {"name": name}}
+
+    q = 'sequence by host.id [process where process.name == "a"] [process where process.name == "b"]'
+    events = [ev(0, "a"), ev(120, "b"), ev(200, "a"), ev(205, "b")]
+    assert EqlExecutor().alerts(q, events) == [(0, 1), (2, 3)]          # the bare query: no time bound
+    assert LookBack(EqlExecutor(), 9 * 60).alerts(q, events) == [(2, 3)]  # each run searches the last 9m

@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from converters.emit.errors import EmitError
 from converters.notes import MORE, PIPELINE_NOTES_KEY, Affects, Note, group_differs
+from converters.translate.fieldmap import ecs_of
 from sigma.conversion.state import ConversionState
 from sigma.correlations import SigmaCorrelationConditionOperator as Op
 from sigma.correlations import SigmaCorrelationRule, SigmaCorrelationType
@@ -156,8 +157,6 @@ class CorrelationBackend:
     def _drop_unavailable_keys(self, rule: SigmaCorrelationRule, steps: list[Step]) -> list[Step]:
         """A join key the platform does not record is left out of the grouping, with a note, when it is
         the same ECS field in every step and another key remains; otherwise the refusal stands."""
-        from converters.translate.fieldmap import ecs_of
-
         width = len(rule.group_by or [])
         missing = [j for j in range(width) if any(isinstance(s.keys[j], _Missing) for s in steps)]
         if not missing:
