@@ -2,7 +2,7 @@
 
 A correlation's verdict belongs to a group of events, so its fixture is a
 stream of scenarios, each a few events built from positives of the rule's
-steps (converters/prove/stepgen.py) sharing join-key values, placed apart in
+steps (the single-event synthesizer, converters/prove/synthesis/generate.py) sharing join-key values, placed apart in
 time so that they do not meet (each starts a whole number of spans after
 the previous one, at least an hour later). What each scenario shows:
 
@@ -36,8 +36,9 @@ from converters.engine.timestamps import iso_utc
 from converters.eql import EqlSyntaxError, ast, parse_query
 from converters.errors import RuleportError
 from converters.load import RuleFile
-from converters.platforms.models import render_elastic
-from converters.prove.stepgen import StepGenerator
+from converters.prove.synthesis.entities import Unsolved
+from converters.prove.synthesis.generate import Context, EventSynthesizer, rule_context, rule_seed
+from converters.prove.synthesis.values import Exact, Need
 
 BASE_TIME = 1_735_689_600  # 2025-01-01T00:00:00Z
 _MIN_GAP = 3600.0
@@ -68,41 +69,46 @@ class Stream:
 
 # --- steps --------------------------------------------------------------------------------
 
+class StepEvents:
+    """Events satisfying one step's query: positives of its branches from the single-event synthesizer,
+    with some fields pinned (the join keys), each checked by the query's own evaluator."""
+
+    def __init__(self, synth: EventSynthesizer):
+        self.synth = synth
+
+    def positive(self, rng: random.Random, force: dict[str, Any] | None = None, tries: int = 3) -> dict | None:
+        """A nested ECS event satisfying the query with the `force`d field values, or None."""
+        pinned = {name: Need([Exact(value)]) for name, value in (force or {}).items()}
+        order = list(range(len(self.synth.branches)))
+        for _ in range(tries):
+            alt = rng.randrange(64)
+            for index in order:
+                try:
+                    event = self.synth.positive(index, alt=alt, force=pinned)
+                except Unsolved:
+                    continue
+                if self.synth.matches([event])[0]:
+                    return event
+            rng.shuffle(order)
+        return None
+
+
 @dataclass
 class _Step:
-    generator: StepGenerator
+    generator: StepEvents
     keys: list[str]                 # ECS join-key fields, in position order
 
 
-def _eql_step(query: ast.EventQuery, keys: list[str], os_hint: str | None) -> _Step:
-    from converters.eql.evaluator import compile_event_query
-
-    test = compile_event_query(query)
-
-    def leaf_test(leaf, doc) -> bool:
-        return compile_event_query(ast.EventQuery("any", leaf))(doc)
-
-    return _Step(StepGenerator(query.condition, "eql", query.category, lambda e: test(render_elastic(e)),
-                               leaf_test, os_hint), keys)
+def _eql_step(query: ast.EventQuery, keys: list[str], context: Context, seed: int) -> _Step:
+    step_context = Context(query.category, context.os_hint, context.endpoint_index)
+    return _Step(StepEvents(EventSynthesizer.from_eql(query, step_context, seed)), keys)
 
 
-def _kql_step(text: str, keys: list[str], os_hint: str | None) -> _Step:
+def _kql_step(text: str, keys: list[str], context: Context, seed: int) -> _Step:
     from converters.kql import parse_kql
-    from converters.kql.evaluator import compile_kql
-    from converters.kql.render import to_kql
 
-    test = compile_kql(text)[0]
-
-    def leaf_test(leaf, doc) -> bool:
-        return compile_kql(to_kql(leaf))[0](doc)
-
-    return _Step(StepGenerator(parse_kql(text), "kuery", "any", lambda e: test(render_elastic(e)), leaf_test,
-                               os_hint), keys)
-
-
-def _os_hint(rule: dict) -> str | None:
-    tags = [t.split(":", 1)[1].strip().lower() for t in rule.get("tags", []) if t.startswith("OS:")]
-    return tags[0] if len(tags) == 1 and tags[0] in ("windows", "linux", "macos") else None
+    step_context = Context("any", context.os_hint, context.endpoint_index)
+    return _Step(StepEvents(EventSynthesizer.from_kql(parse_kql(text), step_context, seed)), keys)
 
 
 # --- building scenarios -------------------------------------------------------------------------
@@ -197,17 +203,16 @@ def _place(scenarios: list[tuple[str, bool, list[tuple[float, dict]] | None]], s
 
 # --- sequences and samples ------------------------------------------------------------------------
 
-def _sequence_stream(query, rule: dict, rng: random.Random) -> Stream:
+def _sequence_stream(query, rule: dict, rng: random.Random, context: Context, seed: int) -> Stream:
     from converters.translate.correlation import lookback, timespan_seconds
 
     base = query.base
-    hint = _os_hint(rule)
     shared = [k.path for k in base.join_by]
     steps: list[_Step] = []
-    for sub in base.subqueries:
+    for position, sub in enumerate(base.subqueries):
         if sub.missing:
             continue
-        step = _eql_step(sub.query, shared + [k.path for k in sub.join_by], hint)
+        step = _eql_step(sub.query, shared + [k.path for k in sub.join_by], context, seed + position)
         steps += [step] * (sub.runs or 1)
     is_sample = isinstance(base, ast.Sample)
     maxspan = None
@@ -252,7 +257,7 @@ def _sequence_stream(query, rule: dict, rng: random.Random) -> Stream:
         plan.append(("other-key", False, None if last is None or not again else
                      again[:-1] + [(again[-1][0], last)]))
     if ordered and isinstance(base, ast.Sequence) and base.until is not None and n > 1:
-        until = _eql_step(base.until.query, shared + [k.path for k in base.until.join_by], hint)
+        until = _eql_step(base.until.query, shared + [k.path for k in base.until.join_by], context, seed - 1)
         cut = until.generator.positive(rng, dict(zip(until.keys, values)))
         plan.append(("cut-by-until", False, None if cut is None else
                      [ordered[0], (ordered[0][0] + delta / 2, cut)] + ordered[1:]))
@@ -319,15 +324,17 @@ def stream_cases(rule_file: RuleFile, *, seed: int = 0) -> Stream:
     rule = rule_file.rule
     rng = random.Random(f"{seed}:{rule.get('rule_id', rule_file.path)}")
     language, text = rule.get("language"), rule.get("query")
+    context = rule_context(rule, rule_file.path, "any")
+    seed = rule_seed(seed, text if isinstance(text, str) else "")
     if rule.get("type") == "threshold":
         threshold = rule.get("threshold") or {}
         fields = threshold.get("field") or []
         fields = [fields] if isinstance(fields, str) else list(fields)
         if language == "eql":
             base = parse_query(text).base
-            step = _eql_step(base, fields, _os_hint(rule))
+            step = _eql_step(base, fields, context, seed)
         else:
-            step = _kql_step(text, fields, _os_hint(rule))
+            step = _kql_step(text, fields, context, seed)
         card = (threshold.get("cardinality") or [None])[0]
         span = timespan_seconds(lookback(rule))
         return _count_stream(step, int(threshold.get("value") or 1), span, rng,
@@ -339,6 +346,9 @@ def stream_cases(rule_file: RuleFile, *, seed: int = 0) -> Stream:
     except EqlSyntaxError as exc:
         raise StreamError(f"the EQL query does not parse: {exc.message}") from None
     base = query.base
+    if isinstance(base, ast.Join):
+        raise StreamError("an EQL join correlates events that Sigma cannot express; its streams are not "
+                          "synthesized", path=rule_file.path, line=rule_file.line_of(("rule", "query")))
     if not isinstance(base, (ast.Sequence, ast.Sample)):
         raise StreamError("the rule matches single events: it has no correlation stream")
     if isinstance(base, ast.Sequence) and len(base.subqueries) == 1 and not base.subqueries[0].missing:
@@ -346,9 +356,9 @@ def stream_cases(rule_file: RuleFile, *, seed: int = 0) -> Stream:
 
         sub = base.subqueries[0]
         span = maxspan_seconds(base.maxspan) if base.maxspan else timespan_seconds(lookback(rule))
-        step = _eql_step(sub.query, [k.path for k in base.join_by] + [k.path for k in sub.join_by], _os_hint(rule))
+        step = _eql_step(sub.query, [k.path for k in base.join_by] + [k.path for k in sub.join_by], context, seed)
         return _count_stream(step, sub.runs or 1, span, rng)
-    return _sequence_stream(query, rule, rng)
+    return _sequence_stream(query, rule, rng, context, seed)
 
 
 def synthesize_stream(rule_file: RuleFile, *, seed: int = 0) -> list[dict]:

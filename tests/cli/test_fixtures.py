@@ -45,14 +45,32 @@ def test_the_events_prove_the_rule(tmp_path, capsys):
     assert code == 0 and 0 < len(matched) < report["events"]
 
 
-def test_a_sequence_is_refused_with_exit_1(tmp_path, capsys):
-    rule = tmp_path / "seq.toml"
-    rule.write_text('[rule]\nlanguage = "eql"\ntype = "eql"\nquery = """\nsequence by host.id\n'
+def test_a_join_is_refused_with_exit_1(tmp_path, capsys):
+    rule = tmp_path / "join.toml"
+    rule.write_text('[rule]\nlanguage = "eql"\ntype = "eql"\nquery = """\njoin by host.id\n'
                     '  [process where true] [file where true]\n"""\n', encoding="utf-8")
     code, out, err = run_cli(capsys, rule, "-o", tmp_path / "x.jsonl")
     assert code == 1 and out == ""
-    assert f"{rule}:4:" in err and "sequence" in err
+    assert f"{rule}:4:" in err and "join" in err
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_sequence_gets_a_stream_whose_labels_are_its_alerts(tmp_path, capsys):
+    """A correlation rule's events are its scenarios; the original raises alerts on exactly the labelled ones."""
+    rule = tmp_path / "seq.toml"
+    rule.write_text('[rule]\nlanguage = "eql"\ntype = "eql"\nrule_id = "s"\nquery = """\n'
+                    'sequence by host.id with maxspan=1m\n'
+                    '  [process where process.name == "cmd.exe"] [file where file.extension == "ps1"]\n"""\n',
+                    encoding="utf-8")
+    events, labels = tmp_path / "seq.jsonl", tmp_path / "seq.labels.json"
+    code, _, err = run_cli(capsys, rule, "-o", events, "--labels", labels)
+    assert code == 0 and "scenarios" in err
+    data = json.loads(labels.read_text(encoding="utf-8"))
+    assert any(why.startswith("in-order: fires") for why in data["why"].values())
+    assert any(why.startswith("out-of-order: no alert") for why in data["why"].values())
+    code = main(["test", str(rule), "--events", str(events), "--target", "eql", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["targets"]["original"]["matched"] == data["match"]
 
 
 def test_usage_errors_are_exit_2(tmp_path, capsys):

@@ -163,7 +163,7 @@ def test_esql_other_types_compile(text):
 def test_kusto_orders_steps_with_scan_per_key(target):
     query = emit(ORDERED, target).queries[0]
     assert query.startswith("union\n") and "| partition hint.strategy=native by ruleport_key" in query
-    assert "step s2: ruleport_step == 2 and ruleport_time > s1.ruleport_time" in query
+    assert "step s2: ruleport_step == 2 and isnull(s2.ruleport_time) and ruleport_time > s1.ruleport_time" in query
     assert "step ruleport_done output=none: true;" in query
     TabularQuery(query, lambda table, text: (lambda r: True), TARGETS[target].executor().table)
 

@@ -112,3 +112,25 @@ def test_the_executor_answers_with_alerts():
             step s1 output=none: s == 1; step s2: s == 2 and t > s1.t and t - s1.t <= 5m;))"""
     assert KQL.alerts(query, rows) == [(0, 1)]
     assert KQL.run(query, rows) == [0, 1]
+
+
+def test_a_guard_on_the_step_keeps_the_first_record_of_a_partial_sequence():
+    """Check 2 lets a later event of step 2 replace the one a partial sequence holds; the emitted scan steps
+    refuse it (`isnull(s2.t)`), as an EQL sequence keeps its first event (and an event of step 2 and step 3
+    at once still completes the sequence)."""
+    rows = [{"Timestamp": minute(m), "Event": e} for m, e in [(0, "a"), (1, "b"), (2, "b"), (3, "c")]]
+    steps = """step s1 output=none: Event == "a";
+        step s2 output=none: Event == "b" and {guard} Timestamp > s1.Timestamp;
+        step s3: Event == "c" and Timestamp > s2.Timestamp;"""
+    plain = run(f"DeviceProcessEvents | sort by Timestamp asc | scan with ({steps.format(guard='')})", rows)
+    guarded = run("DeviceProcessEvents | sort by Timestamp asc | scan with ("
+                  + steps.format(guard="isnull(s2.Timestamp) and") + ")", rows)
+    assert [p for p, _ in plain] == [frozenset({0, 2, 3})]
+    assert [p for p, _ in guarded] == [frozenset({0, 1, 3})]
+    both = [{"Timestamp": minute(m), "Event": e, "s": s} for m, e, s in [(0, "a", 1), (1, "b", 2), (2, "x", 2),
+                                                                       (2, "x", 3)]]
+    out = run("""DeviceProcessEvents | sort by Timestamp asc | scan with (
+        step s1 output=none: s == 1;
+        step s2 output=none: s == 2 and isnull(s2.Timestamp) and Timestamp > s1.Timestamp;
+        step s3: s == 3 and Timestamp > s2.Timestamp;)""", both)
+    assert [p for p, _ in out] == [frozenset({0, 1, 3})]

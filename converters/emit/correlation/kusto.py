@@ -15,7 +15,11 @@ reference, as converters/kusto/tabular.py runs it):
 - temporal_ordered: `partition by ruleport_key ( sort | scan ... )`, one scan
   step per rule, each after the previous one (strictly later) and within the
   timespan of the first step's event; only the last step outputs; a final
-  catch-all step moves a completed sequence out, so that it fires once;
+  catch-all step moves a completed sequence out, so that it fires once; the
+  steps after the first only take a sequence over from the previous step
+  (`isnull(s<k>.ruleport_time)`: scan's "check 2" would otherwise let a later
+  event of step k replace the record a partial sequence holds there, where an
+  EQL sequence keeps its first one);
 - value_count and temporal: `summarize ... by ruleport_key, bin(ruleport_time,
   <timespan>)` over fixed buckets (`make_set`, exact): a group crossing a
   bucket boundary is missed, as noted (`emit/fixed-buckets`); other counting
@@ -67,8 +71,8 @@ class KustoCorrelation(CorrelationBackend):
         "        step ruleport_done output=none: true;\n    )\n    )")}
     scan_first_step_expression: ClassVar[str] = "        step s1 output=none: ruleport_step == 1;"
     scan_step_expression: ClassVar[str] = (
-        "        step s{step}{output}: ruleport_step == {step} and ruleport_time > s{prev}.ruleport_time "
-        "and ruleport_time - s1.ruleport_time <= {timespan};")
+        "        step s{step}{output}: ruleport_step == {step} and isnull(s{step}.ruleport_time) "
+        "and ruleport_time > s{prev}.ruleport_time and ruleport_time - s1.ruleport_time <= {timespan};")
     correlation_condition_mapping_kusto: ClassVar[dict[str, str]] = {
         "lt": "<", "lte": "<=", "gt": ">", "gte": ">=", "eq": "==", "neq": "!="}
 
