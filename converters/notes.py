@@ -91,6 +91,47 @@ class Note:
         return d
 
 
+# --- conditions on a correlation's alert groups ------------------------------------
+# A correlation rule fires for groups of events (a sequence, a sample, the events
+# of one group-by value within the timespan). These conditions hold on an event
+# when one of the alert groups containing it, in the column that matched it
+# (the original's when a target misses it, the target's when the target matches
+# it alone), has the property. The proof evaluates them over the event stream
+# (converters/prove/stream_explain.py).
+#
+#     {"group_span_over": S}          the group's events span more than S seconds
+#                                     (last @timestamp minus first)
+#     {"group_crosses_bucket": S}     the group's events do not all fall in one
+#                                     S-second bucket aligned on the Unix epoch
+#     {"group_fold_case": [F, ...]}   two of the group's events have values of F
+#                                     (one of the fields) that differ only in case
+#     {"group_shares_bucket": S}      two of the group's events fall in the same
+#                                     S-second bucket aligned on the Unix epoch
+#     {"group_differs": F}            the group's events do not all have the same
+#                                     value of F (one lacking it counts as another value)
+
+def group_span_over(seconds: float) -> dict:
+    return {"group_span_over": seconds}
+
+
+def group_crosses_bucket(seconds: float) -> dict:
+    return {"group_crosses_bucket": seconds}
+
+
+def group_fold_case(fields) -> dict:
+    return {"group_fold_case": [fields] if isinstance(fields, str) else list(fields)}
+
+
+def group_shares_bucket(seconds: float) -> dict:
+    """Two of the group's events fall in the same S-second bucket aligned on the Unix epoch."""
+    return {"group_shares_bucket": seconds}
+
+
+def group_differs(field: str) -> dict:
+    """The group's events do not all have one value of `field`."""
+    return {"group_differs": field}
+
+
 # --- building conditions ------------------------------------------------------
 
 def exists(field: str) -> dict:
@@ -140,43 +181,3 @@ def argv_mismatch(args_field: str, command_line_field: str) -> dict:
 def basename_mismatch(name_field: str, path_field: str) -> dict:
     return {"basename_mismatch": [name_field, path_field]}
 
-
-# --- conditions on a correlation's alert groups ------------------------------------
-# A correlation rule fires for groups of events (a sequence, a sample, the events
-# of one group-by value within the timespan). These conditions hold on an event
-# when one of the alert groups containing it, in the column that matched it
-# (the original's when a target misses it, the target's when the target matches
-# it alone), has the property. The proof evaluates them over the event stream
-# (converters/prove/stream_explain.py).
-#
-#     {"group_span_over": S}          the group's events span more than S seconds
-#                                     (last @timestamp minus first)
-#     {"group_crosses_bucket": S}     the group's events do not all fall in one
-#                                     S-second bucket aligned on the Unix epoch
-#     {"group_fold_case": [F, ...]}   two of the group's events have values of F
-#                                     (one of the fields) that differ only in case
-#     {"group_shares_bucket": S}      two of the group's events fall in the same
-#                                     S-second bucket aligned on the Unix epoch
-#     {"group_differs": F}            the group's events do not all have the same
-#                                     value of F (one lacking it counts as another value)
-
-def group_span_over(seconds: float) -> dict:
-    return {"group_span_over": seconds}
-
-
-def group_crosses_bucket(seconds: float) -> dict:
-    return {"group_crosses_bucket": seconds}
-
-
-def group_fold_case(fields) -> dict:
-    return {"group_fold_case": [fields] if isinstance(fields, str) else list(fields)}
-
-
-def group_shares_bucket(seconds: float) -> dict:
-    """Two of the group's events fall in the same S-second bucket aligned on the Unix epoch."""
-    return {"group_shares_bucket": seconds}
-
-
-def group_differs(field: str) -> dict:
-    """The group's events do not all have one value of `field`."""
-    return {"group_differs": field}

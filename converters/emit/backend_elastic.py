@@ -29,7 +29,6 @@ Case rules (docstring of record; tests pin them):
 from __future__ import annotations
 
 import re
-
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
@@ -101,9 +100,6 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
         return f"{self.escape_and_quote_field(cond.field)}:/{regex.replace('/', chr(92) + '/')}/"
 
 
-_EQL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
 def _eql_string(text: str) -> str:
     """An EQL double-quoted string literal."""
     text = text.replace("\\", "\\\\").replace('"', '\\"')
@@ -126,20 +122,18 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend):
     """
 
     name: ClassVar[str] = "ruleport EQL (Elastic Defend)"
-    event_categories: ClassVar[dict[str, str]] = EQL_CATEGORIES  # correlations: each step's category
+    # a field name that is not an EQL identifier path (Kubernetes' authorization_k8s_io/decision
+    # annotation, a key with a dash or a space, a part that begins with a digit: Azure's
+    # target_resources.0.display_name) is escaped with backticks, else `/` divides
+    field_quote_pattern: ClassVar = re.compile(r"^\d.*|.*\.\d.*|.*[^\w@.].*")
     field_exists_expression: ClassVar[str] = "{field} != null"
     field_not_exists_expression: ClassVar[str] = "{field} == null"
     or_in_operator: ClassVar[str] = ":"
+    event_categories: ClassVar[dict[str, str]] = EQL_CATEGORIES  # correlations: each step's category
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and all(
             type(arg.value) is SigmaString and not _literal_wildcard_chars(arg.value) for arg in cond.args)
-
-    def escape_and_quote_field(self, field_name: str) -> str:
-        """Each dotted part that is not an EQL name (`0`, `io/pod-name`) in backticks, as EQL escapes it;
-        the stock backend quoted the whole path, which EQL reads as one name."""
-        return ".".join(part if _EQL_NAME.fullmatch(part) else "`" + part.replace("`", "``") + "`"
-                        for part in field_name.split("."))
 
     def convert_value_str(self, s: SigmaString, state) -> str:
         return _eql_string("".join(
