@@ -180,4 +180,3 @@ def argv_mismatch(args_field: str, command_line_field: str) -> dict:
 
 def basename_mismatch(name_field: str, path_field: str) -> dict:
     return {"basename_mismatch": [name_field, path_field]}
-

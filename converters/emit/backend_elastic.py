@@ -76,10 +76,10 @@ def _all_exact(cond) -> bool:
 
 
 class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBackend):
-    name: ClassVar[str] = "ruleport Lucene (Elastic Defend keyword semantics)"
     correlation_refusal: ClassVar[str] = (
         "a Lucene query string matches single documents: it has no aggregation, sequence or time window, so "
         "a correlation has no Lucene form (EQL and ES|QL run it on Elastic data)")
+    name: ClassVar[str] = "ruleport Lucene (Elastic Defend keyword semantics)"
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and _all_exact(cond)
