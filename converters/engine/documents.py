@@ -27,10 +27,11 @@ def flatten_ecs(obj: Mapping[str, Any]) -> dict[str, list]:
 
 
 def _walk(value: Any, path: str, out: dict[str, list]) -> None:
-    if isinstance(value, Mapping):
+    # dict and list first: JSON gives nothing else, and the abstract-class checks cost more than the walk
+    if type(value) is dict or (type(value) is not list and isinstance(value, Mapping)):
         for key, sub in value.items():
             _walk(sub, f"{path}.{key}" if path else str(key), out)
-    elif isinstance(value, (list, tuple)):
+    elif type(value) is list or isinstance(value, tuple):
         for item in value:
             _walk(item, path, out)
     elif value is not None:

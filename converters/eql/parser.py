@@ -304,8 +304,12 @@ def _position(node) -> tuple[int | None, int | None]:
     return None, None
 
 
+@lru_cache(maxsize=512)
 def parse_query(text: str) -> ast.Query:
-    """Parse an EQL query (event query, sequence, sample, join, pipes)."""
+    """Parse an EQL query (event query, sequence, sample, join, pipes).
+
+    Cached: the stages each parse the same rule (lint, translate, the evaluator, the
+    synthesizer), and the AST is immutable (frozen dataclasses), so they can share it."""
     try:
         tree = _lark().parse(text, start="piped_query")
     except UnexpectedInput as exc:

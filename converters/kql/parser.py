@@ -37,6 +37,8 @@ Parsing is linear: a few compiled regular expressions scan each token.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 
 from converters.errors import RuleportError
@@ -357,4 +359,10 @@ def parse_kql(text: str) -> ast.Query:
     """Parse one KQL query. Raises KqlSyntaxError (1-based line/column) on bad input."""
     if not isinstance(text, str):
         raise KqlSyntaxError(f"a KQL query must be a string, not {type(text).__name__}")
+    return _parse(text)
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> ast.Query:
+    # cached as EQL's: every stage parses the same rule, and the AST is immutable
     return _Parser(text).parse()

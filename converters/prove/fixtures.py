@@ -33,6 +33,14 @@ class Fixture:
     lines: list[int]          # 0-based physical line of each event
     #: events left out because Elasticsearch would reject them: {"line" (0-based), "field", "reason"}
     rejected: list[dict] = field(default_factory=list)
+    #: each platform's records of the events, made once (several columns share a platform)
+    _records: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def records(self, platform) -> tuple[list[dict], list[int]]:
+        """`platform.records(self.events)`, computed once per platform model."""
+        if platform.name not in self._records:
+            self._records[platform.name] = platform.records(self.events)
+        return self._records[platform.name]
 
 
 def fixture_of(events: list[dict], path: str = "(synthesized)") -> Fixture:

@@ -57,7 +57,7 @@ ORIGINAL: dict[str, Callable[[], Executor]] = {"eql": EqlExecutor, "kuery": Kiba
 # --- running ----------------------------------------------------------------
 
 def _run(executor: Executor, queries: list[str], platform: PlatformModel, fixture: Fixture) -> list[int]:
-    records, origin = platform.records(fixture.events)
+    records, origin = fixture.records(platform)
     matched: set[int] = set()
     for query in queries:
         for i in executor.run(query, records):
@@ -67,7 +67,7 @@ def _run(executor: Executor, queries: list[str], platform: PlatformModel, fixtur
 
 def _run_alerts(executor: Executor, queries: list[str], platform: PlatformModel, fixture: Fixture) -> list[list[int]]:
     """A correlation's alerts: for each, the lines of the events behind it."""
-    records, origin = platform.records(fixture.events)
+    records, origin = fixture.records(platform)
     found: list[list[int]] = []
     for query in queries:
         for group in executor.alerts(query, records):
