@@ -38,6 +38,39 @@ def render_summary(report: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_markdown(report: dict, title: str = "Corpus proof") -> str:
+    """A summary to commit beside the docs: statuses per target, then why targets refuse or skip,
+    by code, and the rules that differ or err."""
+    summary = report["summary"]
+    out = [f"# {title}", "", f"{len(report['rules'])} rules; one status per rule and target "
+           "(docs/proving.md says what each means).", "",
+           "| target | " + " | ".join(STATUSES) + " |", "|---|" + "---:|" * len(STATUSES)]
+    for target, counts in summary.items():
+        out.append(f"| {target} | " + " | ".join(str(counts[s]) for s in STATUSES) + " |")
+    for status in ("refused", "skipped"):
+        codes: dict[str, dict[str, int]] = {}
+        for rule in report["rules"]:
+            for target, result in rule["targets"].items():
+                if result["status"] == status:
+                    per = codes.setdefault(result.get("code") or "(none)", {})
+                    per[target] = per.get(target, 0) + 1
+        if codes:
+            out += ["", f"## {status.capitalize()}, by code", "", "| code | " + " | ".join(summary) + " |",
+                    "|---|" + "---:|" * len(summary)]
+            for code, per in sorted(codes.items(), key=lambda kv: -sum(kv[1].values())):
+                out.append(f"| `{code}` | " + " | ".join(str(per.get(t, 0)) for t in summary) + " |")
+    problems = [(rule["path"], target, result) for rule in report["rules"]
+                for target, result in rule["targets"].items() if result["status"] in ("differs", "error")]
+    out += ["", "## Differences and errors", ""]
+    if not problems:
+        out.append("None.")
+    for path, target, result in problems:
+        detail = ", ".join(map(str, result["lines"])) if result["status"] == "differs" else \
+            " ".join(str(result.get("message") or result.get("code") or "").split())[:160]
+        out.append(f"- `{path}` {target}: {result['status']} {detail}")
+    return "\n".join(out) + "\n"
+
+
 def _heading(target: str) -> str:
     return TARGETS[target].heading if target in TARGETS else target
 
