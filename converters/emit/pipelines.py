@@ -168,7 +168,9 @@ def splunk_cim() -> ProcessingPipeline:
 
 def _cased(scope: dict) -> dict:
     # exact (case-sensitive) keyword matches, as the EQL `==` of Elastic's rules
-    return {f"{k}|cased" if isinstance(v, str) else k: v for k, v in scope.items()}
+    def strings(v) -> bool:
+        return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    return {f"{k}|cased" if strings(v) else k: v for k, v in scope.items()}
 
 
 def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: tuple) -> list[ProcessingItem]:
