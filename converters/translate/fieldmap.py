@@ -28,6 +28,11 @@ class FieldMapping:
 # Elastic event.category -> Sigma logsource category (with the event.type a
 # category implies; a rule that does not constrain event.type this way gets
 # a note, since the Sigma category is narrower than the EQL category).
+# Each Sigma category here means exactly `event.category == <key>` (plus the
+# implied event.type) on Elastic data, as the emit stage's Elastic models
+# scope it. "dns" is not mapped: it is no ECS category value, and Sigma's
+# dns_query selects DNS lookups, which Elastic data files under "network";
+# a query testing event.category "dns" keeps that condition.
 CATEGORY_LOGSOURCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "process": ("process_creation", ("start", "process_started")),
     "network": ("network_connection", ()),
@@ -35,7 +40,6 @@ CATEGORY_LOGSOURCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "registry": ("registry_event", ()),
     "library": ("image_load", ()),
     "driver": ("driver_load", ()),
-    "dns": ("dns_query", ()),
 }
 
 # host.os.type -> Sigma logsource product
