@@ -32,6 +32,7 @@ from converters.emit.transforms import (
     CategoryIs,
     IndexFromDefinition,
     KnownFields,
+    NameExistence,
     ProductIs,
     RequireAnyLogsource,
     RequireLogsource,
@@ -81,8 +82,15 @@ def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True, whe
     return items
 
 
+# ECS name fields whose existence is their path's on data without a name field of its own
+_NAME_PATHS = {"process.name": "Image", "process.parent.name": "ParentImage"}
+
+
 def _model_items(dm: DataModel, *, names: bool, check: bool, when: tuple) -> list[ProcessingItem]:
     items = []
+    name_paths = {ecs: path for ecs, path in _NAME_PATHS.items() if ecs not in dm.known_fields() and not dm.ecs}
+    if dm.category == "process_creation" and name_paths:
+        items.append(_item(NameExistence(name_paths), "name_existence", **_cond(when)))
     if dm.unavailable or dm.implied:
         items.append(_item(UnavailableFields(dm.unavailable, dm.platform, dict(dm.implied)), "unavailable_fields",
                            **_cond(when)))

@@ -138,7 +138,9 @@ class KqlToSigma(SigmaLeaves):
         return self._patterns(field, [_pattern(value)], case_sensitive=True)
 
     def _ip(self, field: str, value: ast.Value) -> Cond:
-        """An address or block on an ip field: Sigma's |cidr (an address is its one-address block)."""
+        """An address or block on an ip field: a block is Sigma's |cidr; an IPv4 address its text (one
+        spelling only); an IPv6 address, which has many spellings (`::1`, `0:0:0:0:0:0:0:1`), its
+        one-address block."""
         if value.has_wildcard:
             raise TranslationError(f"{field} is an ip field: Elasticsearch rejects the wildcard query "
                                    f"{value.pattern()!r} there", code="translate/unsupported-expression")
@@ -148,6 +150,8 @@ class KqlToSigma(SigmaLeaves):
             raise TranslationError(f"{field} is an ip field: {value.literal!r} is not an address or CIDR block",
                                    code="translate/unsupported-expression") from None
         sigma_field, _ = self._sigma_field(field)
+        if "/" not in (value.literal or "") and network.version == 4:
+            return item(sigma_field, (), (str(network.network_address),))
         return item(sigma_field, ("cidr",), (str(network),))
 
 

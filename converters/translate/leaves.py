@@ -68,7 +68,9 @@ class SigmaLeaves:
         return any_of(terms)
 
     def _exists(self, ecs: str, present: bool) -> Cond:
-        """`field != null` / KQL `field:*` (present) and `field == null`: Sigma's |exists.
+        """`field != null` / KQL `field:*` (present): Sigma's `|exists: true`; `field == null`:
+        Sigma's `field: null` (pySigma's Lucene backend writes `|exists: false` without the
+        parentheses a pure negation needs inside an OR).
 
         A name field (process.name) keeps its ECS name: that a path field has a
         value says nothing about its name field, and the reverse."""
@@ -77,9 +79,10 @@ class SigmaLeaves:
             self.note("translate/custom-field",
                       f"{ecs} has no Sigma taxonomy field of its own (it is the last component of "
                       f"{mapping.sigma}); its existence check keeps the ECS name", ecs)
-            return item(ecs, ("exists",), (present,))
-        sigma_field, _ = self._sigma_field(ecs)
-        return item(sigma_field, ("exists",), (present,))
+            field = ecs
+        else:
+            field, _ = self._sigma_field(ecs)
+        return item(field, ("exists",), (True,)) if present else item(field, (), (None,))
 
     def _patterns(self, ecs: str, patterns: list, case_sensitive: bool) -> Cond:
         sigma_field, basename = self._sigma_field(ecs)

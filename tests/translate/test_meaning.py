@@ -129,7 +129,7 @@ def test_name_exists_is_the_name_not_the_path(tmp_path):
         assert "Image|exists" not in yaml.safe_dump(det)
     det = yaml.safe_load(translate(tmp_path, 'process where host.os.type == "windows" and event.type == "start" '
                                              "and process.executable == null").sigma_yaml)["detection"]
-    assert det["selection_1"]["Image|exists"] is False
+    assert det["selection_1"] == {"event.type|cased": "start", "Image": None}
 
 
 def test_null_checks_run_like_the_original(tmp_path):
@@ -245,6 +245,8 @@ def test_kql_numbers_booleans_and_addresses_keep_their_type(tmp_path):
     assert sel["process.args_count"] == 2 and sel["ParentProcessId"] == 1
     assert sel["process.code_signature.trusted"] is False and sel["labels.flag"] is True
     assert sel["source.ip|cidr"] == ["10.0.0.0/8", "::1/128"]
+    single = _sigma(translate(tmp_path, "source.ip:127.0.0.1", "kuery"))["detection"]["selection_1"]
+    assert single == {"source.ip": "127.0.0.1"}
     assert sel["event.code"] == "4624"   # a keyword: text
     lucene = emit(translate(tmp_path, "event.category:process and event.type:start and process.args_count:2 and "
                                       'process.parent.pid:"1"', "kuery").sigma_yaml, "lucene").queries[0]
