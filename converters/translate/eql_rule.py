@@ -41,6 +41,7 @@ def translate_eql(query_text: str, rule: dict, notes: list[Note]):
 def translate_event_query(base: ast.EventQuery, rule: dict, notes: list[Note]):
     """One EQL event query (a rule's query, or one step of a sequence) to a logsource and condition."""
     terms = list(base.condition.terms) if isinstance(base.condition, ast.And) else [base.condition]
+    terms = [t for t in terms if t != ast.Literal(True)]   # `iam where true`: the category is the condition
     category = base.category if base.category != "any" else None
     if category is not None and category not in CATEGORY_LOGSOURCE:
         # no Sigma category says it: `iam where` stays a condition (EQL tests event.category exactly)
