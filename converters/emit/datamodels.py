@@ -129,7 +129,9 @@ ELASTIC_DEFEND = DataModel(
         "process.thread.capabilities.effective", "container.security_context.privileged",
         "host.id", "host.name", "host.hostname", "agent.id",  # every Defend event names its host and agent
     ),
-    scope={"event.category": "process", "event.type": "start"},
+    # Sigma's process_creation: process starts, which Elastic data types "start" (Defend, Sysmon via
+    # Winlogbeat) or "process_started" (older Auditbeat/Endgame data; 147 Elastic rules test both)
+    scope={"event.category": "process", "event.type": ["start", "process_started"]},
     os_scope={os: {"host.os.type": os} for os in ("windows", "linux", "macos")},
 )
 

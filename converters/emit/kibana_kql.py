@@ -135,6 +135,8 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, TextQueryBacken
 
     def _check_value(self, field: str, value: SigmaString, case_insensitive: bool) -> None:
         """Note what KQL cannot say of this value: a `?` wildcard, whitespace at an unquoted edge."""
+        if not value.s:  # the empty string (`f: ''`): nothing to widen or trim
+            return
         original = wildcard_text(value)
         if any(p is SpecialChars.WILDCARD_SINGLE for p in value.s):
             self._note("emit/wildcard-widened",
@@ -176,8 +178,9 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, TextQueryBacken
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and all(
-            isinstance(arg.value, SigmaCasedString) or letters(arg.value) == 0 for arg in cond.args
-        )
+            isinstance(arg.value, SigmaCasedString)
+            or (isinstance(arg.value, SigmaString) and letters(arg.value) == 0) for arg in cond.args
+        )  # numbers (typed KQL values) are ORed: `letters` reads strings only
 
     def convert_condition_as_in_expression(self, cond, state):
         for arg in cond.args:  # (only cased values and values without letters come this way)

@@ -32,6 +32,7 @@ from converters.emit.transforms import (
     CategoryIs,
     IndexFromDefinition,
     KnownFields,
+    NameExistence,
     ProductIs,
     RequireAnyLogsource,
     RequireLogsource,
@@ -81,8 +82,15 @@ def _mapping_items(dm: DataModel, *, names: bool = True, check: bool = True, whe
     return items
 
 
+# ECS name fields whose existence is their path's on data without a name field of its own
+_NAME_PATHS = {"process.name": "Image", "process.parent.name": "ParentImage"}
+
+
 def _model_items(dm: DataModel, *, names: bool, check: bool, when: tuple) -> list[ProcessingItem]:
     items = []
+    name_paths = {ecs: path for ecs, path in _NAME_PATHS.items() if ecs not in dm.known_fields() and not dm.ecs}
+    if dm.category == "process_creation" and name_paths:
+        items.append(_item(NameExistence(name_paths), "name_existence", **_cond(when)))
     if dm.unavailable or dm.implied:
         items.append(_item(UnavailableFields(dm.unavailable, dm.platform, dict(dm.implied)), "unavailable_fields",
                            **_cond(when)))
@@ -168,7 +176,9 @@ def splunk_cim() -> ProcessingPipeline:
 
 def _cased(scope: dict) -> dict:
     # exact (case-sensitive) keyword matches, as the EQL `==` of Elastic's rules
-    return {f"{k}|cased" if isinstance(v, str) else k: v for k, v in scope.items()}
+    def strings(v) -> bool:
+        return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    return {f"{k}|cased" if strings(v) else k: v for k, v in scope.items()}
 
 
 def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: tuple) -> list[ProcessingItem]:

@@ -23,7 +23,7 @@ from sigma.processing.transformations.base import (
     ValueTransformation,
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
-from sigma.types import SigmaCasedString, SigmaRegularExpression, SigmaString, SpecialChars
+from sigma.types import SigmaCasedString, SigmaExists, SigmaNull, SigmaRegularExpression, SigmaString, SpecialChars
 
 NOTES_KEY = PIPELINE_NOTES_KEY
 
@@ -347,6 +347,22 @@ class BasenameField(DetectionItemTransformation):
         if any(n is None for n in names):
             return None
         return SigmaDetectionItem(target, [], names, value_linking=item.value_linking)
+
+
+@dataclass
+class NameExistence(DetectionItemTransformation):
+    """`process.name|exists` and `process.name: null` (the translator keeps a name field's
+    existence check on the name) on data that records the name only inside its path
+    (Sysmon's Image): there the name has a value exactly when the path has one."""
+
+    paths: dict[str, str]   # ECS name field -> the Sigma path field it is the last component of
+
+    def apply_detection_item(self, item: SigmaDetectionItem):
+        path = self.paths.get(item.field)
+        if path is None or not item.value or not all(isinstance(v, (SigmaExists, SigmaNull)) for v in item.value):
+            return None
+        return SigmaDetectionItem(path, list(item.modifiers), list(item.value), value_linking=item.value_linking,
+                                  auto_modifiers=False)
 
 
 @dataclass

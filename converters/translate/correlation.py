@@ -215,12 +215,10 @@ def _step_query(query, rule: dict, notes: list[Note]):
     terms = query.condition.terms if isinstance(query.condition, ast.And) else (query.condition,)
     terms = tuple(t for t in terms if t != ast.Literal(True))
     if query.category not in CATEGORY_LOGSOURCE and query.category != "any":
-        # no Sigma logsource says this category (authentication, iam...): the detection keeps it
-        found: list[Note] = []
-        category = ast.Comparison(ast.Field("event.category"), "==", ast.Literal(query.category))
-        result = translate_event_query(ast.EventQuery(query.category, _and(terms + (category,))), rule, found)
-        notes.extend(n for n in found if not (n.code == "translate/logsource-unmapped" and n.field == "event.category"))
-        return result
+        # no Sigma logsource says this category (authentication, iam...): translate_event_query keeps
+        # it in the detection
+        return translate_event_query(ast.EventQuery(query.category, _and(terms) if terms else ast.Literal(True)),
+                                     rule, notes)
     if terms:
         try:
             return translate_event_query(ast.EventQuery(query.category, _and(terms)), rule, notes)

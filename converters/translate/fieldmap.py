@@ -11,7 +11,10 @@ becomes a match on the end of the path.
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class FieldMapping:
 # Elastic event.category -> Sigma logsource category (with the event.type a
 # category implies; a rule that does not constrain event.type this way gets
 # a note, since the Sigma category is narrower than the EQL category).
+# Each Sigma category here means exactly `event.category == <key>` (plus the
+# implied event.type) on Elastic data, as the emit stage's Elastic models
+# scope it. "dns" is not mapped: it is no ECS category value, and Sigma's
+# dns_query selects DNS lookups, which Elastic data files under "network";
+# a query testing event.category "dns" keeps that condition.
 CATEGORY_LOGSOURCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "process": ("process_creation", ("start", "process_started")),
     "network": ("network_connection", ()),
@@ -32,7 +40,6 @@ CATEGORY_LOGSOURCE: dict[str, tuple[str, tuple[str, ...]]] = {
     "registry": ("registry_event", ()),
     "library": ("image_load", ()),
     "driver": ("driver_load", ()),
-    "dns": ("dns_query", ()),
 }
 
 # host.os.type -> Sigma logsource product
@@ -137,3 +144,32 @@ def ecs_of(category: str | None, sigma_field: str) -> str:
         if mapping.sigma == sigma_field and not mapping.basename_of:
             return mapping.ecs
     return sigma_field
+
+
+# --- ECS field types ----------------------------------------------------------
+# KQL values are untyped text; the field's ECS type says whether `2` is a number,
+# `true` a boolean, `10.0.0.0/8` an address block. The table is the project's
+# ECS field list (converters/data/ecs_fields.json, generated from @elastic/ecs).
+ECS_FIELDS = Path(__file__).resolve().parent.parent / "data" / "ecs_fields.json"
+NUMERIC_TYPES = frozenset({"long", "integer", "short", "byte", "unsigned_long", "float", "double",
+                           "half_float", "scaled_float"})
+
+
+@functools.cache
+def _ecs_types() -> dict[str, str]:
+    with open(ECS_FIELDS, encoding="utf-8") as fh:
+        return json.load(fh)["fields"]
+
+
+def ecs_type(ecs_field: str) -> str | None:
+    """The field's ECS type (keyword, long, ip, boolean, ...), None for a field ECS does not define."""
+    return _ecs_types().get(ecs_field)
+
+
+def ecs_fields_matching(pattern: str) -> list[str]:
+    """The ECS leaf fields a KQL wildcard field name (`file.hash.*`) names, sorted."""
+    import re  # noqa: PLC0415 - only wildcard field names need it
+
+    rx = re.compile(".*".join(re.escape(p) for p in pattern.split("*")))
+    return sorted(f for f, kind in _ecs_types().items()
+                  if kind not in ("object", "nested", "flattened") and rx.fullmatch(f))

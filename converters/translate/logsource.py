@@ -3,8 +3,22 @@
 Elastic queries say which data they read with ordinary conditions
 (event.category, event.type, host.os.type, event.dataset); Sigma says it
 with the logsource. Top-level conjuncts that test those fields for fixed
-values are absorbed into the logsource when it says the same, and kept in
-the detection when it does not.
+values are absorbed into the logsource when it says exactly the same, and
+kept in the detection otherwise.
+
+What a logsource says, in the original rule's ECS terms (the emit stage's
+Elastic pipelines add these conditions back, case-sensitively:
+converters/emit/pipelines.py, converters/emit/datamodels.py):
+
+- category C: `event.category == C` (the Elastic category C maps to);
+- category process_creation, also: `event.type in ("start", "process_started")`
+  (Sigma's process_creation covers process starts only);
+- product P (windows, linux, macos): `host.os.type == P`.
+
+Whenever the query does not already imply one of these conditions (it
+tests the field case-insensitively, for other values, or not at all), the
+Sigma rule misses the query's events that fail it: a note says so, with
+the exact `affects` (less: events where the field does not hold the value).
 """
 
 from __future__ import annotations
@@ -12,8 +26,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from converters.errors import TranslationError
-from converters.notes import Note
+from converters.notes import LESS, Affects, Note, eq, not_
 from converters.translate.fieldmap import CATEGORY_LOGSOURCE, OS_PRODUCT
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A conjunct that tests one field for fixed string values (any of them)."""
+
+    field: str
+    values: tuple[str, ...]
+    case_insensitive: bool = False
+
+    def lowered(self) -> tuple[str, ...]:
+        return tuple(v.lower() for v in self.values)
+
+    def implies(self, required: frozenset[str]) -> bool:
+        """True when every event this test keeps has the field exactly equal to a required value."""
+        return not self.case_insensitive and set(self.values) <= required
 
 
 @dataclass
@@ -24,29 +54,29 @@ class Scoped:
     kept: list                  # conjuncts that stay in the detection
 
 
-def scope(event_category: str | None, conjuncts: list[tuple[object, tuple[str, list[str]] | None]],
+def scope(event_category: str | None, conjuncts: list[tuple[object, Fixed | None]],
           rule: dict, notes: list[Note]) -> Scoped:
-    """conjuncts: (term, (field, values) when the term tests a field for fixed values)."""
-    category = event_category
+    """event_category: the EQL event category (`process where`), which tests event.category
+    exactly; conjuncts: (term, Fixed when the term tests a field for fixed values)."""
+    category, category_exact = event_category, event_category is not None
     product: str | None = None
-    event_types: list[str] | None = None
+    product_term: Fixed | None = None
     dataset: str | None = None
     kept: list = []
-    type_terms: list = []
-    for term, found in conjuncts:
-        field, values = found if found else (None, [])
-        lowered = [v.lower() for v in values]
-        if field == "host.os.type" and len(values) == 1 and lowered[0] in OS_PRODUCT and not product:
-            product = OS_PRODUCT[lowered[0]]
-            continue
-        if field == "event.category" and len(values) == 1 and category is None and lowered[0] in CATEGORY_LOGSOURCE:
-            category = lowered[0]
-            continue
-        if field == "event.type" and event_types is None:
-            event_types = lowered
-            type_terms.append(term)
-        if field in ("event.dataset", "data_stream.dataset") and len(values) == 1 and "." in values[0] and not dataset:
-            dataset = lowered[0]  # kept in the detection too: a Sigma service is coarser than a dataset
+    types: list[tuple[object, Fixed]] = []
+    for term, fixed in conjuncts:
+        if fixed is not None and len(fixed.values) == 1:
+            value = fixed.lowered()[0]
+            if fixed.field == "host.os.type" and value in OS_PRODUCT and product is None:
+                product, product_term = OS_PRODUCT[value], fixed
+                continue
+            if fixed.field == "event.category" and category is None and value in CATEGORY_LOGSOURCE:
+                category, category_exact = value, fixed.implies(frozenset((value,)))
+                continue
+            if fixed.field in ("event.dataset", "data_stream.dataset") and "." in value and not dataset:
+                dataset = value  # kept in the detection too: a Sigma service is coarser than a dataset
+        if fixed is not None and fixed.field == "event.type":
+            types.append((term, fixed))
         kept.append(term)
 
     logsource: dict = {}
@@ -54,23 +84,23 @@ def scope(event_category: str | None, conjuncts: list[tuple[object, tuple[str, l
     if category in CATEGORY_LOGSOURCE:
         sigma_category, implied_types = CATEGORY_LOGSOURCE[category]
         logsource["category"] = sigma_category
+        if not category_exact:
+            _narrowed(notes, "event.category", (category,),
+                      f"the query tests event.category {category!r} ignoring case; the Sigma category "
+                      f"{sigma_category} selects it exactly")
         if implied_types:
-            if event_types and set(event_types) <= set(implied_types):
-                kept = [t for t in kept if t not in type_terms]
-            else:
-                notes.append(Note("translate/logsource-narrowed",
-                                  f"Sigma's {sigma_category} covers process starts only; the query also "
-                                  "matches other process events", None, "event.type"))
-    elif category:
-        notes.append(Note("translate/logsource-unmapped",
-                          f"the event category {category!r} has no Sigma logsource category", None, "event.category"))
+            kept = _event_types(kept, types, frozenset(implied_types), sigma_category, notes)
+    if product is not None and not product_term.implies(frozenset((product,))):
+        _narrowed(notes, "host.os.type", (product,),
+                  f"the query tests host.os.type {product!r} ignoring case; the Sigma product selects it exactly")
     if product is None:
         tags = [t.split(":", 1)[1].strip().lower() for t in rule.get("tags", []) if t.startswith("OS:")]
         if len(tags) == 1 and tags[0] in OS_PRODUCT:
             product = OS_PRODUCT[tags[0]]
             notes.append(Note("translate/product-from-tag",
-                              f"the query does not test host.os.type; the product comes from the rule's tag OS: {tags[0]}",
-                              None, "host.os.type"))
+                              f"the query does not test host.os.type; the product comes from the rule's tag "
+                              f"OS: {tags[0]}, so the Sigma rule only matches events whose host.os.type is {product}",
+                              None, "host.os.type", Affects.of(LESS, not_(eq("host.os.type", product)))))
     if product:
         logsource["product"] = product
     if not logsource:
@@ -81,12 +111,36 @@ def scope(event_category: str | None, conjuncts: list[tuple[object, tuple[str, l
     return Scoped(logsource, sigma_category, product, kept)
 
 
+def _narrowed(notes: list[Note], field: str, values: tuple[str, ...], message: str) -> None:
+    notes.append(Note("translate/logsource-narrowed", message, None, field,
+                      Affects.of(LESS, not_(eq(field, list(values))))))
+
+
+def _event_types(kept: list, types: list[tuple[object, Fixed]], implied: frozenset[str],
+                 sigma_category: str, notes: list[Note]) -> list:
+    """Absorb the event.type test the Sigma category states; note what the category drops."""
+    absorbed = next((t for t, f in types if set(f.lowered()) == implied
+                     and (f.case_insensitive or set(f.values) == implied)), None)
+    kept = [t for t in kept if t is not absorbed]
+    if not any(f.implies(implied) for _, f in types):
+        starts = " or ".join(sorted(implied))
+        _narrowed(notes, "event.type", tuple(sorted(implied)),
+                  f"Sigma's {sigma_category} covers process starts only (event.type {starts}); "
+                  "the query also matches other process events")
+    return kept
+
+
 def _fallback(rule: dict, dataset: str | None, notes: list[Note]) -> dict:
     """A logsource for queries that name no category or OS: from the dataset, else a description."""
     if dataset:
         product, service = dataset.split(".", 1)
         notes.append(Note("translate/logsource-from-dataset",
                           f"logsource product/service come from the dataset {dataset!r}", None, "event.dataset"))
+        if product in OS_PRODUCT.values():
+            # a product that names an OS scopes the data to that OS on the targets
+            _narrowed(notes, "host.os.type", (product,),
+                      f"the dataset's product {product!r} names an operating system; the query does not test "
+                      "host.os.type")
         return {"product": product, "service": service}
     indexes = ", ".join(rule.get("index", [])) or "the rule's data view"
     notes.append(Note("translate/logsource-unmapped",

@@ -60,7 +60,7 @@ def test_quoted_value_without_wildcard():
 
 def test_case_variants_are_exact():
     q = kql("  sel:\n    process.args: '-Rx'").queries[0]
-    assert q.count(" or ") == 3
+    assert q.count(" or ") == 4  # three for the case variants, one for the scope's two start types
     assert hits(q, doc(process__args=["a", "-rX"]), doc(process__args=["-rx1"]), doc(process__args=["-RX"])) == [0, 2]
 
 

@@ -119,7 +119,7 @@ def test_splunk_cim_tstats(out):
 
 def test_lucene_scope_and_caseless(out):
     q = out["lucene"].queries[0]
-    assert q.startswith("(event.category:process AND event.type:start AND host.os.type:windows) AND (")
+    assert q.startswith("(event.category:process AND (event.type:(start OR process_started)) AND host.os.type:windows) AND (")
     assert "process.name.caseless:node.exe" in q
     assert "process.parent.name.caseless:powershell.exe" in q
     assert r"process.executable.caseless:(?\:\\users\\*\\appdata\\*\\node.exe OR " \
@@ -145,7 +145,7 @@ def test_eql_parses_and_keeps_case_operators(out):
     q = out["eql"].queries[0]
     with eql.parser.elasticsearch_syntax, eql.parser.ignore_missing_functions:
         eql.parse_query(q)
-    assert q.startswith('process where (event.type == "start" and host.os.type == "windows") and (')
+    assert q.startswith('process where ((event.type == "start" or event.type == "process_started") and host.os.type == "windows") and (')
     assert 'process.name:"node.exe"' in q and 'process.parent.name:"powershell.exe"' in q
     assert 'process.pe.original_file_name == "node.exe"' in q
     assert 'process.code_signature.subject_name:"OpenJS Foundation"' in q
@@ -188,7 +188,7 @@ def test_esql_args_any_element(out):
 
 def test_kibana_kql_seed(out):
     q = out["kibana-kql"].queries[0]
-    assert q.startswith('(event.category:"process" and event.type:"start" and host.os.type:"windows") and (')
+    assert q.startswith('(event.category:"process" and (event.type:("start" or "process_started")) and host.os.type:"windows") and (')
     assert 'process.name.caseless:"node.exe"' in q
     assert 'process.args:("-r" or "-R")' in q
     assert "process.args:(*.js or *.jS or *.Js or *.JS)" in q

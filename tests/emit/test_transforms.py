@@ -193,7 +193,7 @@ def _linux(detection: str) -> str:
 def test_linux_rule_is_scoped_to_linux_and_uses_slash_names():
     text = _linux("  sel:\n    Image|endswith: '/bash'\n    CommandLine|contains: ' -i'")
     lucene = emit(text, "lucene").queries[0]
-    assert lucene.startswith("(event.category:process AND event.type:start AND host.os.type:linux) AND ")
+    assert lucene.startswith("(event.category:process AND (event.type:(start OR process_started)) AND host.os.type:linux) AND ")
     assert "process.name.caseless:bash" in lucene
     asim = emit(text, "kusto-sentinel").queries[0]
     assert '(EventType =~ "ProcessCreated" and DvcOs =~ "Linux")' in asim
@@ -209,7 +209,7 @@ def test_linux_rule_is_scoped_to_linux_and_uses_slash_names():
 def test_rule_without_product_has_no_os_scope():
     text = rule("  sel:\n    CommandLine|contains: whoami").replace("  product: windows\n", "")
     assert "host.os.type" not in emit(text, "lucene").queries[0]
-    assert emit(text, "eql").queries[0].startswith('process where event.type == "start" and ')
+    assert emit(text, "eql").queries[0].startswith('process where (event.type == "start" or event.type == "process_started") and ')
     assert "DvcOs" not in emit(text, "kusto-sentinel").queries[0]
     # either separator names the last path component
     for path in ("\\\\cmd.exe", "/cmd.exe"):

@@ -165,8 +165,11 @@ def seed_sigma(seed_rule) -> str:
 
 
 def test_seed_without_approximations_never_matches_custom_fields(seed_sigma):
-    # process.args is NULL in every Sysmon event: the appdata and preload branches are dead
-    assert SigmaSqliteExecutor().run(seed_sigma, SEED_EVENTS) == [2]
+    # process.args is NULL in every Sysmon event: the appdata and preload branches are dead;
+    # event.type (the seed's `event.type == "start"`, kept in the detection) is NULL too
+    assert SigmaSqliteExecutor().run(seed_sigma, SEED_EVENTS) == []
+    no_start = seed_sigma.replace("    event.type|cased: start\n", "    CommandLine|exists: true\n")
+    assert SigmaSqliteExecutor().run(no_start, SEED_EVENTS) == [2]
 
 
 def test_seed_with_sysmon_approximations_reads_argv_from_command_line(seed_sigma):

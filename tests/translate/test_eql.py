@@ -62,10 +62,14 @@ def test_seed_metadata(seed_doc):
     assert seed_doc["falsepositives"][0].startswith("Legitimate script automation tools")
 
 
-def test_seed_logsource_absorbs_os_and_start(seed_doc):
+def test_seed_logsource_absorbs_os_and_keeps_start(seed_doc, seed):
     assert seed_doc["logsource"] == {"category": "process_creation", "product": "windows"}
     text = yaml.safe_dump(seed_doc["detection"])
-    assert "host.os.type" not in text and "event.type" not in text
+    assert "host.os.type" not in text
+    # process_creation also covers events typed process_started: the seed's narrower
+    # `event.type == "start"` stays in the detection, and nothing is lost, so no note
+    assert seed_doc["detection"]["selection_1"] == {"event.type|cased": "start"}
+    assert not any(n.code == "translate/logsource-narrowed" for n in seed.notes)
 
 
 def test_seed_detection_keeps_every_branch_and_case_rule(seed):
@@ -75,21 +79,21 @@ def test_seed_detection_keeps_every_branch_and_case_rule(seed):
         for di in det.detection_items:
             items.setdefault(di.field, []).append((name, di.modifiers, [str(v) for v in di.value]))
     # process.name : "node.exe" -> basename of Image, case-insensitive
-    assert ("selection_1", [SigmaEndswithModifier], ["*\\node.exe"]) in items["Image"]
+    assert ("selection_2", [SigmaEndswithModifier], ["*\\node.exe"]) in items["Image"]
     # ?process.pe.original_file_name == "node.exe" -> case-sensitive
-    assert items["OriginalFileName"] == [("selection_2", [SigmaCaseSensitiveModifier], ["node.exe"])]
+    assert items["OriginalFileName"] == [("selection_3", [SigmaCaseSensitiveModifier], ["node.exe"])]
     # the signer condition is kept under its ECS name, not dropped
     assert items["process.code_signature.subject_name"][0][2] == ["OpenJS Foundation"]
     assert {v for _, _, vals in items["process.args"] for v in vals} == {"*.js", "-r"}
     assert items["ParentImage"][0][2] == ["*\\powershell.exe"]
     assert sorted(items["CommandLine"][0][2]) == ["*atob(*", "*eval(*", "*require*child_process*"]
     assert rule.detection.condition == [
-        "(selection_1 or selection_2 or selection_3) and (selection_4 or selection_5 or selection_6)"]
+        "selection_1 and (selection_2 or selection_3 or selection_4) and (selection_5 or selection_6 or selection_7)"]
 
 
 def test_seed_executable_patterns_survive(seed):
     rule = SigmaCollection.from_yaml(seed.sigma_yaml).rules[0]
-    det = rule.detection.detections["selection_4"]
+    det = rule.detection.detections["selection_5"]
     image = next(di for di in det.detection_items if di.field == "Image")
     values = [v.s for v in image.value]
     assert values[0][1] == ":\\Users\\"
@@ -133,7 +137,8 @@ def test_equality_values_are_literal(tmp_path):
 
 
 def test_negation_becomes_a_filter_with_a_note(tmp_path):
-    t = translate_text(tmp_path, 'process where process.name : "a.exe" and not process.parent.name : "b.exe"')
+    t = translate_text(tmp_path, 'process where host.os.type == "windows" and process.name : "a.exe" and '
+                                 'not process.parent.name : "b.exe"')
     doc = yaml.safe_load(t.sigma_yaml)
     assert doc["detection"]["condition"] == "selection_1 and not filter_1"
     assert doc["detection"]["filter_1"] == {"ParentImage|endswith": "\\b.exe"}
@@ -148,7 +153,8 @@ def test_wildcard_process_name_becomes_an_anchored_basename_regex(tmp_path):
 
 
 def test_string_functions_are_case_sensitive_unless_tilde(tmp_path):
-    _, det = detection(tmp_path, 'process where startsWith(process.name, "py") or endsWith~(process.executable, ".EXE")')
+    _, det = detection(tmp_path, 'process where host.os.type == "windows" and '
+                                 '(startsWith(process.name, "py") or endsWith~(process.executable, ".EXE"))')
     assert det["selection_1"] == {"Image|re": "(?:^|\\\\)py[^\\\\]*$"}
     assert det["selection_2"] == {"Image|endswith": ".EXE"}
 
@@ -200,7 +206,9 @@ def test_any_query_gets_a_logsource_from_the_dataset(tmp_path):
     ("sequence [process where true] [file where true] until [process where true]", "translate/until"),
     ("join [process where true] [file where true]", "translate/multi-event"),
     ('process where process.name : "a" | head 1', "translate/pipes"),
-    ("process where length(process.args) > 3", "translate/unsupported-expression"),
+    ("process where length(substring(process.name, 1)) > 3", "translate/unsupported-expression"),
+    ("process where startsWith(process.executable, process.command_line)", "translate/unsupported-expression"),
+    ('process where user.id >= "1000"', "translate/unsupported-expression"),
     ('process where host.os.type == "windows"', "translate/empty-detection"),
     ("process where process.name == ", "translate/query-syntax"),
 ])

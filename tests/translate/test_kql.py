@@ -20,10 +20,11 @@ def translate(tmp_path, query, tags='["OS: Windows"]'):
 
 
 def test_scoping_becomes_the_logsource(tmp_path):
-    _, doc = translate(tmp_path, 'event.category:process and event.type:start and host.os.type:windows '
-                                 'and process.name:cmd.exe')
+    result, doc = translate(tmp_path, 'event.category:process and event.type:(start or process_started) and '
+                                      'host.os.type:windows and process.name:cmd.exe')
     assert doc["logsource"] == {"category": "process_creation", "product": "windows"}
     assert doc["detection"]["selection_1"] == {"Image|endswith|cased": "\\cmd.exe"}
+    assert not any(n.code == "translate/logsource-narrowed" for n in result.notes)
     assert doc["status"] == "experimental" and doc["level"] == "low"
 
 
@@ -37,7 +38,7 @@ def test_keyword_values_are_exact_and_case_sensitive(tmp_path):
 
 def test_quoted_values_are_literal(tmp_path):
     _, doc = translate(tmp_path, 'event.category:process and event.type:start and process.command_line:"a*b"')
-    assert doc["detection"]["selection_1"] == {"CommandLine|cased": "a\\*b"}
+    assert doc["detection"]["selection_1"] == {"event.type|cased": "start", "CommandLine|cased": "a\\*b"}
 
 
 def test_digits_need_no_case_rule(tmp_path):
@@ -52,7 +53,7 @@ def test_exists_not_and_ranges(tmp_path):
     det = doc["detection"]
     assert det["condition"] == "selection_1 and not filter_1"
     assert det["selection_1"] == {"DestinationPort|gte": 1024, "event.outcome|cased": "success"}
-    assert det["filter_1"] == {"Image|exists": True}
+    assert det["filter_1"] == {"process.name|exists": True}   # the name's existence, not the path's
     assert any(n.code == "translate/negation-missing-field" for n in result.notes)
 
 
