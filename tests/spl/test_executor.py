@@ -135,8 +135,12 @@ def test_tstats_applies_where_to_records_and_fills_null_by_fields():
     assert hits(q_fill, rec, other) == [0]
     after = q_fill + ' | `drop_dm_object_name(Processes)` | search user="null" process="*a.js"'
     assert hits(after, rec, other) == [0]
-    with pytest.raises(ExecutionError, match="only Endpoint.Processes"):
-        hits("| tstats count from datamodel=Network_Traffic where x=1", rec)
+    # tstats reads the records of the data model dataset it names ($datamodel); unmarked records: all
+    net = {"$datamodel": "Network_Traffic.All_Traffic", "All_Traffic.dest_port": "443"}
+    proc = {**rec, "$datamodel": "Endpoint.Processes"}
+    assert hits("| tstats count from datamodel=Network_Traffic where All_Traffic.dest_port=443", net, proc) == [0]
+    assert hits('| tstats count from datamodel=Endpoint where Processes.process_name="node.exe"', net, proc) == [1]
+    assert hits("| tstats count from datamodel=Endpoint.Processes", net, proc, other) == [1, 2]
 
 
 def test_unsupported_syntax_raises():

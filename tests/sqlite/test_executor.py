@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from converters.engine.executor import ExecutionError
-from converters.emit.pipelines import sysmon_approximations
+from converters.emit.pipelines import sigma_records
 from converters.sqlite.executor import SigmaSqliteExecutor
 
 HEAD = "title: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n"
@@ -169,17 +169,24 @@ def test_seed_without_approximations_never_matches_custom_fields(seed_sigma):
     assert SigmaSqliteExecutor().run(seed_sigma, SEED_EVENTS) == [2]
 
 
-def test_seed_with_sysmon_approximations_reads_argv_from_command_line(seed_sigma):
-    ex = SigmaSqliteExecutor(sysmon_approximations)
+def test_seed_with_the_records_pipeline_reads_argv_from_the_command_line(seed_sigma):
+    ex = SigmaSqliteExecutor(sigma_records)
     sql = ex.to_sql(seed_sigma)[0]
-    assert "process.args" not in sql and "CommandLine REGEXP" in sql
-    assert ex.run(seed_sigma, SEED_EVENTS) == [0, 1, 2]
+    assert "process.args" not in sql and "`process.command_line` REGEXP" in sql
+    events = [{**e, "process.command_line": e["CommandLine"]} for e in SEED_EVENTS]
+    assert ex.run(seed_sigma, events) == [0, 1, 2]
 
 
-def test_sysmon_pipeline_refuses_other_logsources():
+def test_the_rules_logsource_selects_the_records():
     text = "title: t\nlogsource: {category: process_creation, product: linux}\n" \
            "detection:\n  s:\n    Image|endswith: /bash\n  condition: s\n"
-    with pytest.raises(ExecutionError, match="refuses the rule.*linux"):
-        SigmaSqliteExecutor(sysmon_approximations).run(text, [{"Image": "/bin/bash"}])
-    # without the pipeline the backend runs it as written
-    assert SigmaSqliteExecutor().run(text, [{"Image": "/bin/bash"}]) == [0]
+    events = [{"Image": "/bin/bash", "sigma.category": "process_creation", "sigma.product": "linux"},
+              {"Image": "/bin/bash", "sigma.category": "process_creation", "sigma.product": "macos"},
+              {"Image": "/bin/bash", "sigma.category": "file_event", "sigma.product": "linux"},
+              {"Image": "/bin/bash"}]  # names no logsource: read by every rule
+    assert SigmaSqliteExecutor(sigma_records).run(text, events) == [0, 3]
+    anyos = text.replace(", product: linux", "")
+    assert SigmaSqliteExecutor().run(anyos, events) == [0, 1, 3]
+    # a product that is no OS (a cloud service) does not select by OS
+    cloud = text.replace("{category: process_creation, product: linux}", "{product: aws, service: cloudtrail}")
+    assert SigmaSqliteExecutor().run(cloud, events) == [0, 1, 2, 3]
