@@ -216,11 +216,62 @@ class Template:
     upper: bool = True
 
     def resolve(self, item, model, rule):
+        if item.value and all(isinstance(v, SigmaNull) for v in item.value):
+            # `F: null`: the target is missing or holds no such part (Hashes without SHA256=)
+            head = re.escape(self.fmt.split("{}")[0])
+            return Rewrite(SigmaDetection(
+                [with_values(item, self.target, [SigmaNull()]),
+                 with_values(item, self.target, [SigmaRegularExpression(f"(?i)^(?!.*{head}).+")])],
+                item_linking=ConditionOR))
         values = plain_values(item)
         if values is None:
             return None
         parts = [self.fmt.format(v.upper() if self.upper else v) for v in values]
         return Rewrite(with_values(item, self.target, [_string("*" + p + "*", False) for p in parts]))
+
+
+@dataclass(frozen=True)
+class Uppercase:
+    """ECS field `F` read as `target`, which the platform writes in upper case (ASIM's protocol
+    names): compared case-insensitively, noted for the values that differ from the rule's in case only."""
+
+    target: str
+
+    def resolve(self, item, model, rule):
+        ecs = model.ecs(item.field)
+        values = plain_values(item)
+        notes = []
+        if values is not None and any(isinstance(v, SigmaCasedString) for v in item.value):
+            notes.append(("emit/field-approximated", f"{ecs} is read as {self.target} on {model.title}, which "
+                          "writes it in upper case: compared ignoring case", ecs,
+                          Affects.of(EITHER, all_(eq(ecs, values, case_insensitive=True), not_(eq(ecs, values))))))
+        return Rewrite(caseless(item, self.target), notes)
+
+
+@dataclass(frozen=True)
+class From:
+    """ECS field `F` read as `target`, which the platform fills from what ECS calls `source`
+    (destination.address as the connection's remote IP; a tuple: the first the event has, as the
+    process's account is process.user.* else user.*): noted with the events where F and that
+    value disagree on the item's condition."""
+
+    target: str
+    source: str | tuple
+    approximate: Callable[[str], dict] | None = None   # as Same: where the target holds another value
+    why: str = ""
+
+    def resolve(self, item, model, rule):
+        ecs = model.ecs(item.field)
+        sources = (self.source,) if isinstance(self.source, str) else tuple(self.source)
+        where = disagree(ecs, sources[-1], item)
+        for src in reversed(sources[:-1]):   # the first source the event has decides
+            where = any_(all_(exists(src), disagree(ecs, src, item)), all_(not_(exists(src)), where))
+        notes = [("emit/field-approximated", f"{ecs} is read as {self.target} on {model.title}, which holds "
+                  f"{' (else '.join(sources)}{')' * (len(sources) - 1)}", ecs, Affects.of(EITHER, where))]
+        if self.approximate is not None:
+            notes.append(("emit/field-approximated", f"{ecs} is read as {self.target} on {model.title}: {self.why}",
+                          ecs, Affects.of(EITHER, self.approximate(ecs))))
+        return Rewrite(with_values(item, self.target, list(item.value)), notes)
 
 
 @dataclass(frozen=True)
@@ -424,12 +475,7 @@ def account_note(ecs: str | None, title: str, item: SigmaDetectionItem):
         other = process_user if ecs == user else user
         where = all_(not_(exists(ecs)), exists(other))
     else:
-        regexes, insensitive = found
-        union = "^(?:" + "|".join(f"(?:{r})" for r in regexes) + ")\\Z"
-
-        def hold(f):
-            return regex(f, [union], case_insensitive=insensitive)
-
+        hold = _holds_item(found)
         if ecs == user:
             where = any_(all_(hold(process_user), not_(hold(user))),
                          all_(exists(process_user), not_(hold(process_user)), hold(user)))
@@ -438,6 +484,21 @@ def account_note(ecs: str | None, title: str, item: SigmaDetectionItem):
     return ("emit/field-approximated",
             f"{ecs} is read as the process's account on {title} (process.user.* where the event has it, "
             "else user.*)", ecs, Affects.of(EITHER, where))
+
+
+def _holds_item(found):
+    regexes, insensitive = found
+    union = "^(?:" + "|".join(f"(?:{r})" for r in regexes) + ")\\Z"
+    return lambda f: regex(f, [union], case_insensitive=insensitive)
+
+
+def disagree(a: str, b: str, item: SigmaDetectionItem) -> dict:
+    """The events where ECS fields `a` and `b` give the item's condition different truths."""
+    found = _element_regexes(item)
+    if found is None:   # null / exists
+        return any_(all_(exists(a), not_(exists(b))), all_(exists(b), not_(exists(a))))
+    hold = _holds_item(found)
+    return any_(all_(hold(a), not_(hold(b))), all_(hold(b), not_(hold(a))))
 
 
 CASELESS = ".caseless"

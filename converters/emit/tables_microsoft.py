@@ -8,7 +8,7 @@ use and the ECS names it keeps where Sigma has none.
 
 from __future__ import annotations
 
-from converters.emit.tables import Implied, KeyPath, Directory, EndpointModel, Prefix, Same, Suffix, Values, basename_of
+from converters.emit.tables import Directory, EndpointModel, From, Implied, KeyPath, Prefix, Same, Suffix, Uppercase, Values, basename_of
 from converters.notes import any_, eq, exists
 
 def _tables(name: str, products=(None, "windows", "linux", "macos")) -> dict:
@@ -123,7 +123,8 @@ DEFENDER_NETWORK = EndpointModel(
                  "DestinationPort": Same("RemotePort", _inbound, _INBOUND_WHY),
                  "DestinationHostname": Same("RemoteUrl", _inbound, _INBOUND_WHY),
                  "SourceIp": Same("LocalIP", _inbound, _INBOUND_WHY),
-                 "SourcePort": Same("LocalPort", _inbound, _INBOUND_WHY)},
+                 "SourcePort": Same("LocalPort", _inbound, _INBOUND_WHY),
+                 "destination.address": From("RemoteIP", "destination.ip", _inbound, _INBOUND_WHY)},
     avoids=("dns.question.name",),
 )
 
@@ -150,7 +151,8 @@ DEFENDER_DRIVER = EndpointModel(
     tables=_tables("DeviceEvents/DriverLoad", (None, "windows")), category="driver_load",
     fields={"ImageLoaded": "FolderPath"}, names={"ImageLoaded": "FileName"},
     equivalents={"dll.hash.sha256": Same("SHA256"), "file.hash.sha256": Same("SHA256"),
-                 "dll.path": Same("FolderPath"), "file.path": Same("FolderPath")},
+                 "dll.path": Same("FolderPath"), "file.path": Same("FolderPath"),
+                 "process.pid": Same("InitiatingProcessId")},
 )
 
 DEFENDER_MODELS = (DEFENDER_PROCESS, DEFENDER_FILE, DEFENDER_REGISTRY, DEFENDER_NETWORK, DEFENDER_DNS,
@@ -235,7 +237,9 @@ ASIM_NETWORK = EndpointModel(
         "Image": Same("SrcProcessName", _inbound, "the process of a session the host accepted is DstProcessName"),
         "process.executable.caseless": Same("SrcProcessName", _inbound, "the process of a session the host "
                                             "accepted is DstProcessName"),
-        "user.id": Same("SrcUserId"), "process.pid": Same("SrcProcessId")},
+        "user.id": Same("SrcUserId"), "process.pid": Same("SrcProcessId"),
+        "destination.address": From("DstIpAddr", "destination.ip"),
+        "network.protocol": Uppercase("NetworkApplicationProtocol")},
     domain_user=True, os_field="DvcOs", avoids=("dns.question.name",),
 )
 

@@ -14,6 +14,7 @@ from converters.emit.tables import (
     Implied,
     Directory,
     EndpointModel,
+    From,
     Prefix,
     Refuse,
     Same,
@@ -105,7 +106,8 @@ SYSMON_NETWORK = EndpointModel(
     tables=_sysmon_tables("network", True), category="network_connection",
     fields={**_same("DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "SourcePort", "Protocol",
                     "Initiated", "SourceHostname"), **_S_ACTING},
-    equivalents=_S_ACTING_EQUIV, domain_user=True, os_values=_S_OS, avoids=("dns.question.name",),
+    equivalents={**_S_ACTING_EQUIV, "destination.address": From("DestinationIp", "destination.ip")},
+    domain_user=True, os_values=_S_OS, avoids=("dns.question.name",),
 )
 
 SYSMON_DNS = EndpointModel(
@@ -143,7 +145,9 @@ SYSMON_DRIVER = EndpointModel(
     target="splunk", title="Sysmon driver loads (EventCode 6) in Splunk", platform="sysmon",
     tables={"windows": ("windows-driver",), None: ("windows-driver",)}, category="driver_load",
     fields={"ImageLoaded": "ImageLoaded"},
-    equivalents={**_S_SIGNER, "dll.path": Same("ImageLoaded"), "file.path": Same("ImageLoaded")},
+    equivalents={**_S_SIGNER, "dll.path": Same("ImageLoaded"), "file.path": Same("ImageLoaded"),
+                 # EventCode 6 names no process: Windows loads drivers in the System process (pid 4)
+                 "process.pid": Implied(("4",), "drivers are loaded in the System process, pid 4")},
     os_values=_S_OS,
 )
 
@@ -242,7 +246,8 @@ CIM_NETWORK = EndpointModel(
             "Protocol": "All_Traffic.transport", "User": "All_Traffic.user"},
     equivalents={"Image": Refuse("the Network Traffic data model records no process"),
                  "DestinationHostname": Same("All_Traffic.dest", lambda f: exists("destination.ip"),
-                                             "dest is the host name when there is one, else the address")},
+                                             "dest is the host name when there is one, else the address"),
+                 "destination.address": From("All_Traffic.dest_ip", "destination.ip")},
     avoids=("dns.question.name",),
 )
 

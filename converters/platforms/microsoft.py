@@ -225,7 +225,9 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
                 "DstIpAddr": a.one("destination.ip"), "DstPortNumber": _number(a.one("destination.port")),
                 "DstHostname": a.one("destination.domain"), "SrcUsername": a.user_with_domain(),
                 "SrcUserId": a.account("id"), "SrcProcessId" if a.outbound() else "DstProcessId":
-                _text_id(a("process.pid")), "NetworkProtocol": str(transport).upper() if transport else None}
+                _text_id(a("process.pid")), "NetworkProtocol": str(transport).upper() if transport else None,
+                "NetworkApplicationProtocol": str(a.one("network.protocol")).upper()   # "all uppercase" (ASIM)
+                if a.one("network.protocol") else None}
     if kind == "script":
         data = {"ScriptBlockText": a.one("powershell.file.script_block_text"),
                 "ScriptBlockId": a.one("powershell.file.script_block_id"), "Path": a.one("file.path"),

@@ -94,16 +94,19 @@ def corpus_section(corpus_dir: str) -> str:
     from converters.load import load_rule
     from converters.translate import translate_rule
 
-    endpoint = []
+    endpoint, correlations = [], []
     for path in sorted(Path(corpus_dir).rglob("*.toml")):
         try:
             sigma = translate_rule(load_rule(path)).sigma_yaml
         except Exception:  # an untranslatable rule is the translator's report's business
             continue
-        if (yaml.safe_load(sigma).get("logsource") or {}).get("category") in ENDPOINT_CATEGORIES:
-            endpoint.append(sigma)
+        docs = [d for d in yaml.safe_load_all(sigma) if isinstance(d, dict)]
+        categories = {(d.get("logsource") or {}).get("category") for d in docs if "logsource" in d}
+        if categories & set(ENDPOINT_CATEGORIES):
+            (endpoint if len(docs) == 1 else correlations).append(sigma)
     out = [f"{len(endpoint)} corpus rules translate to Sigma and read endpoint data (logsource categories "
-           f"{', '.join(ENDPOINT_CATEGORIES)}).\n",
+           f"{', '.join(ENDPOINT_CATEGORIES)}); {len(correlations)} more translate to correlations of such "
+           "rules (emitted count in brackets).\n",
            "| target | emitted | share | refused: logsource | refused: field | refused: other |",
            "|---|---|---|---|---|---|"]
     details = []
@@ -119,7 +122,14 @@ def corpus_section(corpus_dir: str) -> str:
                 codes[exc.code] += 1
                 reasons[(exc.code, _reason(exc.message))] += 1
         other = sum(n for c, n in codes.items() if c not in ("emit/logsource-unsupported", "emit/field-unavailable"))
-        out.append(f"| {target} | {ok} | {100 * ok / max(len(endpoint), 1):.1f} % | "
+        correlated = 0
+        for sigma in correlations:
+            try:
+                emit(sigma, target)
+                correlated += 1
+            except EmitError:
+                pass
+        out.append(f"| {target} | {ok} [{correlated}] | {100 * ok / max(len(endpoint), 1):.1f} % | "
                    f"{codes['emit/logsource-unsupported']} | {codes['emit/field-unavailable']} | {other} |")
         details.append(f"\n**{target}**, refusals by reason:\n")
         details += [f"- {n} × `{code}`: {why}" for (code, why), n in reasons.most_common()]

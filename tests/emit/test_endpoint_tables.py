@@ -201,3 +201,51 @@ def test_docs_list_the_current_data_models_with_their_sources():
     for table in ("DeviceFileEvents", "imRegistry", "Endpoint.Filesystem", "windows-dns", "linux-process"):
         assert table in section
     assert "no CIM data model records library" in section and "learn.microsoft.com" in section
+
+
+def test_a_caseless_field_compares_ignoring_case_on_every_platform():
+    text = sigma("process_creation", "  sel:\n    process.name.caseless|cased: ping.exe")
+    assert 'FileName =~ "ping.exe"' in emit(text, "kusto-defender").queries[0]
+    assert 'Processes.process_name="ping.exe"' in emit(text, "splunk-cim").queries[0]
+
+
+def test_an_exclusion_on_a_dns_field_leaves_a_connection_rule_on_the_connection_model():
+    text = sigma("network_connection", "  sel:\n    Image|endswith: '\\\\certutil.exe'\n"
+                 "  flt:\n    dns.question.name: localhost", "sel and not flt")
+    assert "EventCode=3" in emit(text, "splunk").queries[0]
+    assert emit(text, "kusto-defender").queries[0].startswith("DeviceNetworkEvents")
+
+
+def test_destination_address_is_the_remote_ip_noted_where_the_two_disagree():
+    text = sigma("network_connection", "  sel:\n    destination.address: 10.1.1.1")
+    out = emit(text, "kusto-sentinel")
+    assert 'DstIpAddr =~ "10.1.1.1"' in out.queries[0]
+    [note] = [n for n in out.notes if n.field == "destination.address"]
+    from converters.engine.documents import flatten_ecs
+    from converters.prove.explain import holds
+    differ = flatten_ecs({"destination": {"address": "10.1.1.1", "ip": "10.9.9.9"}})
+    same = flatten_ecs({"destination": {"address": "10.1.1.1", "ip": "10.1.1.1"}})
+    assert holds(note.affects.condition, differ) and not holds(note.affects.condition, same)
+
+
+def test_a_missing_hash_is_hashes_without_that_algorithm_on_sysmon():
+    text = sigma("process_creation", "  sel:\n    Image|endswith: '\\\\a.exe'\n  flt:\n    sha256: null",
+                 "sel and not flt")
+    out = emit(text, "splunk")
+    ex = TARGETS["splunk"].executor()
+    base = {"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": "1", "Image": "C:\\a.exe"}
+    events = [dict(base, Hashes="SHA256=AB"), dict(base, Hashes="MD5=CD"), base]
+    assert ex.run(out.queries[0], events) == [0]
+
+
+def test_sysmon_placeholders_count_as_missing_and_its_directories_end_with_a_backslash():
+    text = sigma("process_creation", "  sel:\n    CurrentDirectory|cased: C:\\Temp\n"
+                 "  flt:\n    OriginalFileName: null", "sel and not flt")
+    q = emit(text, "splunk").queries[0]
+    assert 'OriginalFileName="-"' in q
+    ex = TARGETS["splunk"].executor()
+    base = {"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": "1"}
+    events = [dict(base, CurrentDirectory="C:\\Temp\\", OriginalFileName="a.exe"),
+              dict(base, CurrentDirectory="C:\\Temp\\", OriginalFileName="-"),
+              dict(base, CurrentDirectory="C:\\Temp\\x\\", OriginalFileName="a.exe")]
+    assert ex.run(q, events) == [0]

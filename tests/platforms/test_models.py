@@ -396,3 +396,38 @@ def test_elastic_event_naming_no_kind_goes_to_the_defend_stream_mapping_its_fiel
     # a field no Defend template maps: the generic stream, no multi-fields
     odd = render("elastic", {"process": {"name": "x"}, "no_such": {"field": 1}})
     assert odd["_index"] == ["logs-generic-default"] and "process.name.caseless" not in odd
+
+
+def test_a_value_is_created_by_setting_it_and_a_key_without_value_is_a_key_event():
+    value = _kind_event("registry", event={"category": ["registry"], "type": ["creation"]})
+    key = {**value, "registry": {"path": r"HKLM\SOFTWARE\Run"}}
+    assert (render("sysmon", value)["EventCode"], render("sysmon", value)["EventType"]) == ("13", "SetValue")
+    assert (render("sysmon", key)["EventCode"], render("sysmon", key)["EventType"]) == ("12", "CreateKey")
+    assert render("defender", value)["ActionType"] == "RegistryValueSet"
+    assert render("defender", key)["ActionType"] == "RegistryKeyCreated"
+    gone = _kind_event("registry", event={"category": ["registry"], "type": ["deletion"]})
+    assert render("sysmon", gone)["EventType"] == "DeleteValue"
+    assert render("defender", gone)["ActionType"] == "RegistryValueDeleted"
+    assert render("asim", gone)["EventType"] == "RegistryValueDeleted"
+
+
+def test_the_process_account_is_the_effective_user_where_the_event_has_it():
+    ev = _kind_event("file")
+    ev["process"] = {**ev["process"], "user": {"id": "S-1-5-18", "name": "SYSTEM"}}
+    assert render("defender", ev)["InitiatingProcessAccountSid"] == "S-1-5-18"
+    assert render("asim", ev)["ActorUserId"] == "S-1-5-18"
+
+
+def test_no_connection_end_on_sysmon_or_defender():
+    end = _kind_event("network", event={"category": ["network"], "type": ["end"], "action": "disconnect_received"})
+    assert render("sysmon", end) is None and render("defender", end) is None
+
+
+def test_sigma_categories_are_the_translations():
+    info = {"event": {"category": ["process"], "type": ["info"]}, "host": {"os": {"type": "linux"}}}
+    assert render("sigma", info)["sigma.category"] == "none"           # no process_creation rule reads it
+    assert render("sigma", {"event": {"category": ["database"]}})["sigma.category"] == "none"
+    assert "sigma.category" not in render("sigma", {"message": "x"})   # names no ECS category: every rule
+    started = {"event": {"category": ["process"], "type": ["process_started"]}, "host": {"os": {"type": "linux"}},
+               "process": {"executable": "/bin/sh"}}
+    assert render("sigma", started)["sigma.category"] == "process_creation"

@@ -167,3 +167,10 @@ def test_bare_terms_match_whole_segments():
     assert hits("ower", e) == []
     assert hits("*ower*", e) == [0]
     assert hits('"powershell.exe -encoded"', e) == [0]
+
+
+def test_a_cidr_value_matches_the_addresses_of_its_subnet():
+    events = [{"ip": "10.1.2.3"}, {"ip": "192.168.0.1"}, {"ip": "fe80::1"}, {"ip": "not-an-ip"}]
+    assert EX.run('ip="10.0.0.0/8"', events) == [0]
+    assert EX.run('ip IN ("192.168.0.0/16", "fe80::/10")', events) == [1, 2]
+    assert EX.run('NOT ip="10.0.0.0/8"', events) == [1, 2, 3]

@@ -190,3 +190,15 @@ def test_the_rules_logsource_selects_the_records():
     # a product that is no OS (a cloud service) does not select by OS
     cloud = text.replace("{category: process_creation, product: linux}", "{product: aws, service: cloudtrail}")
     assert SigmaSqliteExecutor().run(cloud, events) == [0, 1, 2, 3]
+
+
+def test_a_quoted_number_matches_a_numeric_column(sigma):
+    assert run(sigma, "  s:\n    ProcessId: '5'\n  condition: s\n", [{"ProcessId": 5}, {"ProcessId": 6}]) == [0]
+
+
+def test_records_pipeline_reads_ecs_arrays_one_value_per_line_and_caseless_as_the_field():
+    ex = SigmaSqliteExecutor(sigma_records)
+    events = [{"event.type": "access\ncreation", "process.name": "PING.EXE"}, {"event.type": "access"}]
+    assert ex.run(rule("  s:\n    event.type|cased: creation\n  condition: s\n"), events) == [0]
+    assert ex.run(rule("  s:\n    event.type|cased: access\n  condition: s\n"), events) == [0, 1]
+    assert ex.run(rule("  s:\n    process.name.caseless|cased: ping.exe\n  condition: s\n"), events) == [0]
