@@ -36,7 +36,13 @@ from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import FieldMappingTransformation, SetStateTransformation
 from sigma.processing.transformations.base import PreprocessingTransformation, ValueTransformation
 from sigma.rule import SigmaRule
-from sigma.types import SigmaCasedString, SigmaRegularExpression, SigmaString, SpecialChars
+from sigma.types import (
+    SigmaCasedString,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
+    SigmaString,
+    SpecialChars,
+)
 
 PRIORITY = 20
 SEPARATORS = {"windows": ("\\",), "linux": ("/",), "macos": ("/",), None: ("\\", "/")}
@@ -386,7 +392,7 @@ class ArrayAsLines(ValueTransformation):
             else:
                 rx += "".join(f"[{c.lower()}{c.upper()}]" if not cased and c.isascii() and c.isalpha()
                               else re.escape(c) for c in part)
-        return SigmaRegularExpression(f"(?m)^{rx}$")
+        return SigmaRegularExpression(f"^{rx}$", {SigmaRegularExpressionFlag.MULTILINE})
 
 
 @dataclass

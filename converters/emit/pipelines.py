@@ -136,22 +136,17 @@ def _pipeline(name: str, items: list[ProcessingItem]) -> ProcessingPipeline:
 def sigma_records() -> ProcessingPipeline:
     """For the `sigma` column: the Sigma rule over its platform's records (Sigma's taxonomy
     names plus the ECS fields it has no name for, one value per column;
-    converters.platforms.sysmon.render_sigma). An argument array has no one value: argv and
-    the parent's are approximated from the ECS command lines; other ECS arrays are read one
-    value per line; Sigma's User is DOMAIN\\name."""
+    converters.platforms.sysmon.render_sigma). The records hold an ECS array (process.args,
+    event.type, ...) as its values one per line, and a condition on it is read line by line;
+    Sigma's User is DOMAIN\\name."""
     title = "the Sigma taxonomy's records"
-    items = [_item(ArgvFromCommandLine(f, c, title), f"argv_{f}")
-             for f, c in (("process.args", "process.command_line"),
-                          ("process.parent.args", "process.parent.command_line"))]
-    items.append(_item(DomainQualifiedUser("User", "Sysmon for Windows (Sigma's taxonomy)"), "domain_user",
-                       rule_conditions=[ProductIs("windows")]))
+    items = [_item(DomainQualifiedUser("User", "Sysmon for Windows (Sigma's taxonomy)"), "domain_user",
+                   rule_conditions=[ProductIs("windows")])]
     items.append(_item(PlatformConditions(records_resolver(title), title), "records"))
     # Details is Sysmon's rendering of registry data: DWORDs as `DWORD (0x...)`
     items.append(_item(SysmonRegistryData(), "registry_data",
                        rule_conditions=[LogsourceCondition(category="registry_event")]))
-    # the other ECS arrays are held one value per line
-    items.append(_item(ArrayAsLines(tuple(sorted((set(ARRAY_FIELDS) | set(ECS_ARRAYS))
-                                                  - {"process.args", "process.parent.args"}))), "array_lines"))
+    items.append(_item(ArrayAsLines(tuple(sorted(set(ARRAY_FIELDS) | set(ECS_ARRAYS)))), "array_lines"))
     return _pipeline("ruleport sigma records", items)
 
 

@@ -38,8 +38,8 @@ end, an ECS category such as database), and no category at all for an event
 naming no ECS category (every rule reads it). Integers stay integers; the taxonomy's md5/sha1/sha256 stand
 beside Sysmon's Hashes; every ECS field that Sigma's taxonomy has no name for
 is kept under its ECS name (that is how ruleport's Sigma rules name them),
-an array as its values one per line (SQLite holds one value per column; the
-executor reads argv from the command line).
+an array as its values one per line (SQLite holds one value per column; a
+condition on an array is read line by line, converters.emit.pipelines.sigma_records).
 """
 
 from __future__ import annotations

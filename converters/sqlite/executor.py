@@ -15,9 +15,10 @@ correlation reads the records any of its rules' logsources reads.
 
 A processing pipeline may be applied first (the `sigma` target record hands
 this executor converters.emit.pipelines.sigma_records, so that this adapter
-does not depend on the emit stage): an ECS argument array has no single
-value per column, so process.args becomes a regex over the command line,
-noted like the emit stage's approximations.
+does not depend on the emit stage): a record holds an ECS array (process.args,
+event.type) as its values one per line, so a condition on it becomes a
+regex over the lines; `X.caseless` is X compared ignoring case; Sysmon's
+registry Details rendering; notes like the emit stage's approximations.
 
 Semantics (what we test):
 

@@ -169,11 +169,13 @@ def test_seed_without_approximations_never_matches_custom_fields(seed_sigma):
     assert SigmaSqliteExecutor().run(seed_sigma, SEED_EVENTS) == [2]
 
 
-def test_seed_with_the_records_pipeline_reads_argv_from_the_command_line(seed_sigma):
+def test_seed_with_the_records_pipeline_reads_argv_one_value_per_line(seed_sigma):
     ex = SigmaSqliteExecutor(sigma_records)
     sql = ex.to_sql(seed_sigma)[0]
-    assert "process.args" not in sql and "`process.command_line` REGEXP" in sql
-    events = [{**e, "process.command_line": e["CommandLine"]} for e in SEED_EVENTS]
+    assert "`process.args` REGEXP '(?m)^" in sql
+    argv = [["C:\\Users\\bob\\AppData\\Local\\node.exe", "hook.js"], ["node.exe", "-r", "x.js"],
+            ["node", "-e", "eval(atob('x'))"], ["cmd", "/c", "eval("]]
+    events = [{**e, "process.args": "\n".join(a)} for e, a in zip(SEED_EVENTS, argv)]
     assert ex.run(seed_sigma, events) == [0, 1, 2]
 
 
