@@ -375,11 +375,14 @@ class ArrayAsLines(ValueTransformation):
     """The Sigma column's records hold an ECS array as its values one per line: a string
     condition on such a field holds when one line matches it, a regex per value over the lines
     (`(?m)^...$`; `*` and `?` stay within a line; ASCII letters folded as SQLite's NOCASE does
-    unless |cased). Exact for values without line breaks: no note."""
+    unless |cased); a rule's regex is kept within a line (`within_lines`). Exact for values
+    without line breaks: no note."""
 
     fields: tuple[str, ...] = ()
 
     def apply_value(self, field: str | None, val):
+        if field in self.fields and isinstance(val, SigmaRegularExpression):
+            return SigmaRegularExpression(within_lines(val.regexp), set(val.flags) | {SigmaRegularExpressionFlag.MULTILINE})
         if field not in self.fields or type(val) not in (SigmaString, SigmaCasedString):
             return None
         cased = isinstance(val, SigmaCasedString)
@@ -430,3 +433,33 @@ def _escaped(val) -> str:
         else:
             out += "".join("\\" + c if c in "*?\\" else c for c in part)
     return out
+
+
+def within_lines(rx: str) -> str:
+    """A regex that cannot match across a line break: `.`, negated classes and `\\s \\W \\D \\S`
+    exclude `\\n` (with MULTILINE, `^`/`$` are then a line's ends)."""
+    out, i = [], 0
+    wide = {"s": "[^\\S\\n]", "W": "[^\\w\\n]", "D": "[^\\d\\n]", "S": "[^\\s]"}
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\" and i + 1 < len(rx):
+            out.append(wide.get(rx[i + 1], rx[i:i + 2]))
+            i += 2
+        elif c == "[":
+            j = i + 1
+            negated = j < len(rx) and rx[j] == "^"
+            j += 1 if negated else 0
+            if j < len(rx) and rx[j] == "]":
+                j += 1   # a leading ] is literal
+            while j < len(rx) and rx[j] != "]":
+                j += 2 if rx[j] == "\\" else 1
+            body = rx[i:j]
+            out.append(body + ("\\n" if negated else "") + "]")
+            i = j + 1
+        elif c == ".":
+            out.append("[^\\n]")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
