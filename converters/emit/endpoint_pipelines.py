@@ -382,7 +382,8 @@ class ArrayAsLines(ValueTransformation):
 
     def apply_value(self, field: str | None, val):
         if field in self.fields and isinstance(val, SigmaRegularExpression):
-            return SigmaRegularExpression(within_lines(val.regexp), set(val.flags) | {SigmaRegularExpressionFlag.MULTILINE})
+            return SigmaRegularExpression(within_lines(str(val.regexp)),
+                                          set(val.flags) | {SigmaRegularExpressionFlag.MULTILINE})
         if field not in self.fields or type(val) not in (SigmaString, SigmaCasedString):
             return None
         cased = isinstance(val, SigmaCasedString)

@@ -204,3 +204,10 @@ def test_records_pipeline_reads_ecs_arrays_one_value_per_line_and_caseless_as_th
     assert ex.run(rule("  s:\n    event.type|cased: creation\n  condition: s\n"), events) == [0]
     assert ex.run(rule("  s:\n    event.type|cased: access\n  condition: s\n"), events) == [0, 1]
     assert ex.run(rule("  s:\n    process.name.caseless|cased: ping.exe\n  condition: s\n"), events) == [0]
+
+
+def test_a_regex_on_an_ecs_array_stays_within_one_value():
+    ex = SigmaSqliteExecutor(sigma_records)
+    events = [{"process.args": "/bin/shred\n-uz"}, {"process.args": "/bin/shred\n-x\nfoo-u"}]
+    assert ex.run(rule("  s:\n    process.args|re: '^-[^-]*u'\n  condition: s\n"), events) == [0]
+    assert ex.run(rule("  s:\n    process.args|re: 'shred.-'\n  condition: s\n"), events) == []
