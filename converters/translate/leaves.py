@@ -77,12 +77,13 @@ class SigmaLeaves:
                 continue
             if basename:
                 sep = PATH_SEPARATOR.get(self.product or "", "\\")
+                seps = (sep,) if self.product else ("\\", "/")
                 if not V.has_wildcards(pattern):
-                    groups.setdefault(("endswith",) + cased, []).append(V.sigma_string((sep,) + pattern))
+                    groups.setdefault(("endswith",) + cased, []).extend(V.sigma_string((s,) + pattern) for s in seps)
                 elif pattern[0] is V.STAR and not V.has_wildcards(pattern[1:]):
                     groups.setdefault(("endswith",) + cased, []).append(V.sigma_string(pattern[1:]))
                 else:
-                    regexes.append(V.basename_regex(pattern, sep))
+                    regexes.extend(V.basename_regex(pattern, s) for s in seps)
                 continue
             modifier, rest = V.split_modifier(pattern)
             key = ((modifier,) if modifier else ()) + cased
