@@ -48,7 +48,9 @@ def argv_regex(value: SigmaString) -> str:
     ends at whitespace or the end. A value starting/ending with `*` leaves
     that side of the token open; inner `*`/`?` stay inside the token.
     Backslash-escaped quotes inside an argument are not modelled: the
-    declared part of the approximation.
+    declared part of the approximation. A value holding a double quote is
+    matched as written, between blanks (how a Linux command line, argv joined
+    with spaces, carries it).
     """
     parts = list(value.s)
     left = right = True
@@ -72,7 +74,9 @@ def argv_regex(value: SigmaString) -> str:
     if '"' not in literal:
         alternatives.append('"' + token('[^"]') + '"')
     if not alternatives:
-        raise EmitError(f"argument value {value} holds a double quote", code="emit/field-unavailable")
+        # an argument holding a double quote: Linux command lines carry such arguments verbatim
+        # (Defend joins argv with spaces), so the value is read as written, between blanks
+        return "(?:^|\\s)" + token(".") + "(?:\\s|$)"
     return _OUTSIDE_QUOTES + "(?:^|\\s)(?:" + "|".join(alternatives) + ")(?:\\s|$)"
 
 
@@ -156,7 +160,9 @@ class ArgCountFromCommandLine(DetectionItemTransformation):
                CompareOperators.LT: ("lte", -1), CompareOperators.LTE: ("lte", 0)}
         values = []
         for v in item.value:
-            if isinstance(v, SigmaNumber):
+            if isinstance(v, SigmaString) and not v.contains_special() and v.to_plain().isdigit():
+                op, n = "eq", int(v.to_plain())  # a count the translation kept as text
+            elif isinstance(v, SigmaNumber):
                 op, n = "eq", v.number
             elif isinstance(v, SigmaCompareExpression):
                 op, shift = ops[v.op]

@@ -10,8 +10,19 @@ Subclassed from pySigma's KustoBackend because the stock one loses meaning
 on wildcards in the middle of a value: it turns `?:\\Users\\*\\node.exe`
 into unordered `contains` tests (and `?` into `*`). Here such a value
 becomes an anchored regex (`(?i)^.:\\\\Users\\\\.*\\\\node\\.exe$`), which is
-exact, and |cased values use the `_cs` operators. The table comes from the
-pipeline state (`query_table`).
+exact, and |cased values use the `_cs` operators.
+
+The query's shape comes from the pipeline state (converters.emit.endpoint_pipelines):
+the table (`query_table`), a pre-filter on the table's own columns
+(`query_prefilter`: ActionType, EventType, DvcOs), put first so that Kusto
+narrows on them before anything else, then the computed columns the rule
+reads (`query_extend`, e.g. a registry path from RegistryKey and
+RegistryValueName), then the rule:
+
+    DeviceRegistryEvents
+    | where ActionType in ("RegistryKeyCreated", ...)
+    | extend RegistryPath = iff(...)
+    | where <rule>
 """
 
 from __future__ import annotations
@@ -75,6 +86,16 @@ class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend)
             return self._regex(cond, False)
         return super().convert_condition_field_eq_val_str_case_sensitive(cond, state)
 
+    def convert_condition_field_eq_val_cidr(self, cond, state):
+        """`ipv4_is_in_range` / `ipv6_is_in_range` by the network's version (the stock backend writes
+        ipv4_is_in_range for every CIDR, never true for an IPv6 range), under `coalesce(..., false)`:
+        the function is null for a value that is no address of its version, and Sigma's NOT of it
+        must hold there."""
+        network = cond.value.network
+        function = "ipv6_is_in_range" if network.version == 6 else "ipv4_is_in_range"
+        return (f'coalesce({function}({self.escape_and_quote_field(cond.field)}, "{network.with_prefixlen}"), '
+                "false)")
+
     def convert_value_str(self, s, state) -> str:
         return _control_escaped(super().convert_value_str(s, state))
 
@@ -82,4 +103,11 @@ class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend)
         return _control_escaped(super().convert_value_re(r, state))
 
     def finalize_query_default(self, rule, query, index, state) -> str:
-        return f"{state.processing_state['query_table']}\n| where {query}"
+        ps = state.processing_state
+        lines = [ps["query_table"]]
+        if ps.get("query_prefilter"):
+            lines.append(f"| where {ps['query_prefilter']}")
+        if ps.get("query_extend"):
+            lines.append("| extend " + ", ".join(ps["query_extend"]))
+        lines.append(f"| where {query}")
+        return "\n".join(lines)

@@ -1,24 +1,25 @@
-"""What each platform's process-creation data holds: one declared table per platform.
+"""The Elastic targets' data models: one per Sigma logsource the translator produces from Defend data.
 
 Keys are the field names of the Sigma rules ruleport writes (Sigma's
-process_creation taxonomy, plus ECS names where the taxonomy has none);
-values are the platform's own field names. `names` maps a Sigma path field
-to the platform field holding just its last component (used for
-`Image|endswith: '\\name'`). `argv` names the command-line field an ECS
-argument array is approximated from where the platform has no argv.
-`unavailable` lists fields the platform does not record at all.
+taxonomy, plus ECS names where the taxonomy has none); values are the ECS
+field names Elastic Defend writes. `names` maps a Sigma path field to the
+field holding just its last component (used for `Image|endswith: '\\name'`).
+Which fields have a `.caseless` multi-field is not declared here: it is read
+from the data stream's index template in the platform facts
+(converters/data/platforms/elastic-defend.json, `stream`).
 
-Elastic Defend writes one index per event kind: besides process starts,
-ruleport declares one table per Sigma logsource its translator produces
-from Defend data (file_event, network_connection, registry_event,
-image_load, dns_query), plus ELASTIC_ECS for rules with no category (the
-translator's fallback: ECS field names kept as they are). These are read
-by the Elastic targets only; the other targets stay process_creation-only.
+Elastic Defend writes one data stream per event kind: process starts
+(ELASTIC_DEFEND), file_event, network_connection, registry_event,
+image_load, dns_query, plus ELASTIC_ECS for rules with no category (the
+translator's fallback: ECS field names kept as they are). The other targets'
+models are in converters.emit.tables_splunk and tables_microsoft.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from converters.platforms import facts
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class DataModel:
     argv: dict[str, str] = field(default_factory=dict)        # ECS argv field -> Sigma command-line field
     argc: dict[str, str] = field(default_factory=dict)        # ECS argument count -> Sigma command-line field
     unavailable: tuple[str, ...] = ()
-    caseless: tuple[str, ...] = ()                            # Elastic: fields with a .caseless multi-field
+    stream: str | None = None                                 # Elastic: the facts table of the data stream
     arrays: tuple[str, ...] = ()                              # fields holding arrays ("any element")
     scope: dict[str, object] = field(default_factory=dict)    # what selects process starts in the data
     native: tuple[str, ...] = ()                              # platform fields a rule may name directly
@@ -41,51 +42,18 @@ class DataModel:
     index: str = "logs-endpoint.events.process-*"             # Elastic: the indexes holding the data
     ecs: bool = False                                         # Elastic: other dotted (ECS) names pass unchanged
 
+    @property
+    def caseless(self) -> tuple[str, ...]:
+        """The fields with a `.caseless` multi-field in the data stream's index template."""
+        return facts.table("elastic", self.stream).with_multi("caseless") if self.stream else ()
+
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
         return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless))
 
 
-# Elastic's process-start markers: on a platform whose scope selects process
-# starts, a condition naming one of these values holds for every event.
-_START = {
-    "event.action": ("exec", "exec_event", "start", "process_started", "executed", "ProcessRollup2",
-                     "Process Create (rule: ProcessCreate)", "created-process", "launched-process"),
-    "event.type": ("start", "process_started"),
-    "event.category": ("process",),
-}
-_ANY_OS = {**_START, "host.os.type": ("windows", "linux", "macos")}  # data that cannot tell OSes apart
-
-# Recorded by Elastic Defend only: code signatures, argument counts, session
-# leaders, containers, environment. Elsewhere a condition on them never holds.
-_SIGNER = (
-    "process.code_signature.subject_name",
-    "process.code_signature.trusted",
-    "process.code_signature.status",
-    "process.code_signature.exists",
-    "process.parent.code_signature.subject_name",
-    "process.parent.code_signature.trusted",
-    "process.parent.code_signature.status",
-    "process.parent.code_signature.exists",
-    "process.entry_leader.entry_meta.type",
-    "process.entry_leader.executable",
-    "process.session_leader.executable",
-    "process.env_vars",
-    "container.id",
-    "user.Ext.real.id",
-    "group.Ext.real.id",
-    "event.code",
-    "data_stream.dataset",
-    "process.Ext.effective_parent.executable",
-    "process.Ext.effective_parent.name",
-    "process.entry_leader.same_as_process",
-    "process.interactive",
-    "process.parent.interactive",
-)
-
 # Elastic Defend process events (index logs-endpoint.events.process-*), ECS names.
-# `.caseless` multi-fields (lower-cased keyword) exist only on the fields listed
-# in `caseless`; process.args is an array; event.category/event.type are arrays.
+# process.args is an array; event.category/event.type are arrays.
 ELASTIC_DEFEND = DataModel(
     platform="Elastic Defend (logs-endpoint.events.process-*)",
     fields={
@@ -109,10 +77,7 @@ ELASTIC_DEFEND = DataModel(
         "ProcessGuid": "process.entity_id",  # the translation's name for ECS process.entity_id
     },
     names={"Image": "process.name", "ParentImage": "process.parent.name"},
-    caseless=(
-        "process.name", "process.executable", "process.command_line", "process.parent.name",
-        "process.parent.executable", "process.parent.command_line", "process.working_directory", "user.name",
-    ),
+    stream="logs-endpoint.events.process",
     arrays=("process.args", "process.parent.args", "event.category", "event.type"),
     native=(
         "process.args", "process.args_count", "process.parent.args", "process.parent.args_count",
@@ -135,130 +100,21 @@ ELASTIC_DEFEND = DataModel(
     os_scope={os: {"host.os.type": os} for os in ("windows", "linux", "macos")},
 )
 
-# Sysmon Event ID 1 as the Splunk Add-on for Sysmon extracts it: Sysmon's own
-# field names, which are Sigma's taxonomy names. No signer, no argv.
-SPLUNK_SYSMON = DataModel(
-    platform="Sysmon EID 1 in Splunk",
-    fields={f: f for f in (
-        "Image", "CommandLine", "ParentImage", "ParentCommandLine", "OriginalFileName", "User",
-        "CurrentDirectory", "IntegrityLevel", "Hashes", "Company", "Product", "Description", "FileVersion",
-        "ProcessId", "ParentProcessId", "LogonId", "ProcessGuid", "ParentProcessGuid", "Computer")},
-    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
-    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
-    domain_user=True,
-    unavailable=_SIGNER,
-    implied={**_START, "host.os.type": ("windows",)},
-    scope={"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": 1},
-    products=("windows",),  # Sysmon for Linux writes elsewhere (syslog)
-)
-
-# Splunk CIM Endpoint.Processes data model (queried with tstats). No signer, no argv.
-SPLUNK_CIM = DataModel(
-    platform="Splunk CIM Endpoint.Processes",
-    fields={
-        "Image": "Processes.process_path",
-        "CommandLine": "Processes.process",
-        "ParentImage": "Processes.parent_process_path",
-        "ParentCommandLine": "Processes.parent_process",
-        "OriginalFileName": "Processes.original_file_name",
-        "User": "Processes.user",
-        "CurrentDirectory": "Processes.process_current_directory",
-        "IntegrityLevel": "Processes.process_integrity_level",
-        "ProcessId": "Processes.process_id",
-        "ParentProcessId": "Processes.parent_process_id",
-        "Hashes": "Processes.process_hash",
-        "user.id": "Processes.user_id",
-    },
-    names={"Image": "Processes.process_name", "ParentImage": "Processes.parent_process_name"},
-    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
-    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
-    unavailable=_SIGNER,
-    implied=_ANY_OS,
-)
-
-# Microsoft Defender XDR advanced hunting, table DeviceProcessEvents. FolderPath
-# is the full path including the file name. No signer, no argv, no OS column.
-DEFENDER_XDR = DataModel(
-    platform="Defender XDR DeviceProcessEvents",
-    fields={
-        "Image": "FolderPath",
-        "CommandLine": "ProcessCommandLine",
-        "ParentImage": "InitiatingProcessFolderPath",
-        "ParentCommandLine": "InitiatingProcessCommandLine",
-        "OriginalFileName": "ProcessVersionInfoOriginalFileName",
-        "User": "AccountName",
-        "Company": "ProcessVersionInfoCompanyName",
-        "Product": "ProcessVersionInfoProductName",
-        "Description": "ProcessVersionInfoFileDescription",
-        "IntegrityLevel": "ProcessIntegrityLevel",
-        "ProcessId": "ProcessId",
-        "ParentProcessId": "InitiatingProcessId",
-        "user.id": "AccountSid",
-        "user.domain": "AccountDomain",
-        "md5": "MD5",
-        "sha1": "SHA1",
-        "sha256": "SHA256",
-    },
-    names={"Image": "FileName", "ParentImage": "InitiatingProcessFileName"},
-    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
-    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
-    unavailable=_SIGNER + ("CurrentDirectory",),
-    implied=_ANY_OS,
-    scope={"ActionType": "ProcessCreated"},
-)
-
-# Microsoft Sentinel ASIM process events (imProcessCreate). Process names are
-# full paths. No signer, no argv.
-SENTINEL_ASIM = DataModel(
-    platform="Sentinel ASIM imProcessCreate",
-    fields={
-        "Image": "TargetProcessName",
-        "CommandLine": "TargetProcessCommandLine",
-        "ParentImage": "ActingProcessName",
-        "ParentCommandLine": "ActingProcessCommandLine",
-        "OriginalFileName": "TargetProcessFileOriginalName",
-        "User": "TargetUsername",
-        "CurrentDirectory": "TargetProcessCurrentDirectory",
-        "Company": "TargetProcessFileCompany",
-        "Product": "TargetProcessFileProduct",
-        "Description": "TargetProcessFileDescription",
-        "IntegrityLevel": "TargetProcessIntegrityLevel",
-        "ProcessId": "TargetProcessId",
-        "ParentProcessId": "ActingProcessId",
-        "user.id": "TargetUserId",
-        "host.os.type": "DvcOs",
-        "md5": "TargetProcessMD5",
-        "sha1": "TargetProcessSHA1",
-        "sha256": "TargetProcessSHA256",
-    },
-    argv={"process.args": "CommandLine", "process.parent.args": "ParentCommandLine"},
-    argc={"process.args_count": "CommandLine", "process.parent.args_count": "ParentCommandLine"},
-    domain_user=True,
-    unavailable=_SIGNER,
-    implied=_START,
-    scope={"EventType": "ProcessCreated"},
-    os_scope={"windows": {"DvcOs": "Windows"}, "linux": {"DvcOs": "Linux"}, "macos": {"DvcOs": "macOS"}},
-)
-
-
 # --- Elastic Defend, one table per event kind (Elastic targets only) --------
 #
 # ECS fields every Defend index may hold as arrays (a condition holds when any
 # element matches); ES|QL needs to know them (MV_CONCAT).
-_ECS_ARRAYS = (
+ECS_ARRAYS = (
     "event.category", "event.type", "process.args", "process.parent.args", "related.ip", "related.user",
     "related.hosts", "dns.resolved_ip", "registry.data.strings", "file.Ext.header_bytes", "dns.answers.data",
 )
 _OS_SCOPE = {os: {"host.os.type": os} for os in ("windows", "linux", "macos")}
 
-# `.caseless` multi-fields: Defend's index templates (endpoint-package) add a
-# lower-cased keyword `.caseless` to path and name fields. Assumed here, not
-# checked against a live mapping, for exactly these fields: file.path,
-# file.name, process.executable, process.name, user.name. Every other field
-# (dll.*, registry.*, destination.domain, dns.question.name) is treated as
-# a plain keyword: case-insensitive matches there use the target's own
-# fallback (Lucene two-case regex, KQL case spellings, ES|QL TO_LOWER).
-_PROCESS_CASELESS = ("process.executable", "process.name", "user.name")
+# `.caseless` multi-fields: those the data stream's index template declares
+# (platform facts). Every other field (dll.*, registry.*, destination.domain,
+# dns.question.name, user.name) is a plain keyword: case-insensitive matches
+# there use the target's own fallback (Lucene two-case regex, KQL case
+# spellings, ES|QL TO_LOWER).
 
 # No event.type scope: Defend file events are creation, change, deletion and
 # rename, and Sigma's file_event covers file activity in general.
@@ -268,8 +124,8 @@ ELASTIC_DEFEND_FILE = DataModel(
     index="logs-endpoint.events.file-*",
     fields={"TargetFilename": "file.path", "Image": "process.executable", "User": "user.name"},
     names={"TargetFilename": "file.name", "Image": "process.name"},
-    caseless=("file.path", "file.name") + _PROCESS_CASELESS,
-    arrays=_ECS_ARRAYS,
+    stream="logs-endpoint.events.file",
+    arrays=ECS_ARRAYS,
     scope={"event.category": "file"},
     os_scope=_OS_SCOPE,
     ecs=True,
@@ -286,8 +142,8 @@ ELASTIC_DEFEND_NETWORK = DataModel(
         "Protocol": "network.transport", "Image": "process.executable", "User": "user.name",
     },
     names={"Image": "process.name"},
-    caseless=_PROCESS_CASELESS,
-    arrays=_ECS_ARRAYS,
+    stream="logs-endpoint.events.network",
+    arrays=ECS_ARRAYS,
     scope={"event.category": "network"},
     os_scope=_OS_SCOPE,
     ecs=True,
@@ -300,8 +156,8 @@ ELASTIC_DEFEND_REGISTRY = DataModel(
     index="logs-endpoint.events.registry-*",
     fields={"TargetObject": "registry.path", "Details": "registry.data.strings", "Image": "process.executable"},
     names={"Image": "process.name"},
-    caseless=_PROCESS_CASELESS,
-    arrays=_ECS_ARRAYS,
+    stream="logs-endpoint.events.registry",
+    arrays=ECS_ARRAYS,
     scope={"event.category": "registry"},
     os_scope={"windows": {"host.os.type": "windows"}},
     products=("windows",),
@@ -315,8 +171,8 @@ ELASTIC_DEFEND_LIBRARY = DataModel(
     index="logs-endpoint.events.library-*",
     fields={"ImageLoaded": "dll.path", "Image": "process.executable"},
     names={"ImageLoaded": "dll.name", "Image": "process.name"},
-    caseless=_PROCESS_CASELESS,
-    arrays=_ECS_ARRAYS,
+    stream="logs-endpoint.events.library",
+    arrays=ECS_ARRAYS,
     scope={"event.category": "library"},
     os_scope=_OS_SCOPE,
     ecs=True,
@@ -332,8 +188,8 @@ ELASTIC_DEFEND_DNS = DataModel(
     index="logs-endpoint.events.network-*",
     fields={"QueryName": "dns.question.name", "Image": "process.executable"},
     names={"Image": "process.name"},
-    caseless=_PROCESS_CASELESS,
-    arrays=_ECS_ARRAYS,
+    stream="logs-endpoint.events.network",
+    arrays=ECS_ARRAYS,
     scope={"event.category": "network", "dns.question.name|exists": True},
     os_scope=_OS_SCOPE,
     ecs=True,
@@ -352,7 +208,7 @@ ELASTIC_ECS = DataModel(
     category=None,
     index="logs-*",
     fields={},
-    arrays=_ECS_ARRAYS,
+    arrays=ECS_ARRAYS,
     os_scope=_OS_SCOPE,
     products=(),  # any product
     ecs=True,

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from converters.emit import endpoint_pipelines
+from converters.emit.endpoint_pipelines import ArrayAsLines, SysmonRegistryData
+from converters.emit.platform_conditions import PlatformConditions
 from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
-from converters.emit.datamodels import (
-    DEFENDER_XDR,
-    ELASTIC_DEFEND,
-    ELASTIC_MODELS,
-    SENTINEL_ASIM,
-    SPLUNK_CIM,
-    SPLUNK_SYSMON,
-    DataModel,
-)
+from converters.emit.datamodels import ECS_ARRAYS, ELASTIC_DEFEND, ELASTIC_MODELS, DataModel
+from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_MODELS
+from converters.emit.tables import records_resolver
+from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, SYSMON_MODELS
 from converters.emit.transforms import (
     BasenameField,
     CaselessMultiField,
@@ -41,6 +39,8 @@ from converters.emit.transforms import (
     UnavailableFields,
 )
 from converters.notes import MORE, Affects, eq, not_
+from converters.translate.fieldmap import ARRAY_FIELDS
+from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
     AddConditionTransformation,
@@ -141,37 +141,38 @@ def _pipeline(name: str, items: list[ProcessingItem]) -> ProcessingPipeline:
     return ProcessingPipeline(name=name, priority=PRIORITY, items=items)
 
 
-def sysmon_approximations() -> ProcessingPipeline:
-    """Sysmon field names with the argv and signer approximations only.
-
-    For engines that evaluate Sigma over Sysmon events named with the Sigma
-    taxonomy (the `sigma` executor over SQLite): no scoping, no regex rewrites.
-    """
-    dm = SPLUNK_SYSMON
-    return _pipeline("ruleport sysmon approximations", _mapping_items(dm, names=False))
+def sigma_records() -> ProcessingPipeline:
+    """For the `sigma` column: the Sigma rule over its platform's records (Sigma's taxonomy
+    names plus the ECS fields it has no name for, one value per column;
+    converters.platforms.sysmon.render_sigma). The records hold an ECS array (process.args,
+    event.type, ...) as its values one per line, and a condition on it is read line by line;
+    Sigma's User is DOMAIN\\name."""
+    title = "the Sigma taxonomy's records"
+    items = [_item(DomainQualifiedUser("User", "Sysmon for Windows (Sigma's taxonomy)"), "domain_user",
+                   rule_conditions=[ProductIs("windows")])]
+    items.append(_item(PlatformConditions(records_resolver(title), title), "records"))
+    # Details is Sysmon's rendering of registry data: DWORDs as `DWORD (0x...)`
+    items.append(_item(SysmonRegistryData(), "registry_data",
+                       rule_conditions=[LogsourceCondition(category="registry_event")]))
+    items.append(_item(ArrayAsLines(tuple(sorted(set(ARRAY_FIELDS) | set(ECS_ARRAYS)))), "array_lines"))
+    return _pipeline("ruleport sigma records", items)
 
 
 def splunk_sysmon() -> ProcessingPipeline:
-    dm = SPLUNK_SYSMON
-    return _pipeline("ruleport splunk sysmon", _mapping_items(dm, names=False) + [
-        _item(StringsAsRegex(), "regex_strings"),
-        # the scope is the base search, ahead of any rex/eval stage (see backend_splunk)
-        _item(SetStateTransformation("base_search", _spl_terms(dm.scope)), "scope"),
-    ])
-
-
-def _spl_terms(scope: dict) -> str:
-    return " ".join(f'{k}="{v}"' if isinstance(v, str) else f"{k}={v}" for k, v in scope.items())
+    """Sysmon for Windows and Linux in Splunk, one data model per event kind
+    (converters.emit.tables_splunk); the scope is the base search, ahead of any rex/eval stage."""
+    p = endpoint_pipelines.pipeline("ruleport splunk sysmon", SYSMON_MODELS, "Sysmon in Splunk", SYSMON_LACKS,
+                                    endpoint_pipelines.sysmon_state)
+    p.items.append(_item(StringsAsRegex(), "regex_strings"))
+    return p
 
 
 def splunk_cim() -> ProcessingPipeline:
-    dm = SPLUNK_CIM
-    return _pipeline("ruleport splunk cim", _mapping_items(dm) + _scope(dm, {}) + [
-        _item(StringsAsRegex(), "regex_strings"),
-        _item(SetStateTransformation("data_model_set", "Endpoint.Processes"), "data_model"),
-        _item(SetStateTransformation("fields", sorted(set(dm.fields.values()) | set(dm.names.values()))),
-              "data_model_fields"),
-    ])
+    """Splunk CIM data models queried with tstats, one per event kind (converters.emit.tables_splunk)."""
+    p = endpoint_pipelines.pipeline("ruleport splunk cim", CIM_MODELS, "Splunk CIM", CIM_LACKS,
+                                    endpoint_pipelines.cim_state)
+    p.items.append(_item(StringsAsRegex(), "regex_strings"))
+    return p
 
 
 def _cased(scope: dict) -> dict:
@@ -223,18 +224,20 @@ def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> Proc
     return _pipeline("ruleport elastic defend", items)
 
 
+_MICROSOFT_LACKS = {"image_load": "ASIM has no schema for library (image) loads",
+                    "driver_load": "ASIM has no schema for driver loads"}
+
+
 def defender_xdr() -> ProcessingPipeline:
-    dm = DEFENDER_XDR
-    return _pipeline("ruleport defender xdr", _mapping_items(dm) + _scope(dm) + [
-        _item(SetStateTransformation("query_table", "DeviceProcessEvents"), "table"),
-    ])
+    """Defender XDR advanced hunting tables, one per event kind (converters.emit.tables_microsoft)."""
+    return endpoint_pipelines.pipeline("ruleport defender xdr", DEFENDER_MODELS, "Defender XDR", {},
+                                       endpoint_pipelines.kusto_state)
 
 
 def sentinel_asim() -> ProcessingPipeline:
-    dm = SENTINEL_ASIM
-    return _pipeline("ruleport sentinel asim", _mapping_items(dm) + _scope(dm) + [
-        _item(SetStateTransformation("query_table", "imProcessCreate"), "table"),
-    ])
+    """Sentinel ASIM parsers, one per event kind (converters.emit.tables_microsoft)."""
+    return endpoint_pipelines.pipeline("ruleport sentinel asim", ASIM_MODELS, "Sentinel ASIM", _MICROSOFT_LACKS,
+                                       endpoint_pipelines.kusto_state)
 
 
 def elastic_defend_eql() -> ProcessingPipeline:

@@ -27,8 +27,9 @@ from converters.engine.executor import Executor
 from converters.eql.evaluator import EqlExecutor
 from converters.esql.executor import EsqlExecutor
 from converters.kql.evaluator import KibanaKqlExecutor
-from converters.kusto.executor import defender_executor, sentinel_executor
+from converters.kusto.executor import KustoExecutor
 from converters.lucene.executor import LuceneExecutor
+from converters.platforms import facts
 from converters.platforms import models as platforms
 from converters.spl.executor import SplunkSearchExecutor
 from converters.sqlite.executor import SigmaSqliteExecutor
@@ -77,9 +78,19 @@ class Target:
 
 
 def _sigma_in_sqlite() -> Executor:
-    # the sigma column applies the same Sysmon argv/signer approximations the Sysmon targets do;
+    # the sigma column reads argv from the command line, as the other targets do (pipelines.sigma_records);
     # a correlation's join keys go through that pipeline per referenced rule, as emit maps them
-    return SigmaSqliteExecutor(pipelines.sysmon_approximations, target_field, ecs_of)
+    return SigmaSqliteExecutor(pipelines.sigma_records, target_field, ecs_of)
+
+
+def defender_executor() -> Executor:
+    """Kusto over Defender XDR's advanced hunting tables (their columns: the platform facts)."""
+    return KustoExecutor(facts.kusto_schema("defender"), "kusto-defender")
+
+
+def sentinel_executor() -> Executor:
+    """Kusto over Sentinel's ASIM parsers (their columns: the platform facts)."""
+    return KustoExecutor(facts.kusto_schema("asim"), "kusto-sentinel")
 
 
 _ELASTIC_DATA = ("Elastic Defend events, ECS fields and .caseless multi-fields: logs-endpoint.events.process-* "
@@ -90,17 +101,22 @@ _KIBANA = dict(artifacts=("kibana-ndjson",), settings=("index", "fields", "enabl
 _SPLUNK_APP = ("splunk-app",)
 
 _LIST = [
-    Target("sigma", "sigma", ".yml", "sigma", None, (), "Sigma process_creation taxonomy (any Sigma consumer)",
+    Target("sigma", "sigma", ".yml", "sigma", None, (),
+           "Sigma's taxonomy for every logsource the translator writes (any Sigma consumer); the proof runs it "
+           "over the Sigma records of each event (taxonomy names plus the ECS fields it has no name for)",
            "the Sigma rule itself, unchanged", _sigma_in_sqlite, platforms.SIGMA, artifacts=("sigma-folder",)),
     Target("splunk", "spl", ".spl", "spl", SplunkSearchBackend, (pipelines.splunk_sysmon,),
-           'Sysmon Event ID 1 via the Splunk Add-on for Sysmon '
-           '(source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1)',
-           "SPL search, fully parenthesised; regexes via rex/eval flags",
+           "Sysmon for Windows (EventCode 1, 3, 5, 6, 7, 11, 12/13/14, 22, 23/26) via the Splunk Add-on for "
+           "Sysmon, Sysmon for Linux (sourcetype sysmon:linux: 1, 3, 5, 11, 23) and PowerShell script blocks "
+           "(EventCode 4104) via the Splunk Add-on for Microsoft Windows; one data model per event kind",
+           "SPL search: the conditions Splunk evaluates in the base search, `| regex` for a regex, "
+           "rex/eval flags only for regexes under OR",
            SplunkSearchExecutor, platforms.SYSMON, "sigma.backends.splunk.SplunkBackend", artifacts=_SPLUNK_APP,
            settings=("index", "sourcetype", "source", "macro", "app", "security_domain", "fields", "enabled")),
     Target("splunk-cim", "cim", ".spl", "spl", SplunkTstatsBackend, (pipelines.splunk_cim,),
-           "Splunk CIM Endpoint.Processes data model (accelerated or not)",
-           "| tstats over datamodel=Endpoint.Processes",
+           "Splunk CIM data models (accelerated or not): Endpoint.Processes, Endpoint.Filesystem, "
+           "Endpoint.Registry, Network_Traffic.All_Traffic, Network_Resolution.DNS",
+           "| tstats over the rule's data model: conditions in `where`, the rest after it on the grouped fields",
            SplunkSearchExecutor, platforms.CIM, "sigma.backends.splunk.SplunkBackend", artifacts=_SPLUNK_APP,
            settings=("app", "security_domain", "enabled")),
     Target("lucene", "luc", ".lucene", "lucene", ElasticLuceneBackend, (pipelines.elastic_defend,),
@@ -116,13 +132,15 @@ _LIST = [
            _ELASTIC_DATA, "Kibana Query Language (ruleport's own pySigma backend)",
            KibanaKqlExecutor, platforms.ELASTIC, "sigma.conversion.base.TextQueryBackend", **_KIBANA),
     Target("kusto-defender", "mde", ".kql", "kusto", RuleportKustoBackend, (pipelines.defender_xdr,),
-           "Microsoft Defender XDR advanced hunting, table DeviceProcessEvents",
-           "Kusto over DeviceProcessEvents",
+           "Microsoft Defender XDR advanced hunting: DeviceProcessEvents, DeviceFileEvents, DeviceRegistryEvents, "
+           "DeviceNetworkEvents, DeviceImageLoadEvents, DeviceEvents (DnsQueryResponse, DriverLoad)",
+           "Kusto over the rule's table, its ActionType filter first",
            defender_executor, platforms.DEFENDER, "sigma.backends.kusto.KustoBackend",
            artifacts=("defender-detection-rule",), settings=("enabled",)),
     Target("kusto-sentinel", "asim", ".kql", "kusto", RuleportKustoBackend, (pipelines.sentinel_asim,),
-           "Microsoft Sentinel ASIM process events (imProcessCreate)",
-           "Kusto over imProcessCreate",
+           "Microsoft Sentinel ASIM parsers: imProcessCreate, imFileEvent, imRegistry, imNetworkSession, imDns; "
+           "PowerShell script blocks from WindowsEvent (no ASIM schema has them)",
+           "Kusto over the rule's parser, its EventType/DvcOs filter first",
            sentinel_executor, platforms.ASIM, "sigma.backends.kusto.KustoBackend",
            artifacts=("sentinel-analytics",), settings=("table", "connectors", "fields", "enabled")),
 ]

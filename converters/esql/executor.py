@@ -4,12 +4,17 @@ Events are in the doc-values view (converters.engine.documents). A field
 with no value is null; with one value it is that value; with several it is
 a multi-value. What we follow (Elastic's ES|QL reference):
 
-- Commands: `FROM <index patterns> [METADATA ...]` (the events are taken to
-  be in the named indexes; METADATA is ignored), then any of `WHERE <expr>`,
-  `MV_EXPAND <field>` (one row per value), `KEEP`/`DROP` (which also hide
-  fields from later commands), `LIMIT n` with n large enough to keep every
-  row (a smaller limit would keep an unspecified subset, so it raises), and
-  `EVAL`/`STATS ... BY` (converters/esql/stats.py, which says which events
+- Commands: `FROM <index patterns> [METADATA ...]`: a document is read when
+  its index (the data stream name in the event's `_index`, which the Elastic
+  platform model sets) matches one of the comma-separated patterns (`*` is
+  any run of characters; a pattern may be quoted; `-pattern` excludes what
+  it matches from the patterns before it; a `cluster:` prefix is ignored).
+  A document without `_index` has no known index and is read by every FROM.
+  `_index` is a column only when METADATA names it. Then any of `WHERE
+  <expr>`, `MV_EXPAND <field>` (one row per value), `KEEP`/`DROP` (which also
+  hide fields from later commands), `LIMIT n` with n large enough to keep
+  every row (a smaller limit would keep an unspecified subset, so it raises),
+  and `EVAL`/`STATS ... BY` (converters/esql/stats.py, which says which events
   stand behind each row: `alerts()`). An event matches when at least one of
   its rows survives. Other commands raise.
 - Keywords and function names ignore case; field names do not. Backquoted
@@ -62,6 +67,8 @@ from converters.engine.executor import Event, ExecutionError, Executor
 from converters.esql import stats as cross
 from converters.esql.expressions import compile_condition, parse_field_list
 
+INDEX = "_index"
+
 
 class EsqlExecutor(Executor):
     """ES|QL FROM/WHERE pipelines (see the module docstring)."""
@@ -82,13 +89,44 @@ class EsqlExecutor(Executor):
         return found
 
     def _rows(self, query: str, events: Sequence[Event]) -> list:
-        stages, fields = compile_esql(query)
-        read = doc_values_reader(fields)
+        source, stages, fields = compile_esql(query)
+        read = doc_values_reader(fields + (INDEX,))
         with gc_paused():
-            rows = [(i, _row(read(e))) for i, e in enumerate(events)]
+            rows = []
+            for i, e in enumerate(events):
+                row = _row(read(e))
+                index = row.get(INDEX) if source.metadata_index else row.pop(INDEX, None)
+                if index is None or source.reads(index):
+                    rows.append((i, row))
             for stage in stages:
                 rows = stage(rows)
             return rows
+
+
+class Source:
+    """The FROM command: which indexes it reads."""
+
+    def __init__(self, patterns: list[str], metadata: list[str]):
+        if not patterns or not all(patterns):
+            raise ExecutionError("ES|QL FROM needs index patterns")
+        if not [p for p in patterns if not p.startswith("-")]:
+            raise ExecutionError(f"ES|QL FROM {', '.join(patterns)!r} names no index")
+        self.patterns = patterns
+        self.metadata_index = INDEX in metadata
+
+    def reads(self, index) -> bool:
+        names = index if isinstance(index, list) else [index]
+        return any(self._reads(str(name)) for name in names)
+
+    def _reads(self, name: str) -> bool:
+        read = False
+        for pattern in self.patterns:
+            exclude = pattern.startswith("-")
+            local = pattern[1:] if exclude else pattern
+            local = local.split(":", 1)[1] if ":" in local else local
+            if fnmatch.fnmatchcase(name, local.replace("[", "[[]")):
+                read = not exclude
+        return read
 
 
 def _row(doc: dict) -> dict:
@@ -152,17 +190,18 @@ def split_commands(text: str) -> list[str]:
 
 @lru_cache(maxsize=256)
 def compile_esql(text: str) -> tuple:
+    """(Source, stages, fields read) of an ES|QL query."""
     commands = split_commands(text)
     head = commands[0]
-    m = re.match(r"(?is)from\s+(.+?)(?:\s+metadata\s+.+)?$", head)
+    m = re.match(r"(?is)from\s+(.+?)(?:\s+metadata\s+(.+))?$", head)
     if not m:
         raise ExecutionError(f"ES|QL must start with FROM, got {head[:40]!r}")
-    patterns = [p.strip().strip('"') for p in m.group(1).split(",")]
-    if not [p for p in patterns if p and not p.startswith("-")]:
-        raise ExecutionError(f"ES|QL FROM {m.group(1)!r} names no index")
+    patterns = [p.strip().strip('"').strip() for p in m.group(1).split(",")]
+    metadata = [p.strip() for p in (m.group(2) or "").split(",") if p.strip()]
+    source = Source(patterns, metadata)
     fields: list[str] = []
     stages = tuple(_command(c, fields) for c in commands[1:])
-    return stages, tuple(fields)
+    return source, stages, tuple(fields)
 
 
 def _command(text: str, fields: list[str]) -> Callable[[list], list]:

@@ -5,13 +5,30 @@ itself, following Microsoft's documented semantics; the query text is also
 checked by Microsoft's own parser in tests (tools/kusto-parser) and the
 evaluation is cross-checked against duckdb-kql (tests/kusto/test_executor.py).
 
-Events are one platform's rows: a flat dict of column -> scalar, for the
-table named by the executor (DeviceProcessEvents for Defender XDR,
-imProcessCreate for Sentinel ASIM).
+Events are one platform's rows: a flat dict of column -> value (a dict for
+a `dynamic` column). A row says which table holds it in `$table` (a row
+without it belongs to every table). The executor is given the platform's
+schema, table -> column -> Kusto type (the target record hands it the
+platform facts, converters/data/platforms/); a query's table must be one of
+them (else ExecutionError) and it reads the rows of that table only.
 
-Query shape: `Table | where <expr> [| where <expr> ...]`, where the table
-must be the platform's (else ExecutionError). Any other tabular operator is
-unsupported (ExecutionError). `//` comments are ignored.
+Query shape: `Table [()] | where <expr> | extend Name = <value>, ... | where ...`
+in any order after the table. Any other tabular operator is unsupported
+(ExecutionError). `//` comments are ignored.
+
+`ipv4_is_in_range(col, "10.0.0.0/8")`, `ipv4_is_in_any_range(col, r1, ...)`
+and their ipv6_ forms: true when the column holds an address of that
+version inside the range; anything else (not an address, the other
+version) is null (Microsoft's reference: "null if conversion of either IPv4
+string wasn't successful"). A range of the wrong version is an error.
+`coalesce(p, ..., false)` of predicates is the first that is not null.
+Logic is three-valued where a null can arise: `not(null)` is null, null
+and false is false, null or true is true; `where` keeps rows that are true.
+
+`extend` values: literals, columns, `Column.key` / `Column["key"]` (a key of
+a dynamic column), `tostring(v)` (null and missing as ""), `strcat(v, ...)`
+(nulls as ""), `iff(<predicate>, a, b)` / `iif`, `isempty(v)` inside a
+predicate. An extended column is a string column from then on.
 
 Expressions: `or` binds loosest, then `and`; `not(expr)` is a function;
 parentheses group. A predicate is `column <op> <literal>` or one of
@@ -51,7 +68,7 @@ case-sensitive; `=~`, `!~`, `in~`, `!in~`, `has`, `contains`, `startswith`,
 - `<`, `<=`, `>`, `>=` compare numbers; `==` between a number column and a
   number literal compares numerically.
 - A column that no event has and that is not in the table's documented
-  schema is an error (Kusto rejects unknown columns).
+  schema, nor extended, is an error (Kusto rejects unknown columns).
 """
 
 from __future__ import annotations
@@ -60,76 +77,10 @@ import re
 from typing import Any, Callable, Sequence
 
 from converters.engine.executor import Event, ExecutionError, Executor
+from converters.engine.logic import and_of, or_of
 from converters.kusto.lexer import Token, _read_string
 
 Predicate = Callable[[Event], bool]
-
-# Documented columns of each table (Microsoft's schema reference pages), so
-# that a misspelt column is an error even when no fixture event carries it.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "DeviceProcessEvents": tuple("""
-        Timestamp DeviceId DeviceName ActionType FileName FolderPath SHA1 SHA256 MD5 FileSize
-        ProcessVersionInfoCompanyName ProcessVersionInfoProductName ProcessVersionInfoProductVersion
-        ProcessVersionInfoInternalFileName ProcessVersionInfoOriginalFileName ProcessVersionInfoFileDescription
-        ProcessId ProcessCommandLine ProcessIntegrityLevel ProcessTokenElevation ProcessCreationTime
-        AccountDomain AccountName AccountSid AccountUpn AccountObjectId LogonId
-        InitiatingProcessAccountDomain InitiatingProcessAccountName InitiatingProcessAccountSid
-        InitiatingProcessAccountUpn InitiatingProcessAccountObjectId InitiatingProcessLogonId
-        InitiatingProcessIntegrityLevel InitiatingProcessTokenElevation InitiatingProcessSHA1
-        InitiatingProcessSHA256 InitiatingProcessMD5 InitiatingProcessFileName InitiatingProcessFileSize
-        InitiatingProcessVersionInfoCompanyName InitiatingProcessVersionInfoProductName
-        InitiatingProcessVersionInfoProductVersion InitiatingProcessVersionInfoInternalFileName
-        InitiatingProcessVersionInfoOriginalFileName InitiatingProcessVersionInfoFileDescription
-        InitiatingProcessId InitiatingProcessCommandLine InitiatingProcessCreationTime
-        InitiatingProcessFolderPath InitiatingProcessParentId InitiatingProcessParentFileName
-        InitiatingProcessParentCreationTime InitiatingProcessSignerType InitiatingProcessSignatureStatus
-        ReportId AppGuardContainerId AdditionalFields CreatedProcessSessionId IsProcessRemoteSession
-        ProcessRemoteSessionDeviceName ProcessRemoteSessionIP InitiatingProcessSessionId
-        IsInitiatingProcessRemoteSession InitiatingProcessRemoteSessionDeviceName
-        InitiatingProcessRemoteSessionIP
-    """.split()),
-    "imProcessCreate": tuple("""
-        TimeGenerated EventCount EventStartTime EventEndTime EventType EventSubType EventResult
-        EventResultDetails EventOriginalType EventOriginalUid EventProduct EventProductVersion EventVendor
-        EventSchema EventSchemaVersion EventSeverity Dvc DvcHostname DvcDomain DvcDomainType DvcFQDN DvcOs
-        DvcOsVersion DvcIpAddr DvcId DvcAction Type
-        ActorUsername ActorUsernameType ActorUserId ActorUserIdType ActorUserType ActorOriginalUserType
-        ActorSessionId ActorScope
-        ActingProcessName ActingProcessId ActingProcessCommandLine ActingProcessGuid ActingProcessCreationTime
-        ActingProcessFileCompany ActingProcessFileDescription ActingProcessFileProduct ActingProcessFileVersion
-        ActingProcessFileOriginalName ActingProcessFileInternalName ActingProcessFileSize ActingProcessIsHidden
-        ActingProcessInjectedAddress ActingProcessMD5 ActingProcessSHA1 ActingProcessSHA256 ActingProcessSHA512
-        ActingProcessIMPHASH ActingProcessIntegrityLevel ActingProcessTokenElevation
-        ParentProcessName ParentProcessId ParentProcessGuid ParentProcessCreationTime
-        TargetUsername TargetUsernameType TargetUserId TargetUserIdType TargetUserType TargetOriginalUserType
-        TargetUserSessionId TargetProcessName TargetProcessId TargetProcessCommandLine
-        TargetProcessCurrentDirectory TargetProcessGuid TargetProcessCreationTime TargetProcessFileCompany
-        TargetProcessFileDescription TargetProcessFileProduct TargetProcessFileVersion
-        TargetProcessFileOriginalName TargetProcessFileInternalName TargetProcessFileSize TargetProcessIsHidden
-        TargetProcessInjectedAddress TargetProcessMD5 TargetProcessSHA1 TargetProcessSHA256 TargetProcessSHA512
-        TargetProcessIMPHASH TargetProcessIntegrityLevel TargetProcessTokenElevation TargetProcessStatusCode
-        Hash HashType User Process CommandLine Dvc
-    """.split()),
-}
-
-# Columns that are not strings (the rest are): only these can be null.
-NON_STRING_COLUMNS: dict[str, dict[str, str]] = {
-    "DeviceProcessEvents": {
-        **dict.fromkeys(("ProcessId", "InitiatingProcessId", "InitiatingProcessParentId", "FileSize",
-                         "InitiatingProcessFileSize", "CreatedProcessSessionId", "InitiatingProcessSessionId",
-                         "LogonId", "InitiatingProcessLogonId", "ReportId"), "long"),
-        **dict.fromkeys(("Timestamp", "ProcessCreationTime", "InitiatingProcessCreationTime",
-                         "InitiatingProcessParentCreationTime"), "datetime"),
-        **dict.fromkeys(("IsProcessRemoteSession", "IsInitiatingProcessRemoteSession"), "bool"),
-        "AdditionalFields": "dynamic",
-    },
-    "imProcessCreate": {
-        **dict.fromkeys(("EventCount", "ActingProcessFileSize", "TargetProcessFileSize"), "long"),
-        **dict.fromkeys(("TimeGenerated", "EventStartTime", "EventEndTime", "ActingProcessCreationTime",
-                         "ParentProcessCreationTime", "TargetProcessCreationTime"), "datetime"),
-        **dict.fromkeys(("ActingProcessIsHidden", "TargetProcessIsHidden"), "bool"),
-    },
-}
 
 # ---------------------------------------------------------------- tokens
 
@@ -139,7 +90,7 @@ _WORD_OPS = {
     "has", "has_cs", "hasprefix", "hasprefix_cs", "hassuffix", "hassuffix_cs",
     "has_any", "has_all", "in", "matches", "and", "or", "where", "between",
 }
-_SYMBOLS = ("==", "!=", "=~", "!~", "<=", ">=", "<", ">", "(", ")", ",", "|", "[", "]")
+_SYMBOLS = ("==", "!=", "=~", "!~", "<=", ">=", "<", ">", "=", "(", ")", ",", "|", "[", "]", ".")
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
@@ -213,6 +164,55 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
+
+
+_IP_RANGE_FUNCTIONS = ("ipv4_is_in_range", "ipv4_is_in_any_range", "ipv6_is_in_range", "ipv6_is_in_any_range")
+
+
+def _ip_network(text: str, version: int):
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ExecutionError(f"{text!r} is not an IPv{version} range") from None
+    if net.version != version:
+        raise ExecutionError(f"{text!r} is not an IPv{version} range")
+    return net
+
+
+def _in_ranges(value: str, networks: list, version: int) -> bool | None:
+    """ipv4_is_in_range and friends: null when the value is not an address of that version."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if address.version != version:
+        return None
+    return any(address in net for net in networks)
+
+
+def _member(value: Any, key: str) -> Any:
+    """`Column.key` of a dynamic column (a JSON object given as a dict or as its text)."""
+    if isinstance(value, str):
+        try:
+            import json
+
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _scalar(value: Any) -> Any:
+    """A dynamic value as tostring() renders it: JSON for arrays and objects."""
+    if isinstance(value, (list, dict)):
+        import json
+
+        return json.dumps(value, separators=(",", ":"))
+    return value
 
 
 def _is_term_char(ch: str) -> bool:
@@ -302,13 +302,19 @@ def _number(value: Any) -> float | None:
 # ---------------------------------------------------------------- parser
 
 
+Stage = Callable[[list], list]
+
+
 class _Parser:
-    def __init__(self, text: str, columns: set[str], table: str, platform: str):
-        self.table = table
+    def __init__(self, text: str, schema: dict, extra: set[str], platform: str):
+        self.schema = schema
+        self.extra = extra
         self.platform = platform
         self.tokens = tokenize(text)
         self.i = 0
-        self.columns = columns
+        self.table = ""
+        self.columns: set[str] = set()
+        self.non_string: dict[str, str] = {}
         self.used: set[str] = set()
 
     def peek(self, k: int = 0) -> Token:
@@ -327,23 +333,90 @@ class _Parser:
             raise ExecutionError(f"expected {want} at offset {tok.pos}, found {got}")
         return tok
 
-    def query(self) -> tuple[str, list[Predicate]]:
+    def query(self) -> tuple[str, list[tuple[str, Any]]]:
+        """The table, and the stages: ("where", predicate) or ("extend", [(name, value fn), ...])."""
         table = self.expect("ident").value
-        if table != self.table:
-            raise ExecutionError(f"the query reads table {table!r}; the {self.platform} platform has {self.table!r}")
+        if table not in self.schema:
+            raise ExecutionError(f"the query reads table {table!r}; the {self.platform} platform has "
+                                 f"{', '.join(sorted(self.schema))}")
+        self.table = table
+        self.columns = set(self.schema[table]) | self.extra
+        self.non_string = {c: t for c, t in self.schema[table].items() if t != "string"}
         if self.peek().kind == "op" and self.peek().value == "(" and self.peek(1).value == ")":
             self.i += 2  # imProcessCreate() is a function call without arguments
-        wheres: list[Predicate] = []
+        stages: list[tuple[str, Any]] = []
         while self.peek().kind == "op" and self.peek().value == "|":
             self.next()
             op = self.next()
-            if op.value != "where":
-                raise ExecutionError(f"unsupported tabular operator {op.value!r} at offset {op.pos} (only `where`)")
-            wheres.append(self.or_expr())
+            if op.value == "where":
+                stages.append(("where", self.or_expr()))
+            elif op.value == "extend":
+                stages.append(("extend", self.extend()))
+            else:
+                raise ExecutionError(f"unsupported tabular operator {op.value!r} at offset {op.pos} "
+                                     "(only `where` and `extend`)")
         tok = self.peek()
         if tok.kind != "eof":
             raise ExecutionError(f"unexpected {tok.value!r} at offset {tok.pos}")
-        return table, wheres
+        return table, stages
+
+    def extend(self) -> list[tuple[str, Callable]]:
+        assignments = []
+        while True:
+            name = self.expect("ident").value
+            tok = self.next()
+            if not (tok.kind == "op" and tok.value == "=") and not (tok.kind == "op" and tok.value == "=="):
+                raise ExecutionError(f"expected `=` after {name} in extend at offset {tok.pos}")
+            if tok.value == "==":
+                raise ExecutionError(f"extend assigns with `=`, not `==` (offset {tok.pos})")
+            assignments.append((name, self.value()))
+            self.columns.add(name)
+            self.non_string.pop(name, None)
+            if self.peek().kind == "op" and self.peek().value == ",":
+                self.next()
+                continue
+            return assignments
+
+    def value(self) -> Callable[[Event], Any]:
+        """A scalar value expression of `extend`."""
+        tok = self.peek()
+        if tok.kind in ("string", "number"):
+            self.next()
+            return lambda e, v=tok.value: v
+        if tok.kind == "ident" and self.peek(1).kind == "op" and self.peek(1).value == "(":
+            name = self.next().value
+            self.expect("op", "(")
+            if name in ("iff", "iif"):
+                cond = self.or_expr()
+                self.expect("op", ",")
+                a = self.value()
+                self.expect("op", ",")
+                b = self.value()
+                self.expect("op", ")")
+                return lambda e: a(e) if cond(e) else b(e)
+            args = []
+            if not (self.peek().kind == "op" and self.peek().value == ")"):
+                args.append(self.value())
+                while self.peek().kind == "op" and self.peek().value == ",":
+                    self.next()
+                    args.append(self.value())
+            self.expect("op", ")")
+            if name == "tostring" and len(args) == 1:
+                return lambda e: _text(_scalar(args[0](e)))
+            if name == "strcat":
+                return lambda e: "".join(_text(_scalar(f(e))) for f in args)
+            raise ExecutionError(f"unsupported function {name}() in extend")
+        col = self.column()
+        if self.peek().kind == "op" and self.peek().value == "[":
+            self.next()
+            key = self.expect("string").value
+            self.expect("op", "]")
+            return lambda e: _member(e.get(col), key)
+        if self.peek().kind == "op" and self.peek().value == "." :
+            self.next()
+            key = self.expect("ident").value
+            return lambda e: _member(e.get(col), key)
+        return lambda e: e.get(col)
 
     def or_expr(self) -> Predicate:
         parts = [self.and_expr()]
@@ -352,7 +425,7 @@ class _Parser:
             parts.append(self.and_expr())
         if len(parts) == 1:
             return parts[0]
-        return lambda e, ps=tuple(parts): any(p(e) for p in ps)
+        return or_of(tuple(parts))
 
     def and_expr(self) -> Predicate:
         parts = [self.unary()]
@@ -361,7 +434,7 @@ class _Parser:
             parts.append(self.unary())
         if len(parts) == 1:
             return parts[0]
-        return lambda e, ps=tuple(parts): all(p(e) for p in ps)
+        return and_of(tuple(parts))
 
     def unary(self) -> Predicate:
         tok = self.peek()
@@ -372,6 +445,11 @@ class _Parser:
             return inner
         if tok.kind == "ident" and self.peek(1).kind == "op" and self.peek(1).value == "(":
             return self.function()
+        if tok.kind == "ident" and tok.value in ("true", "false") and not (
+                self.peek(1).kind in ("op", "word") and self.peek(1).value not in (")", "and", "or", "|")):
+            self.next()   # a bool literal as the whole condition
+            value = tok.value == "true"
+            return lambda e: value
         return self.comparison()
 
     def function(self) -> Predicate:
@@ -380,7 +458,7 @@ class _Parser:
         if name == "not":
             inner = self.or_expr()
             self.expect("op", ")")
-            return lambda e: not inner(e)
+            return lambda e: (lambda v: None if v is None else not v)(inner(e))
         if name in ("isempty", "isnotempty", "isnull", "isnotnull"):
             col = self.column()
             self.expect("op", ")")
@@ -388,12 +466,36 @@ class _Parser:
                 return lambda e: _text(e.get(col)) == ""
             if name == "isnotempty":
                 return lambda e: _text(e.get(col)) != ""
-            if col not in NON_STRING_COLUMNS.get(self.table, {}):
+            if col not in self.non_string:
                 # a string is never null in Kusto: isnull() is false even for ""
                 return (lambda e: False) if name == "isnull" else (lambda e: True)
             if name == "isnull":
                 return lambda e: e.get(col) is None
             return lambda e: e.get(col) is not None
+        if name == "coalesce":  # of predicates: the first that is not null
+            parts = [self.or_expr()]
+            while self.peek().kind == "op" and self.peek().value == ",":
+                self.next()
+                tok = self.peek()
+                if tok.kind == "ident" and tok.value in ("true", "false") and self.peek(1).value == ")":
+                    self.next()
+                    parts.append(lambda e, v=tok.value == "true": v)
+                else:
+                    parts.append(self.or_expr())
+            self.expect("op", ")")
+            return lambda e: next((v for v in (p(e) for p in parts) if v is not None), None)
+        if name in _IP_RANGE_FUNCTIONS:
+            col = self.column()
+            ranges = []
+            while self.peek().kind == "op" and self.peek().value == ",":
+                self.next()
+                ranges.append(self._string_literal(col, name))
+            self.expect("op", ")")
+            if not ranges or (not name.endswith("_any_range") and len(ranges) != 1):
+                raise ExecutionError(f"{name}() takes a column and {'ranges' if 'any' in name else 'one range'}")
+            version = 4 if name.startswith("ipv4") else 6
+            networks = [_ip_network(r, version) for r in ranges]
+            return lambda e: _in_ranges(_text(e.get(col)), networks, version)
         raise ExecutionError(f"unsupported function {name}()")
 
     def column(self) -> str:
@@ -491,32 +593,61 @@ class _Parser:
 
 
 class KustoExecutor(Executor):
-    """The KQL subset pySigma emits, over one table's rows (semantics: module docstring)."""
+    """The KQL subset pySigma emits, over one platform's tables (semantics: module docstring)."""
 
     engine = "ruleport Kusto evaluator (Microsoft-documented semantics)"
 
-    def __init__(self, table: str, name: str):
-        if table not in TABLE_COLUMNS:
-            raise ValueError(f"unknown Kusto table {table}")
-        self.table = table
+    def __init__(self, schema: dict[str, dict[str, str]], name: str):
+        """`schema`: table -> column -> Kusto type, as the platform documents its tables."""
+        if not schema:
+            raise ValueError("a Kusto executor needs the platform's tables")
+        self.schema = schema
         self.name = name
+        #: the table of a row that names none (`$table`): the schema's first (the process table)
+        self.table = next(iter(schema))
 
-    def compile(self, query: str, events: Sequence[Event] = ()) -> Predicate:
-        columns = set(TABLE_COLUMNS[self.table])
+    def compile(self, query: str, events: Sequence[Event] = ()) -> tuple[str, list[Stage]]:
+        extra: set[str] = set()
         for event in events:
-            columns.update(event.keys())
-        _, wheres = _Parser(query, columns, self.table, self.name).query()
-        if not wheres:
-            return lambda e: True
-        if len(wheres) == 1:
-            return wheres[0]
-        return lambda e: all(w(e) for w in wheres)
+            extra.update(k for k in event.keys() if k != TABLE_KEY)
+        table, stages = _Parser(query, self.schema, extra, self.name).query()
+        compiled: list[Stage] = []
+        for kind, step in stages:
+            if kind == "where":
+                compiled.append(lambda rows, p=step: [(i, r) for i, r in rows if p(r) is True])
+            else:
+                def extend(rows, assignments=step):
+                    out = []
+                    for i, r in rows:
+                        r = dict(r)
+                        for name, fn in assignments:
+                            r[name] = fn(r)
+                        out.append((i, r))
+                    return out
+                compiled.append(extend)
+        return table, compiled
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         if _is_tabular(query):
             return sorted({i for group in self.alerts(query, events) for i in group})
-        pred = self.compile(query, events)
-        return [i for i, event in enumerate(events) if pred(event)]
+        table, stages = self.compile(query, events)
+        rows = [(i, e) for i, e in enumerate(events) if e.get(TABLE_KEY, table) == table]
+        for stage in stages:
+            rows = stage(rows)
+        return sorted({i for i, _ in rows})
+
+    def predicate(self, query: str, events: Sequence[Event] = ()) -> Callable[[Event], bool]:
+        """A single-table query (`T | where ... | extend ...`) as a test of one row of T."""
+        table, stages = self.compile(query, events)
+
+        def test(row: Event) -> bool:
+            if row.get(TABLE_KEY, table) != table:
+                return False
+            rows = [(0, row)]
+            for stage in stages:
+                rows = stage(rows)
+            return bool(rows)
+        return test
 
     def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
         """The rows a query across rows returns, each as the events it stands for (converters/kusto/tabular.py);
@@ -527,10 +658,11 @@ class KustoExecutor(Executor):
             return [(i,) for i in self.run(query, events)]
 
         def predicate(table: str, text: str):
-            return self.compile(f"{table}\n| where {text}", events)
+            return self.predicate(f"{table}\n| where {text}", events)
 
         found: list[tuple[int, ...]] = []
-        for p, _ in TabularQuery(query, predicate, self.table).run([(frozenset((i,)), e) for i, e in enumerate(events)]):
+        rows = [(frozenset((i,)), e) for i, e in enumerate(events)]
+        for p, _ in TabularQuery(query, predicate, self.table).run(rows):
             group = tuple(sorted(p))
             if group not in found:
                 found.append(group)
@@ -550,14 +682,10 @@ def _is_tabular(query: str) -> bool:
             depth += 1
         elif tok.kind == "op" and tok.value in ")]":
             depth -= 1
-        elif tok.kind == "op" and tok.value == "|" and depth == 0 and toks[n + 1].value != "where":
-            return True
+        elif tok.kind == "op" and tok.value == "|" and depth == 0 and toks[n + 1].value not in ("where", "extend"):
+            return True   # `where` and `extend` are the single-table queries compile() runs
     return False
 
 
-def defender_executor() -> KustoExecutor:
-    return KustoExecutor("DeviceProcessEvents", "kusto-defender")
-
-
-def sentinel_executor() -> KustoExecutor:
-    return KustoExecutor("imProcessCreate", "kusto-sentinel")
+#: the key of a row naming its table (converters.platforms.microsoft sets it)
+TABLE_KEY = "$table"

@@ -4,7 +4,9 @@ Microsoft's Kusto Query Language reference, for what is followed here:
 
 - `union (T | where P | extend ...), (...)`: the rows of each subquery; a
   table's `where` predicate is the single-row language of
-  converters.kusto.executor (string operators, case rules, empty strings).
+  converters.kusto.executor (string operators, case rules, empty strings),
+  and so is an `extend` right after the table (a computed column the
+  `where` stages read: the rows are filtered, the column is not kept).
 - `extend c = expr, ...`, `where expr`, `project c, ...`.
 - `sort by c [asc|desc], ...`: sorts (Kusto's default is desc) and
   serializes the rows; `serialize` only serializes.
@@ -125,7 +127,11 @@ class TabularQuery:
         if self.at("(") and self.at(")", 1):
             self.i += 2  # a function without arguments (imProcessCreate())
         stages = []
-        while self.at("|") and self.at("where", 1):
+        # the table's own `where` stages, after an `extend` right after the table (a column they
+        # read): one single-row query (the executor's); an `extend` after a `where` is tabular
+        chain = ""
+        while self.at("|") and (self.at("where", 1) or (self.at("extend", 1) and not chain)):
+            extend = self.at("extend", 1)
             self.i += 2
             start = self.peek().pos
             depth = 0
@@ -140,8 +146,10 @@ class TabularQuery:
                 elif tok.kind == "op" and tok.value == "|" and depth == 0:
                     break
                 self.i += 1
-            test = self.predicate(table, self.text[start:self.peek().pos])
-            stages.append(test)
+            piece = self.text[start:self.peek().pos].strip()
+            chain = f"true\n| extend {piece}" if extend else (f"{chain}\n| where {piece}" if chain else piece)
+        if chain:
+            stages.append(self.predicate(table, chain))
 
         def read(rows: list[Row]) -> list[Row]:
             mine = [(p, r) for p, r in rows if r.get("$table", self.default_table) == table]

@@ -23,11 +23,11 @@ import json
 import re
 from pathlib import PurePosixPath
 
-from converters.kusto.executor import TABLE_COLUMNS  # each table's documented columns, declared once
 from converters.load.meta import format_duration
 from converters.package import schedule
 from converters.package.attack import DEFENDER_CATEGORIES, DEFENDER_FALLBACK_CATEGORY, mapping
 from converters.package.model import ArtifactError, Context, Entry, Format, Packaged, note
+from converters.platforms.facts import kusto_schema  # each table's documented columns, declared once
 
 SEVERITY = {"low": "low", "medium": "medium", "high": "high", "critical": "high"}
 REQUIRED_COLUMNS = ("Timestamp", "DeviceId", "ReportId")
@@ -62,7 +62,7 @@ class DefenderRules(Format):
     def entry(self, item: Packaged, ctx: Context) -> Entry:
         meta, extra = item.meta, []
         table = str(item.state.get("query_table", ""))
-        columns = TABLE_COLUMNS.get(table)
+        columns = kusto_schema("defender").get(table)
         if columns is None:
             raise ArtifactError(f"the columns of {table or 'the query'} are not known: cannot tell whether it "
                                 f"returns {', '.join(REQUIRED_COLUMNS)}", code="package/columns-unknown")

@@ -8,8 +8,8 @@ on the names they know and the deployment's names come last:
 
     fields                  target field name -> the deployment's name (FieldMappingTransformation)
     index (esql)            the FROM clause
-    index, sourcetype,      the Splunk base search (macro replaces source); EventCode=1 stays:
-    source, macro (spl)     it selects process starts, not where the data lives
+    index, sourcetype,      the Splunk base search (macro replaces source); the EventCode of each
+    source, macro (spl)     data model stays: it selects the kind of event, not where the data lives
     table (kusto)           the table or parser the query reads
 
 Every setting applied is a note on the target. User pipelines (`--pipeline
@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from converters.emit.datamodels import SPLUNK_SYSMON
+from converters.emit.backend_splunk import base_search
 from converters.emit.transforms import StaticNote
 from converters.errors import UsageError
 from converters.load.settings import Settings
@@ -50,33 +50,16 @@ def check_settings(settings: Settings, targets: dict) -> None:
                                      f"(its settings: {takes})", "targets", name, key)
 
 
-def _spl(key: str, value) -> str:
-    text = str(value)
-    if text.replace("_", "").replace("-", "").replace(".", "").replace(":", "").isalnum():
-        return f"{key}={text}"
-    return f'{key}="' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _indexes(value) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+_SPLUNK_KEYS = ("index", "macro", "sourcetype", "source")
+
+
 def splunk_base_search(settings: dict) -> str:
-    """The Sysmon search's base search with the deployment's index/sourcetype/source or macro."""
-    scope = dict(SPLUNK_SYSMON.scope)
-    terms = []
-    if "index" in settings:
-        names = [_spl("index", i) for i in _indexes(settings["index"])]
-        terms.append(names[0] if len(names) == 1 else "(" + " OR ".join(names) + ")")
-    if "macro" in settings:
-        terms.append(f"`{settings['macro']}`")
-        scope.pop("source", None)
-    if "sourcetype" in settings:
-        terms.append(_spl("sourcetype", settings["sourcetype"]))
-    if "source" in settings:
-        scope["source"] = settings["source"]
-    terms += [_spl(k, v) for k, v in scope.items()]
-    return " ".join(terms)
+    """The deployment's part of the Splunk base search (each data model adds its EventCode)."""
+    return base_search([], {k: settings[k] for k in _SPLUNK_KEYS if k in settings})
 
 
 def _item(transformation, ident: str) -> ProcessingItem:
@@ -99,9 +82,10 @@ def settings_pipeline(target, settings: dict, source: str | None) -> ProcessingP
         items.append(_item(StaticNote("package/settings", f"FROM {index}{where}"), "index_note"))
     if target.language == "spl" and "sourcetype" in target.settings and any(
             k in settings for k in ("index", "sourcetype", "source", "macro")):
-        base = splunk_base_search(settings)
-        items.append(_item(SetStateTransformation("base_search", base), "base_search"))
-        items.append(_item(StaticNote("package/settings", f"base search `{base}`{where}"), "base_note"))
+        chosen = {k: settings[k] for k in _SPLUNK_KEYS if k in settings}
+        items.append(_item(SetStateTransformation("base_search_settings", chosen), "base_search"))
+        items.append(_item(StaticNote("package/settings", f"base search `{splunk_base_search(settings)}` before "
+                                      f"each data model's EventCode{where}"), "base_note"))
     if target.language == "kusto" and settings.get("table"):
         items.append(_item(SetStateTransformation("query_table", settings["table"]), "table"))
         items.append(_item(StaticNote("package/settings", f"the query reads {settings['table']}{where}"),

@@ -46,7 +46,7 @@ CONNECTORS = {
 }
 
 # Entity mappings from the columns each table returns (the queries keep every column; the
-# columns are those converters.kusto.executor.TABLE_COLUMNS declares from Microsoft's schemas).
+# columns are those the platform facts (converters/data/platforms/sentinel-asim.json) declare from Microsoft's schemas).
 # ASIM has no file-name column for the new process: its file is mapped by hash (Hash, HashType).
 ENTITIES = {
     "imProcessCreate": (

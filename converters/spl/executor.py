@@ -17,6 +17,9 @@ The search command (also the implied one at the start, and `| search`)
   - `field!=value` is true only when the field is PRESENT and no value
     matches; `NOT field=value` is also true when the field is missing.
   - `field IN (v1, v2, ...)`: any value, same rules as `=` (wildcards too).
+  - A value in CIDR notation (`field="10.0.0.0/8"`, IPv4 or IPv6) also
+    matches every IP address of that subnet (the search command's CIDR
+    matching); a value that is no IP address is compared as text.
   - `<`, `<=`, `>`, `>=` compare numerically when both sides are numbers,
     else as lower-cased text.
   - Quoted values: `\\\\` is one backslash and `\\"` a quote; any other
@@ -45,13 +48,16 @@ Other commands
     search; functions `lower upper len isnull isnotnull if coalesce match
     like cidrmatch in tostring`. A comparison with a null operand is null and
     `where` keeps only true rows (null is not false under NOT).
-  - `| tstats ... from datamodel=Endpoint.Processes where <search> by f ...`
-    applies the where search (search-command rules) to each data-model
-    record; with `by` fields, a record missing one is dropped unless
-    `fillnull_value` is given, which fills it. Aggregations are not computed,
-    except with `by _time span=<span> ...`: then one row per time bucket and
-    by-values, `_time` the bucket's start and `count` its records (the events
-    behind the row).
+  - `| tstats ... from datamodel=<Model>[.<Dataset>] where <search> by f ...`
+    reads the records of that data model dataset (a record names its
+    dataset in `$datamodel`, e.g. "Endpoint.Filesystem"; `from
+    datamodel=Endpoint` reads every Endpoint dataset; a record without
+    `$datamodel` is read by every tstats), applies the where search
+    (search-command rules) to each, and with `by` fields drops a record
+    missing one unless `fillnull_value` is given, which fills it.
+    Aggregations are not computed, except with `by _time span=<span> ...`:
+    then one row per time bucket and by-values, `_time` the bucket's start
+    and `count` its records (the events behind the row).
   - `append [ <search> ]` adds the subsearch's results (run over the events)
     after the current ones.
   - `convert`, `table`, `fields` and the `drop_dm_object_name(X)`
@@ -64,6 +70,7 @@ Other commands
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,6 +85,9 @@ from converters.spl.lexer import Tok, split_pipeline, tokenize, unescape
 
 Record = dict
 Pred = Callable[[Record], bool]
+
+#: the key of a CIM record naming its data model dataset (converters.platforms.cim sets it)
+DATAMODEL_KEY = "$datamodel"
 
 
 class SplunkSearchExecutor(Executor):
@@ -381,7 +391,28 @@ class _SearchParser:
 
 
 def _value_test(value: _Value) -> Callable[[str], bool]:
-    return wildcard_matcher(value.text, ignore_case=not value.case_sensitive, escape=False, single=None)
+    plain = wildcard_matcher(value.text, ignore_case=not value.case_sensitive, escape=False, single=None)
+    net = _network(value.text)
+    if net is None:
+        return plain
+    return lambda v: plain(v) or _address_in(v, net)
+
+
+def _network(text: str):
+    """The subnet a `field=a.b.c.d/n` value names (search's CIDR matching), else None."""
+    if "/" not in text or "*" in text:
+        return None
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+def _address_in(value: str, net) -> bool:
+    try:
+        return ipaddress.ip_address(value.strip()) in net
+    except ValueError:
+        return False
 
 
 def _order_test(field: str, op: str, text: str) -> Pred:
@@ -485,8 +516,10 @@ def _tstats(rest: str):
     if at_from + 3 > len(toks) or words[at_from + 1] != "datamodel" or toks[at_from + 2].text != "=":
         raise ExecutionError("tstats: expected `from datamodel=<name>`")
     model = toks[at_from + 3].text
-    if not model.startswith("Endpoint.Processes") and model != "Endpoint":
-        raise ExecutionError(f"tstats over datamodel={model}: only Endpoint.Processes records are modelled")
+
+    def in_model(r) -> bool:
+        dataset = r.get(DATAMODEL_KEY)
+        return dataset is None or dataset == model or dataset.startswith(model + ".")
     fillnull = None
     for j in range(at_from):
         if words[j] == "fillnull_value" and j + 2 < at_from:
@@ -510,12 +543,14 @@ def _tstats(rest: str):
     if span is not None:
         if "_time" not in by:
             raise ExecutionError("tstats: span= needs _time among the by fields")
-        return cross.tstats_buckets(cond, [f for f in by if f != "_time"], span, fillnull)
+        where = cond
+        return cross.tstats_buckets(lambda r: in_model(r) and where(r), [f for f in by if f != "_time"], span,
+                                    fillnull)
 
     def run(rows):
         out = []
         for i, r in rows:
-            if not cond(r):
+            if not in_model(r) or not cond(r):
                 continue
             if by:
                 row = {}

@@ -3,19 +3,22 @@
 The `sigma` target's output is the Sigma rule itself (YAML). This executor
 converts it with pysigma-backend-sqlite, subclassed where the stock backend
 loses Sigma's meaning, and runs the SQL in an in-memory sqlite3 database
-holding the Sigma platform's events (flat dicts of Sysmon Event ID 1 fields
-under Sigma's taxonomy names: Image, CommandLine, ParentImage, ...).
+holding the Sigma platform's records (flat dicts under Sigma's taxonomy names,
+Image, CommandLine, TargetFilename, ..., plus the ECS fields the taxonomy has
+no name for; converters.platforms.sysmon.render_sigma).
 
-Field approximations: the rule may name ECS fields that Sysmon lacks
-(process.args, process.code_signature.subject_name). The `sigma` target
-hands this executor the project's Sysmon pipeline
-(converters.emit.pipelines.sysmon_approximations, given by the target record
-so that this adapter does not depend on the emit stage), applied first as the
-emit stage does for Sysmon-based targets: process.args becomes a regex over
-CommandLine, and conditions on fields Sysmon does not record (the signer) are
-dropped with a note. With no pipeline, such fields become columns that are
-NULL in every event, so a condition on them never matches (and `not` of it
-always does).
+The rule's logsource selects the records: a record naming its Sigma
+logsource in `sigma.category` / `sigma.product` is read only by rules of that
+category (when the rule names one) and of that product (when the rule names
+windows, linux or macos); a record naming none is read by every rule. A
+correlation reads the records any of its rules' logsources reads.
+
+A processing pipeline may be applied first (the `sigma` target record hands
+this executor converters.emit.pipelines.sigma_records, so that this adapter
+does not depend on the emit stage): a record holds an ECS array (process.args,
+event.type) as its values one per line, so a condition on it becomes a
+regex over the lines; `X.caseless` is X compared ignoring case; Sysmon's
+registry Details rendering; notes like the emit stage's approximations.
 
 Semantics (what we test):
 
@@ -37,14 +40,14 @@ Semantics (what we test):
   backend folds NULL to false under `not` (`NOT COALESCE(x, 0)`), so
   `selection and not filter` matches an event without the filter's field.
 - Values keep their Python types: integers are SQLite integers (`ProcessId: 5`
-  matches 5, not the text '5'); booleans are 1 / 0. Numeric comparisons
+  matches 5); booleans are 1 / 0. A column that holds only numbers has
+  NUMERIC affinity, so a quoted `'5'` also matches 5 (as a quoted number
+  matches a numeric field in Elasticsearch and Splunk). Numeric comparisons
   (`|gt`, `|lt`, ...) follow SQLite's ordering, where every text sorts after
   every number: events must carry numbers as numbers.
 - Keyword (field-less) detections are unsupported by the backend:
-  ExecutionError, as is any other conversion or SQL error. With the
-  Sysmon pipeline, a rule whose logsource is not process_creation/windows
-  (the only log the Sigma platform's events come from) or that names a field
-  Sysmon Event ID 1 has no mapping for is refused: ExecutionError naming why.
+  ExecutionError, as is any other conversion or SQL error, or a rule the
+  pipeline refuses.
 """
 
 from __future__ import annotations
@@ -59,6 +62,34 @@ from converters.errors import RuleportError
 from converters.notes import PIPELINE_NOTES_KEY
 
 TABLE = "logs"
+#: the record keys naming the Sigma logsource a record belongs to (converters.platforms.sysmon)
+CATEGORY, PRODUCT = "sigma.category", "sigma.product"
+_OS_PRODUCTS = ("windows", "linux", "macos")
+
+
+def _logsources(sigma_yaml: str) -> list[tuple[str | None, str | None]]:
+    """(category, product) of each rule in the document (a correlation's rules each have theirs)."""
+    import yaml
+
+    try:
+        docs = list(yaml.safe_load_all(sigma_yaml))
+    except yaml.YAMLError as exc:
+        raise ExecutionError(f"cannot read the Sigma rule: {exc}") from None
+    found = []
+    for doc in docs:
+        ls = doc.get("logsource") if isinstance(doc, dict) else None
+        if isinstance(ls, dict):
+            found.append((ls.get("category"), ls.get("product")))
+    return found or [(None, None)]
+
+
+def _chosen(sigma_yaml: str, events: Sequence[Event]) -> list[int]:
+    """The records the rule's logsource reads (any of a correlation's rules' logsources)."""
+    sources = _logsources(sigma_yaml)
+    return [i for i, e in enumerate(events)
+            if any((category is None or e.get(CATEGORY, category) == category)
+                   and (product not in _OS_PRODUCTS or e.get(PRODUCT, product) == product)
+                   for category, product in sources)]
 INDEX_COLUMN = "_ruleport_index"
 #: the time of a Sigma platform record (Sysmon's UtcTime, "2025-08-21 10:00:00.100", UTC)
 TIMESTAMP = "UtcTime"
@@ -122,6 +153,11 @@ def _sql_value(field: str, value: Any) -> Any:
     raise ExecutionError(f"field {field!r}: a {type(value).__name__} value has no Sysmon form (events must be flat)")
 
 
+def _numbers_only(events: Sequence[Event], field: str) -> bool:
+    found = [e.get(field) for e in events if e.get(field) is not None]
+    return bool(found) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in found)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -171,8 +207,8 @@ class SigmaSqliteExecutor(Executor):
             backend = _backend_class()(pipeline)
             backend.key_field = self.key_field
             queries = backend.convert(collection)
-        except RuleportError as exc:  # the Sysmon pipeline refuses what Sysmon EID 1 cannot hold
-            raise ExecutionError(f"the Sysmon approximation pipeline refuses the rule: {exc.message}") from None
+        except RuleportError as exc:  # the pipeline refuses what the records cannot hold
+            raise ExecutionError(f"the approximation pipeline refuses the rule: {exc.message}") from None
         except (SigmaError, NotImplementedError) as exc:
             raise ExecutionError(f"the sqlite backend cannot convert the rule: {exc}") from None
         except Exception as exc:  # YAML errors and the like, reported, never a traceback
@@ -185,7 +221,9 @@ class SigmaSqliteExecutor(Executor):
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         if _is_correlation(query):
             return sorted({i for group in self.alerts(query, events) for i in group})
-        return self.run_sql(self.to_sql(query), events)
+        chosen = _chosen(query, events)
+        hits = self.run_sql(self.to_sql(query), [events[i] for i in chosen])
+        return [chosen[i] for i in hits]
 
     def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
         """A correlation rule's alerts: the evidence events of each (converters/sqlite/correlation.py)."""
@@ -193,14 +231,15 @@ class SigmaSqliteExecutor(Executor):
 
         if not _is_correlation(query):
             return [(i,) for i in self.run(query, events)]
+        chosen = _chosen(query, events)   # the records its rules' logsources read
         con = sqlite3.connect(":memory:")
         try:
             con.create_function("regexp", 2, _regexp, deterministic=True)
-            columns = self._load(con, events)
+            columns = self._load(con, [events[i] for i in chosen])
             rows = []
             for sql in self.to_sql(query):
                 rows += self._select(con, sql, columns, "event_ids")
-            return alert_events(rows)
+            return [tuple(chosen[i] for i in group) for group in alert_events(rows)]
         finally:
             con.close()
 
@@ -227,8 +266,11 @@ class SigmaSqliteExecutor(Executor):
         if INDEX_COLUMN in names:
             raise ExecutionError(f"events may not carry a field named {INDEX_COLUMN}")
         fields = sorted(names.values())
-        # no declared type: values keep their own (text stays text, integers stay integers)
-        con.execute(f"CREATE TABLE {TABLE} ({', '.join([INDEX_COLUMN] + [_quote(f) for f in fields])})")
+        # no declared type: values keep their own (text stays text, integers stay integers); a
+        # column holding only numbers is NUMERIC, so that a quoted '2' compares equal to 2
+        numeric = {f for f in fields if _numbers_only(events, f)}
+        columns = [INDEX_COLUMN] + [_quote(f) + (" NUMERIC" if f in numeric else "") for f in fields]
+        con.execute(f"CREATE TABLE {TABLE} ({', '.join(columns)})")
         if events:
             marks = ", ".join("?" for _ in range(len(fields) + 1))
             rows = ([i] + [_sql_value(f, e.get(f)) for f in fields] for i, e in enumerate(events))

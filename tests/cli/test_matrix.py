@@ -186,19 +186,19 @@ def test_a_target_that_emits_nothing_disagrees_unless_accepted_as_a_whole(tmp_pa
                                       'powershell.file.script_block_text : "*Invoke-Mimikatz*"')
     events = tmp_path / "ev.jsonl"
     events.write_text(seed_lines()[2] + "\n", encoding="utf-8")
-    code, out, _ = run_cli(capsys, rule, "--events", events, "--target", "splunk", "--format", "json")
-    splunk = json.loads(out)["targets"]["splunk"]
+    code, out, _ = run_cli(capsys, rule, "--events", events, "--target", "kusto-defender", "--format", "json")
+    target = json.loads(out)["targets"]["kusto-defender"]
     assert code == 1
-    assert splunk["emit_error"] and splunk["matched"] == [] and splunk["agrees"] is False
+    assert target["emit_error"] and target["matched"] == [] and target["agrees"] is False
     expect = tmp_path / "ev.expect.json"
     expect.write_text(json.dumps({"match": [], "why": {"0": "no script block"},
-                                  "accept": [{"target": "splunk", "lines": [],
-                                              "reason": "Sysmon has no PowerShell script block text"}]}),
+                                  "accept": [{"target": "kusto-defender", "lines": [],
+                                              "reason": "Defender records no PowerShell script block text"}]}),
                       encoding="utf-8")
-    code, out, _ = run_cli(capsys, rule, "--events", events, "--expect", expect, "--target", "splunk",
+    code, out, _ = run_cli(capsys, rule, "--events", events, "--expect", expect, "--target", "kusto-defender",
                            "--format", "json")
     report = json.loads(out)
-    assert report["targets"]["splunk"]["agrees"] is True and report["expect"]["unused_accept"] == []
+    assert report["targets"]["kusto-defender"]["agrees"] is True and report["expect"]["unused_accept"] == []
     assert code == 0
 
 

@@ -15,7 +15,7 @@ def test_targets_json(capsys):
     by_name = {t["name"]: t for t in listed}
     assert by_name["kibana-kql"]["backend"] == "converters.emit.kibana_kql.KibanaKqlBackend"
     assert by_name["splunk"]["pipelines"] == ["ruleport.splunk_sysmon"]
-    assert "EventCode=1" in by_name["splunk"]["data"]
+    assert "EventCode 1, 3, 5" in by_name["splunk"]["data"] and "sysmon:linux" in by_name["splunk"]["data"]
     assert "logs-endpoint.events.process-*" in by_name["esql"]["data"]
     assert by_name["kusto-sentinel"]["extension"] == ".kql"
     assert set(by_name["lucene"]) == {"name", "extension", "backend", "base", "pipelines", "data", "description",

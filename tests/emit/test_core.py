@@ -73,19 +73,25 @@ def test_no_network(monkeypatch):
 
 
 def test_foreign_logsource_is_refused():
-    text = rule("  sel:\n    Image|endswith: '\\x.exe'", category="driver_load")  # no target holds drivers
+    text = rule("  sel:\n    SourceImage|endswith: '\\x.exe'", category="create_remote_thread")  # no target holds it
     for target in ("splunk", "lucene", "kusto-defender"):
         with pytest.raises(EmitError) as exc:
             emit(text, target)
         assert exc.value.code == "emit/logsource-unsupported"
 
 
-def test_unmapped_field_is_refused_not_dropped():
+def test_field_the_platform_lacks_is_refused_where_required_and_noted_where_dropped():
     text = rule("  sel:\n    Image|endswith: '\\x.exe'\n    TerminalSessionId: 1")
     with pytest.raises(EmitError) as exc:
         emit(text, "kusto-defender")
-    assert exc.value.code == "emit/field-unmapped"
-    assert "TerminalSessionId" in exc.value.message
+    assert exc.value.code == "emit/field-unavailable"
+    assert "TerminalSessionId" in exc.value.message and "DeviceProcessEvents" in exc.value.message
+    either = rule("  sel:\n    Image|endswith: '\\x.exe'\n  other:\n    TerminalSessionId: 1", "sel or other")
+    out = emit(either, "kusto-defender")
+    assert "TerminalSessionId" not in out.queries[0]
+    [note] = [n for n in out.notes if n.field == "TerminalSessionId"]
+    assert note.code == "emit/branch-dropped" and note.affects.direction == "less"
+    assert note.affects.condition == {"exists": "TerminalSessionId"}
 
 
 def test_rule_only_on_missing_field_cannot_be_emitted():
@@ -97,24 +103,25 @@ def test_rule_only_on_missing_field_cannot_be_emitted():
     assert "subject_name" in emit(text, "lucene").queries[0]
 
 
-def test_sysmon_approximations_pipeline_for_sqlite():
-    """The `sigma` executor reuses the Sysmon argv/signer approximations with pySigma's SQLite backend."""
+def test_sigma_records_pipeline_for_sqlite():
+    """The `sigma` executor reads argv line by line (the records hold the ECS array one value per
+    line) with pySigma's SQLite backend; the signer is a column of the Sigma records (an ECS field
+    Sigma's taxonomy has no name for)."""
     from sigma.backends.sqlite import sqliteBackend
     from sigma.collection import SigmaCollection
 
-    from converters.emit.pipelines import sysmon_approximations
+    from converters.emit.pipelines import sigma_records
 
-    backend = sqliteBackend(sysmon_approximations())
+    backend = sqliteBackend(sigma_records())
     sql = backend.convert(SigmaCollection.from_yaml(seed_yaml()))[0]
-    assert "code_signature" not in sql and "process.args" not in sql
-    assert "CommandLine REGEXP" in sql
+    assert "code_signature" in sql and "`process.args` REGEXP '(?m)^" in sql
     assert "OriginalFileName GLOB 'node.exe'" in sql  # |cased kept for the engine
 
 
 def test_splunk_flag_names_do_not_leak_between_rules():
     from converters.emit import EmitError as Err
 
-    good = rule("  sel:\n    Image: 'C:\\\\x\\\\?.exe'")
+    good = rule("  sel:\n    Image: 'C:\\\\x\\\\?.exe'\n  alt:\n    CommandLine: x", "sel or alt")
     first = emit(good, "splunk").queries[0]
     failing = rule("  sel:\n    Image: 'C:\\\\x\\\\?.exe'\n  ref:\n    CommandLine|fieldref: ParentCommandLine",
                    "sel or ref")

@@ -2,13 +2,11 @@
 kind (file, network, registry, library, DNS) and category-less ECS rules.
 
 Each rule is emitted for lucene, eql, esql and kibana-kql and run through the
-real executors on small doc-values events (`.caseless` twins lower-cased):
+real executors on small ECS events as Elasticsearch indexes them (the Elastic
+platform model: `.caseless` twins exactly where the data stream's index
+template declares one, and the document's index, which ES|QL's FROM reads):
 which events match says the scope (event.category, OS), the case rules and
 the basename rewrites are right.
-
-The ES|QL executor only holds process-index events (its FROM must cover
-logs-endpoint.events.process-*): the emitted FROM is checked as written, then
-replaced with `FROM logs-*` to run the WHERE part.
 """
 
 from __future__ import annotations
@@ -33,19 +31,17 @@ def sigma(category: str | None, detection: str, condition: str = "sel", product:
 
 
 def ev(**fields) -> dict:
-    """A doc-values event: dotted path -> list of values, with `.caseless`
-    lower-cased twins for the fields Defend gives one."""
-    out = {}
+    """An ECS event (keys: dotted paths written with `__`) as the Elastic platform records it."""
+    from converters.platforms.models import render_elastic
+
+    nested: dict = {}
     for key, value in fields.items():
-        path = key.replace("__", ".")
-        values = value if isinstance(value, list) else [value]
-        out[path] = values
-        if path in CASELESS:
-            out[path + ".caseless"] = [v.lower() for v in values]
-    return out
-
-
-CASELESS = {"file.path", "file.name", "process.executable", "process.name", "user.name"}
+        node = nested
+        *parents, leaf = key.split("__")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value if isinstance(value, list) or leaf not in ("category", "type") else [value]
+    return render_elastic(nested)
 
 
 def run_all(text: str, events: list[dict], lucene, index: str) -> dict[str, list[int]]:
@@ -55,7 +51,7 @@ def run_all(text: str, events: list[dict], lucene, index: str) -> dict[str, list
         if target == "esql":
             head, _, rest = query.partition("\n")
             assert head == f"FROM {index}", query
-            results[target] = EsqlExecutor().run("FROM logs-*\n" + rest, events)
+            results[target] = EsqlExecutor().run(query, events)
         elif target == "eql":
             results[target] = EqlExecutor().run(query, events)
         elif target == "kibana-kql":
@@ -92,9 +88,17 @@ FILE_EVENTS = [
 
 def test_file_event(lucene):
     assert "file where" in emit(FILE_RULE, "eql").queries[0]
-    assert "file.name.caseless:evil.dll" in emit(FILE_RULE, "lucene").queries[0]
+    # Defend's file template has file.path.caseless but no file.name.caseless (platform facts)
+    lucene_q = emit(FILE_RULE, "lucene").queries[0]
+    assert "file.name.caseless" not in lucene_q and "file.name:/[eE][vV][iI][lL]" in lucene_q
+    path_rule = FILE_RULE.replace("TargetFilename|endswith: '\\evil.dll'", "TargetFilename|endswith: '\\x\\evil.dll'")
+    assert "file.path.caseless:*\\\\x\\\\evil.dll" in emit(path_rule, "lucene").queries[0]
     results = run_all(FILE_RULE, FILE_EVENTS, lucene, "logs-endpoint.events.file-*")
-    assert results == {t: [0, 5] for t in ELASTIC}
+    # KQL has no case-insensitive match on a plain keyword: with more than 64 case spellings the
+    # name is matched as written (EVIL.DLL missed), and the note says so
+    assert results == {**{t: [0, 5] for t in ELASTIC}, "kibana-kql": []}
+    notes = emit(FILE_RULE, "kibana-kql").notes
+    assert any(n.code == "emit/case-narrowed" and n.field == "file.name" for n in notes)
 
 
 # --- network_connection ---------------------------------------------------------
@@ -214,9 +218,10 @@ ECS_RULE = sigma(None, "  sel:\n    event.action|cased: ConsoleLogin\n    cloud.
                  product="elastic", extra="  definition: 'Elastic indexes: logs-aws*, filebeat-*'\n")
 
 ECS_EVENTS = [
-    ev(event__action="ConsoleLogin", cloud__region="US-east-1"),     # 0 match (region ignores case)
-    ev(event__action="consolelogin", cloud__region="us-east-1"),     # 1 |cased action
-    ev(event__action="ConsoleLogin", cloud__region="eu-west-1"),     # 2 other region
+    # in the AWS integration's data stream (logs-aws.cloudtrail-default): the rule's indexes hold it
+    ev(event__dataset="aws.cloudtrail", event__action="ConsoleLogin", cloud__region="US-east-1"),  # 0 match
+    ev(event__dataset="aws.cloudtrail", event__action="consolelogin", cloud__region="us-east-1"),  # 1 |cased
+    ev(event__dataset="aws.cloudtrail", event__action="ConsoleLogin", cloud__region="eu-west-1"),  # 2 region
 ]
 
 
@@ -227,6 +232,9 @@ def test_category_less_ecs_rule_passes_through(lucene):
         assert "emit/data-assumed" in {n.code for n in emit(ECS_RULE, target).notes}
     no_indexes = ECS_RULE.replace("Elastic indexes: logs-aws*, filebeat-*", "Elastic indexes: the rule''s data view")
     assert emit(no_indexes, "esql").queries[0].startswith("FROM logs-*\n")
+    # an index the FROM does not name is not read
+    elsewhere = [ev(event__dataset="gcp.audit", event__action="ConsoleLogin", cloud__region="us-east-1")]
+    assert EsqlExecutor().run(emit(ECS_RULE, "esql").queries[0], elsewhere) == []
 
 
 def test_category_less_rule_with_sigma_field_names_is_refused():
@@ -239,12 +247,11 @@ def test_category_less_rule_with_sigma_field_names_is_refused():
 
 # --- boundaries -----------------------------------------------------------------------
 
-def test_other_targets_stay_process_creation_only():
-    for text in (FILE_RULE, NET_RULE, REG_RULE, LIB_RULE, DNS_RULE, ECS_RULE):
-        for target in ("splunk", "splunk-cim", "kusto-defender", "kusto-sentinel"):
-            with pytest.raises(EmitError) as exc:
-                emit(text, target)
-            assert exc.value.code == "emit/logsource-unsupported"
+def test_other_targets_refuse_category_less_ecs_rules():
+    for target in ("splunk", "splunk-cim", "kusto-defender", "kusto-sentinel"):
+        with pytest.raises(EmitError) as exc:
+            emit(ECS_RULE, target)
+        assert exc.value.code == "emit/logsource-unsupported"
 
 
 def test_sigma_names_outside_the_table_are_refused_ecs_names_pass():

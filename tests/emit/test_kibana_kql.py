@@ -53,9 +53,9 @@ def test_special_characters_are_escaped():
 
 
 def test_quoted_value_without_wildcard():
-    q = kql("  sel:\n    User: 'DOM\\bob \"x\"'").queries[0]
-    assert 'user.name.caseless:"dom\\\\bob \\"x\\""' in q
-    assert hits(q, doc(user__name='DOM\\Bob "x"'), doc(user__name="DOM\\bob")) == [0]
+    q = kql("  sel:\n    CommandLine: 'DOM\\bob \"x\"'").queries[0]
+    assert 'process.command_line.caseless:"dom\\\\bob \\"x\\""' in q
+    assert hits(q, doc(process__command_line='DOM\\Bob "x"'), doc(process__command_line="DOM\\bob")) == [0]
 
 
 def test_case_variants_are_exact():

@@ -94,6 +94,7 @@ def test_splunk_notes(out):
     assert _notes(out["splunk"]) == {
         ("emit/branch-dropped", "process.code_signature.subject_name"),
         ("emit/field-approximated", "process.args"),
+        ("emit/not-recorded", "event.type"),   # Sysmon records no fork (a Linux process start)
     }
     assert all(n.target == "splunk" for n in out["splunk"].notes)
 
@@ -102,8 +103,12 @@ def test_splunk_cim_tstats(out):
     q = out["splunk-cim"].queries[0]
     head = q.splitlines()[0]
     assert head.startswith("| tstats ") and "from datamodel=Endpoint.Processes" in head
-    # regex flags are computed after tstats, so `where` cannot hold the boolean
+    # regex flags are computed after tstats, so `where` cannot hold the boolean (both top-level
+    # conjuncts hold a regex); every field the later stages test is grouped by
     assert " where " not in head and " by Processes." in head
+    assert all(f in head.split(" by ")[1].split() for f in (
+        "Processes.original_file_name", "Processes.process_path", "Processes.process",
+        "Processes.process_name", "Processes.parent_process_name"))
     search = q.splitlines()[-1]
     assert search.startswith('| search (Processes.process_name="node.exe" OR original_file_nameCondition="true")')
     assert 'Processes.parent_process_name="powershell.exe"' in search
@@ -112,7 +117,7 @@ def test_splunk_cim_tstats(out):
     assert rex["processMatch2"][0] == "Processes.process"
     _check(rex["processMatch2"][1], ARG_R_YES, ARG_R_NO)
     _check(rex["process_pathMatch"][1], APPDATA_YES, APPDATA_NO)
-    assert ("emit/scope-widened", None) in _notes(out["splunk-cim"])
+    assert ("emit/scope-widened", "host.os.type") in _notes(out["splunk-cim"])
 
 
 # --- Elastic ----------------------------------------------------------------
@@ -208,7 +213,9 @@ def _kusto_regexes(q: str, field: str) -> list[re.Pattern]:
 def test_kusto_defender(out):
     q = out["kusto-defender"].queries[0]
     assert q.splitlines()[0] == "DeviceProcessEvents"
-    assert q.splitlines()[1].startswith('| where ActionType =~ "ProcessCreated" and (')
+    # the table's own column first, then the rule
+    assert q.splitlines()[1] == '| where ActionType == "ProcessCreated"'
+    assert q.splitlines()[2].startswith("| where (")
     assert '(FileName =~ "node.exe" or ProcessVersionInfoOriginalFileName == "node.exe")' in q
     assert 'InitiatingProcessFileName =~ "powershell.exe"' in q
     assert 'ProcessCommandLine contains "eval("' in q
@@ -221,13 +228,13 @@ def test_kusto_defender(out):
     _check(inner, ["x REQUIRE('child_process')"], ["child_process require"])
     assert _notes(out["kusto-defender"]) >= {
         ("emit/branch-dropped", "process.code_signature.subject_name"),
-        ("emit/field-approximated", "process.args"), ("emit/scope-widened", None)}
+        ("emit/field-approximated", "process.args"), ("emit/scope-widened", "host.os.type")}
 
 
 def test_kusto_sentinel(out):
     q = out["kusto-sentinel"].queries[0]
     assert q.splitlines()[0] == "imProcessCreate"
-    assert '(EventType =~ "ProcessCreated" and DvcOs =~ "Windows")' in q
+    assert q.splitlines()[1] == '| where EventType == "ProcessCreated" and DvcOs =~ "Windows"'
     assert 'TargetProcessName endswith "\\\\node.exe"' in q
     assert 'TargetProcessFileOriginalName == "node.exe"' in q
     assert 'ActingProcessName endswith "\\\\powershell.exe"' in q

@@ -128,8 +128,9 @@ def test_splunk_cased_and_single_wildcard_become_exact_regexes():
     q = emit(text, "splunk").queries[0]
     lines = q.splitlines()
     assert lines[0] == 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=1'
-    assert lines[-1] == '| search ImageCondition="true" AND OriginalFileNameCondition="true"'
-    regex = {m.group(1): m.group(2) for m in re.finditer(r'^\| rex field=(\w+) "\(\?<\w+>(.*)\)"$', q, re.M)}
+    # each top-level conjunct that is one regex is a `regex` filter, no rex/eval flag needed
+    assert len(lines) == 3 and all(line.startswith("| regex ") for line in lines[1:])
+    regex = {m.group(1): m.group(2) for m in re.finditer(r'^\| regex (\w+)="(.*)"$', q, re.M)}
     image = re.compile(unquote_backslashes(regex["Image"]))
     assert image.search(r"c:\windows\a.EXE") and not image.search(r"C:\Windows\ab.exe")
     ofn = re.compile(unquote_backslashes(regex["OriginalFileName"]))
@@ -181,7 +182,7 @@ def test_translator_basename_regex_goes_to_the_name_field():
     assert 'process.name regex "([Nn][Oo][Dd][Ee][^\\\\\\\\]*\\\\.[Ee][Xx][Ee])"' in emit(text, "eql").queries[0]
     assert 'FileName matches regex "(?i)^(?:node' in emit(text, "kusto-defender").queries[0]
     # no name field in Sysmon: the path regex stays, PCRE reads it as written
-    assert '"(?<ImageMatch>(?i)(?:^|\\\\\\\\)node' in emit(text, "splunk").queries[0]
+    assert '| regex Image="(?i)(?:^|\\\\\\\\)node' in emit(text, "splunk").queries[0]
 
 
 # --- other operating systems ----------------------------------------------------
@@ -196,14 +197,16 @@ def test_linux_rule_is_scoped_to_linux_and_uses_slash_names():
     assert lucene.startswith("(event.category:process AND (event.type:(start OR process_started)) AND host.os.type:linux) AND ")
     assert "process.name.caseless:bash" in lucene
     asim = emit(text, "kusto-sentinel").queries[0]
-    assert '(EventType =~ "ProcessCreated" and DvcOs =~ "Linux")' in asim
+    assert '| where EventType == "ProcessCreated" and DvcOs =~ "Linux"\n' in asim
     assert 'TargetProcessName endswith "/bash"' in asim
     xdr = emit(text, "kusto-defender")
     assert 'FileName =~ "bash"' in xdr.queries[0]
     assert any(n.code == "emit/scope-widened" and "linux" in n.message for n in xdr.notes)
-    with pytest.raises(EmitError) as exc:  # Sysmon for Windows only
-        emit(text, "splunk")
-    assert exc.value.code == "emit/logsource-unsupported"
+    # Sysmon for Linux, under its own source
+    assert emit(text, "splunk").queries[0].startswith('source="Syslog:Linux-Sysmon/Operational" EventCode=1 ')
+    with pytest.raises(EmitError) as exc:  # no Sysmon for macOS
+        emit(text.replace("product: linux", "product: macos"), "splunk")
+    assert exc.value.code == "emit/logsource-unsupported" and "macOS" in exc.value.message
 
 
 def test_rule_without_product_has_no_os_scope():
@@ -232,8 +235,12 @@ def test_start_actions_are_implied_by_the_scope():
     text = text.replace("condition: sel", "condition: sel and act")
     assert 'event.action' in emit(text, "lucene").queries[0]  # Elastic has it
     e = emit(text, "kusto-sentinel")
+    # ASIM names the action in EventType: the start actions are read there, the rest noted
     assert "event.action" not in e.queries[0] and 'TargetProcessName endswith "/bash"' in e.queries[0]
-    assert ("emit/condition-implied", "event.action") in _codes(e)
+    [note] = [n for n in e.notes if n.field == "event.action"]
+    assert note.code == "emit/action-mapped" and note.affects.direction == "either"
+    cim = emit(text, "splunk-cim")  # no action field: implied by the data model's scope
+    assert ("emit/condition-implied", "event.action") in _codes(cim) and "event.action" not in cim.queries[0]
     only_fork = text.replace("      - exec\n", "")
     with pytest.raises(EmitError) as exc:  # fork is never a process start here: always false
         emit(only_fork, "kusto-sentinel")
@@ -246,10 +253,12 @@ def test_os_condition_in_the_detection():
     assert 'DvcOs =~ "windows"' in emit(text, "kusto-sentinel").queries[0]
     xdr = emit(text, "kusto-defender")
     assert "host.os" not in xdr.queries[0] and ("emit/condition-implied", "host.os.type") in _codes(xdr)
-    splunk = emit(text, "splunk")  # Sysmon for Windows: windows always holds
-    assert splunk.queries[0].endswith('(CommandLine="*whoami*")')
-    with pytest.raises(EmitError):
-        emit(text.replace("host.os.type: windows", "host.os.type: linux"), "splunk")
+    # Sysmon: the OS is the source (Windows' channel, Linux's syslog)
+    splunk = emit(text, "splunk").queries[0]
+    assert 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational")' in splunk.splitlines()[0]
+    assert 'source="XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"' in splunk.split(") (", 1)[1]
+    with pytest.raises(EmitError):  # no Sysmon event records macOS
+        emit(text.replace("host.os.type: windows", "host.os.type: macos"), "splunk")
 
 
 def test_esql_not_is_two_valued():
@@ -271,7 +280,7 @@ def test_esql_not_is_two_valued():
 
 def test_splunk_literal_star_is_a_regex():
     q = emit(rule("  sel:\n    CommandLine|contains: 'a\\*b'"), "splunk").queries[0]
-    assert '| rex field=CommandLine "(?<CommandLineMatch>(?is)^.*a\\\\*b.*$)"' in q
+    assert '| regex CommandLine="(?is)^.*a\\\\*b.*$"' in q
 
 
 @pytest.mark.parametrize("op, n, yes, no", [
@@ -341,7 +350,7 @@ def test_kql_double_negation_parses():
 
 def test_kusto_line_breaks_are_escaped():
     q = emit(rule("  sel:\n    process.args: \"a\\nb\""), "kusto-defender").queries[0]
-    assert "\n" not in q.split("\n| where ", 1)[1] and "a\\\\nb" not in q and "a\\nb" in q
+    assert "\n" not in q.rsplit("\n| where ", 1)[1] and "a\\\\nb" not in q and "a\\nb" in q
 
 
 def test_whole_argument_regex_becomes_a_command_line_token():

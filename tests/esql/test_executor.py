@@ -19,11 +19,20 @@ B = {"process.name": ["cmd.exe"], "process.args": ["-r"], "process.pid": [7]}
 C = {"process.pid": [8]}
 
 
-def test_from_names_the_indexes_the_events_are_in():
-    assert EX.run("from * | where process.pid == 7", [A, B]) == [1]
-    assert EX.run("FROM logs-* | WHERE process.pid == 7", [A, B]) == [1]
-    # the events are taken to be in the indexes the query names (every emitted data model's)
-    assert EX.run("FROM winlogbeat-* | WHERE process.pid == 7", [A, B]) == [1]
+def test_from_reads_the_documents_of_the_indexes_it_names():
+    proc = {**B, "_index": ["logs-endpoint.events.process-default"]}
+    file = {"process.pid": [7], "_index": ["logs-endpoint.events.file-default"]}
+    beat = {"process.pid": [7], "_index": ["winlogbeat-8.15.0"]}
+    events = [proc, file, beat, B]  # B: no _index, so in no known index: every FROM reads it
+    assert EX.run("from * | where process.pid == 7", events) == [0, 1, 2, 3]
+    assert EX.run("FROM logs-* | WHERE process.pid == 7", events) == [0, 1, 3]
+    assert EX.run("FROM logs-endpoint.events.file-* | WHERE process.pid == 7", events) == [1, 3]
+    assert EX.run('FROM "winlogbeat-*", logs-endpoint.events.process-* | WHERE process.pid == 7', events) == [0, 2, 3]
+    assert EX.run("FROM logs-*, -logs-endpoint.events.file-* | WHERE process.pid == 7", events) == [0, 3]
+    assert EX.run("FROM remote:winlogbeat-* | WHERE process.pid == 7", events) == [2, 3]
+    # _index is a column only when METADATA asks for it
+    assert EX.run('FROM * METADATA _index | WHERE _index LIKE "winlog*"', events) == [2]
+    assert EX.run('FROM * | WHERE _index IS NULL', events) == [0, 1, 2, 3]
     with pytest.raises(ExecutionError, match="names no index"):
         EX.run("FROM -logs-* | WHERE process.pid == 7", [A])
     with pytest.raises(ExecutionError, match="must start with FROM"):

@@ -7,7 +7,9 @@ import json
 import pytest
 
 from converters.engine.executor import ExecutionError
-from converters.kusto.executor import NON_STRING_COLUMNS, defender_executor, sentinel_executor, tokenize
+from converters.emit.targets import defender_executor, sentinel_executor
+from converters.kusto.executor import KustoExecutor, tokenize
+from converters.platforms.facts import kusto_schema
 from tests.support import FIXTURES
 
 T = "DeviceProcessEvents"
@@ -182,6 +184,36 @@ def test_unknown_column_and_unsupported_syntax_are_errors(kql):
         run(kql, "FileName == ")
 
 
+def test_rows_belong_to_the_table_they_name():
+    schema = {"A": {"x": "string"}, "B": {"x": "string", "n": "long"}}
+    ex = KustoExecutor(schema, "test")
+    rows = [{"$table": "A", "x": "1"}, {"$table": "B", "x": "1"}, {"x": "1"}]
+    assert ex.run('A | where x == "1"', rows) == [0, 2]  # a row naming no table is in every table
+    assert ex.run('B | where x == "1"', rows) == [1, 2]
+    with pytest.raises(ExecutionError, match="has A, B"):
+        ex.run('C | where x == "1"', rows)
+    with pytest.raises(ExecutionError, match="unknown column 'n'"):
+        ex.run("A | where n == 1", [{"$table": "A", "x": "1"}])
+
+
+def test_extend_computes_columns_from_documented_functions():
+    schema = {"R": {"Key": "string", "Value": "string", "Extra": "dynamic"}}
+    ex = KustoExecutor(schema, "test")
+    rows = [{"Key": "HKLM\\Run", "Value": "evil", "Extra": {"Q": "a.example"}},
+            {"Key": "HKLM\\Run", "Value": "", "Extra": '{"Q": "b.example"}'},
+            {"Key": "HKLM\\Other"}]
+    path = '| extend P = iff(isempty(Value), Key, strcat(Key, "\\\\", Value))'
+    assert ex.run(f'R {path} | where P == "HKLM\\\\Run\\\\evil"', rows) == [0]
+    assert ex.run(f'R {path} | where P == "HKLM\\\\Run"', rows) == [1]
+    # a key of a dynamic column, as a dict or as its JSON text; missing keys are ""
+    assert ex.run('R | extend Q = tostring(Extra.Q) | where Q endswith ".example"', rows) == [0, 1]
+    assert ex.run('R | extend Q = tostring(Extra["Q"]) | where isempty(Q)', rows) == [2]
+    # filters before and after an extend, in order
+    assert ex.run('R | where Key endswith "Run" | extend Q = tostring(Extra.Q) | where Q startswith "b"', rows) == [1]
+    with pytest.raises(ExecutionError, match="unsupported function"):
+        ex.run("R | extend Q = tolower(Key)", rows)
+
+
 def test_documented_column_absent_from_events_is_accepted(kql):
     assert run(kql, 'AccountName =~ "bob"') == []
     assert run(kql, 'AccountName !~ "bob"') == [0, 1, 2]
@@ -228,8 +260,9 @@ def _duck_table(duckdb_kql, table: str, events: list[dict]):
     """A DuckDB table of the events, strings never null (as in Kusto), plus their index `_i`."""
     con = duckdb_kql.connect()
     con.execute("SET autoinstall_known_extensions = false")  # never fetch an extension: no network in tests
-    columns = sorted({c for e in events for c in e})
-    types = {c: "BIGINT" if NON_STRING_COLUMNS[table].get(c) == "long" else "VARCHAR" for c in columns}
+    columns = sorted({c for e in events for c in e if not c.startswith("$")})
+    schema = kusto_schema("defender").get(table) or kusto_schema("asim")[table]
+    types = {c: "BIGINT" if schema.get(c) == "long" else "VARCHAR" for c in columns}
     con.sql(f"CREATE TABLE {table} (" + ", ".join(f'"{c}" {types[c]}' for c in columns) + ", _i BIGINT)")
     for i, e in enumerate(events):
         row = [e.get(c, None if types[c] != "VARCHAR" else "") for c in columns] + [i]
@@ -254,8 +287,37 @@ def test_seed_emitted_query_agrees_with_duckdb_kql(seed_rule, target, platform, 
     events, _ = render_events(platform, raw)
     executor = make()
     [query] = emit(translate_rule(load_rule(seed_rule)).sigma_yaml, target).queries
-    con = _duck_table(duckdb_kql, executor.table, events)
+    con = _duck_table(duckdb_kql, query.split("\n", 1)[0].strip(), events)
     theirs = sorted(row[0] for row in duckdb_kql.query(con, query + "\n| project _i").fetchall())
     mine = executor.run(query, events)
     assert mine == theirs
     assert 0 < len(mine) < len(events)  # the comparison says something
+
+
+def test_ip_range_functions_follow_kusto():
+    ex = KustoExecutor({"N": {"RemoteIP": "string"}}, "test")
+    rows = [{"RemoteIP": ip} for ip in ("10.1.2.3", "8.8.8.8", "fe80::1", "2001:db8::1", "", "not an ip")]
+    assert ex.run('N | where ipv4_is_in_range(RemoteIP, "10.0.0.0/8")', rows) == [0]
+    assert ex.run('N | where ipv4_is_in_any_range(RemoteIP, "10.0.0.0/8", "8.8.8.0/24")', rows) == [0, 1]
+    assert ex.run('N | where ipv6_is_in_range(RemoteIP, "fe80::/10")', rows) == [2]
+    # not an address of that version: null, so neither the test nor its negation holds
+    assert ex.run('N | where not(ipv4_is_in_range(RemoteIP, "10.0.0.0/8"))', rows) == [1]
+    assert ex.run('N | where not(ipv4_is_in_range(RemoteIP, "10.0.0.0/8")) or isempty(RemoteIP)', rows) == [1, 4]
+    with pytest.raises(ExecutionError, match="not an IPv4 range"):
+        ex.run('N | where ipv4_is_in_range(RemoteIP, "fe80::/10")', rows)
+
+
+def test_emitted_cidr_of_either_version():
+    from converters.emit import emit
+
+    rule = ("title: t\nlogsource: {category: network_connection, product: windows}\ndetection:\n  sel:\n"
+            "    DestinationIp|cidr: ['10.0.0.0/8', 'fe80::/10']\n  condition: sel\n")
+    q = emit(rule, "kusto-defender").queries[0]
+    assert 'coalesce(ipv4_is_in_range(RemoteIP, "10.0.0.0/8"), false)' in q
+    assert 'coalesce(ipv6_is_in_range(RemoteIP, "fe80::/10"), false)' in q
+    rows = [{"$table": "DeviceNetworkEvents", "ActionType": "ConnectionSuccess", "RemoteIP": ip}
+            for ip in ("10.9.9.9", "fe80::2", "192.0.2.1")]
+    assert defender_executor().run(q, rows) == [0, 1]
+    # Sigma's NOT of a CIDR holds for an address of the other version
+    negated = rule.replace("condition: sel", "condition: not sel").replace("'fe80::/10'", "'10.0.0.0/16'")
+    assert defender_executor().run(emit(negated, "kusto-defender").queries[0], rows) == [1, 2]

@@ -16,7 +16,8 @@ import pytest
 
 from tests.support import require
 
-from converters.kusto.executor import NON_STRING_COLUMNS, TABLE_COLUMNS, defender_executor, sentinel_executor
+from converters.emit.targets import defender_executor, sentinel_executor
+from converters.platforms.facts import kusto_schema
 from tests.support import ROOT
 
 PARSER_DIR = ROOT / "tools" / "kusto-parser"
@@ -24,8 +25,11 @@ SCRIPT = PARSER_DIR / "check.js"
 PACKAGE = PARSER_DIR / "node_modules" / "@kusto" / "language-service-next"
 
 def _schema(table: str) -> dict:
-    types = NON_STRING_COLUMNS[table]
-    return {table: {col: types.get(col, "string") for col in TABLE_COLUMNS[table]}}
+    for platform in ("defender", "asim"):
+        schema = kusto_schema(platform)
+        if table in schema:
+            return {table: schema[table]}
+    raise KeyError(table)
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +179,28 @@ def test_correlation_outputs_are_real_kusto(kusto_check, target, table):
 
     queries = [emit(text, target).queries[0] for text in (ORDERED, RUNS, COUNT, DISTINCT, TEMPORAL)]
     assert kusto_check(queries, table) == [[] for _ in queries]
+
+
+def test_endpoint_queries_parse_against_the_platform_facts(kusto_check):
+    """Every endpoint fixture rule's Defender and Sentinel query (file, registry with a computed
+    path, network, DNS from DeviceEvents' dynamic AdditionalFields, library loads) is valid Kusto for
+    Microsoft's analyser, given the tables' columns from the platform facts."""
+    from converters.convert import convert_file
+
+    checked = 0
+    for path in sorted((ROOT / "tests" / "fixtures" / "endpoint").glob("*.toml")):
+        conversion = convert_file(path, path.name, ["kusto-defender", "kusto-sentinel"])
+        for target, query in conversion.outputs.items():
+            table = query.split("\n", 1)[0].strip()
+            assert kusto_check([query], table) == [[]], (path.name, target, query)
+            checked += 1
+    assert checked >= 10
+
+
+def test_cidr_queries_parse(kusto_check):
+    from converters.emit import emit
+
+    rule = ("title: t\nlogsource: {category: network_connection, product: windows}\ndetection:\n  sel:\n"
+            "    DestinationIp|cidr: ['10.0.0.0/8', 'fe80::/10']\n  condition: not sel\n")
+    for target, table in (("kusto-defender", "DeviceNetworkEvents"), ("kusto-sentinel", "imNetworkSession")):
+        assert kusto_check(emit(rule, target).queries, table) == [[]]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from converters.engine.executor import ExecutionError
-from converters.kusto.executor import defender_executor
+from converters.emit.targets import defender_executor
 from converters.kusto.tabular import TabularQuery
 
 KQL = defender_executor()
 
 
 def run(query: str, rows: list[dict]) -> list[tuple[frozenset, dict]]:
-    compiled = TabularQuery(query, lambda table, text: KQL.compile(f"{table} | where {text}", rows),
+    compiled = TabularQuery(query, lambda table, text: KQL.predicate(f"{table} | where {text}", rows),
                             "DeviceProcessEvents")
     return compiled.run([(frozenset((i,)), r) for i, r in enumerate(rows)])
 
@@ -134,3 +134,14 @@ def test_a_guard_on_the_step_keeps_the_first_record_of_a_partial_sequence():
         step s2 output=none: s == 2 and isnull(s2.Timestamp) and Timestamp > s1.Timestamp;
         step s3: s == 3 and Timestamp > s2.Timestamp;)""", both)
     assert [p for p, _ in out] == [frozenset({0, 1, 3})]
+
+
+def test_a_computed_column_right_after_the_table_is_read_by_its_where_stages():
+    # the endpoint targets' shape: table, computed column, pre-filter, rule; then the correlation's own extend
+    rows = [{"$table": "DeviceRegistryEvents", "RegistryKey": "HKEY_LOCAL_MACHINE\\Run", "RegistryValueName": "x",
+             "ActionType": "RegistryValueSet", "Timestamp": minute(0)},
+            {"$table": "DeviceRegistryEvents", "RegistryKey": "HKEY_LOCAL_MACHINE\\Run", "RegistryValueName": "y",
+             "ActionType": "RegistryValueSet", "Timestamp": minute(1)}]
+    out = run('DeviceRegistryEvents | extend RegistryPath = strcat(RegistryKey, "\\\\", RegistryValueName)'
+              ' | where ActionType == "RegistryValueSet"\n| where RegistryPath endswith "\\\\x"\n| extend step = 1', rows)
+    assert [(sorted(p), r["step"]) for p, r in out] == [([0], 1)]

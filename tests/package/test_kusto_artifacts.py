@@ -6,8 +6,8 @@ import json
 import pytest
 import yaml
 
-from converters.kusto.executor import TABLE_COLUMNS
 from converters.load.settings import Settings
+from converters.platforms.facts import kusto_schema
 from converters.package.defender import IMPACTED, REQUIRED_COLUMNS
 from converters.package.run import package
 from converters.package.sentinel import ENTITIES
@@ -35,6 +35,7 @@ def test_every_named_column_is_documented():
     for table, entities in ENTITIES.items():
         for _, fields in entities:
             for _, column in fields:
-                assert column in TABLE_COLUMNS[table], (table, column)
-    assert set(REQUIRED_COLUMNS) <= set(TABLE_COLUMNS["DeviceProcessEvents"])
-    assert {col for _, _, col in IMPACTED} <= set(TABLE_COLUMNS["DeviceProcessEvents"])
+                assert column in {**kusto_schema("defender"), **kusto_schema("asim")}[table], (table, column)
+    for table, columns in kusto_schema("defender").items():  # every Defender table ruleport queries
+        assert set(REQUIRED_COLUMNS) <= set(columns), table
+    assert {col for _, _, col in IMPACTED} <= set(kusto_schema("defender")["DeviceProcessEvents"])

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from converters.platforms.models import (
-    CASELESS_FIELDS,
     PLATFORMS,
     SYSMON_SOURCE,
     basename,
@@ -17,6 +16,7 @@ from converters.platforms.models import (
     render,
     render_events,
 )
+from converters.platforms.elastic import caseless_fields
 from tests.support import SEED_EVENTS, SEED_EXPECT
 
 
@@ -152,11 +152,13 @@ def test_elastic_keeps_arrays_and_adds_lowercased_caseless_fields():
     assert doc["process.args"] == ["node.exe", r"C:\x\App.js"]
     assert doc["process.command_line.caseless"] == [r"node.exe c:\x\app.js"]
     assert doc["process.parent.name.caseless"] == ["powershell.exe"]
-    assert doc["user.name.caseless"] == ["alice"]
     assert doc["process.code_signature.subject_name"] == ["OpenJS Foundation"]
-    # only the listed fields get a caseless twin, and every listed field present got one
+    # Defend's process template gives user.name a .text multi-field, not a .caseless one
+    assert "user.name.caseless" not in doc
+    # only the template's caseless fields get a twin, and every one present got one
     caseless = {k[: -len(".caseless")] for k in doc if k.endswith(".caseless")}
-    assert caseless == {f for f in CASELESS_FIELDS if f in doc}
+    assert caseless == {f for f in caseless_fields(doc["_index"][0]) if f in doc}
+    assert doc["_index"] == ["logs-endpoint.events.process-default"]
     # no values for missing fields
     assert "process.hash.sha256" not in doc
 
@@ -185,16 +187,26 @@ def test_sysmon_renders_other_activity_as_other_event_codes_and_windows_only():
     net = {"event": {"category": ["network"], "type": ["start"]}, "host": {"os": {"type": "windows"}},
            "process": {"name": "node.exe", "executable": r"C:\n\node.exe"}, "destination": {"ip": "1.2.3.4", "port": 443}}
     assert render("sysmon", net)["EventCode"] == "3"
-    assert render("sysmon", _start("linux")) is None
-    assert render("sigma", end) is None and render("sigma", net) is None and render("sigma", _start("linux")) is None
+    assert render("sysmon", _start("macos")) is None  # no Sysmon for macOS
+    linux = render("sysmon", _start("linux", executable="/usr/bin/node", name="node"))
+    assert (linux["sourcetype"], linux["EventCode"], linux["User"]) == ("sysmon:linux", "1", "Alice")
 
 
 def test_sigma_is_sysmon_process_creation_under_taxonomy_names():
     r = render("sigma", _start())
-    assert r["EventID"] == 1
+    assert r["EventID"] == 1 and (r["sigma.category"], r["sigma.product"]) == ("process_creation", "windows")
     sysmon = render("sysmon", _start())
-    for key in ("Image", "CommandLine", "ParentImage", "OriginalFileName", "User", "CurrentDirectory"):
+    for key in ("Image", "CommandLine", "ParentImage", "OriginalFileName", "User"):
         assert r[key] == sysmon[key]
+    # Sigma's taxonomy has no Sysmon quirks: the ECS directory, no "-" placeholders
+    assert r["CurrentDirectory"] == "C:\\Users\\a" and sysmon["CurrentDirectory"] == "C:\\Users\\a\\"
+    assert "OriginalFileName" not in render("sigma", _start(pe=None, parent=None))
+    # ECS fields Sigma's taxonomy has no name for stay under their ECS names (one value per column)
+    assert r["process.code_signature.subject_name"] == "OpenJS Foundation"
+    assert r["process.args"] == "node.exe\nC:\\x\\App.js"
+    end = _start()
+    end["event"]["type"] = ["end"]
+    assert render("sigma", end)["sigma.category"] == "process_termination"
 
 
 def test_cim_names_are_basenames_of_paths_and_every_os_is_present():
@@ -237,10 +249,9 @@ def test_render_events_maps_records_back_to_their_events(events):
         assert origin == sorted(set(origin))
     records, origin = render_events("elastic", events)
     assert origin == list(range(len(events)))
-    _, origin = render_events("sigma", events)
-    starts = [i for i, e in enumerate(events) if get(e, "host.os.type") == "windows"
-              and "process" in get(e, "event.category") and "start" in get(e, "event.type")]
-    assert origin == starts
+    _, origin = render_events("sysmon", events)
+    # the seed's process, network and file events all have a Sysmon event ID; macOS has no Sysmon
+    assert origin == [i for i, e in enumerate(events) if get(e, "host.os.type") != "macos"]
 
 
 def test_variations_are_deterministic_and_stay_consistent(events):
@@ -261,3 +272,162 @@ def test_variations_are_deterministic_and_stay_consistent(events):
             assert p["args"] == split and p["args_count"] == len(p["args"])
         changed += ev != base
     assert changed == len(first)
+
+
+# --- every event kind, as each platform records it ---------------------------------------
+
+from converters.platforms import facts  # noqa: E402
+
+MARKERS = {"$table", "$datamodel", "source", "sourcetype", "EventCode", "host"}
+
+
+def _kind_event(kind, os_type="windows", **extra):
+    base = {"@timestamp": "2026-12-06T10:00:00.000Z", "host": {"name": "WS-1", "os": {"type": os_type}},
+            "process": {"pid": 7, "executable": r"C:\W\tool.exe" if os_type == "windows" else "/usr/bin/tool",
+                        "name": "tool.exe" if os_type == "windows" else "tool", "command_line": "tool -x"},
+            "user": {"name": "bob", "domain": "CORP", "id": "S-1-5-21-1"}}
+    events = {
+        "file": {"event": {"category": ["file"], "type": ["creation"], "action": "creation"},
+                 "file": {"path": r"C:\Users\bob\a.exe", "name": "a.exe", "extension": "exe", "size": 10}},
+        "registry": {"event": {"category": ["registry"], "type": ["change"], "action": "modification"},
+                     "registry": {"path": r"HKLM\SOFTWARE\Run\evil", "value": "evil",
+                                  "data": {"strings": ["1"], "type": "REG_DWORD"}}},
+        "network": {"event": {"category": ["network"], "type": ["start"], "action": "connection_attempted"},
+                    "source": {"ip": "10.0.0.1", "port": 50000}, "destination": {"ip": "1.2.3.4", "port": 443},
+                    "network": {"transport": "tcp", "direction": "egress"}},
+        "dns": {"event": {"category": ["network"], "type": ["protocol"], "action": "lookup_result"},
+                "dns": {"question": {"name": "evil.top", "type": "A"}, "resolved_ip": ["1.2.3.4"]}},
+        "library": {"event": {"category": ["library"], "type": ["start"], "action": "load"},
+                    "dll": {"path": r"C:\Temp\x.dll", "name": "x.dll",
+                            "code_signature": {"exists": True, "trusted": True, "subject_name": "Contoso"}}},
+    }
+    return {**base, **events[kind], **extra}
+
+
+@pytest.mark.parametrize("platform", ["sysmon", "cim", "defender", "asim"])
+@pytest.mark.parametrize("kind", ["file", "registry", "network", "dns", "library"])
+def test_records_hold_only_fields_their_table_declares(platform, kind):
+    record = render(platform, _kind_event(kind))
+    held = [t for t in facts.platform(platform).tables.values() if t.kind == kind]
+    if record is None:  # a platform with no table of the kind never receives the event
+        assert not held or platform == "cim" and kind == "library"
+        return
+    table = next(t for t in held if record.get("$table", t.select.get("table")) == t.select.get("table")
+                 and record.get("$datamodel", t.name) == t.name
+                 and record.get("EventCode") in (None, *t.select.get("EventCode", [])))
+    # _time: every Splunk event (and data-model record) has its time there
+    assert set(record) - MARKERS - {"Computer", "UtcTime", "_time"} <= set(table.fields), (platform, kind)
+
+
+def test_file_events_per_platform():
+    ev = _kind_event("file")
+    assert render("sysmon", ev)["EventCode"] == "11" and render("sysmon", ev)["TargetFilename"] == r"C:\Users\bob\a.exe"
+    d = render("defender", ev)
+    assert (d["$table"], d["ActionType"], d["FileName"], d["FolderPath"]) == (
+        "DeviceFileEvents", "FileCreated", "a.exe", r"C:\Users\bob\a.exe")
+    assert d["InitiatingProcessFileName"] == "tool.exe" and d["InitiatingProcessAccountSid"] == "S-1-5-21-1"
+    a = render("asim", ev)
+    assert (a["EventType"], a["TargetFileExtension"], a["ActorUsername"]) == ("FileCreated", "exe", "CORP\\bob")
+    c = render("cim", ev)
+    assert (c["$datamodel"], c["Filesystem.action"], c["Filesystem.file_name"]) == ("Endpoint.Filesystem", "created",
+                                                                                    "a.exe")
+    assert c["Filesystem.parent_process_name"] == "unknown"  # the data model's fill
+    opened = _kind_event("file", event={"category": ["file"], "type": ["access"], "action": "open"})
+    assert render("defender", opened) is None and render("sysmon", opened) is None
+    assert render("cim", opened)["Filesystem.action"] == "read"
+
+
+def test_registry_events_per_platform():
+    ev = _kind_event("registry")
+    s = render("sysmon", ev)
+    assert (s["EventCode"], s["EventType"], s["TargetObject"], s["Details"]) == (
+        "13", "SetValue", r"HKLM\SOFTWARE\Run\evil", "DWORD (0x00000001)")
+    d = render("defender", ev)
+    assert (d["RegistryKey"], d["RegistryValueName"], d["RegistryValueType"]) == (
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Run", "evil", "Dword")
+    assert render("asim", ev)["RegistryKey"] == r"HKEY_LOCAL_MACHINE\SOFTWARE\Run"
+    assert render("cim", ev)["Registry.registry_path"] == r"HKLM\SOFTWARE\Run\evil"
+    assert render("defender", {**ev, "host": {"os": {"type": "linux"}}}) is None  # Windows only
+
+
+def test_network_and_dns_events_per_platform():
+    net = _kind_event("network")
+    assert render("sysmon", net)["Initiated"] == "true" and render("sysmon", net)["DestinationPort"] == "443"
+    d = render("defender", net)
+    assert (d["RemoteIP"], d["RemotePort"], d["LocalIP"], d["ActionType"]) == ("1.2.3.4", 443, "10.0.0.1",
+                                                                                "ConnectionSuccess")
+    inbound = {**net, "event": {"category": ["network"], "type": ["start"], "action": "connection_accepted"}}
+    d = render("defender", inbound)
+    assert (d["RemoteIP"], d["LocalIP"], d["ActionType"]) == ("10.0.0.1", "1.2.3.4", "InboundConnectionAccepted")
+    assert render("asim", inbound)["DstProcessName"] == r"C:\W\tool.exe"
+    dns = _kind_event("dns")
+    assert render("sysmon", dns)["QueryName"] == "evil.top" and render("sysmon", dns)["EventCode"] == "22"
+    assert render("defender", dns)["AdditionalFields"]["DnsQueryString"] == "evil.top"
+    assert render("defender", dns)["$table"] == "DeviceEvents"
+    assert render("asim", dns)["DnsQuery"] == "evil.top" and render("cim", dns)["DNS.query"] == "evil.top"
+
+
+def test_library_events_per_platform():
+    lib = _kind_event("library")
+    s = render("sysmon", lib)
+    assert (s["EventCode"], s["ImageLoaded"], s["Signed"], s["SignatureStatus"], s["Signature"]) == (
+        "7", r"C:\Temp\x.dll", "true", "Valid", "Contoso")
+    assert render("defender", lib)["FileName"] == "x.dll"
+    assert render("cim", lib) is None and render("asim", lib) is None  # no data model, no schema
+
+
+def test_elastic_index_comes_from_the_data_stream_or_the_kind():
+    ev = _kind_event("file")
+    assert render("elastic", ev)["_index"] == ["logs-endpoint.events.file-default"]
+    sysmon = {**ev, "event": {**ev["event"], "dataset": "windows.sysmon_operational"}}
+    doc = render("elastic", sysmon)
+    assert doc["_index"] == ["logs-windows.sysmon_operational-default"]
+    assert "file.path.caseless" not in doc  # another integration's template: no Defend multi-fields
+    stream = {**ev, "data_stream": {"type": "logs", "dataset": "endpoint.events.file", "namespace": "prod"}}
+    assert render("elastic", stream)["_index"] == ["logs-endpoint.events.file-prod"]
+    assert render("elastic", {"message": "x"})["_index"] == ["logs-generic-default"]
+
+
+def test_elastic_event_naming_no_kind_goes_to_the_defend_stream_mapping_its_fields():
+    doc = render("elastic", {"process": {"name": "CMD.exe"}})
+    assert doc["_index"] == ["logs-endpoint.events.process-default"]
+    assert doc["process.name.caseless"] == ["cmd.exe"]
+    assert render("elastic", {"registry": {"path": "HKLM\\X"}})["_index"] == ["logs-endpoint.events.registry-default"]
+    # a field no Defend template maps: the generic stream, no multi-fields
+    odd = render("elastic", {"process": {"name": "x"}, "no_such": {"field": 1}})
+    assert odd["_index"] == ["logs-generic-default"] and "process.name.caseless" not in odd
+
+
+def test_a_value_is_created_by_setting_it_and_a_key_without_value_is_a_key_event():
+    value = _kind_event("registry", event={"category": ["registry"], "type": ["creation"]})
+    key = {**value, "registry": {"path": r"HKLM\SOFTWARE\Run"}}
+    assert (render("sysmon", value)["EventCode"], render("sysmon", value)["EventType"]) == ("13", "SetValue")
+    assert (render("sysmon", key)["EventCode"], render("sysmon", key)["EventType"]) == ("12", "CreateKey")
+    assert render("defender", value)["ActionType"] == "RegistryValueSet"
+    assert render("defender", key)["ActionType"] == "RegistryKeyCreated"
+    gone = _kind_event("registry", event={"category": ["registry"], "type": ["deletion"]})
+    assert render("sysmon", gone)["EventType"] == "DeleteValue"
+    assert render("defender", gone)["ActionType"] == "RegistryValueDeleted"
+    assert render("asim", gone)["EventType"] == "RegistryValueDeleted"
+
+
+def test_the_process_account_is_the_effective_user_where_the_event_has_it():
+    ev = _kind_event("file")
+    ev["process"] = {**ev["process"], "user": {"id": "S-1-5-18", "name": "SYSTEM"}}
+    assert render("defender", ev)["InitiatingProcessAccountSid"] == "S-1-5-18"
+    assert render("asim", ev)["ActorUserId"] == "S-1-5-18"
+
+
+def test_no_connection_end_on_sysmon_or_defender():
+    end = _kind_event("network", event={"category": ["network"], "type": ["end"], "action": "disconnect_received"})
+    assert render("sysmon", end) is None and render("defender", end) is None
+
+
+def test_sigma_categories_are_the_translations():
+    info = {"event": {"category": ["process"], "type": ["info"]}, "host": {"os": {"type": "linux"}}}
+    assert render("sigma", info)["sigma.category"] == "none"           # no process_creation rule reads it
+    assert render("sigma", {"event": {"category": ["database"]}})["sigma.category"] == "none"
+    assert "sigma.category" not in render("sigma", {"message": "x"})   # names no ECS category: every rule
+    started = {"event": {"category": ["process"], "type": ["process_started"]}, "host": {"os": {"type": "linux"}},
+               "process": {"executable": "/bin/sh"}}
+    assert render("sigma", started)["sigma.category"] == "process_creation"

@@ -135,8 +135,12 @@ def test_tstats_applies_where_to_records_and_fills_null_by_fields():
     assert hits(q_fill, rec, other) == [0]
     after = q_fill + ' | `drop_dm_object_name(Processes)` | search user="null" process="*a.js"'
     assert hits(after, rec, other) == [0]
-    with pytest.raises(ExecutionError, match="only Endpoint.Processes"):
-        hits("| tstats count from datamodel=Network_Traffic where x=1", rec)
+    # tstats reads the records of the data model dataset it names ($datamodel); unmarked records: all
+    net = {"$datamodel": "Network_Traffic.All_Traffic", "All_Traffic.dest_port": "443"}
+    proc = {**rec, "$datamodel": "Endpoint.Processes"}
+    assert hits("| tstats count from datamodel=Network_Traffic where All_Traffic.dest_port=443", net, proc) == [0]
+    assert hits('| tstats count from datamodel=Endpoint where Processes.process_name="node.exe"', net, proc) == [1]
+    assert hits("| tstats count from datamodel=Endpoint.Processes", net, proc, other) == [1, 2]
 
 
 def test_unsupported_syntax_raises():
@@ -163,3 +167,10 @@ def test_bare_terms_match_whole_segments():
     assert hits("ower", e) == []
     assert hits("*ower*", e) == [0]
     assert hits('"powershell.exe -encoded"', e) == [0]
+
+
+def test_a_cidr_value_matches_the_addresses_of_its_subnet():
+    events = [{"ip": "10.1.2.3"}, {"ip": "192.168.0.1"}, {"ip": "fe80::1"}, {"ip": "not-an-ip"}]
+    assert EX.run('ip="10.0.0.0/8"', events) == [0]
+    assert EX.run('ip IN ("192.168.0.0/16", "fe80::/10")', events) == [1, 2]
+    assert EX.run('NOT ip="10.0.0.0/8"', events) == [1, 2, 3]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from converters.engine.executor import ExecutionError
-from converters.emit.pipelines import sysmon_approximations
+from converters.emit.pipelines import sigma_records
 from converters.sqlite.executor import SigmaSqliteExecutor
 
 HEAD = "title: t\nlogsource: {category: process_creation, product: windows}\ndetection:\n"
@@ -172,17 +172,45 @@ def test_seed_without_approximations_never_matches_custom_fields(seed_sigma):
     assert SigmaSqliteExecutor().run(no_start, SEED_EVENTS) == [2]
 
 
-def test_seed_with_sysmon_approximations_reads_argv_from_command_line(seed_sigma):
-    ex = SigmaSqliteExecutor(sysmon_approximations)
+def test_seed_with_the_records_pipeline_reads_argv_one_value_per_line(seed_sigma):
+    ex = SigmaSqliteExecutor(sigma_records)
     sql = ex.to_sql(seed_sigma)[0]
-    assert "process.args" not in sql and "CommandLine REGEXP" in sql
-    assert ex.run(seed_sigma, SEED_EVENTS) == [0, 1, 2]
+    assert "`process.args` REGEXP '(?m)^" in sql
+    argv = [["C:\\Users\\bob\\AppData\\Local\\node.exe", "hook.js"], ["node.exe", "-r", "x.js"],
+            ["node", "-e", "eval(atob('x'))"], ["cmd", "/c", "eval("]]
+    events = [{**e, "process.args": "\n".join(a)} for e, a in zip(SEED_EVENTS, argv)]
+    assert ex.run(seed_sigma, events) == [0, 1, 2]
 
 
-def test_sysmon_pipeline_refuses_other_logsources():
+def test_the_rules_logsource_selects_the_records():
     text = "title: t\nlogsource: {category: process_creation, product: linux}\n" \
            "detection:\n  s:\n    Image|endswith: /bash\n  condition: s\n"
-    with pytest.raises(ExecutionError, match="refuses the rule.*linux"):
-        SigmaSqliteExecutor(sysmon_approximations).run(text, [{"Image": "/bin/bash"}])
-    # without the pipeline the backend runs it as written
-    assert SigmaSqliteExecutor().run(text, [{"Image": "/bin/bash"}]) == [0]
+    events = [{"Image": "/bin/bash", "sigma.category": "process_creation", "sigma.product": "linux"},
+              {"Image": "/bin/bash", "sigma.category": "process_creation", "sigma.product": "macos"},
+              {"Image": "/bin/bash", "sigma.category": "file_event", "sigma.product": "linux"},
+              {"Image": "/bin/bash"}]  # names no logsource: read by every rule
+    assert SigmaSqliteExecutor(sigma_records).run(text, events) == [0, 3]
+    anyos = text.replace(", product: linux", "")
+    assert SigmaSqliteExecutor().run(anyos, events) == [0, 1, 3]
+    # a product that is no OS (a cloud service) does not select by OS
+    cloud = text.replace("{category: process_creation, product: linux}", "{product: aws, service: cloudtrail}")
+    assert SigmaSqliteExecutor().run(cloud, events) == [0, 1, 2, 3]
+
+
+def test_a_quoted_number_matches_a_numeric_column(sigma):
+    assert run(sigma, "  s:\n    ProcessId: '5'\n  condition: s\n", [{"ProcessId": 5}, {"ProcessId": 6}]) == [0]
+
+
+def test_records_pipeline_reads_ecs_arrays_one_value_per_line_and_caseless_as_the_field():
+    ex = SigmaSqliteExecutor(sigma_records)
+    events = [{"event.type": "access\ncreation", "process.name": "PING.EXE"}, {"event.type": "access"}]
+    assert ex.run(rule("  s:\n    event.type|cased: creation\n  condition: s\n"), events) == [0]
+    assert ex.run(rule("  s:\n    event.type|cased: access\n  condition: s\n"), events) == [0, 1]
+    assert ex.run(rule("  s:\n    process.name.caseless|cased: ping.exe\n  condition: s\n"), events) == [0]
+
+
+def test_a_regex_on_an_ecs_array_stays_within_one_value():
+    ex = SigmaSqliteExecutor(sigma_records)
+    events = [{"process.args": "/bin/shred\n-uz"}, {"process.args": "/bin/shred\n-x\nfoo-u"}]
+    assert ex.run(rule("  s:\n    process.args|re: '^-[^-]*u'\n  condition: s\n"), events) == [0]
+    assert ex.run(rule("  s:\n    process.args|re: 'shred.-'\n  condition: s\n"), events) == []

@@ -127,8 +127,13 @@ class KustoCorrelation(CorrelationBackend):
             return out
 
         def branch(step: Step, template: str) -> str:
-            return template.format(table=step.state.get("query_table", ""), query=step.query,
-                                   normalization=normalization(step))
+            # the rule's table with its pre-filter and computed columns (converters.emit.backend_kusto)
+            table = str(step.state.get("query_table", ""))
+            if step.state.get("query_extend"):
+                table += " | extend " + ", ".join(step.state["query_extend"])
+            if step.state.get("query_prefilter"):
+                table += f" | where {step.state['query_prefilter']}"
+            return template.format(table=table, query=step.query, normalization=normalization(step))
 
         if len(steps) == 1:
             text = branch(steps[0], self.correlation_search_single_rule_expression)

@@ -175,7 +175,9 @@ class SplCorrelation(CorrelationBackend):
         head, sep, fields = first.rpartition(" by ")
         if not sep:
             raise self.refuse("the tstats search has no by clause to add _time to")
-        first = f"{head} by {self.tstats_time_bucket} {fields}"
+        # the join keys are by-fields too (a tstats row keeps only those)
+        keys = [k for k in step.keys if k not in fields.split()]
+        first = f"{head} by {self.tstats_time_bucket} {' '.join([fields] + keys)}"
         return first + ("\n" + rest if rest else "")
 
     @staticmethod

@@ -1,0 +1,86 @@
+"""Elastic (lucene, eql, esql, kibana-kql): the document as Elasticsearch indexes it.
+
+Every event is present. The document is the doc-values view (dotted path ->
+list of values; arrays kept as several values; nulls and empty arrays
+absent), plus:
+
+- `_index`: the index the document lives in, which ES|QL's FROM selects.
+  From the event's `data_stream.type/dataset/namespace` when it names them,
+  else `logs-<event.dataset>-default`, else the Elastic Defend data stream of
+  its event kind (process, file, network (also DNS lookups), registry,
+  library); an event that names no kind goes to the first Defend data stream
+  whose index template maps every field it holds, one of them of the
+  stream's own kind (process.*, file.*, ...; process first); else
+  `logs-generic-default` (Fleet's data stream for logs with no dataset).
+- `.caseless` multi-fields (the value lower-cased, as the `lowercase`
+  normalizer gives it) on exactly the fields whose mapping declares one in
+  that data stream's index template (converters/data/platforms/elastic-defend.json):
+  a document in another index has none.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from converters.engine.documents import flatten_ecs
+from converters.platforms import facts
+from converters.platforms.activity import Activity, first, get
+
+#: the event kind whose events a Defend data stream holds (DNS lookups share the network stream)
+_STREAM_OF_KIND = {"process": "process", "file": "file", "network": "network", "dns": "network",
+                   "registry": "registry", "library": "library"}
+
+
+def defend_table(kind: str | None) -> facts.Table | None:
+    stream = _STREAM_OF_KIND.get(kind or "")
+    return facts.table("elastic", f"logs-endpoint.events.{stream}") if stream else None
+
+
+def index_of(event: Mapping[str, Any], kind: str | None) -> str:
+    ds_type, dataset, namespace = (first(get(event, f"data_stream.{k}")) for k in ("type", "dataset", "namespace"))
+    if isinstance(dataset, str) and dataset:
+        return f"{ds_type or 'logs'}-{dataset}-{namespace or 'default'}"
+    dataset = first(get(event, "event.dataset"))
+    if isinstance(dataset, str) and dataset:
+        return f"logs-{dataset}-default"
+    table = defend_table(kind) if kind is not None else _mapping_every_field(event)
+    if table is not None:
+        return table.select["index"].replace("*", "default")
+    return "logs-generic-default"
+
+
+_UNMAPPED = ("@timestamp", "_index", "data_stream.")
+
+
+#: the fields that make an event one of a Defend stream's kind
+_OWN = {"process": ("process.",), "file": ("file.",), "network": ("source.", "destination.", "network.", "dns."),
+        "registry": ("registry.",), "library": ("dll.",)}
+
+
+def _mapping_every_field(event: Mapping[str, Any]) -> facts.Table | None:
+    names = [n for n in flatten_ecs(event) if not n.startswith(_UNMAPPED)]
+    for kind, own in _OWN.items():
+        table = defend_table(kind)
+        if table is not None and any(n.startswith(own) for n in names) and all(table.has(n) for n in names):
+            return table
+    return None
+
+
+def caseless_fields(index: str) -> tuple[str, ...]:
+    """The fields with a `.caseless` multi-field in the index template of `index`."""
+    for table in facts.platform("elastic").tables.values():
+        prefix = table.select["index"].rstrip("*")
+        if index.startswith(prefix):
+            return table.with_multi("caseless")
+    return ()
+
+
+def render_elastic(event: Mapping[str, Any]) -> dict[str, list]:
+    doc = flatten_ecs(event)
+    index = index_of(event, Activity(event).kind)
+    for name in caseless_fields(index):
+        found = doc.get(name)
+        if found:
+            doc[name + ".caseless"] = [v.lower() if isinstance(v, str) else v for v in found]
+    doc["_index"] = [index]
+    return doc

@@ -1,0 +1,219 @@
+"""Platform facts: which tables each SIEM platform has, their fields, types and multi-fields,
+and how the platform records an endpoint event in them. One declared table, read by emit
+(converters.emit.datamodels, pipelines) and by the platform models (converters.platforms.models).
+
+The facts live in converters/data/platforms/<platform>.json, each with the
+documents they were written from (`source`, per file and per table). They are
+the vendor's facts only: which Sigma field a translated rule's field becomes
+is the emit stage's business (its data models name platform fields, and a
+test holds every such name to these tables), and the translation's own field
+mapping (converters.translate.fieldmap) is never read here.
+
+A table (`Table`)
+    platform, name   e.g. "defender", "DeviceFileEvents"
+    kind             the endpoint event kind it holds: process, file, registry,
+                     network, dns, library, driver, script (PowerShell script blocks)
+    os               the operating systems whose events it holds
+    select           how a query selects it (an index pattern, a source and
+                     EventCodes, a data model dataset, a table name)
+    fields           name -> Field (type; Elastic multi-fields such as
+                     `caseless`; CIM's fill value for a missing field)
+    actions          the table's action field and the ordered decision list
+                     that gives each ECS event its value there (see `Actions`);
+                     a process start is event.type `start` or `process_started`
+                     (the Auditbeat spelling Elastic's prebuilt rules accept
+                     beside it, as the translation does)
+
+Loaded on first use (no work at import time).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "platforms"
+
+#: platform name -> data file
+FILES = {
+    "elastic": "elastic-defend.json",
+    "sysmon": "sysmon.json",
+    "cim": "splunk-cim.json",
+    "defender": "defender-xdr.json",
+    "asim": "sentinel-asim.json",
+}
+
+#: a decision-list value that holds for any value of the field (the field exists)
+EXISTS = "*"
+
+KINDS = ("process", "file", "registry", "network", "dns", "library", "driver", "script")
+
+
+class FactsError(ValueError):
+    """A platform facts file is malformed (a bug in the data, reported with its file)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    multi: tuple[str, ...] = ()     # Elastic multi-fields (`caseless`, `text`)
+    fill: str | None = None         # CIM: the value the data model gives a missing field
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One step of a decision list: `value` when every ECS condition holds.
+
+    `when` maps an ECS field (event.type, event.action, ...) to the values it
+    may hold; a condition holds when one of the event's values is listed
+    (`"*"`: when the event has any value there, e.g. registry.value). A
+    step with no condition holds for every event of the table's kind. A step
+    marked `not_recorded` names events the platform never records (a fork is
+    no process creation, a read no file event)."""
+
+    value: str | None
+    when: tuple[tuple[str, tuple[str, ...]], ...]
+    recorded: bool = True   # False: an event this step fits is not recorded at all
+
+    def holds(self, event_values: Mapping[str, Iterable[str]]) -> bool:
+        return all((EXISTS in values and any(True for _ in event_values.get(f, ())))
+                   or set(event_values.get(f, ())) & set(values) for f, values in self.when)
+
+
+@dataclass(frozen=True)
+class Actions:
+    """How a platform names the action of each event it records.
+
+    `field` is the platform field holding it (None: the table has no such
+    field; every record is the same kind of event). The first rule whose
+    conditions hold gives the value; an event no rule fits is not recorded."""
+
+    field: str | None
+    rules: tuple[Rule, ...]
+
+    def value(self, event_values: Mapping[str, Iterable[str]]) -> tuple[bool, str | None]:
+        """(recorded, value) for an event whose ECS values are given per field."""
+        for rule in self.rules:
+            if rule.holds(event_values):
+                return (True, rule.value) if rule.recorded else (False, None)
+        return False, None
+
+    @property
+    def ecs_fields(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f for r in self.rules for f, _ in r.when))
+
+    def ecs_values(self, ecs_field: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v for r in self.rules for f, vs in r.when if f == ecs_field for v in vs))
+
+
+@dataclass(frozen=True)
+class Table:
+    platform: str
+    name: str
+    kind: str
+    os: tuple[str, ...]
+    source: str
+    fields: Mapping[str, Field]
+    select: Mapping[str, Any] = field(default_factory=dict)
+    actions: Actions | None = None
+
+    def has(self, name: str) -> bool:
+        return name in self.fields
+
+    def type_of(self, name: str) -> str | None:
+        f = self.fields.get(name)
+        return f.type if f else None
+
+    def with_multi(self, multi: str) -> tuple[str, ...]:
+        """The fields that have the multi-field `multi` (e.g. "caseless")."""
+        return tuple(sorted(n for n, f in self.fields.items() if multi in f.multi))
+
+    def filled(self) -> dict[str, str]:
+        """Field -> the value a missing field holds (CIM's `unknown`)."""
+        return {n: f.fill for n, f in self.fields.items() if f.fill is not None}
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    title: str
+    source: str
+    tables: Mapping[str, Table]
+
+    def table(self, name: str) -> Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no table {name!r} (known: {', '.join(self.tables)})") from None
+
+    def of_kind(self, kind: str) -> tuple[Table, ...]:
+        return tuple(t for t in self.tables.values() if t.kind == kind)
+
+
+def _field(name: str, spec: Any, where: str) -> Field:
+    if isinstance(spec, str):
+        return Field(name, spec)
+    if isinstance(spec, dict) and isinstance(spec.get("type"), str):
+        return Field(name, spec["type"], tuple(spec.get("multi", ())), spec.get("fill"))
+    raise FactsError(f"{where}: field {name}: expected a type or {{\"type\": ...}}, got {spec!r}")
+
+
+def _actions(spec: Any, where: str) -> Actions | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("rules"), list):
+        raise FactsError(f"{where}: actions need a \"rules\" list")
+    rules = []
+    for i, r in enumerate(spec["rules"]):
+        when = {k: v for k, v in r.items() if k not in ("value", "not_recorded")}
+        if not all(isinstance(v, list) and v for v in when.values()):
+            raise FactsError(f"{where}: actions.rules[{i}]: each condition is a non-empty list of values")
+        rules.append(Rule(r.get("value"), tuple((k, tuple(str(x) for x in v)) for k, v in when.items()),
+                          not r.get("not_recorded", False)))
+    return Actions(spec.get("field"), tuple(rules))
+
+
+def _load(name: str) -> Platform:
+    path = DATA / FILES[name]
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise FactsError(f"{path}: {exc}") from None
+    tables = {}
+    for tname, t in raw["tables"].items():
+        where = f"{path.name}: {tname}"
+        kind = t.get("kind")
+        if kind not in KINDS:
+            raise FactsError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        if not t.get("source"):
+            raise FactsError(f"{where}: every table cites its source")
+        fields = {n: _field(n, spec, where) for n, spec in t["fields"].items()}
+        tables[tname] = Table(name, tname, kind, tuple(t.get("os", ("windows", "linux", "macos"))), t["source"],
+                              fields, dict(t.get("select", {})), _actions(t.get("actions"), where))
+    return Platform(name, raw.get("platform", name), raw["source"], tables)
+
+
+@lru_cache(maxsize=None)
+def platform(name: str) -> Platform:
+    if name not in FILES:
+        raise KeyError(f"no platform facts for {name!r} (known: {', '.join(FILES)})")
+    return _load(name)
+
+
+def table(platform_name: str, table_name: str) -> Table:
+    return platform(platform_name).table(table_name)
+
+
+def kusto_schema(platform_name: str) -> dict[str, dict[str, str]]:
+    """Table -> column -> Kusto type of a Kusto platform (tables sharing a physical table merged;
+    columns a query computes with `extend` left out)."""
+    schema: dict[str, dict[str, str]] = {}
+    for t in platform(platform_name).tables.values():
+        computed = set(t.select.get("extend", {}))
+        cols = schema.setdefault(t.select["table"], {})
+        cols.update({n: f.type for n, f in t.fields.items() if n not in computed})
+    return schema

@@ -1,0 +1,257 @@
+"""Microsoft Defender XDR advanced hunting (kusto-defender) and Sentinel ASIM (kusto-sentinel).
+
+Records carry their table in `$table` (the name a query's first line reads).
+Kusto string columns are never null: a missing string is "". Tables, their
+columns and ActionType/EventType values: converters/data/platforms/defender-xdr.json
+and sentinel-asim.json (Microsoft's schema references).
+
+`defender`
+- DeviceProcessEvents (ActionType ProcessCreated): FileName = basename of
+  FolderPath, FolderPath = full path, ProcessCommandLine,
+  ProcessVersionInfo* from the PE header, Account* for the user,
+  InitiatingProcess* for the parent. Windows, Linux and macOS devices; the
+  table has no OS column. Process ends are in no table.
+- every other table: InitiatingProcess* = the acting process (ECS process.*),
+  InitiatingProcessAccount* = the user.
+- DeviceFileEvents: FileName, FolderPath (full path) of the file;
+  PreviousFileName / PreviousFolderPath before a rename; ActionType
+  FileCreated, FileModified, FileRenamed, FileDeleted. Reads are not recorded.
+- DeviceRegistryEvents (Windows): RegistryKey = the key, root spelled out
+  (HKEY_LOCAL_MACHINE\\...), RegistryValueName, RegistryValueData (the first
+  string), RegistryValueType (Dword, String, ...).
+- DeviceNetworkEvents: LocalIP/LocalPort = the host's side, RemoteIP /
+  RemotePort / RemoteUrl = the peer; ActionType ConnectionSuccess (outbound),
+  InboundConnectionAccepted; Protocol Tcp/Udp.
+- DeviceImageLoadEvents (Windows): FileName / FolderPath of the loaded image.
+- DeviceEvents, ActionType DnsQueryResponse (Windows):
+  AdditionalFields.DnsQueryString is the name; ActionType DriverLoad: the
+  driver's FileName / FolderPath.
+
+`asim`
+- imProcessCreate: TargetProcessName (full path), TargetProcessCommandLine,
+  TargetProcessFileOriginalName, ActingProcessName (full path) and
+  ActingProcessCommandLine for the parent, TargetUsername (DOMAIN\\name), DvcOs.
+- other schemas: ActingProcessName / ActingProcessCommandLine / ActorUsername
+  = the acting process and user; DvcOs ("Windows", "Linux", "macOS").
+- imFileEvent: TargetFilePath/Name/Extension/Directory; SrcFile* before a
+  rename; EventType FileCreated, FileModified, FileRenamed, FileDeleted.
+- imRegistry: RegistryKey (full root names), RegistryValue,
+  RegistryValueData, RegistryValueType (Reg_Sz, Reg_Dword, ...).
+- imNetworkSession (EventType EndpointNetworkSession): Src*/Dst* as the
+  connection's initiator/responder, SrcProcessName for the local process of
+  an outbound session and DstProcessName for an inbound one,
+  NetworkDirection Outbound/Inbound, NetworkProtocol TCP/UDP.
+- imDns (EventType Query): DnsQuery, SrcProcessName, SrcIpAddr.
+- PowerShell script blocks, which no ASIM schema covers: the WindowsEvent
+  table (Provider Microsoft-Windows-PowerShell, EventID 4104), the event's
+  data in the dynamic EventData, the user's SID in SystemUserId.
+No signer, no argv anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from converters.platforms import facts
+from converters.platforms.activity import (
+    OS_DISPLAY,
+    Activity,
+    basename,
+    dirname,
+    full_registry_root,
+    values,
+)
+
+MARKER = "$table"
+
+_NON_STRING = ("long", "int", "real", "datetime", "bool", "dynamic")
+_DEFENDER_VALUE_TYPES = {"REG_DWORD": "Dword", "REG_QWORD": "Qword", "REG_SZ": "String",
+                         "REG_EXPAND_SZ": "ExpandString", "REG_MULTI_SZ": "MultiString",
+                         "REG_BINARY": "Binary", "REG_NONE": "None"}
+_ASIM_VALUE_TYPES = {"REG_DWORD": "Reg_Dword", "REG_QWORD": "Reg_Qword", "REG_SZ": "Reg_Sz",
+                     "REG_EXPAND_SZ": "Reg_Expand_Sz", "REG_MULTI_SZ": "Reg_Multi_Sz",
+                     "REG_BINARY": "Reg_Binary", "REG_NONE": "Reg_None"}
+
+
+def _kusto(table: facts.Table, record: dict) -> dict:
+    """Missing strings are "" (Kusto strings are never null); other types stay null."""
+    out = {}
+    for key, value in record.items():
+        if value is None and table.type_of(key) in _NON_STRING:
+            continue
+        out[key] = "" if value is None else value
+    out[MARKER] = table.select["table"]
+    return out
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _initiating(a: Activity) -> dict:
+    return {
+        "InitiatingProcessFileName": a.file_name(),
+        "InitiatingProcessFolderPath": a.executable(),
+        "InitiatingProcessCommandLine": a("process.command_line"),
+        "InitiatingProcessId": _number(a("process.pid")),
+        "InitiatingProcessVersionInfoOriginalFileName": a("process.pe.original_file_name"),
+        "InitiatingProcessVersionInfoCompanyName": a("process.pe.company"),
+        "InitiatingProcessAccountName": a.account("name"),
+        "InitiatingProcessAccountDomain": a.account("domain"),
+        "InitiatingProcessAccountSid": a.account("id"),
+        "InitiatingProcessSHA256": a("process.hash.sha256"),
+    }
+
+
+def _defender_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
+    common = {"Timestamp": a("@timestamp"), "DeviceName": (a("host.name") or "").lower(),  # lower-cased by Defender
+              "ActionType": action}
+    kind = a.kind
+    if kind == "process":
+        parent = a.has_parent()
+        return {
+            **common,
+            "FileName": a.file_name(), "FolderPath": a.executable(),
+            "ProcessCommandLine": a("process.command_line"),
+            "ProcessVersionInfoOriginalFileName": a("process.pe.original_file_name"),
+            "ProcessVersionInfoCompanyName": a("process.pe.company"),
+            "ProcessVersionInfoProductName": a("process.pe.product"),
+            "ProcessVersionInfoFileDescription": a("process.pe.description"),
+            "ProcessIntegrityLevel": a("process.Ext.token.integrity_level_name"),
+            "SHA256": a("process.hash.sha256"), "SHA1": a("process.hash.sha1"), "MD5": a("process.hash.md5"),
+            "AccountName": a.account("name"), "AccountDomain": a.account("domain"), "AccountSid": a.account("id"),
+            "ProcessId": _number(a("process.pid")),
+            "InitiatingProcessFileName": a.file_name("process.parent") if parent else None,
+            "InitiatingProcessFolderPath": a.executable("process.parent") if parent else None,
+            "InitiatingProcessCommandLine": a("process.parent.command_line") if parent else None,
+            "InitiatingProcessId": _number(a("process.parent.pid")) if parent else None,
+        }
+    if kind == "file":
+        before = a.one("file.Ext.original.path")
+        return {**common, **_initiating(a), "FileName": a.path_name("file.path", "file.name"),
+                "FolderPath": a.one("file.path"),
+                "PreviousFileName": basename(before, a.os) if before else a.one("file.Ext.original.name"),
+                "PreviousFolderPath": before, "SHA256": a.one("file.hash.sha256"), "SHA1": a.one("file.hash.sha1"),
+                "MD5": a.one("file.hash.md5"), "FileSize": _number(a.one("file.size"))}
+    if kind == "registry":
+        data = values(a.event, "registry.data.strings")
+        value_type = str(a.one("registry.data.type") or "").upper()
+        return {**common, **_initiating(a), "RegistryKey": full_registry_root(a.registry_key()),
+                "RegistryValueName": a.one("registry.value"), "RegistryValueData": str(data[0]) if data else None,
+                "RegistryValueType": _DEFENDER_VALUE_TYPES.get(value_type, a.one("registry.data.type"))}
+    if kind == "network":
+        local, remote = ("source", "destination") if a.outbound() else ("destination", "source")
+        transport = a.one("network.transport")
+        return {**common, **_initiating(a), "LocalIP": a.one(f"{local}.ip"),
+                "LocalPort": _number(a.one(f"{local}.port")), "RemoteIP": a.one(f"{remote}.ip"),
+                "RemotePort": _number(a.one(f"{remote}.port")), "RemoteUrl": a.one(f"{remote}.domain"),
+                "Protocol": str(transport).capitalize() if transport else None}
+    if kind == "library":
+        return {**common, **_initiating(a), "FileName": a.path_name("dll.path", "dll.name"),
+                "FolderPath": a.one("dll.path"), "SHA256": a.one("dll.hash.sha256"), "SHA1": a.one("dll.hash.sha1")}
+    if kind == "dns":
+        return {**common, **_initiating(a),
+                "AdditionalFields": {"DnsQueryString": a.one("dns.question.name"),
+                                     "DnsQueryResult": [str(v) for v in values(a.event, "dns.resolved_ip")]}}
+    if kind == "driver":
+        prefix = "dll" if a.one("dll.path") is not None else "file"
+        return {**common, **_initiating(a), "FileName": a.path_name(f"{prefix}.path", f"{prefix}.name"),
+                "FolderPath": a.one(f"{prefix}.path"), "SHA256": a.one(f"{prefix}.hash.sha256"),
+                "SHA1": a.one(f"{prefix}.hash.sha1")}
+    return {}
+
+
+def render_defender(event: Mapping[str, Any]) -> dict | None:
+    a = Activity(event)
+    for table in facts.platform("defender").tables.values():
+        recorded, action = a.recorded_by(table)
+        if recorded:
+            return _kusto(table, _defender_fields(a, table, action))
+    return None
+
+
+def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
+    common = {"TimeGenerated": a("@timestamp"), "DvcOs": OS_DISPLAY.get(a.os or "", a.os),
+              "DvcHostname": a("host.name"), "EventProduct": "Defender for Endpoint"}
+    kind = a.kind
+    acting = {"ActingProcessName": a.executable(), "ActingProcessId": _text_id(a("process.pid")),
+              "ActingProcessCommandLine": a("process.command_line"), "ActorUsername": a.user_with_domain()}
+    if kind == "process":
+        parent = a.has_parent()
+        return {
+            **common, "EventType": action,
+            "EventProduct": "Sysmon" if a.os == "windows" else "Sysmon for Linux" if a.os == "linux"
+            else "Defender for Endpoint",
+            "TargetProcessName": a.executable(),
+            "TargetProcessCommandLine": a("process.command_line"),
+            "TargetProcessFileOriginalName": a("process.pe.original_file_name"),
+            "TargetProcessFileCompany": a("process.pe.company"),
+            "TargetProcessFileProduct": a("process.pe.product"),
+            "TargetProcessFileDescription": a("process.pe.description"),
+            "TargetProcessCurrentDirectory": a("process.working_directory"),
+            "TargetProcessIntegrityLevel": a("process.Ext.token.integrity_level_name"),
+            "TargetProcessSHA256": a("process.hash.sha256"),
+            "TargetUsername": a.user_with_domain(), "TargetUserId": a.account("id"),
+            "TargetProcessId": a("process.pid"),
+            "ActingProcessName": a.executable("process.parent") if parent else None,
+            "ActingProcessCommandLine": a("process.parent.command_line") if parent else None,
+            "ActingProcessId": a("process.parent.pid") if parent else None,
+        }
+    if kind == "file":
+        path, before = a.one("file.path"), a.one("file.Ext.original.path")
+        name = a.path_name("file.path", "file.name")
+        return {**common, **acting, "EventType": action, "TargetFilePath": path, "TargetFileName": name,
+                "TargetFileDirectory": dirname(path, a.os), "TargetFileExtension": a.one("file.extension"),
+                "TargetFileSHA256": a.one("file.hash.sha256"), "TargetFileMD5": a.one("file.hash.md5"),
+                "TargetFileSize": _number(a.one("file.size")), "ActorUserId": a.account("id"),
+                "SrcFilePath": before, "SrcFileName": basename(before, a.os) if before
+                else a.one("file.Ext.original.name"), "SrcFileExtension": a.one("file.Ext.original.extension")}
+    if kind == "registry":
+        data = values(a.event, "registry.data.strings")
+        value_type = str(a.one("registry.data.type") or "").upper()
+        return {**common, **acting, "EventType": action, "ActorUserId": a.account("id"),
+                "RegistryKey": full_registry_root(a.registry_key()),
+                "RegistryValue": a.one("registry.value"), "RegistryValueData": str(data[0]) if data else None,
+                "RegistryValueType": _ASIM_VALUE_TYPES.get(value_type, a.one("registry.data.type"))}
+    if kind == "network":
+        side = "SrcProcessName" if a.outbound() else "DstProcessName"
+        transport = a.one("network.transport")
+        return {**common, "EventType": "EndpointNetworkSession", "NetworkDirection": action,
+                side: a.executable(), "SrcIpAddr": a.one("source.ip"), "SrcPortNumber": _number(a.one("source.port")),
+                "DstIpAddr": a.one("destination.ip"), "DstPortNumber": _number(a.one("destination.port")),
+                "DstHostname": a.one("destination.domain"), "SrcUsername": a.user_with_domain(),
+                "SrcUserId": a.account("id"), "SrcProcessId" if a.outbound() else "DstProcessId":
+                _text_id(a("process.pid")), "NetworkProtocol": str(transport).upper() if transport else None,
+                "NetworkApplicationProtocol": str(a.one("network.protocol")).upper()   # "all uppercase" (ASIM)
+                if a.one("network.protocol") else None}
+    if kind == "script":
+        data = {"ScriptBlockText": a.one("powershell.file.script_block_text"),
+                "ScriptBlockId": a.one("powershell.file.script_block_id"), "Path": a.one("file.path"),
+                "MessageNumber": a.one("powershell.sequence"), "MessageTotal": a.one("powershell.total")}
+        return {"TimeGenerated": a("@timestamp"), "Computer": a("host.name"), "Provider": "Microsoft-Windows-PowerShell",
+                "Channel": "Microsoft-Windows-PowerShell/Operational", "EventID": 4104,
+                "EventData": {k: v for k, v in data.items() if v is not None}, "SystemUserId": a.account("id")}
+    if kind == "dns":
+        return {**common, "EventType": "Query", "DnsQuery": a.one("dns.question.name"),
+                "DnsQueryTypeName": a.one("dns.question.type"), "SrcProcessName": a.executable(),
+                "SrcProcessId": _text_id(a("process.pid")), "SrcUsername": a.user_with_domain(),
+                "SrcUserId": a.account("id"), "SrcIpAddr": a.one("source.ip"),
+                "DnsResponseName": ",".join(str(v) for v in values(a.event, "dns.resolved_ip")) or None}
+    return {}
+
+
+def _text_id(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def render_asim(event: Mapping[str, Any]) -> dict | None:
+    a = Activity(event)
+    for table in facts.platform("asim").tables.values():
+        recorded, action = a.recorded_by(table)
+        if recorded:
+            return _kusto(table, _asim_fields(a, table, action))
+    return None

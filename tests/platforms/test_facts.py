@@ -1,0 +1,99 @@
+"""The platform facts: every table is cited and well formed, and emit's data models name only
+fields the facts declare (one table of facts, read by emit and by the platform models)."""
+
+from __future__ import annotations
+
+import pytest
+
+from converters.platforms import facts
+
+PLATFORMS = tuple(facts.FILES)
+
+
+@pytest.mark.parametrize("name", PLATFORMS)
+def test_every_table_is_cited_and_has_a_kind_oses_and_fields(name):
+    platform = facts.platform(name)
+    assert platform.source and platform.tables
+    for table in platform.tables.values():
+        assert table.source, table.name
+        assert table.kind in facts.KINDS
+        assert set(table.os) <= {"windows", "linux", "macos"} and table.os
+        assert table.fields and all(f.type for f in table.fields.values())
+        if table.actions is not None and table.actions.field is not None:
+            assert table.actions.field in table.fields or table.actions.field in table.select, table.name
+            assert all(r.value for r in table.actions.rules if r.recorded)
+
+
+def test_elastic_facts_are_defends_templates():
+    process = facts.table("elastic", "logs-endpoint.events.process")
+    assert {"process.name", "process.executable", "process.command_line", "process.parent.name"} \
+        <= set(process.with_multi("caseless"))
+    assert "user.name" not in process.with_multi("caseless")  # user.name has .text only
+    files = facts.table("elastic", "logs-endpoint.events.file")
+    assert "file.path" in files.with_multi("caseless") and "file.name" not in files.with_multi("caseless")
+    assert files.type_of("file.size") == "long" and process.type_of("process.pid") == "long"
+    assert facts.table("elastic", "logs-endpoint.events.registry").os == ("windows",)
+    assert "endpoint-package" in facts.platform("elastic").source
+
+
+def test_cim_fills_missing_values_with_unknown():
+    processes = facts.table("cim", "Endpoint.Processes")
+    filled = processes.filled()
+    assert filled["Processes.process_name"] == "unknown" and "Processes.process_path" not in filled
+
+
+def test_decision_lists_name_actions_and_unrecorded_events():
+    files = facts.table("defender", "DeviceFileEvents").actions
+    assert files.value({"event.type": ["creation"], "event.action": ["creation"]}) == (True, "FileCreated")
+    assert files.value({"event.type": ["change"], "event.action": ["rename"]}) == (True, "FileRenamed")
+    assert files.value({"event.type": ["change"], "event.action": ["overwrite"]}) == (True, "FileModified")
+    assert files.value({"event.type": ["access"], "event.action": ["open"]}) == (False, None)
+    proc = facts.table("asim", "imProcessCreate").actions
+    assert proc.value({"event.type": ["start"], "event.action": ["exec"]}) == (True, "ProcessCreated")
+    assert proc.value({"event.type": ["start"], "event.action": ["fork"]}) == (False, None)
+
+
+def test_kusto_schema_merges_tables_and_leaves_computed_columns_out():
+    schema = facts.kusto_schema("defender")
+    assert {"DeviceProcessEvents", "DeviceFileEvents", "DeviceRegistryEvents", "DeviceNetworkEvents",
+            "DeviceImageLoadEvents", "DeviceEvents"} == set(schema)
+    assert schema["DeviceEvents"]["AdditionalFields"] == "dynamic"
+    assert "RegistryPath" not in schema["DeviceRegistryEvents"]      # an extend column
+    assert schema["DeviceProcessEvents"]["ProcessId"] == "long"
+
+
+def test_unknown_platform_and_table_are_errors():
+    with pytest.raises(KeyError, match="no platform facts"):
+        facts.platform("qradar")
+    with pytest.raises(KeyError, match="has no table"):
+        facts.table("defender", "DeviceTvmSoftwareInventory")
+
+
+def _models():
+    from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_MODELS
+    from converters.emit.tables_splunk import CIM_MODELS, SYSMON_MODELS
+
+    return SYSMON_MODELS + CIM_MODELS + DEFENDER_MODELS + ASIM_MODELS
+
+
+def test_emit_data_models_name_only_fields_the_facts_declare():
+    from converters.emit.tables import Prefix, Same, Suffix, Template, Values, WellKnownUser
+
+    for model in _models():
+        declared = set().union(*(t.fields for t in model.facts_tables())) | {
+            k for t in model.facts_tables() for k in t.select if k not in ("table", "extend", "datamodel")}
+        targets = set(model.fields.values()) | set(model.names.values()) | set(model.argv.values())
+        targets |= {e.target for e in model.equivalents.values()
+                    if isinstance(e, (Same, Suffix, Prefix, Template, Values, WellKnownUser))}
+        sigma_names = {k for k in model.fields} | {k for k in model.argv.values()}  # mapped afterwards
+        missing = {t for t in targets - declared if t not in sigma_names}
+        assert not missing, (model.title, missing)
+
+
+def test_elastic_data_models_name_their_data_stream():
+    from converters.emit.datamodels import ELASTIC_MODELS
+
+    for dm in ELASTIC_MODELS:
+        if dm.category is not None:
+            assert dm.stream in facts.platform("elastic").tables, dm.platform
+            assert dm.index == facts.table("elastic", dm.stream).select["index"]
