@@ -178,7 +178,8 @@ def test_seed_with_the_records_pipeline_reads_argv_one_value_per_line(seed_sigma
     assert "`process.args` REGEXP '(?m)^" in sql
     argv = [["C:\\Users\\bob\\AppData\\Local\\node.exe", "hook.js"], ["node.exe", "-r", "x.js"],
             ["node", "-e", "eval(atob('x'))"], ["cmd", "/c", "eval("]]
-    events = [{**e, "process.args": "\n".join(a)} for e, a in zip(SEED_EVENTS, argv)]
+    # the records hold ECS columns: the seed's kept `event.type == "start"` reads event.type
+    events = [{**e, "event.type": "start", "process.args": "\n".join(a)} for e, a in zip(SEED_EVENTS, argv)]
     assert ex.run(seed_sigma, events) == [0, 1, 2]
 
 
