@@ -33,6 +33,12 @@ The models (`render(platform, event)`); each module documents its platform:
     cim       (splunk-cim)                      converters.platforms.cim
     defender  (kusto-defender)                  converters.platforms.microsoft
     asim      (kusto-sentinel)                  converters.platforms.microsoft
+
+Cloud and SaaS audit events (an event.dataset of aws.*, azure.*, o365.*,
+gcp.*, okta.*, kubernetes.*, github.*, google_workspace.*) are rendered, on
+the sysmon, cim, defender and asim models, by the cloud source facts
+(converters.platforms.cloud, converters/data/cloud/*.json): each source's
+Splunk sourcetype or Kusto table and how it records the vendor's fields.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from converters.platforms.activity import Activity, basename, get
 from converters.platforms.cim import render_cim
+from converters.platforms.cloud.models import with_cloud
 from converters.platforms.elastic import caseless_fields, render_elastic
 from converters.platforms.microsoft import render_asim, render_defender
 from converters.platforms.sysmon import WINDOWS_SOURCE, render_sigma, render_sysmon
@@ -69,11 +76,12 @@ class PlatformModel:
 
 
 ELASTIC = PlatformModel("elastic", render_elastic)
-SYSMON = PlatformModel("sysmon", render_sysmon)
 SIGMA = PlatformModel("sigma", render_sigma)
-CIM = PlatformModel("cim", render_cim)
-DEFENDER = PlatformModel("defender", render_defender)
-ASIM = PlatformModel("asim", render_asim)
+# the targets that also read cloud audit data render those events from the cloud facts
+SYSMON = PlatformModel("sysmon", with_cloud(render_sysmon, "splunk"))
+CIM = PlatformModel("cim", with_cloud(render_cim, "cim"))
+DEFENDER = PlatformModel("defender", with_cloud(render_defender, "defender"))
+ASIM = PlatformModel("asim", with_cloud(render_asim, "sentinel"))
 
 MODELS: dict[str, PlatformModel] = {m.name: m for m in (ELASTIC, SYSMON, SIGMA, CIM, DEFENDER, ASIM)}
 PLATFORMS = tuple(MODELS)
