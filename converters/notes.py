@@ -24,6 +24,8 @@ does):
                                                  COMMAND_LINE at whitespace outside double quotes gives
     {"basename_mismatch": [NAME, PATH]}         NAME is not the last component of PATH
                                                  (after the last / or \\), or one of them is missing
+    {"values_differ": [F, G]}                    F and G do not hold the same values (one has a
+                                                 value the other lacks); two missing fields agree
 
 The evaluator lives with the proof (converters/prove/explain.py); this
 module is plain data, at the bottom of the package.
@@ -180,3 +182,8 @@ def argv_mismatch(args_field: str, command_line_field: str) -> dict:
 
 def basename_mismatch(name_field: str, path_field: str) -> dict:
     return {"basename_mismatch": [name_field, path_field]}
+
+
+def values_differ(field: str, other: str) -> dict:
+    """Two ECS fields a platform reads from one place (an integration copies one raw field to both)."""
+    return {"values_differ": [field, other]}

@@ -80,6 +80,9 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
         "a Lucene query string matches single documents: it has no aggregation, sequence or time window, so "
         "a correlation has no Lucene form (EQL and ES|QL run it on Elastic data)")
     name: ClassVar[str] = "ruleport Lucene (Elastic Defend keyword semantics)"
+    # the classic query parser's special characters in a field name are escaped with `\` (the stock
+    # backend escapes only spaces and `*`): Kubernetes' authorization_k8s_io/decision annotation
+    field_escape_pattern: ClassVar = re.compile(r'[\s*/+\-!():^\[\]"{}~?\\&|<>=]')
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and _all_exact(cond)

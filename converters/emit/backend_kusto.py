@@ -23,6 +23,13 @@ RegistryValueName), then the rule:
     | where ActionType in ("RegistryKeyCreated", ...)
     | extend RegistryPath = iff(...)
     | where <rule>
+
+A cloud source held by several tables with the same columns (`query_union`,
+converters.emit.cloud_pipelines: Entra sign-ins in SigninLogs and
+AADNonInteractiveUserSignInLogs) is read as `union (T1 | where <rule>), (T2 |
+where <rule>)`: the rule runs on each table before the union, so a column the
+tables type differently (dynamic in one, JSON text in the other) is read with
+each table's type (a union's output renames such columns).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.cloud import KUSTO_FUNCTIONS
 from converters.emit.correlation.kusto import KustoCorrelation
 from converters.emit.strings import to_pcre
 from sigma.backends.kusto import KustoBackend
@@ -86,6 +94,13 @@ class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend)
             return self._regex(cond, False)
         return super().convert_condition_field_eq_val_str_case_sensitive(cond, state)
 
+    def escape_and_quote_field(self, field_name: str) -> str:
+        # a cloud data model reads values inside a column's object: `tostring(parse_json(C).path)`
+        # is an expression, written as it is (converters.emit.cloud)
+        if field_name.startswith(KUSTO_FUNCTIONS):
+            return field_name
+        return super().escape_and_quote_field(field_name)
+
     def convert_condition_field_eq_val_cidr(self, cond, state):
         """`ipv4_is_in_range` / `ipv6_is_in_range` by the network's version (the stock backend writes
         ipv4_is_in_range for every CIDR, never true for an IPv6 range), under `coalesce(..., false)`:
@@ -104,6 +119,10 @@ class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend)
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         ps = state.processing_state
+        if ps.get("query_union"):
+            # tables holding one source together (converters.emit.cloud_pipelines): the rule on each,
+            # so that a column each table types differently is read with that table's type
+            return "union\n" + ",\n".join(f"    ({table}\n    | where {query})" for table in ps["query_union"])
         lines = [ps["query_table"]]
         if ps.get("query_prefilter"):
             lines.append(f"| where {ps['query_prefilter']}")

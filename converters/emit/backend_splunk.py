@@ -24,15 +24,42 @@ matches arrive here as regexes (pipeline StringsAsRegex).
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.correlation.spl import SplCorrelation
 from sigma.backends.splunk import SplunkBackend
-from sigma.backends.splunk.splunk import SplunkDeferredORRegularExpression
+from sigma.backends.splunk.splunk import SplunkDeferredORRegularExpression as _StockDeferredRegex
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
 from sigma.conversion.base import TextQueryBackend
-from sigma.types import SigmaNull, SigmaRegularExpression, SigmaString
+from sigma.types import SigmaCasedString, SigmaNull, SigmaRegularExpression, SigmaString
+
+
+class _FieldRegex(_StockDeferredRegex):
+    """The stock deferred regex names its rex group and flag after the field's last path
+    component, so two fields ending alike (userIdentity.userName and
+    sessionIssuer.userName) would share one flag: the second such field of a query also
+    gets a digest of its path. Characters a group name cannot hold ({}, -, /) become _."""
+
+    names: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def clean_field(cls, field):
+        name = cls.names.get(field)
+        if name is None:
+            name = re.sub(r"\W", "_", re.sub(".*\\.", "", field))
+            if name in cls.names.values():
+                name = f"{name}_{hashlib.blake2s(field.encode()).hexdigest()[:6]}"
+            cls.names[field] = name
+        return name
+
+    @classmethod
+    def reset(cls):
+        super().reset()
+        cls.names = {}
+
 
 _POST = "ruleport_post"   # processing-state key: (regex filters, search terms) after the base search
 
@@ -108,14 +135,25 @@ class SplunkSearchBackend(CombinedPipelineOnce, SplCorrelation, SplunkBackend):
     """SPL search over one source, fully parenthesised, conditions pushed into the base search."""
 
     name: ClassVar[str] = "ruleport Splunk SPL (explicit grouping)"
+    # a case-sensitive plain value is the CASE() directive of the search command (the Search
+    # Reference's `search`: "CASE(<term>) ... case-sensitive matches for terms and field values");
+    # cased values with wildcards arrive as regexes (StringsAsRegex)
+    case_sensitive_match_expression: ClassVar[str] = "{field}=CASE({value})"
+    # cloud data models name JSON paths: array members as key{}.sub, slashes and dashes in keys
+    field_quote_pattern: ClassVar = re.compile(r"^[\w.{}/@:-]+$")
     parenthesize = True
     precedence = (ConditionNOT, ConditionOR, ConditionAND)
     and_token: ClassVar[str] = "AND"
 
+    def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
+        # IN compares case-insensitively: never for case-sensitive values
+        return super().decide_convert_condition_as_in_expression(cond, state) and not any(
+            isinstance(arg.value, SigmaCasedString) for arg in cond.args)
+
     def convert_rule(self, rule, output_format=None, callback=None):
         # the stock flag naming counts per class: start every rule from zero,
         # even after a rule whose conversion failed half-way
-        SplunkDeferredORRegularExpression.reset()
+        _FieldRegex.reset()
         self._depth = 0
         return super().convert_rule(rule, output_format, callback)
 
@@ -158,9 +196,9 @@ class SplunkSearchBackend(CombinedPipelineOnce, SplCorrelation, SplunkBackend):
         """A regex inside an OR becomes a `rex` + `eval` flag tested in the final search (the stock
         mechanism, used for every such regex so that the boolean keeps one shape)."""
         regex = TextQueryBackend.convert_condition_field_eq_val_re(self, cond, state)
-        SplunkDeferredORRegularExpression(state, cond.field, regex).postprocess(None, cond)
+        _FieldRegex(state, cond.field, regex).postprocess(None, cond)
         flag = ConditionFieldEqualsValueExpression(
-            SplunkDeferredORRegularExpression.get_field_condition(cond.field), SigmaString("true"))
+            _FieldRegex.get_field_condition(cond.field), SigmaString("true"))
         return self.convert_condition_field_eq_val_str(flag, state)
 
     def finish_query(self, rule, query, state):
@@ -171,11 +209,11 @@ class SplunkSearchBackend(CombinedPipelineOnce, SplCorrelation, SplunkBackend):
         regexes, post = state.processing_state.pop(_POST, ([], []))
         rex, others = [], []
         for deferred in state.deferred:
-            if isinstance(deferred, SplunkDeferredORRegularExpression):
+            if isinstance(deferred, _FieldRegex):
                 rex.append(deferred.finalize_expression())
             else:
                 others.append(deferred.finalize_expression())
-        SplunkDeferredORRegularExpression.reset()
+        _FieldRegex.reset()
         state.deferred[:] = []
         if not isinstance(query, str):
             query = ""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from converters.emit import pipelines
+from converters.emit.cloud_pipelines import cloud_audit, skip_cloud
 from converters.emit.backend_elastic import ElasticEqlBackend, ElasticEsqlBackend, ElasticLuceneBackend
 from converters.emit.backend_kusto import RuleportKustoBackend
 from converters.emit.backend_splunk import SplunkSearchBackend, SplunkTstatsBackend
@@ -31,6 +32,7 @@ from converters.kusto.executor import KustoExecutor
 from converters.lucene.executor import LuceneExecutor
 from converters.platforms import facts
 from converters.platforms import models as platforms
+from converters.platforms.cloud import models as cloud_platforms
 from converters.spl.executor import SplunkSearchExecutor
 from converters.sqlite.executor import SigmaSqliteExecutor
 
@@ -84,13 +86,17 @@ def _sigma_in_sqlite() -> Executor:
 
 
 def defender_executor() -> Executor:
-    """Kusto over Defender XDR's advanced hunting tables (their columns: the platform facts)."""
-    return KustoExecutor(facts.kusto_schema("defender"), "kusto-defender")
+    """Kusto over Defender XDR's advanced hunting tables (their columns: the platform facts,
+    and the cloud facts for CloudAppEvents)."""
+    return KustoExecutor({**facts.kusto_schema("defender"), **cloud_platforms.kusto_schema("defender")},
+                         "kusto-defender")
 
 
 def sentinel_executor() -> Executor:
-    """Kusto over Sentinel's ASIM parsers (their columns: the platform facts)."""
-    return KustoExecutor(facts.kusto_schema("asim"), "kusto-sentinel")
+    """Kusto over Sentinel's ASIM parsers (their columns: the platform facts) and the cloud audit
+    tables (their columns: the cloud facts)."""
+    return KustoExecutor({**facts.kusto_schema("asim"), **cloud_platforms.kusto_schema("sentinel")},
+                         "kusto-sentinel")
 
 
 _ELASTIC_DATA = ("Elastic Defend events, ECS fields and .caseless multi-fields: logs-endpoint.events.process-* "
@@ -105,15 +111,16 @@ _LIST = [
            "Sigma's taxonomy for every logsource the translator writes (any Sigma consumer); the proof runs it "
            "over the Sigma records of each event (taxonomy names plus the ECS fields it has no name for)",
            "the Sigma rule itself, unchanged", _sigma_in_sqlite, platforms.SIGMA, artifacts=("sigma-folder",)),
-    Target("splunk", "spl", ".spl", "spl", SplunkSearchBackend, (pipelines.splunk_sysmon,),
+    Target("splunk", "spl", ".spl", "spl", SplunkSearchBackend, (cloud_audit("splunk"), skip_cloud(pipelines.splunk_sysmon)),
            "Sysmon for Windows (EventCode 1, 3, 5, 6, 7, 11, 12/13/14, 22, 23/26) via the Splunk Add-on for "
            "Sysmon, Sysmon for Linux (sourcetype sysmon:linux: 1, 3, 5, 11, 23) and PowerShell script blocks "
-           "(EventCode 4104) via the Splunk Add-on for Microsoft Windows; one data model per event kind",
+           "(EventCode 4104) via the Splunk Add-on for Microsoft Windows; one data model per event kind; cloud and "
+           "SaaS audit records by their add-ons' sourcetypes (aws:cloudtrail, o365:management:activity, ...)",
            "SPL search: the conditions Splunk evaluates in the base search, `| regex` for a regex, "
            "rex/eval flags only for regexes under OR",
            SplunkSearchExecutor, platforms.SYSMON, "sigma.backends.splunk.SplunkBackend", artifacts=_SPLUNK_APP,
            settings=("index", "sourcetype", "source", "macro", "app", "security_domain", "fields", "enabled")),
-    Target("splunk-cim", "cim", ".spl", "spl", SplunkTstatsBackend, (pipelines.splunk_cim,),
+    Target("splunk-cim", "cim", ".spl", "spl", SplunkTstatsBackend, (cloud_audit("cim"), skip_cloud(pipelines.splunk_cim)),
            "Splunk CIM data models (accelerated or not): Endpoint.Processes, Endpoint.Filesystem, "
            "Endpoint.Registry, Network_Traffic.All_Traffic, Network_Resolution.DNS",
            "| tstats over the rule's data model: conditions in `where`, the rest after it on the grouped fields",
@@ -131,15 +138,18 @@ _LIST = [
     Target("kibana-kql", "kql", ".kql", "kql", KibanaKqlBackend, (pipelines.elastic_defend,),
            _ELASTIC_DATA, "Kibana Query Language (ruleport's own pySigma backend)",
            KibanaKqlExecutor, platforms.ELASTIC, "sigma.conversion.base.TextQueryBackend", **_KIBANA),
-    Target("kusto-defender", "mde", ".kql", "kusto", RuleportKustoBackend, (pipelines.defender_xdr,),
+    Target("kusto-defender", "mde", ".kql", "kusto", RuleportKustoBackend, (cloud_audit("defender"), skip_cloud(pipelines.defender_xdr)),
            "Microsoft Defender XDR advanced hunting: DeviceProcessEvents, DeviceFileEvents, DeviceRegistryEvents, "
-           "DeviceNetworkEvents, DeviceImageLoadEvents, DeviceEvents (DnsQueryResponse, DriverLoad)",
+           "DeviceNetworkEvents, DeviceImageLoadEvents, DeviceEvents (DnsQueryResponse, DriverLoad); Microsoft 365 "
+           "audit records in CloudAppEvents",
            "Kusto over the rule's table, its ActionType filter first",
            defender_executor, platforms.DEFENDER, "sigma.backends.kusto.KustoBackend",
            artifacts=("defender-detection-rule",), settings=("enabled",)),
-    Target("kusto-sentinel", "asim", ".kql", "kusto", RuleportKustoBackend, (pipelines.sentinel_asim,),
+    Target("kusto-sentinel", "asim", ".kql", "kusto", RuleportKustoBackend, (cloud_audit("sentinel"), skip_cloud(pipelines.sentinel_asim)),
            "Microsoft Sentinel ASIM parsers: imProcessCreate, imFileEvent, imRegistry, imNetworkSession, imDns; "
-           "PowerShell script blocks from WindowsEvent (no ASIM schema has them)",
+           "PowerShell script blocks from WindowsEvent (no ASIM schema has them); cloud and SaaS audit tables "
+           "(AWSCloudTrail, OfficeActivity, AzureActivity, SigninLogs, AuditLogs, GCPAuditLogs, OktaV2_CL, AKSAudit, "
+           "GitHubAuditLogsV3_CL)",
            "Kusto over the rule's parser, its EventType/DvcOs filter first",
            sentinel_executor, platforms.ASIM, "sigma.backends.kusto.KustoBackend",
            artifacts=("sentinel-analytics",), settings=("table", "connectors", "fields", "enabled")),

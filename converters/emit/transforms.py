@@ -400,9 +400,13 @@ class StringsAsRegex(ValueTransformation):
     single_wildcard: bool = True
     cased: bool = True
     literal_star: bool = True
+    cased_plain: bool = True   # False: a cased value without wildcards stays (the backend says CASE())
 
     def apply_value(self, field: str | None, val: SigmaString):
         is_cased = isinstance(val, SigmaCasedString)
+        if is_cased and not self.cased_plain and not val.contains_special() \
+                and not any(isinstance(p, str) and "*" in p for p in val.s):
+            return None
         star = self.literal_star and any(isinstance(p, str) and "*" in p for p in val.s)
         if (self.cased and is_cased) or (self.single_wildcard and has_single_wildcard(val)) or star:
             return ci_regex(to_pcre(val, anchored=True), not is_cased, dotall=val.contains_special())

@@ -119,6 +119,9 @@ def holds(condition: Mapping[str, Any], doc: Doc) -> bool:
         if not names and not paths:
             return False
         return not paths or {_basename(p) for p in paths} != set(names)
+    if "values_differ" in condition:
+        first, second = condition["values_differ"]
+        return set(_texts(doc, first)) != set(_texts(doc, second))
     if "field" in condition:
         field = condition["field"]
         kinds = [k for k in ("eq", "wildcard", "regex", "contains") if k in condition]

@@ -14,7 +14,7 @@ def test_targets_json(capsys):
     assert [t["name"] for t in listed] == list(TARGETS)
     by_name = {t["name"]: t for t in listed}
     assert by_name["kibana-kql"]["backend"] == "converters.emit.kibana_kql.KibanaKqlBackend"
-    assert by_name["splunk"]["pipelines"] == ["ruleport.splunk_sysmon"]
+    assert by_name["splunk"]["pipelines"] == ["ruleport.cloud_audit_splunk", "ruleport.splunk_sysmon"]
     assert "EventCode 1, 3, 5" in by_name["splunk"]["data"] and "sysmon:linux" in by_name["splunk"]["data"]
     assert "logs-endpoint.events.process-*" in by_name["esql"]["data"]
     assert by_name["kusto-sentinel"]["extension"] == ".kql"

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.corpus
 
 #: why a target may refuse a rule; anything else (a backend error, an internal error) fails
 REFUSALS = {"emit/logsource-unsupported", "emit/field-unmapped", "emit/field-unavailable", "emit/unsupported",
+            "emit/field-unsupported",
             "emit/regex-unsupported", "emit/keyword-unsupported", "emit/condition"}
 REFUSALS |= {"emit/correlation-unsupported", "emit/join-key-unavailable"}  # correlations
 

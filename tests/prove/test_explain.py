@@ -46,6 +46,14 @@ def test_argv_and_basename_relations_hold_where_the_event_disagrees_with_itself(
     assert split_command_line('a "b c"  d""') == ["a", "b c", "d"]
 
 
+def test_values_differ_compares_two_fields_value_sets():
+    doc = flatten_ecs({"user": {"id": "a@b.c", "email": "a@b.c"}, "source": {"ip": "10.0.0.1", "address": "h"}})
+    assert not holds(N.values_differ("user.id", "user.email"), doc)
+    assert holds(N.values_differ("source.ip", "source.address"), doc)
+    assert holds(N.values_differ("user.id", "user.name"), doc)        # one side missing
+    assert not holds(N.values_differ("user.name", "host.name"), doc)  # both missing agree
+
+
 def test_a_malformed_condition_is_named():
     with pytest.raises(ConditionError, match="unknown condition"):
         holds({"nonsense": 1}, DOC)
