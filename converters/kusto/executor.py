@@ -13,7 +13,9 @@ platform facts, converters/data/platforms/); a query's table must be one of
 them (else ExecutionError) and it reads the rows of that table only.
 
 Query shape: `Table [()] | where <expr> | extend Name = <value>, ... | where ...`
-in any order after the table. Any other tabular operator is unsupported
+in any order after the table, or `union (<query>), (<query>), ...` of such
+queries (the rows of every operand; each operand reads its own table, so a
+column typed differently in two tables keeps each table's type). Any other tabular operator is unsupported
 (ExecutionError). `//` comments are ignored.
 
 `ipv4_is_in_range(col, "10.0.0.0/8")`, `ipv4_is_in_any_range(col, r1, ...)`
@@ -29,6 +31,15 @@ and false is false, null or true is true; `where` keeps rows that are true.
 a dynamic column), `tostring(v)` (null and missing as ""), `strcat(v, ...)`
 (nulls as ""), `iff(<predicate>, a, b)` / `iif`, `isempty(v)` inside a
 predicate. An extended column is a string column from then on.
+
+Operands of a predicate: a column, or a value inside a dynamic column or a
+JSON string column: `tostring(parse_json(Column).key["other key"][0])`
+(`toreal(...)` / `todouble(...)` for a number). After Microsoft's
+scalar-function pages: parse_json parses a string (a string that is not JSON
+stays that string) and leaves a dynamic value as it is; `.key` / `["key"]`
+read a property and `[n]` an array element, null when absent; tostring gives
+"" for null, true/false for booleans, the number's text, and compact JSON
+for objects and arrays; toreal gives null for what is not a number.
 
 Expressions: `or` binds loosest, then `and`; `not(expr)` is a function;
 parentheses group. A predicate is `column <op> <literal>` or one of
@@ -73,6 +84,7 @@ case-sensitive; `=~`, `!~`, `in~`, `!in~`, `has`, `contains`, `startswith`,
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable, Sequence
 
@@ -299,6 +311,46 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _parse_json(value: Any) -> Any:
+    """parse_json: a string holding JSON is parsed; anything else is returned as it is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _walk(value: Any, path: tuple) -> Any:
+    for step in path:
+        if isinstance(step, int) and not isinstance(step, bool):
+            value = value[step] if isinstance(value, list) and -len(value) <= step < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
+def _tostring(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return _text(value)
+
+
+def _toreal(value: Any) -> float | None:
+    if isinstance(value, bool) or isinstance(value, (dict, list)):
+        return None
+    return _number(value)
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {"tostring": _tostring, "toreal": _toreal, "todouble": _toreal}
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -333,7 +385,28 @@ class _Parser:
             raise ExecutionError(f"expected {want} at offset {tok.pos}, found {got}")
         return tok
 
-    def query(self) -> tuple[str, list[tuple[str, Any]]]:
+    def query(self) -> list[tuple[str, list[tuple[str, Any]]]]:
+        """Each table the query reads with its stages: one, or one per operand of a leading
+        `union (T1 | ...), (T2 | ...)` (whose result is the rows of every operand)."""
+        tok = self.peek()
+        if tok.kind == "ident" and tok.value == "union" and self.peek(1).kind == "op" and self.peek(1).value == "(":
+            self.next()
+            parts = []
+            while True:
+                self.expect("op", "(")
+                parts.append(self.tabular())
+                self.expect("op", ")")
+                if not (self.peek().kind == "op" and self.peek().value == ","):
+                    break
+                self.next()
+        else:
+            parts = [self.tabular()]
+        tok = self.peek()
+        if tok.kind != "eof":
+            raise ExecutionError(f"unexpected {tok.value!r} at offset {tok.pos}")
+        return parts
+
+    def tabular(self) -> tuple[str, list[tuple[str, Any]]]:
         """The table, and the stages: ("where", predicate) or ("extend", [(name, value fn), ...])."""
         table = self.expect("ident").value
         if table not in self.schema:
@@ -355,9 +428,6 @@ class _Parser:
             else:
                 raise ExecutionError(f"unsupported tabular operator {op.value!r} at offset {op.pos} "
                                      "(only `where` and `extend`)")
-        tok = self.peek()
-        if tok.kind != "eof":
-            raise ExecutionError(f"unexpected {tok.value!r} at offset {tok.pos}")
         return table, stages
 
     def extend(self) -> list[tuple[str, Callable]]:
@@ -443,7 +513,8 @@ class _Parser:
             inner = self.or_expr()
             self.expect("op", ")")
             return inner
-        if tok.kind == "ident" and self.peek(1).kind == "op" and self.peek(1).value == "(":
+        if tok.kind == "ident" and self.peek(1).kind == "op" and self.peek(1).value == "(" \
+                and tok.value not in _CONVERTERS:
             return self.function()
         if tok.kind == "ident" and tok.value in ("true", "false") and not (
                 self.peek(1).kind in ("op", "word") and self.peek(1).value not in (")", "and", "or", "|")):
@@ -460,18 +531,18 @@ class _Parser:
             self.expect("op", ")")
             return lambda e: (lambda v: None if v is None else not v)(inner(e))
         if name in ("isempty", "isnotempty", "isnull", "isnotnull"):
-            col = self.column()
+            get, nullable = self.operand()
             self.expect("op", ")")
             if name == "isempty":
-                return lambda e: _text(e.get(col)) == ""
+                return lambda e: _text(get(e)) == ""
             if name == "isnotempty":
-                return lambda e: _text(e.get(col)) != ""
-            if col not in self.non_string:
+                return lambda e: _text(get(e)) != ""
+            if not nullable:
                 # a string is never null in Kusto: isnull() is false even for ""
                 return (lambda e: False) if name == "isnull" else (lambda e: True)
             if name == "isnull":
-                return lambda e: e.get(col) is None
-            return lambda e: e.get(col) is not None
+                return lambda e: get(e) is None
+            return lambda e: get(e) is not None
         if name == "coalesce":  # of predicates: the first that is not null
             parts = [self.or_expr()]
             while self.peek().kind == "op" and self.peek().value == ",":
@@ -485,7 +556,9 @@ class _Parser:
             self.expect("op", ")")
             return lambda e: next((v for v in (p(e) for p in parts) if v is not None), None)
         if name in _IP_RANGE_FUNCTIONS:
-            col = self.column()
+            start = self.peek()
+            get, _ = self.operand()
+            col = start.value
             ranges = []
             while self.peek().kind == "op" and self.peek().value == ",":
                 self.next()
@@ -495,8 +568,48 @@ class _Parser:
                 raise ExecutionError(f"{name}() takes a column and {'ranges' if 'any' in name else 'one range'}")
             version = 4 if name.startswith("ipv4") else 6
             networks = [_ip_network(r, version) for r in ranges]
-            return lambda e: _in_ranges(_text(e.get(col)), networks, version)
+            return lambda e: _in_ranges(_text(get(e)), networks, version)
         raise ExecutionError(f"unsupported function {name}()")
+
+    def operand(self) -> tuple[Callable[[Event], Any], bool]:
+        """A column or a converted dynamic value: (value getter, whether it can be null)."""
+        tok, nxt = self.peek(), self.peek(1)
+        if tok.kind == "ident" and nxt.kind == "op" and nxt.value == "(" and tok.value in _CONVERTERS:
+            self.next()
+            self.next()
+            inner = self.dynamic()
+            self.expect("op", ")")
+            convert = _CONVERTERS[tok.value]
+            return (lambda e: convert(inner(e))), tok.value != "tostring"
+        col = self.column()
+        return (lambda e: e.get(col)), col in self.non_string
+
+    def dynamic(self) -> Callable[[Event], Any]:
+        """`parse_json(Column)` or a column, then property and element accessors."""
+        tok, nxt = self.peek(), self.peek(1)
+        if tok.kind == "ident" and tok.value == "parse_json" and nxt.kind == "op" and nxt.value == "(":
+            self.next()
+            self.next()
+            col = self.column()
+            self.expect("op", ")")
+            get: Callable[[Event], Any] = lambda e: _parse_json(e.get(col))  # noqa: E731
+        else:
+            col = self.column()
+            get = lambda e: e.get(col)  # noqa: E731
+        steps: list = []
+        while self.peek().kind == "op" and self.peek().value in (".", "["):
+            if self.next().value == ".":
+                steps.append(self.expect("ident").value)
+            else:
+                key = self.next()
+                if key.kind not in ("string", "number"):
+                    raise ExecutionError(f"expected a key or an index at offset {key.pos}")
+                self.expect("op", "]")
+                steps.append(key.value)
+        if not steps:
+            return get
+        path = tuple(steps)
+        return lambda e: _walk(get(e), path)
 
     def column(self) -> str:
         tok = self.next()
@@ -534,7 +647,9 @@ class _Parser:
         return items
 
     def comparison(self) -> Predicate:
-        col = self.column()
+        start = self.peek()
+        get, _ = self.operand()
+        col = start.value
         tok = self.next()
         op = tok.value
         if tok.kind not in ("op", "word") or op in ("(", ")", ",", "|", "[", "]", "and", "or", "where"):
@@ -547,36 +662,36 @@ class _Parser:
         if op == "matches":
             self.expect("ident", "regex")
             rx = _compile_regex(self._string_literal(col, "matches regex"))
-            pred = lambda e: rx.search(_text(e.get(col))) is not None  # noqa: E731
+            pred = lambda e: rx.search(_text(get(e))) is not None  # noqa: E731
         elif op in ("in", "in~"):
             items = self.literal_list()
             if op == "in":
                 texts = {x for x in items if isinstance(x, str)}
                 numbers = {x for x in items if isinstance(x, (int, float)) and not isinstance(x, bool)}
-                pred = lambda e: _text(e.get(col)) in texts or (  # noqa: E731
-                    bool(numbers) and _number(e.get(col)) in numbers)
+                pred = lambda e: _text(get(e)) in texts or (  # noqa: E731
+                    bool(numbers) and _number(get(e)) in numbers)
             else:
                 lowered = {_text(x).lower() for x in items}
-                pred = lambda e: _text(e.get(col)).lower() in lowered  # noqa: E731
+                pred = lambda e: _text(get(e)).lower() in lowered  # noqa: E731
         elif op in ("has_any", "has_all"):
             items = [_text(x).lower() for x in self.literal_list()]
             agg = any if op == "has_any" else all
-            pred = lambda e: agg(_has_term(_text(e.get(col)).lower(), t) for t in items)  # noqa: E731
+            pred = lambda e: agg(_has_term(_text(get(e)).lower(), t) for t in items)  # noqa: E731
         elif op in _NUMERIC_OPS:
             rhs = _number(self.literal())
             if rhs is None:
                 raise ExecutionError(f"{col} {op} needs a number")
             cmp = _NUMERIC_OPS[op]
-            pred = lambda e: (lambda v: v is not None and cmp(v, rhs))(_number(e.get(col)))  # noqa: E731
+            pred = lambda e: (lambda v: v is not None and cmp(v, rhs))(_number(get(e)))  # noqa: E731
         else:
             rhs = self.literal()
             if op == "==" and isinstance(rhs, (int, float)) and not isinstance(rhs, bool):
-                pred = lambda e: _number(e.get(col)) == rhs  # noqa: E731
+                pred = lambda e: _number(get(e)) == rhs  # noqa: E731
             elif isinstance(rhs, bool):
-                pred = lambda e: e.get(col) is rhs or _text(e.get(col)).lower() == str(rhs).lower()  # noqa: E731
+                pred = lambda e: get(e) is rhs or _text(get(e)).lower() == str(rhs).lower()  # noqa: E731
             else:
                 test = _string_op(op, _text(rhs))
-                pred = lambda e: test(_text(e.get(col)))  # noqa: E731
+                pred = lambda e: test(_text(get(e)))  # noqa: E731
         if negate:
             inner = pred
             return lambda e: not inner(e)
@@ -606,11 +721,16 @@ class KustoExecutor(Executor):
         #: the table of a row that names none (`$table`): the schema's first (the process table)
         self.table = next(iter(schema))
 
-    def compile(self, query: str, events: Sequence[Event] = ()) -> tuple[str, list[Stage]]:
+    def compile(self, query: str, events: Sequence[Event] = ()) -> list[tuple[str, list[Stage]]]:
+        """Each table the query reads (one, or the operands of a union) with its compiled stages."""
         extra: set[str] = set()
         for event in events:
             extra.update(k for k in event.keys() if k != TABLE_KEY)
-        table, stages = _Parser(query, self.schema, extra, self.name).query()
+        return [(table, self._stages(stages))
+                for table, stages in _Parser(query, self.schema, extra, self.name).query()]
+
+    @staticmethod
+    def _stages(stages) -> list[Stage]:
         compiled: list[Stage] = []
         for kind, step in stages:
             if kind == "where":
@@ -625,20 +745,25 @@ class KustoExecutor(Executor):
                         out.append((i, r))
                     return out
                 compiled.append(extend)
-        return table, compiled
+        return compiled
 
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         if _is_tabular(query):
             return sorted({i for group in self.alerts(query, events) for i in group})
-        table, stages = self.compile(query, events)
-        rows = [(i, e) for i, e in enumerate(events) if e.get(TABLE_KEY, table) == table]
-        for stage in stages:
-            rows = stage(rows)
-        return sorted({i for i, _ in rows})
+        found: set[int] = set()
+        for table, stages in self.compile(query, events):
+            rows = [(i, e) for i, e in enumerate(events) if e.get(TABLE_KEY, table) == table]
+            for stage in stages:
+                rows = stage(rows)
+            found.update(i for i, _ in rows)
+        return sorted(found)
 
     def predicate(self, query: str, events: Sequence[Event] = ()) -> Callable[[Event], bool]:
         """A single-table query (`T | where ... | extend ...`) as a test of one row of T."""
-        table, stages = self.compile(query, events)
+        compiled = self.compile(query, events)
+        if len(compiled) != 1:
+            raise ExecutionError(f"{self.name}: a test of one row reads one table, not a union: {query[:60]}")
+        [(table, stages)] = compiled
 
         def test(row: Event) -> bool:
             if row.get(TABLE_KEY, table) != table:
@@ -673,9 +798,9 @@ def _is_tabular(query: str) -> bool:
     """A query with operators other than `where` (a correlation), which converters.kusto.tabular runs."""
     from converters.kusto.scalar import tokens
 
+    # a union of single-table queries (a source held by several tables) is one too: only an
+    # operator after it at the top level (a correlation's summarize or scan) makes it tabular
     toks = tokens(query)
-    if toks and toks[0].kind == "ident" and toks[0].value == "union":
-        return True
     depth = 0
     for n, tok in enumerate(toks):
         if tok.kind == "op" and tok.value in "([":

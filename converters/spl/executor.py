@@ -460,7 +460,7 @@ def compile_search(text: str) -> Pred:
 
 # --- regex / rex ----------------------------------------------------------------
 
-_FIELD_ARG = re.compile(r'\s*(?:(?P<field>[\w.]+)\s*(?P<op>!=|=)\s*)?(?P<q>"(?:\\.|[^"\\])*")\s*$', re.DOTALL)
+_FIELD_ARG = re.compile(r'\s*(?:(?P<field>[\w.{}/@:-]+)\s*(?P<op>!=|=)\s*)?(?P<q>"(?:\\.|[^"\\])*")\s*$', re.DOTALL)
 
 
 def _regex_command(rest: str) -> Pred:

@@ -17,6 +17,7 @@ import pytest
 from tests.support import require
 
 from converters.emit.targets import defender_executor, sentinel_executor
+from converters.platforms.cloud.models import kusto_schema as cloud_schema
 from converters.platforms.facts import kusto_schema
 from tests.support import ROOT
 
@@ -25,8 +26,7 @@ SCRIPT = PARSER_DIR / "check.js"
 PACKAGE = PARSER_DIR / "node_modules" / "@kusto" / "language-service-next"
 
 def _schema(table: str) -> dict:
-    for platform in ("defender", "asim"):
-        schema = kusto_schema(platform)
+    for schema in (kusto_schema("defender"), kusto_schema("asim"), cloud_schema("defender"), cloud_schema("sentinel")):
         if table in schema:
             return {table: schema[table]}
     raise KeyError(table)
@@ -45,13 +45,14 @@ def kusto_check():
     proc = subprocess.Popen(["node", str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=PARSER_DIR)
 
-    def check(queries: list[str], table: str | None = None) -> list[list[dict]]:
-        """Diagnostics of each query, checked against `table`'s schema when given."""
+    def check(queries: list[str], table: str | list[str] | None = None) -> list[list[dict]]:
+        """Diagnostics of each query, checked against the schema of `table` (or tables) when given."""
         replies = []
         for q in queries:
             req = {"query": q}
-            if table:
-                req["tables"] = _schema(table)
+            if table:  # a table, or the tables of a union
+                tables = [table] if isinstance(table, str) else list(table)
+                req["tables"] = {k: v for t in tables for k, v in _schema(t).items()}
             proc.stdin.write(json.dumps(req) + "\n")
             proc.stdin.flush()
             line = proc.stdout.readline()
