@@ -8,8 +8,9 @@ impactedAssets; organizationalScope; responseActions).
 
 Defender's requirements ("Create and manage custom detection rules"):
 * the query returns `Timestamp`, `ReportId` and a column naming the impacted
-  device or user (`DeviceId`, ...): a query that only filters its table
-  (no project/summarize) returns all of them; anything else is checked;
+  device, user or mailbox (`DeviceId`, `AccountObjectId`, ... ENTITY_COLUMNS):
+  a query that only filters its table (no project/summarize) returns all of
+  its table's columns; anything else is checked;
 * `schedule.period` is one of 0 (continuous), 1H, 3H, 12H, 24H: the nearest
   to the rule's interval, with a note; continuous (NRT) rules must read one
   table with supported operators and carry no comments;
@@ -27,15 +28,23 @@ from converters.load.meta import format_duration
 from converters.package import schedule
 from converters.package.attack import DEFENDER_CATEGORIES, DEFENDER_FALLBACK_CATEGORY, mapping
 from converters.package.model import ArtifactError, Context, Entry, Format, Packaged, note
+from converters.platforms.cloud.models import kusto_schema as cloud_schema  # the cloud audit tables
 from converters.platforms.facts import kusto_schema  # each table's documented columns, declared once
 
 SEVERITY = {"low": "low", "medium": "medium", "high": "high", "critical": "high"}
-REQUIRED_COLUMNS = ("Timestamp", "DeviceId", "ReportId")
+REQUIRED_COLUMNS = ("Timestamp", "ReportId")
+# "One of the following columns that identify specific devices, users, or mailboxes"
+# (Create and manage custom detection rules: Required columns in the query results)
+ENTITY_COLUMNS = ("DeviceId", "DeviceName", "RemoteDeviceName", "RecipientEmailAddress", "SenderFromAddress",
+                  "SenderMailFromAddress", "RecipientObjectId", "AccountObjectId", "AccountSid", "AccountUpn",
+                  "InitiatingProcessAccountSid", "InitiatingProcessAccountUpn", "InitiatingProcessAccountObjectId")
 # Operators after which a query no longer returns its table's columns unless it names them
 RESHAPING = ("project", "project-away", "project-keep", "summarize", "distinct", "count", "top-nested",
              "make-series", "evaluate", "join", "union")
+# one column per asset type ("You can select only one column for each entity type"): the first the table has
 IMPACTED = (("#microsoft.graph.security.impactedDeviceAsset", "deviceId", "DeviceId"),
-            ("#microsoft.graph.security.impactedUserAsset", "accountSid", "AccountSid"))
+            ("#microsoft.graph.security.impactedUserAsset", "accountSid", "AccountSid"),
+            ("#microsoft.graph.security.impactedUserAsset", "accountObjectId", "AccountObjectId"))
 
 
 def _operators(query: str) -> list[str]:
@@ -55,6 +64,14 @@ def _recommended(note_text: str) -> str | None:
     return "\n".join(out) or None
 
 
+def _impacted(columns) -> list[dict]:
+    chosen: dict[str, str] = {}
+    for asset, identifier, column in IMPACTED:
+        if column in columns:
+            chosen.setdefault(asset, identifier)
+    return [{"@odata.type": t, "identifier": i} for t, i in chosen.items()]
+
+
 class DefenderRules(Format):
     name = "defender-detection-rule"
     description = "Defender XDR custom detection rules (Graph security detectionRule JSON)"
@@ -62,7 +79,7 @@ class DefenderRules(Format):
     def entry(self, item: Packaged, ctx: Context) -> Entry:
         meta, extra = item.meta, []
         table = str(item.state.get("query_table", ""))
-        columns = kusto_schema("defender").get(table)
+        columns = kusto_schema("defender").get(table) or cloud_schema("defender").get(table)
         if columns is None:
             raise ArtifactError(f"the columns of {table or 'the query'} are not known: cannot tell whether it "
                                 f"returns {', '.join(REQUIRED_COLUMNS)}", code="package/columns-unknown")
@@ -72,6 +89,8 @@ class DefenderRules(Format):
                                 f"{', '.join(REQUIRED_COLUMNS)} among them, which ruleport cannot check",
                                 code="package/columns-unknown")
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if not any(c in columns for c in ENTITY_COLUMNS):
+            missing.append(f"device, user or mailbox column ({', '.join(ENTITY_COLUMNS)})")
         if missing:
             raise ArtifactError(f"{table} has no {', '.join(missing)} column, which Defender requires",
                                 code="package/columns-missing")
@@ -104,8 +123,7 @@ class DefenderRules(Format):
                     "category": category,
                     "recommendedActions": _recommended(meta.note),
                     "mitreTechniques": list(attack.ids),
-                    "impactedAssets": [{"@odata.type": t, "identifier": i} for t, i, col in IMPACTED
-                                       if col in columns],
+                    "impactedAssets": _impacted(columns),
                 },
                 "organizationalScope": None,
                 "responseActions": [],

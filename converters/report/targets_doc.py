@@ -80,8 +80,41 @@ def data_models_section() -> str:
                            f"{', '.join(t.os)} | {t.source} |")
         for what, why in lacks[target].items():
             out.append(f"| {what} | | refused | | | {why} |")
+        out += _cloud_rows(target)
         out.append("")
     return "\n".join(out)
+
+
+_CLOUD_PLATFORM = {"splunk": "splunk", "splunk-cim": "cim", "kusto-defender": "defender", "kusto-sentinel": "sentinel"}
+
+
+def _cloud_rows(target: str) -> list[str]:
+    """The cloud audit data models of `target` (converters/data/cloud), one row per source."""
+    from converters.platforms.cloud.facts import sources
+
+    key = _CLOUD_PLATFORM[target]
+    rows = []
+    for src in sources().values():
+        product, _, service = src.dataset.partition(".")
+        logsource = f"{product}/{service} (cloud audit: {src.title})"
+        p = src.platforms.get(key)
+        if p is None:
+            why = src.refusals.get(key, "no data model is declared for it")
+            rows.append(f"| {logsource} | | refused | | | {why} |")
+            continue
+        where = "; ".join(f"{k} {v}" for k, v in p.select.items())
+        if p.scope is not None:
+            where += f"; holds only events where {_scope_text(p.scope)}"
+        rows.append(f"| {logsource} | (any) | `{p.title}` | {where} | | {p.source} |")
+    return rows
+
+
+def _scope_text(cond: dict) -> str:
+    if "exists" in cond:
+        return f"{cond['exists']} exists"
+    if "field" in cond:
+        return f"{cond['field']} is {' or '.join(cond['eq'])}"
+    return str(cond)
 
 
 def corpus_section(corpus_dir: str) -> str:

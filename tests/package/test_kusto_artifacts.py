@@ -8,7 +8,8 @@ import yaml
 
 from converters.load.settings import Settings
 from converters.platforms.facts import kusto_schema
-from converters.package.defender import IMPACTED, REQUIRED_COLUMNS
+from converters.package.defender import ENTITY_COLUMNS, IMPACTED, REQUIRED_COLUMNS
+from converters.platforms.cloud.models import kusto_schema as cloud_schema
 from converters.package.run import package
 from converters.package.sentinel import ENTITIES
 from tests.kusto.test_microsoft_parser import kusto_check  # noqa: F401 - the fixture
@@ -36,6 +37,8 @@ def test_every_named_column_is_documented():
         for _, fields in entities:
             for _, column in fields:
                 assert column in {**kusto_schema("defender"), **kusto_schema("asim")}[table], (table, column)
-    for table, columns in kusto_schema("defender").items():  # every Defender table ruleport queries
+    tables = {**kusto_schema("defender"), **cloud_schema("defender")}  # every Defender table ruleport queries
+    for table, columns in tables.items():
         assert set(REQUIRED_COLUMNS) <= set(columns), table
+        assert set(ENTITY_COLUMNS) & set(columns), table
     assert {col for _, _, col in IMPACTED} <= set(kusto_schema("defender")["DeviceProcessEvents"])
