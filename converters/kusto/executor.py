@@ -91,6 +91,8 @@ from typing import Any, Callable, Sequence
 from converters.engine.executor import Event, ExecutionError, Executor
 from converters.engine.logic import and_of, or_of
 from converters.kusto.lexer import Token, _read_string
+from converters.kusto.scalar import parse_json as _parse_json
+from converters.kusto.scalar import walk as _walk
 
 Predicate = Callable[[Event], bool]
 
@@ -309,27 +311,6 @@ def _number(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
-
-
-def _parse_json(value: Any) -> Any:
-    """parse_json: a string holding JSON is parsed; anything else is returned as it is."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _walk(value: Any, path: tuple) -> Any:
-    for step in path:
-        if isinstance(step, int) and not isinstance(step, bool):
-            value = value[step] if isinstance(value, list) and -len(value) <= step < len(value) else None
-        elif isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-    return value
 
 
 def _tostring(value: Any) -> str:

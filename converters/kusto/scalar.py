@@ -5,7 +5,7 @@ as times), timespans (`5m`, `30s`, `1h`, `2d`, `100ms`: seconds here) and
 dynamic arrays; `tostring` of an array is its JSON text. Null propagates
 through comparisons and arithmetic; `and`/`or` are three-valued. Functions:
 tostring isempty isnotempty isnull isnotnull pack_array array_length iff
-strcat bin not, and prev(c, n) over serialized rows. `s.c` reads column c of
+strcat bin not parse_json (with `.key`, `["key"]`, `[n]` accessors after a call), and prev(c, n) over serialized rows. `s.c` reads column c of
 the record that matched scan step s.
 """
 
@@ -216,7 +216,28 @@ class _Expr:
         fn = _FUNCTIONS.get(name)
         if fn is None:
             raise ExecutionError(f"Kusto function {name}() is not supported by the correlation evaluator")
-        return lambda c: fn(*[a(c) for a in args])
+        call = lambda c: fn(*[a(c) for a in args])  # noqa: E731
+        # property and element accessors on a dynamic value: parse_json(Column).key["other key"][0]
+        steps: list = []
+        while self.peek().kind == "op" and self.peek().value in (".", "["):
+            self.i += 1
+            if self.toks[self.i - 1].value == ".":
+                key = self.peek()
+                if key.kind != "ident":
+                    raise ExecutionError(f"Kusto: expected a property name at offset {key.pos}")
+                self.i += 1
+                steps.append(key.value)
+            else:
+                key = self.peek()
+                if key.kind not in ("string", "number"):
+                    raise ExecutionError(f"Kusto: expected a key or an index at offset {key.pos}")
+                self.i += 1
+                self.take("]")
+                steps.append(key.value)
+        if not steps:
+            return call
+        path = tuple(steps)
+        return lambda c: walk(call(c), path)
 
     def _prev(self, args):
         if not 1 <= len(args) <= 2:
@@ -258,6 +279,27 @@ def _arith(op: str, a: Any, b: Any):
     return a + b if op == "+" else a - b
 
 
+def parse_json(value: Any) -> Any:
+    """parse_json: a string holding JSON is parsed; anything else is returned as it is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def walk(value: Any, path: tuple) -> Any:
+    for step in path:
+        if isinstance(step, int) and not isinstance(step, bool):
+            value = value[step] if isinstance(value, list) and -len(value) <= step < len(value) else None
+        elif isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
 def _bin(value, span):
     t = _time(value)
     if t is None or not span:
@@ -276,6 +318,7 @@ _FUNCTIONS: dict[str, Callable] = {
     "iff": lambda cond, a, b: a if cond is True else b,
     "strcat": lambda *a: "".join(_tostring(x) for x in a),
     "bin": _bin,
+    "parse_json": parse_json,
     "not": lambda v: None if v is None else not v,
 }
 
