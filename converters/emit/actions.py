@@ -181,5 +181,12 @@ def described(actions: Actions) -> str:
     if actions.field is not None:
         values = ", ".join(dict.fromkeys(str(r.value) for r in actions.rules if r.value is not None))
         return f"{actions.field} {values}"
-    kinds = [" and ".join(f"{f} {'/'.join(vs)}" for f, vs in r.when) for r in actions.rules if r.when]
-    return "events with " + " or ".join(kinds) if kinds else "every event of its kind"
+    def kind(r) -> str:
+        return " and ".join(f"{f} {'/'.join(vs)}" for f, vs in r.when)
+
+    # a decision list reads in order: the steps before the first recorded one say what is left out
+    # (a fork, an exit), the recorded steps what is kept
+    kept = [kind(r) for r in actions.rules if r.when and r.recorded]
+    left_out = [kind(r) for r in actions.rules if r.when and not r.recorded]
+    text = "events with " + " or ".join(kept) if kept else "every event of its kind"
+    return text + (" (not those with " + " or ".join(left_out) + ")" if left_out else "")

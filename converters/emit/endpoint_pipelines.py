@@ -264,7 +264,7 @@ def _coverage_items(model: EndpointModel) -> list[ProcessingItem]:
     gap = unrecorded(table.actions)
     if gap is not None:
         items.append(_item(StaticNote(
-            "emit/not-recorded", f"{model.title} records {described(table.actions)} only: other {table.kind} "
+            "emit/not-recorded", f"{model.title} records only {described(table.actions)}: other {table.kind} "
             "events are never received", "event.type", Affects.of(LESS, gap)),
             f"gap_{model.category}", rule_conditions=[TakesRule(model)]))
     if "dns.question.name" in model.avoids:

@@ -28,7 +28,7 @@ from converters.emit.actions import resolve as resolve_action
 from converters.emit.platform_conditions import Constant, Rewrite
 from converters.notes import EITHER, Affects, all_, any_, basename_mismatch, eq, exists, not_, regex, wildcard
 from converters.platforms import facts
-from converters.translate.fieldmap import ecs_of
+from converters.translate.fieldmap import ecs_of, lookup
 from sigma.conditions import ConditionOR
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import (
@@ -593,6 +593,11 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
                                       item_linking=ConditionOR))
     if f in model.fields or f in model.names or f in model.argv or f in model.argc:
         return None
+    path = _path_of_name(model, f)
+    if path is not None and item.value and all(isinstance(v, (SigmaExists, SigmaNull)) for v in item.value):
+        # a name is the last component of its path: on a table that records the path, the name
+        # exists exactly when the path does (the translation keeps `process.name != null` as is)
+        return Rewrite(with_values(item, path, item.value))
     if f in model.equivalents:
         res = model.equivalents[f].resolve(item, model, rule)
         return res if res is not None else model.unrecorded(item, "only plain values of it have an equivalent")
@@ -606,6 +611,14 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
         allowed = COMMON_VALUES.get(f) or KIND_DATASETS.get(model.kind, ())
         return _implied(model, item, allowed, "where the platform's events come from")
     return model.unrecorded(item)
+
+
+def _path_of_name(model: EndpointModel, ecs_field: str) -> str | None:
+    """The Sigma path field whose last component `ecs_field` is (process.name: Image), when the table has it."""
+    mapping = lookup(model.category, ecs_field)
+    if mapping is None or not mapping.basename_of:
+        return None
+    return mapping.sigma if mapping.sigma in model.fields or mapping.sigma in model.names else None
 
 
 def _implied(model, item, allowed, what) -> Constant:

@@ -249,3 +249,17 @@ def test_sysmon_placeholders_count_as_missing_and_its_directories_end_with_a_bac
               dict(base, CurrentDirectory="C:\\Temp\\", OriginalFileName="-"),
               dict(base, CurrentDirectory="C:\\Temp\\x\\", OriginalFileName="a.exe")]
     assert ex.run(q, events) == [0]
+
+
+@pytest.mark.parametrize("target, path", [("splunk", "Image=*"), ("kusto-defender", "isnotempty(FolderPath)"),
+                                          ("kusto-sentinel", "isnotempty(TargetProcessName)")])
+def test_a_name_exists_where_its_path_does(target, path):
+    # the translation keeps `process.name != null` as process.name|exists: the table records the path
+    rule = """title: t
+id: 9a7c1c2e-1111-4a3b-9c1d-2e3f4a5b6c7d
+logsource: {category: process_creation, product: linux}
+detection:
+  sel: {process.name|exists: true, CommandLine|contains: chown}
+  condition: sel
+"""
+    assert path in emit(rule, target).queries[0]
