@@ -105,7 +105,16 @@ class CloudModel:
                    f"{self.title} holds only the {self.source.title} records where "
                    f"{_describe(self.platform.scope)}; other records of the source are not there",
                    None, cond_not(self.platform.scope), LESS)
+        if self.platform.scope_by_tables:
+            return True  # selecting the tables selects these records
         return self._formula(self.platform.scope, True)
+
+    def everything(self) -> Formula | None:
+        """A condition every record of the platform's tables meets (their Type column names
+        them), for a rule that reads every record of a source the tables hold alone."""
+        if not self.platform.scope_by_tables or "Type" not in self.platform.columns:
+            return None
+        return Atom(item("Type", [_escaped_cased(t) for t in self.platform.tables]))
 
     # --- notes -------------------------------------------------------------------
 

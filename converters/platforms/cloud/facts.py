@@ -45,6 +45,8 @@ o365.audit, azure.signinlogs, ...):
     which no field of the source is read from (Defender's Timestamp, ReportId).
     ``keys`` (json layout): top-level keys of the record the platform's add-on names
     otherwise (Google Workspace's ``events`` object is Splunk's ``event``).
+    ``scope_by_tables``: the tables hold just the records of the scope (no column of
+    theirs names it, as Entra ID Protection's categories): the query selects no column.
     ``also``: more tables with the same columns, each holding part of the
     source (``holds``: the ECS condition of its records; ``types``: its own
     column types, ``const``: its own constants, ``lacks``: the columns it
@@ -182,6 +184,7 @@ class Platform:
     other_columns: Mapping[str, str] = field(default_factory=dict)  # the table's other documented columns
     also: tuple[AlsoTable, ...] = ()    # table layout: more tables of the source (the query is their union)
     keys: Mapping[str, str] = field(default_factory=dict)  # json layout: record key -> the add-on's key
+    scope_by_tables: bool = False       # the tables hold just the scope's records: no column selects them
 
     def platform_path(self, raw_path: str) -> str:
         """json layout: a raw path under the add-on's own top-level key."""
@@ -362,7 +365,7 @@ def _platform(key: str, spec: Any, where: str) -> Platform:
                               dict(a.get("const") or {}), tuple(a.get("lacks") or ())))
     return Platform(key, spec["title"], spec["source"], layout, dict(select), columns, spec.get("prefix", ""),
                     tuple(spec.get("json_text", ())), spec.get("scope"), tuple(spec.get("notes", ())), others,
-                    tuple(also), dict(spec.get("keys") or {}))
+                    tuple(also), dict(spec.get("keys") or {}), bool(spec.get("scope_by_tables")))
 
 
 def _load(path: Path) -> Source:

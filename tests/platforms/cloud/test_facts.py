@@ -11,7 +11,8 @@ from converters.platforms.cloud import facts
 from converters.platforms.cloud.facts import CloudFactsError, EcsField, by_logsource, encode_path, key, sources
 
 DATASETS = {"aws.cloudtrail", "o365.audit", "azure.activitylogs", "azure.signinlogs", "azure.auditlogs",
-            "gcp.audit", "okta.system", "kubernetes.audit_logs", "github.audit", "google_workspace.admin"}
+            "gcp.audit", "okta.system", "kubernetes.audit_logs", "github.audit", "google_workspace.admin",
+            "azure.identity_protection"}
 
 
 def test_every_declared_source_loads_and_cites_its_documents():
