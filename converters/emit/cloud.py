@@ -105,7 +105,16 @@ class CloudModel:
                    f"{self.title} holds only the {self.source.title} records where "
                    f"{_describe(self.platform.scope)}; other records of the source are not there",
                    None, cond_not(self.platform.scope), LESS)
+        if self.platform.scope_by_tables:
+            return True  # selecting the tables selects these records
         return self._formula(self.platform.scope, True)
+
+    def everything(self) -> Formula | None:
+        """A condition every record of the platform's tables meets (their Type column names
+        them), for a rule that reads every record of a source the tables hold alone."""
+        if not self.platform.scope_by_tables or "Type" not in self.platform.columns:
+            return None
+        return Atom(item("Type", [_escaped_cased(t) for t in self.platform.tables]))
 
     # --- notes -------------------------------------------------------------------
 
@@ -380,20 +389,25 @@ class CloudModel:
         if not sub:
             raise EmitError(f"{it.field}: the whole name/value list cannot be tested on {self.title}",
                             code="emit/field-unsupported")
-        name, _, inner = sub.partition(".")
-        if f.value is not None and inner:
-            raise EmitError(f"{it.field}: {f.raw[0]}'s values hold no object", code="emit/field-unsupported")
-        value_key = f.value if f.value is not None else inner
-        if not value_key or "." in value_key:
-            raise EmitError(f"{it.field}: only a direct field of a {f.raw[0]} element can be read on {self.title}",
-                            code="emit/field-unsupported")
-        name_rx = "".join(f"[{re.escape(f.key_chars)}_]" if c == "_" and f.key_chars else pcre_escape(_json_escape(c))
-                          for c in name)
+        if f.value is not None:
+            names, value_key = f.element_names(sub), f.value
+            if "." in sub and sub not in (f.renames or {}):
+                raise EmitError(f"{it.field}: {f.raw[0]}'s values hold no object", code="emit/field-unsupported")
+        else:
+            name, _, value_key = sub.partition(".")
+            names = (name,)
+            if not value_key or "." in value_key:
+                raise EmitError(f"{it.field}: only a direct field of a {f.raw[0]} element can be read on "
+                                f"{self.title}", code="emit/field-unsupported")
+        name_rx = "|".join("".join(f"[{re.escape(f.key_chars)}_]" if c == "_" and f.key_chars
+                                   else pcre_escape(_json_escape(c)) for c in name) for name in names)
+        if len(names) > 1:
+            name_rx = f"(?:{name_rx})"
         target = self._json_field(f.raw[0])
         self._note("emit/field-approximated",
-                   f"{it.field} is the {value_key} of the {f.raw[0]} element named {name}; on {self.title} it is "
-                   f"read in the JSON text of {f.raw[0]} ({target}), the element's fields in Microsoft's order "
-                   f"{f.key} first", it.field, exists(it.field))
+                   f"{it.field} is the {value_key} of the {f.raw[0]} element named {' or '.join(names)}; on "
+                   f"{self.title} it is read in the JSON text of {f.raw[0]} ({target}), the element's fields in "
+                   f"the record's order, {f.key} first", it.field, exists(it.field))
         return self._json_atoms(it, target, lambda val: (
             rf'\{{[^{{}}]*"{pcre_escape(f.key)}"\s*:\s*"{name_rx}"[^{{}}]*"{pcre_escape(value_key)}"\s*:\s*{val}'))
 
@@ -438,7 +452,7 @@ class CloudModel:
         if raw.startswith("@"):
             return self.resolve(SigmaDetectionItem(raw[1:], [], list(it.value), value_linking=it.value_linking))
         if self.platform.layout == "json":
-            name = self.platform.prefix + _splunk_name(raw, self.source)
+            name = self.platform.prefix + self.platform.platform_path(_splunk_name(raw, self.source))
             if any(p.isdigit() for p in raw.split(".")):
                 self._note("emit/field-approximated",
                            f"{it.field} names one position of an array; {self.title} keeps no positions, so every "

@@ -76,7 +76,7 @@ class CloudRules(PreprocessingTransformation):
         model = CloudModel(source, platform, platform.title)
         scope = model.scope()
         try:
-            rewrite(rule, model.resolve, f"{source.title} on {platform.title}", scope)
+            rewrite(rule, model.resolve, f"{source.title} on {platform.title}", scope, model.everything())
         except EmitError as exc:
             folded = sorted({n[2] for n in model.notes if n[0] in ("emit/field-unavailable", "emit/condition-implied")})
             if exc.code == "emit/field-unavailable" and (folded or platform.scope):

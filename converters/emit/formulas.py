@@ -186,18 +186,22 @@ def _serialize(f: Formula, atoms: dict) -> str:
     return "(" + joiner.join(_serialize(a, atoms) for a in f.args) + ")"
 
 
-def rewrite(rule: SigmaRule, resolve: Resolver, what: str, scope: Formula = True) -> None:
+def rewrite(rule: SigmaRule, resolve: Resolver, what: str, scope: Formula = True,
+            everything: Formula | None = None) -> None:
     """Rewrite every detection item of `rule` through `resolve` (see the module docstring),
     each condition and-ed with `scope` (what selects the platform's records of the source).
 
     A condition that folds to a constant cannot be emitted: EmitError names `what`
-    made it so (code emit/field-unavailable)."""
+    made it so (code emit/field-unavailable); with `everything` (a condition every record of
+    the platform's tables meets) a condition that always holds is that one."""
     memo: dict = {}
     texts = []
     atoms: dict = {}
     for cond in rule.detection.parsed_condition:
         tree = cond.parse(postprocess=False)
         f = simplify(and_(_condition(tree, rule, resolve, True, memo), scope))
+        if f is True and everything is not None:
+            f = everything
         if isinstance(f, bool):
             raise EmitError(f"{what}: the condition becomes always {'true' if f else 'false'}",
                             code="emit/field-unavailable")

@@ -235,3 +235,36 @@ def test_entra_sign_ins_read_both_sentinel_tables_unless_a_column_is_missing():
     assert out.queries[0].startswith("SigninLogs\n| where ")
     [note] = [n for n in out.notes if "ServicePrincipalName column" in n.message]
     assert note.code == "emit/scope-narrowed" and note.affects.direction == "less"
+
+
+def test_a_correlation_reads_every_table_of_a_source():
+    # Entra ID Protection is held by AADUserRiskEvents and AADRiskyUsers: a threshold over it
+    # reads the union of the rule on each table, not the first table alone
+    from converters.emit import emit
+
+    rule = """
+title: risk records per user
+id: 5b0c7f1e-2d3a-4c5b-8e6f-7a8b9c0d1e2f
+name: risk_records
+logsource:
+  product: azure
+  service: identity_protection
+detection:
+  selection:
+    data_stream.dataset|cased: azure.identity_protection
+    azure.identityprotection.properties.risk_level|cased: high
+  condition: selection
+---
+title: many risk records for one user
+id: 6c1d8a2f-3e4b-4d6c-9f7a-8b9c0d1e2f3a
+correlation:
+  type: event_count
+  rules: [risk_records]
+  group-by: [user.email]
+  timespan: 10m
+  condition:
+    gte: 2
+"""
+    query = emit(rule, "kusto-sentinel").queries[0]
+    assert query.startswith("union (AADUserRiskEvents | where RiskLevel == \"high\"), "
+                            "(AADRiskyUsers | where RiskLevel == \"high\")"), query

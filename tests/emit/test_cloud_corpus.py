@@ -52,9 +52,10 @@ def test_the_corpus_holds_about_five_hundred_cloud_rules(cloud_rules):
     assert 350 <= len(cloud_rules) <= 600, len(cloud_rules)
 
 
-# measured on the corpus: splunk 326/395, kusto-sentinel 312/395 (Google Workspace and Azure
-# platform logs have no Sentinel model yet; issue 10 asks for 80 %)
-@pytest.mark.parametrize("target, share", [("splunk", 0.8), ("kusto-sentinel", 0.78)])
+# measured on the corpus: splunk 350/395 (88.6 %), kusto-sentinel 336/395 (85.1 %) with Google
+# Workspace admin and Entra ID Protection declared (Azure platform logs, AAD Graph activity and
+# Google Workspace login/token/alert have no model yet); issue 10 asks for 80 %
+@pytest.mark.parametrize("target, share", [("splunk", 0.8), ("kusto-sentinel", 0.8)])
 def test_splunk_and_sentinel_emit_four_fifths_of_the_cloud_rules(cloud_rules, target, share):
     emitted, _ = _emit_all(cloud_rules, target)
     assert emitted >= share * len(cloud_rules), (target, emitted, len(cloud_rules))

@@ -1,5 +1,5 @@
 """The proof on one hand-written fixture per cloud audit source (AWS CloudTrail, Microsoft 365,
-Okta, Kubernetes, GitHub, Azure activity): tests/fixtures/cloud/<rule>.toml with ECS events as
+Okta, Kubernetes, GitHub, Azure activity, Entra sign-ins and ID Protection, Google Workspace admin): tests/fixtures/cloud/<rule>.toml with ECS events as
 Elastic's integrations store them and hand-written verdicts (.expect.json, a reason per line).
 
 Every target runs its platform's rendering of the same events (the cloud source facts,
@@ -43,7 +43,7 @@ def reports() -> dict[str, tuple[int, dict]]:
 
 
 def test_there_is_a_fixture_per_audit_source():
-    assert {s.split("_", 1)[0] for s in RULES} >= {"aws", "o365", "okta", "kubernetes", "github", "azure"}
+    assert {s.split("_", 1)[0] for s in RULES} >= {"aws", "o365", "okta", "kubernetes", "github", "azure", "google"}
 
 
 @pytest.mark.parametrize("stem", RULES)
@@ -94,6 +94,24 @@ def test_entra_sign_ins_are_read_in_both_sentinel_tables(reports):
     _, signin = reports["azure_entra_cli_signin_noncompliant"]
     assert signin["targets"]["kusto-sentinel"]["matched"] == [0, 1]
     assert signin["targets"]["kusto-sentinel"]["query"].startswith("union\n")
+
+
+def test_entra_risk_records_are_read_in_both_sentinel_tables(reports):
+    # the risk detection is an AADUserRiskEvents row, the risky user an AADRiskyUsers row
+    _, risk = reports["azure_identity_protection_confirmed_compromise"]
+    assert risk["targets"]["kusto-sentinel"]["matched"] == [0, 1]
+    assert "AADRiskyUsers" in risk["targets"]["kusto-sentinel"]["query"]
+    assert risk["targets"]["splunk"]["matched"] == [0, 1]
+
+
+def test_google_workspace_parameters_are_read_by_name(reports):
+    # new_value is the NEW_VALUE parameter's value: an event whose OLD_VALUE is false (index 5)
+    # does not match on any platform, and the admin application's rows are selected on Sentinel
+    _, gws = reports["google_workspace_2sv_enforcement_disabled"]
+    for target in ("splunk", "kusto-sentinel"):
+        assert gws["targets"][target]["matched"] == [0, 1], target
+    assert 'IdApplicationName == "admin"' in gws["targets"]["kusto-sentinel"]["query"]
+    assert gws["targets"]["splunk"]["query"].startswith('sourcetype="gws:reports:admin"')
 
 
 def test_cloudtrail_names_are_case_sensitive_everywhere(reports):

@@ -129,11 +129,16 @@ class KustoCorrelation(CorrelationBackend):
         def branch(step: Step, template: str) -> str:
             # the rule's table with its pre-filter and computed columns (converters.emit.backend_kusto)
             table = str(step.state.get("query_table", ""))
+            query = step.query
+            if step.state.get("query_union"):
+                # a source several tables hold (converters.emit.cloud_pipelines): the rule on each table
+                table = "union " + ", ".join(f"({t} | where {query})" for t in step.state["query_union"])
+                query = "true"
             if step.state.get("query_extend"):
                 table += " | extend " + ", ".join(step.state["query_extend"])
             if step.state.get("query_prefilter"):
                 table += f" | where {step.state['query_prefilter']}"
-            return template.format(table=table, query=step.query, normalization=normalization(step))
+            return template.format(table=table, query=query, normalization=normalization(step))
 
         if len(steps) == 1:
             text = branch(steps[0], self.correlation_search_single_rule_expression)

@@ -20,13 +20,15 @@ o365.audit, azure.signinlogs, ...):
     ``keyed``      a raw list of name/value objects the pipeline turns into an object:
                    ``F.x`` is the ``value`` of the element whose ``key`` is x (with
                    ``value`` null, ``F.x.y`` is that element's y); ``key_chars``: the
-                   characters of a name the pipeline replaced by ``_``
+                   characters of a name the pipeline replaced by ``_``; ``renames``: ECS
+                   sub-path -> the element name (or the names, the first present) it was
+                   renamed from (other sub-paths are the element's own name)
     ``derived``    computed by the pipeline from other fields: an ordered
                    decision list of ``{"when": condition, "value": v}`` over ECS
                    fields (the condition language of converters.notes); with
                    ``multi`` every case that holds adds its value (arrays)
     ``enrichment`` / ``parsed``  added by a lookup (GeoIP, ASN) or a parser
-                   (user agent) that no other platform runs
+                   (user agent) that no other platform runs (a field's sub-fields too)
     ``extract``    on a raw field: the ECS value is the regex's first group in the raw value
     ``approximate`` on a raw field: the platform holds what the record says, which the
                    integration computes another way (a GeoIP lookup of the record's IP)
@@ -41,6 +43,10 @@ o365.audit, azure.signinlogs, ...):
     JSON field extraction) names every raw path itself, arrays marked ``{}``.
     ``other_columns``: the table's other documented columns (name -> type),
     which no field of the source is read from (Defender's Timestamp, ReportId).
+    ``keys`` (json layout): top-level keys of the record the platform's add-on names
+    otherwise (Google Workspace's ``events`` object is Splunk's ``event``).
+    ``scope_by_tables``: the tables hold just the records of the scope (no column of
+    theirs names it, as Entra ID Protection's categories): the query selects no column.
     ``also``: more tables with the same columns, each holding part of the
     source (``holds``: the ECS condition of its records; ``types``: its own
     column types, ``const``: its own constants, ``lacks``: the columns it
@@ -120,9 +126,14 @@ class EcsField:
     value: str | None = "Value"         # keyed: the element's value field (None: the element)
     key_chars: str = ""                 # keyed: characters of a name the pipeline made `_`
     keys: str | None = None             # object: "snake_case" when every key was snake-cased
-    renames: Mapping[str, str] | None = None  # object: ECS sub-path -> raw sub-path
+    renames: Mapping[str, Any] | None = None  # object: ECS sub-path -> raw sub-path; keyed: -> element name(s)
     approximate: str | None = None      # raw: how the integration computes it otherwise
     extract: str | None = None          # raw: the ECS value is this regex's group 1 in the raw value
+
+    def element_names(self, sub: str) -> tuple[str, ...]:
+        """keyed: the names of the elements an ECS sub-path is read from (the first present)."""
+        names = (self.renames or {}).get(sub, sub)
+        return (names,) if isinstance(names, str) else tuple(names)
 
     def raw_sub(self, sub: str) -> str:
         """The raw sub-path of an ECS sub-path of this object field."""
@@ -172,6 +183,13 @@ class Platform:
     notes: tuple[str, ...] = ()
     other_columns: Mapping[str, str] = field(default_factory=dict)  # the table's other documented columns
     also: tuple[AlsoTable, ...] = ()    # table layout: more tables of the source (the query is their union)
+    keys: Mapping[str, str] = field(default_factory=dict)  # json layout: record key -> the add-on's key
+    scope_by_tables: bool = False       # the tables hold just the scope's records: no column selects them
+
+    def platform_path(self, raw_path: str) -> str:
+        """json layout: a raw path under the add-on's own top-level key."""
+        head, dot, rest = raw_path.partition(".")
+        return self.keys.get(head, head) + dot + rest
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -222,12 +240,14 @@ class Source:
             return f, (f.raw[0] if f.kind in ("raw", "object", "keyed") and f.raw else "")
         best = None
         for prefix, f in self.fields.items():
-            if f.kind in ("object", "keyed") and name.startswith(prefix + "."):
+            if f.kind in ("object", "keyed", "enrichment", "parsed", "absent") and name.startswith(prefix + "."):
                 if best is None or len(prefix) > len(best[0]):
                     best = (prefix, f)
         if best is None:
             return None
         prefix, f = best
+        if f.kind not in ("object", "keyed"):
+            return f, ""  # a sub-field of a field no platform records
         sub = f.raw_sub(name[len(prefix) + 1:]) if f.kind == "object" else name[len(prefix) + 1:]
         return f, (sub if f.raw[0] == ROOT else f"{f.raw[0]}.{sub}")
 
@@ -345,7 +365,7 @@ def _platform(key: str, spec: Any, where: str) -> Platform:
                               dict(a.get("const") or {}), tuple(a.get("lacks") or ())))
     return Platform(key, spec["title"], spec["source"], layout, dict(select), columns, spec.get("prefix", ""),
                     tuple(spec.get("json_text", ())), spec.get("scope"), tuple(spec.get("notes", ())), others,
-                    tuple(also))
+                    tuple(also), dict(spec.get("keys") or {}), bool(spec.get("scope_by_tables")))
 
 
 def _load(path: Path) -> Source:

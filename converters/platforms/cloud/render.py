@@ -166,7 +166,8 @@ def raw_record(source: Source, event: Mapping[str, Any]) -> dict:
             elif value is not None:
                 _set(record, f.raw[0], value)
         elif f.kind == "keyed":
-            value = _get(nested, name)
+            value = _without(_get(nested, name), [n[len(name) + 1:] for n in source.fields
+                                                 if n.startswith(name + ".")])
             if isinstance(value, Mapping):
                 _set(record, f.raw[0], _keyed_list(f, value))
         elif f.kind == "raw":
@@ -265,13 +266,16 @@ def _as_list(node: Any, parts: list[str]) -> None:
 
 
 def _keyed_list(f, value: Mapping) -> list:
-    """An ECS name -> value object back to the raw list of name/value elements."""
+    """An ECS name -> value object back to the raw list of name/value elements (an element's
+    value is the leaf at the sub-path the pipeline renamed it to, or at its own name)."""
     out = []
+    if f.value is not None and f.renames:
+        value = {sub: v for sub, v in _leaves(value, "", {}).items()}
     for name, v in value.items():
         if f.value is None:
             element = {f.key: name, **(dict(v) if isinstance(v, Mapping) else {})}
         else:
-            element = {f.key: name, f.value: v}
+            element = {f.key: f.element_names(name)[0], f.value: v}
         out.append(element)
     return out
 
@@ -352,7 +356,7 @@ def _splunk_walk(value: Any, path: str, out: dict[str, list]) -> None:
 
 
 def render_json_layout(platform: Platform, record: dict) -> dict:
-    wrapped: Any = record
+    wrapped: Any = {platform.keys.get(k, k): v for k, v in record.items()}
     if platform.prefix:
         for part in reversed([p for p in platform.prefix.split(".") if p]):
             wrapped = {part: wrapped}

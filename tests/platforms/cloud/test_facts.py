@@ -11,7 +11,8 @@ from converters.platforms.cloud import facts
 from converters.platforms.cloud.facts import CloudFactsError, EcsField, by_logsource, encode_path, key, sources
 
 DATASETS = {"aws.cloudtrail", "o365.audit", "azure.activitylogs", "azure.signinlogs", "azure.auditlogs",
-            "gcp.audit", "okta.system", "kubernetes.audit_logs", "github.audit"}
+            "gcp.audit", "okta.system", "kubernetes.audit_logs", "github.audit", "google_workspace.admin",
+            "azure.identity_protection"}
 
 
 def test_every_declared_source_loads_and_cites_its_documents():
@@ -57,6 +58,14 @@ def test_ecs_fields_resolve_to_raw_paths():
     assert o365.ecs("o365.audit.Parameters.Enabled")[0].kind == "keyed"
     assert o365.ecs("o365.audit.UserType")[1] == "UserType"
     assert aws.ecs("nonexistent.field") is None
+    # Google Workspace: a renamed parameter names the elements it comes from; a sub-field of a
+    # parsed field is that field's (no platform parses it), not the name/value list's
+    gws = sources()["google_workspace.admin"]
+    f, raw = gws.ecs("google_workspace.admin.setting.name")
+    assert (f.kind, raw) == ("keyed", "events.parameters.setting.name")
+    assert f.element_names("setting.name") == ("SETTING_NAME", "USER_CUSTOM_FIELD", "PERMISSION_GROUP_NAME")
+    assert f.element_names("ALLOW_EXTERNAL_MEMBERS") == ("ALLOW_EXTERNAL_MEMBERS",)
+    assert gws.ecs("google_workspace.admin.setting.metadata.rule.type")[0].kind == "parsed"
 
 
 def test_bracketed_keys_keep_their_dots():

@@ -80,6 +80,30 @@ def test_name_value_lists_and_enumerations():
     assert defender["ActionType"] == "Set-Mailbox" and defender["RawEventData"]["Workload"] == "Exchange"
 
 
+def test_renamed_parameters_and_add_on_keys():
+    # Elastic renamed the NEW_VALUE parameter to new_value and keeps other parameters under their
+    # own name; Splunk's add-on keeps the activity's event as `event`, Sentinel reads the admin
+    # application's rows of a table holding every application
+    event = {"data_stream": {"dataset": "google_workspace.admin"},
+             "event": {"action": "CHANGE_APPLICATION_SETTING", "provider": "admin"},
+             "google_workspace": {"event": {"type": "APPLICATION_SETTINGS"},
+                                  "admin": {"new_value": "ALLOW_ALL", "setting": {"name": "Apps Access"},
+                                            "ALLOW_EXTERNAL_MEMBERS": "true"}}}
+    raw = raw_record(sources()["google_workspace.admin"], event)
+    assert raw["events"]["name"] == "CHANGE_APPLICATION_SETTING" and raw["id"]["applicationName"] == "admin"
+    assert {"name": "NEW_VALUE", "value": "ALLOW_ALL"} in raw["events"]["parameters"]
+    assert {"name": "SETTING_NAME", "value": "Apps Access"} in raw["events"]["parameters"]
+    assert {"name": "ALLOW_EXTERNAL_MEMBERS", "value": "true"} in raw["events"]["parameters"]
+    splunk = render("splunk", event)
+    assert splunk["event.name"] == "CHANGE_APPLICATION_SETTING" and "events.name" not in splunk
+    assert "SETTING_NAME" in splunk["event.parameters{}.name"] and '"event":' in splunk["_raw"]
+    row = render("sentinel", event)
+    assert row["$table"] == "GoogleWorkspaceReports" and row["EventMessage"] == "CHANGE_APPLICATION_SETTING"
+    assert {"name": "NEW_VALUE", "value": "ALLOW_ALL"} in json.loads(row["EventOriginalMessage"])["parameters"]
+    event["event"]["provider"] = "login"
+    assert render("sentinel", event) is None
+
+
 def test_scopes_keep_other_records_out():
     aad = {"data_stream": {"dataset": "o365.audit"}, "event": {"provider": "AzureActiveDirectory"}}
     assert render("sentinel", aad) is None      # OfficeActivity: Exchange, SharePoint, OneDrive, Teams
