@@ -12,6 +12,18 @@ Case rules (docstring of record; tests pin them):
   becomes a whole-term regex with a two-letter class per letter
   (`/[oO][pP]en.../`), exact. `?` is Lucene's one-character wildcard.
   The stock LuceneBackend raises on |cased; here |cased is the plain form.
+  What the query_string parser (Lucene's classic parser, which
+  Elasticsearch extends) would read otherwise is written so that it
+  cannot: the whitespace it splits on (newline, tab, CR, U+3000) is
+  escaped like a space; a plain value beginning with `<` or `>` is quoted,
+  since query_string reads an unquoted `>x` as the range `> x` even when
+  escaped (its parser unescapes the term first); a regex ending in a
+  literal backslash (`\\\\`) has it written `[\\\\]`, since the regexp
+  token `/ ([^/] | \\/)* /` would read its last `\\` and the closing `/` as
+  an escaped slash and run past the term's end. A regex whose automaton needs a path longer than 1000
+  states (`.{2000,}`, the length test of `length(f) >= 2000`) is refused:
+  Lucene's RegexpQuery rejects it ("input automaton is too large",
+  Operations.isFinite's recursion limit), in Elasticsearch as here.
 * EQL: `:` and `like~` are case-insensitive, `==` and `like`
   case-sensitive; `?` is one character. The query names its event
   category (`process where`) instead of `any where`.
@@ -66,6 +78,95 @@ def _lucene_regex(value) -> str:
                                  dotall=SigmaRegularExpressionFlag.DOTALL in flags)
 
 
+#: the classic query parser's whitespace (its _WHITESPACE token), escaped in a term like a space
+_PARSER_WHITESPACE = "\n\r\t\u3000"
+#: Lucene's Operations.isFinite recurses once per state on a path and stops past this depth
+_AUTOMATON_PATH_LIMIT = 1000
+
+
+def _regexp_term(regex: str) -> str:
+    """A Lucene regex as a query_string regexp term `/.../` (module docstring): every `/` escaped
+    (an escaped one kept), and a final escaped backslash written `[\\\\]`."""
+    out = []
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "\\" and i + 1 < len(regex):
+            out.append(regex[i:i + 2])
+            i += 2
+            continue
+        out.append("\\/" if c == "/" else c)
+        i += 1
+    if out and out[-1] == "\\\\":
+        out[-1] = "[\\\\]"
+    return "/" + "".join(out) + "/"
+
+
+def _path_bound(regex: str) -> int:
+    """An upper bound of the states on a path of the automaton of a Lucene regex as ruleport writes
+    them (escapes, classes, groups, `|`, `* + ? {n} {n,} {n,m}`): a sequence adds, `|` takes the
+    longest branch, a repetition multiplies by its largest count (an unbounded one by its least + 1)."""
+    pos = 0
+
+    def alternatives() -> int:
+        nonlocal pos
+        best = sequence()
+        while pos < len(regex) and regex[pos] == "|":
+            pos += 1
+            best = max(best, sequence())
+        return best
+
+    def sequence() -> int:
+        nonlocal pos
+        total = 0
+        while pos < len(regex) and regex[pos] not in "|)":
+            total += repeated(atom())
+        return total
+
+    def atom() -> int:
+        nonlocal pos
+        c = regex[pos]
+        if c == "(":
+            pos += 1
+            inner = alternatives()
+            pos += 1  # ")"
+            return inner
+        if c == "[":
+            end = pos + 1
+            while end < len(regex) and regex[end] != "]":
+                end += 2 if regex[end] == "\\" else 1
+            pos = end + 1
+            return 1
+        pos += 2 if c == "\\" else 1
+        return 1
+
+    def repeated(size: int) -> int:
+        nonlocal pos
+        while pos < len(regex):
+            c = regex[pos]
+            if c in "*+?":
+                pos += 1
+                size *= 2 if c == "+" else 1
+            elif c == "{" and (m := re.compile(r"\{(\d+)(,(\d*))?\}").match(regex, pos)):
+                pos = m.end()
+                lo = int(m.group(1))
+                hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else lo + 1)
+                size *= max(hi, 1)
+            else:
+                break
+        return size
+
+    return alternatives()
+
+
+def _checked_regex(regex: str) -> str:
+    if _path_bound(regex) > _AUTOMATON_PATH_LIMIT:
+        raise EmitError(f"the Lucene regex /{regex[:80]}{'...' if len(regex) > 80 else ''}/ needs an automaton path "
+                        f"of more than {_AUTOMATON_PATH_LIMIT} states, which Lucene's RegexpQuery rejects "
+                        "(input automaton is too large)", code="emit/regex-unsupported")
+    return regex
+
+
 def _all_exact(cond) -> bool:
     """An OR of values can become one `field:(a OR b)` only when every value
     is matched natively (case-sensitive, or without letters)."""
@@ -83,24 +184,32 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
     # the classic query parser's special characters in a field name are escaped with `\` (the stock
     # backend escapes only spaces and `*`): Kubernetes' authorization_k8s_io/decision annotation
     field_escape_pattern: ClassVar = re.compile(r'[\s*/+\-!():^\[\]"{}~?\\&|<>=]')
+    add_escaped: ClassVar[str] = LuceneBackend.add_escaped + _PARSER_WHITESPACE
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         return super().decide_convert_condition_as_in_expression(cond, state) and _all_exact(cond)
+
+    def convert_value_str(self, s: SigmaString, state) -> str:
+        plain = "" if s.contains_special() else str(s)
+        if len(plain) > 1 and plain[0] in "<>":
+            # query_string reads an unquoted `>x` as a range, escaped or not; a phrase is a term
+            return self.str_quote + "".join("\\" + c if c in '"\\' else c for c in plain) + self.str_quote
+        return super().convert_value_str(s, state)
 
     def convert_condition_field_eq_val_str(self, cond, state):
         value = cond.value
         if letters(value) == 0:
             return super().convert_condition_field_eq_val_str(cond, state)
-        regex = to_lucene_regex(value, case_insensitive=True)
-        return f"{self.escape_and_quote_field(cond.field)}:/{regex}/"
+        regex = _checked_regex(to_lucene_regex(value, case_insensitive=True))
+        return f"{self.escape_and_quote_field(cond.field)}:{_regexp_term(regex)}"
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
         # |cased is Lucene's own behaviour on keyword fields: the plain form
         return LuceneBackend.convert_condition_field_eq_val_str(self, cond, state)
 
     def convert_condition_field_eq_val_re(self, cond, state):
-        regex = _lucene_regex(cond.value)
-        return f"{self.escape_and_quote_field(cond.field)}:/{regex.replace('/', chr(92) + '/')}/"
+        regex = _checked_regex(_lucene_regex(cond.value))
+        return f"{self.escape_and_quote_field(cond.field)}:{_regexp_term(regex)}"
 
 
 def _eql_string(text: str) -> str:

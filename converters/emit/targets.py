@@ -30,6 +30,8 @@ from converters.esql.executor import EsqlExecutor
 from converters.kql.evaluator import KibanaKqlExecutor
 from converters.kusto.executor import KustoExecutor
 from converters.lucene.executor import LuceneExecutor
+from converters.lint.ecs import ecs_table
+from converters.platforms import elastic as elastic_platform
 from converters.platforms import facts
 from converters.platforms import models as platforms
 from converters.platforms.cloud import models as cloud_platforms
@@ -99,6 +101,12 @@ def sentinel_executor() -> Executor:
                          "kusto-sentinel")
 
 
+def lucene_executor() -> Executor:
+    """Lucene over Elastic documents whose fields are indexed by their mapped type (ip, numbers,
+    keywords): the Defend index templates of the platform facts, and ECS for other ECS fields."""
+    return LuceneExecutor(field_types=elastic_platform.field_types(ecs_table().fields))
+
+
 _ELASTIC_DATA = ("Elastic Defend events, ECS fields and .caseless multi-fields: logs-endpoint.events.process-* "
                  "for process_creation, logs-endpoint.events.<file|network|registry|library>-* for the other "
                  "Defend logsources; category-less rules: ECS data in the original rule's indexes")
@@ -128,7 +136,7 @@ _LIST = [
            settings=("app", "security_domain", "enabled")),
     Target("lucene", "luc", ".lucene", "lucene", ElasticLuceneBackend, (pipelines.elastic_defend,),
            _ELASTIC_DATA, "Lucene query string",
-           LuceneExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.LuceneBackend", **_KIBANA),
+           lucene_executor, platforms.ELASTIC, "sigma.backends.elasticsearch.LuceneBackend", **_KIBANA),
     Target("eql", "eql", ".eql", "eql", ElasticEqlBackend, (pipelines.elastic_defend_eql,),
            _ELASTIC_DATA, "Elastic EQL (`process where ...`)",
            EqlExecutor, platforms.ELASTIC, "sigma.backends.elasticsearch.EqlBackend", **_KIBANA),

@@ -46,11 +46,33 @@ Semantics (what Elasticsearch does for keyword fields, and what we test):
   classic parser (`a OR b AND c` means `+b +c`, with `a` optional), as in
   Elasticsearch; pySigma parenthesizes every group.
 - A term with no field searches every field (default_field `*`), leniently.
-- Integer values are `long` fields, other numbers `double` fields (chosen
-  per field over the whole batch; a field holding numbers and strings is a
-  keyword field of their text): `f:5`, `f:[1 TO 5]`, `f:>5`, `f:<=5` compare
-  numerically; a wildcard or regexp on a numeric field is an error, as in
-  Elasticsearch. Booleans are keywords `true` / `false`.
+- A field is indexed by the type its index mapping gives it, where the
+  executor is told (`field_types`: the Elastic platform's index templates
+  and ECS, converters.platforms.elastic.field_types), as Elasticsearch
+  indexes a document by its mapping
+  (https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping-types.html):
+  - keyword, constant_keyword, wildcard: keyword (above); a number or a
+    boolean there is its text;
+  - long, integer, short, byte, unsigned_long: a long point; a string that
+    parses as a number is coerced and a fraction truncated (`coerce`, on by
+    default); double, scaled_float: a double point; float, half_float: a
+    float point (scaled_float's rounding to its factor and half_float's
+    16 bits are not modelled);
+  - ip: an InetAddressPoint. A term is an address or a CIDR block
+    (`source.ip:10.0.0.0\\/8` matches 10.1.2.3: Elasticsearch's term query on
+    an ip field takes `address/prefix`, the ip field type reference); a
+    range compares addresses; a wildcard, prefix or regexp is an error.
+  A value the type cannot parse raises ExecutionError (Elasticsearch rejects
+  the document: converters.prove.mapping leaves such events out first).
+  Other fields (dates, booleans, fields no mapping names) take their type
+  from the batch's values: integers `long`, other numbers `double`, a field
+  holding numbers and strings a keyword of their text; booleans are keywords
+  `true` / `false`. `f:5`, `f:[1 TO 5]`, `f:>5`, `f:<=5` compare numerically
+  on a numeric field; a wildcard or regexp there is an error, as in
+  Elasticsearch.
+- Elasticsearch 8 sizes Lucene's clause limit by the node (at least 1024);
+  the helper allows 4096 leaf queries, the figure of a 1 GB heap and 10
+  processors (RuleportLucene.MAX_CLAUSE_COUNT says how it is computed).
 - A query the parser rejects raises ExecutionError with Lucene's message;
   so does a value that is neither text, number nor boolean in a field the
   query reads (events must be flattened to dotted paths).
@@ -59,6 +81,7 @@ Semantics (what Elasticsearch does for keyword fields, and what we test):
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import re
 import shutil
@@ -66,7 +89,7 @@ import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from converters.engine.executor import Event, ExecutionError, Executor
 from converters.lucene import jars as J
@@ -89,10 +112,27 @@ def _values(value: Any) -> list:
     return [value]
 
 
-def _field_types(events: Sequence[Event], fields: Sequence[str]) -> dict[str, str]:
-    """k (keyword), l (long) or d (double) for each of `fields` that has a value, over the batch."""
+#: Elasticsearch field type -> the helper's kind (k keyword, l long, d double, f float, i ip);
+#: types not listed (date, boolean, text...) take their kind from the values
+MAPPED_KINDS = {
+    "keyword": "k", "constant_keyword": "k", "wildcard": "k",
+    "long": "l", "integer": "l", "short": "l", "byte": "l", "unsigned_long": "l",
+    "double": "d", "scaled_float": "d", "float": "f", "half_float": "f",
+    "ip": "i",
+}
+
+
+def _field_types(events: Sequence[Event], fields: Sequence[str],
+                 mapped: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The helper's kind for each of `fields` that has a value in the batch: the mapped type's
+    (`mapped`: field -> Elasticsearch type), else k (keyword), l (long) or d (double) from the values."""
     result = {}
     for field in fields:
+        kind = MAPPED_KINDS.get(mapped.get(field, "")) if mapped else None
+        if kind is not None:
+            if any(_values(e.get(field)) for e in events):
+                result[field] = kind
+            continue
         types: set = set()
         for value in [e.get(field) for e in events]:
             if type(value) is list or type(value) is tuple:
@@ -117,12 +157,31 @@ def _field_types(events: Sequence[Event], fields: Sequence[str]) -> dict[str, st
     return result
 
 
-def _text(v: Any, kind: str) -> str:
+def _text(v: Any, kind: str, field: str = "") -> str:
+    """A value as the helper reads it for a field of `kind` (module docstring: coercion)."""
     if isinstance(v, bool):
+        if kind in "ldfi":
+            raise ExecutionError(f"field {field!r}: the boolean {v!r} cannot be indexed in a {_KIND_NAMES[kind]} field")
         return "true" if v else "false"
-    if kind == "d":
-        return repr(float(v))
-    return str(v)
+    if kind == "k":
+        return str(v)
+    if kind == "i":
+        try:
+            return str(ipaddress.ip_address(str(v).strip()))
+        except ValueError:
+            raise ExecutionError(f"field {field!r}: {v!r} is not an IP address (an ip field)") from None
+    try:
+        number = float(v) if isinstance(v, str) else v
+        if not isinstance(number, (int, float)) or number != number or number in (float("inf"), float("-inf")):
+            raise ValueError
+        if kind == "l":
+            return str(int(v)) if isinstance(v, int) else str(int(number))  # coerce: a fraction is truncated
+        return repr(float(number))
+    except (ValueError, TypeError, OverflowError):
+        raise ExecutionError(f"field {field!r}: {v!r} is not a number (a {_KIND_NAMES[kind]} field)") from None
+
+
+_KIND_NAMES = {"k": "keyword", "l": "long", "d": "double", "f": "float", "i": "ip"}
 
 
 def _unescape(text: str) -> str:
@@ -135,14 +194,16 @@ def encode_queries(queries: Sequence[str], ask_fields: bool = False) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def encode_events(events: Sequence[Event], only: set[str] | None = None, chunk: int = 5000) -> Iterator[bytes]:
+def encode_events(events: Sequence[Event], only: set[str] | None = None, chunk: int = 5000,
+                  mapped: Mapping[str, str] | None = None) -> Iterator[bytes]:
     """Each event's values (of the fields in `only`, when given), each event closed by `.`,
-    in chunks of `chunk` events, so that the helper indexes while the rest is encoded."""
+    in chunks of `chunk` events, so that the helper indexes while the rest is encoded;
+    `mapped` gives fields their Elasticsearch type (module docstring)."""
     if only is None:
         fields = sorted({f for e in events for f in e})
     else:
         fields = sorted(only)
-    types = _field_types(events, fields)
+    types = _field_types(events, fields, mapped)
     plan = [(f, "F\t" + _escape(f) + "\t" + types[f] + "\t", types[f]) for f in fields if f in types]
     for start in range(0, len(events), chunk):
         out: list[str] = []
@@ -158,15 +219,15 @@ def encode_events(events: Sequence[Event], only: set[str] | None = None, chunk: 
                 for v in (value if type(value) is list else _values(value)):
                     if v is None:
                         continue
-                    append(head + _escape(v if kind == "k" and type(v) is str else _text(v, kind)))
+                    append(head + _escape(v if kind == "k" and type(v) is str else _text(v, kind, field)))
             append(".")
         append("")
         yield "\n".join(out).encode("utf-8")
 
 
-def encode_batch(queries: Sequence[str], events: Sequence[Event]) -> bytes:
+def encode_batch(queries: Sequence[str], events: Sequence[Event], mapped: Mapping[str, str] | None = None) -> bytes:
     """The helper's whole stdin when every field is sent."""
-    return encode_queries(queries) + b"".join(encode_events(events))
+    return encode_queries(queries) + b"".join(encode_events(events, mapped=mapped))
 
 
 class LuceneExecutor(Executor):
@@ -175,9 +236,13 @@ class LuceneExecutor(Executor):
     name = "lucene"
     engine = f"Apache Lucene {J.LUCENE_VERSION} (as in Elasticsearch 8.x), classic query parser"
 
-    def __init__(self, jar_dir: Path | None = None, cache_dir: Path | None = None):
+    def __init__(self, jar_dir: Path | None = None, cache_dir: Path | None = None,
+                 field_types: Mapping[str, str] | None = None):
+        """`field_types`: field -> Elasticsearch type, as the index mappings declare them (fields
+        not named are typed by their values; module docstring)."""
         self.jar_dir = Path(jar_dir) if jar_dir is not None else J.lucene_home()
         self.cache_dir = cache_dir
+        self.field_types = dict(field_types or {})
 
     def _jars(self) -> list[Path]:
         return J.installed_jars(self.jar_dir)
@@ -249,7 +314,7 @@ class LuceneExecutor(Executor):
         for attempt in (1, 2):
             server = self._server()
             try:
-                answers = server.batch(queries, events)
+                answers = server.batch(queries, events, self.field_types)
             except _HelperDied as died:
                 self._stop()
                 if attempt == 2:
@@ -321,7 +386,7 @@ class _Server:
             raise self._died()
         return raw.decode("utf-8", "replace").rstrip("\n")
 
-    def batch(self, queries: Sequence[str], events: Sequence[Event]) -> list[str]:
+    def batch(self, queries: Sequence[str], events: Sequence[Event], mapped: Mapping[str, str] | None = None) -> list[str]:
         try:
             self.proc.stdin.write(encode_queries(queries, ask_fields=True))
             self.proc.stdin.flush()
@@ -332,7 +397,7 @@ class _Server:
             raise self._died()
         only = None if answer[1:] == ["*"] else {_unescape(f) for f in answer[1:]}
         try:
-            for chunk in encode_events(events, only):
+            for chunk in encode_events(events, only, mapped=mapped):
                 self.proc.stdin.write(chunk)  # blocks while the helper catches up: memory stays flat
             self.proc.stdin.write(b"END\n")
             self.proc.stdin.flush()

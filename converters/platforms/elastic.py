@@ -75,6 +75,18 @@ def caseless_fields(index: str) -> tuple[str, ...]:
     return ()
 
 
+def field_types(ecs: Mapping[str, str]) -> dict[str, str]:
+    """Field -> Elasticsearch type as the indexes map it: the Defend data streams' index templates
+    (the platform facts: their own fields, e.g. `process.Ext.*`, and ECS's), and ECS's type for the
+    other ECS fields (`ecs`: field -> type, converters/data/ecs_fields.json), as the integrations'
+    templates map ECS fields. The facts give each field one type across the Defend streams, and it is
+    ECS's (tests hold both to that)."""
+    types = dict(ecs)
+    for table in facts.platform("elastic").tables.values():
+        types.update((name, f.type) for name, f in table.fields.items())
+    return types
+
+
 def render_elastic(event: Mapping[str, Any]) -> dict[str, list]:
     doc = flatten_ecs(event)
     index = index_of(event, Activity(event).kind)

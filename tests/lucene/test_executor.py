@@ -308,3 +308,84 @@ def test_a_rejected_query_or_a_bad_event_leaves_the_executor_usable(lucene):
         ex.run("a:x", [{"a": [{"nested": "object"}]}])   # not text, number nor boolean
     assert ex.run("a:x", [{"a": ["x"]}, {"a": ["z"]}]) == [0]
     ex.close()
+
+
+# --- fields indexed by their mapped type --------------------------------------------------------
+
+MAPPED = {"source.ip": "ip", "destination.port": "long", "event.code": "keyword", "ratio": "float"}
+TYPED_EVENTS = [
+    {"source.ip": ["10.1.2.3"], "destination.port": ["26"], "event.code": [4662]},  # a string port is coerced
+    {"source.ip": ["::1"], "destination.port": [443.9], "ratio": [0.1]},             # a fraction is truncated
+    {"source.ip": ["192.168.0.7", "8.8.8.8"], "destination.port": [8080]},
+    {"event.code": ["x"]},
+]
+
+
+@pytest.fixture(scope="module")
+def typed(lucene):
+    return LuceneExecutor(field_types=MAPPED)
+
+
+def test_ip_field_terms_take_addresses_and_cidr_blocks(typed):
+    # Elasticsearch's term query on an ip field: an address, or `address/prefix` (a block)
+    check(typed, [
+        ("source.ip:10.0.0.0\\/8", [0]),
+        ('source.ip:"10.0.0.0/8"', [0]),
+        ("source.ip:\\:\\:1\\/128", [1]),
+        ("source.ip:\\:\\:1", [1]),
+        ("source.ip:192.168.0.0\\/16", [2]),        # any value of an array
+        ("NOT source.ip:10.0.0.0\\/8", [1, 2, 3]),  # a missing field: NOT matches
+        ("source.ip:[10.0.0.0 TO 10.255.255.255]", [0]),
+        ("source.ip:{10.1.2.3 TO *]", [2]),
+        ("source.ip:0.0.0.0\\/0", [0, 2]),          # an IPv4 block holds no IPv6 address
+    ], TYPED_EVENTS)
+
+
+def test_ip_field_rejects_wildcards_and_bad_literals(typed):
+    with pytest.raises(ExecutionError, match="source.ip"):
+        typed.run("source.ip:10.*", TYPED_EVENTS)
+    with pytest.raises(ExecutionError, match="not an IP string literal"):  # no host name is looked up
+        typed.run("source.ip:localhost", TYPED_EVENTS)
+    with pytest.raises(ExecutionError, match="prefix length"):
+        typed.run("source.ip:10.0.0.0\\/33", TYPED_EVENTS)
+    with pytest.raises(ExecutionError, match="not an IP address"):
+        typed.run("source.ip:10.0.0.0\\/8", [{"source.ip": ["host.example"]}])
+
+
+def test_mapped_numbers_and_keywords_follow_the_mapping_not_the_values(typed):
+    check(typed, [
+        ("destination.port:26", [0]),           # "26" indexed as the long 26
+        ("destination.port:443", [1]),          # 443.9 coerced to 443
+        ("destination.port:>=443", [1, 2]),
+        ("event.code:4662", [0]),               # a number in a keyword field is its text
+        ("event.code:46*", [0]),                # ... so wildcards apply
+        ("ratio:0.1", [1]),                     # a float field compares as a float
+    ], TYPED_EVENTS)
+    with pytest.raises(ExecutionError, match="destination.port"):
+        typed.run("destination.port:2*", TYPED_EVENTS)
+
+
+def test_a_mapped_type_refuses_values_it_cannot_hold():
+    with pytest.raises(ExecutionError, match="not a number"):
+        encode_batch(["q"], [{"destination.port": ["http"]}], MAPPED)
+    with pytest.raises(ExecutionError, match="boolean"):
+        encode_batch(["q"], [{"destination.port": [True]}], MAPPED)
+    payload = encode_batch(["q"], [{"source.ip": ["0:0:0:0:0:0:0:1"]}], MAPPED).decode()
+    assert "F\tsource.ip\ti\t::1" in payload
+
+
+def test_the_clause_limit_is_elasticsearchs_for_a_small_node(lucene):
+    # Elasticsearch 8 allows at least 1024 clauses and more on any real node (RuleportLucene.MAX_CLAUSE_COUNT)
+    events = [{"n": [str(i)]} for i in range(3)]
+    assert lucene.run(" OR ".join(f"n:{i}" for i in range(3000)), events) == [0, 1, 2]
+    with pytest.raises(ExecutionError, match="too many"):
+        lucene.run(" OR ".join(f"n:{i}" for i in range(5000)), events)
+
+
+def test_lucene_target_indexes_ecs_and_defend_fields_by_type():
+    from converters.emit.targets import TARGETS
+
+    types = TARGETS["lucene"].executor().field_types
+    assert types["source.ip"] == "ip" and types["destination.port"] == "long"
+    assert types["process.name"] == "keyword"
+    assert types["process.Ext.effective_parent.pid"] == "long"  # a Defend field ECS lacks

@@ -9,8 +9,8 @@
 //   ?                      optional: asks which fields the queries read; the
 //                          helper answers "FIELDS<TAB>f1<TAB>f2..." (or
 //                          "FIELDS<TAB>*" for all) at once, before the events
-//   F<TAB>field<TAB>k|l|d<TAB>value   one value of the current event
-//                          (k keyword, l long, d double)
+//   F<TAB>field<TAB>k|l|d|f|i<TAB>value   one value of the current event
+//                          (k keyword, l long, d double, f float, i ip)
 //   .                      end of the current event
 // Output on stdout: one line per query, in order, "H<TAB>i,j,k" (the matching
 // indexes, ascending) or "E<TAB>message" when the parser rejects the query.
@@ -36,6 +36,8 @@ import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +52,8 @@ import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FloatPoint;
+import org.apache.lucene.document.InetAddressPoint;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StringField;
@@ -108,7 +112,7 @@ public final class RuleportLucene {
 
     /** Classic parser with Elasticsearch query_string's differences. */
     static final class Parser extends QueryParser {
-        final Map<String, Character> types;  // field -> k, l or d
+        final Map<String, Character> types;  // field -> k, l, d, f or i
         final List<String> fields;           // every field seen, for the `*` default field
         final Analyzer analyzer;
 
@@ -165,9 +169,11 @@ public final class RuleportLucene {
                                              : getRangeQuery(field, null, v, true, incl);
             }
             char t = type(field);
+            if (t == 'i') return ipTermQuery(field, text);
             try {
                 if (t == 'l') return LongPoint.newExactQuery(field, Long.parseLong(text.trim()));
                 if (t == 'd') return DoublePoint.newExactQuery(field, Double.parseDouble(text.trim()));
+                if (t == 'f') return FloatPoint.newExactQuery(field, Float.parseFloat(text.trim()));
             } catch (NumberFormatException e) {
                 throw new ParseException("failed to create query: '" + text + "' is not a number for field " + field);
             }
@@ -199,10 +205,50 @@ public final class RuleportLucene {
                     if (hi != null && !hiIncl) z = DoublePoint.nextDown(z);
                     return DoublePoint.newRangeQuery(field, a, z);
                 }
+                if (t == 'f') {
+                    float a = lo == null ? Float.NEGATIVE_INFINITY : Float.parseFloat(lo);
+                    float z = hi == null ? Float.POSITIVE_INFINITY : Float.parseFloat(hi);
+                    if (lo != null && !loIncl) a = FloatPoint.nextUp(a);
+                    if (hi != null && !hiIncl) z = FloatPoint.nextDown(z);
+                    return FloatPoint.newRangeQuery(field, a, z);
+                }
+                if (t == 'i') {
+                    InetAddress a = lo == null ? InetAddressPoint.MIN_VALUE : ipAddress(lo);
+                    InetAddress z = hi == null ? InetAddressPoint.MAX_VALUE : ipAddress(hi);
+                    if (lo != null && !loIncl) {
+                        if (a.equals(InetAddressPoint.MAX_VALUE)) return new MatchNoDocsQuery();
+                        a = InetAddressPoint.nextUp(a);
+                    }
+                    if (hi != null && !hiIncl) {
+                        if (z.equals(InetAddressPoint.MIN_VALUE)) return new MatchNoDocsQuery();
+                        z = InetAddressPoint.nextDown(z);
+                    }
+                    return InetAddressPoint.newRangeQuery(field, a, z);
+                }
             } catch (NumberFormatException | ArithmeticException e) {
                 throw new ParseException("failed to create range query on numeric field " + field);
+            } catch (IllegalArgumentException e) {
+                throw new ParseException("failed to create range query on ip field " + field + ": " + e.getMessage());
             }
             return super.getRangeQuery(field, lo, hi, loIncl, hiIncl);
+        }
+
+        /** Elasticsearch's term query on an ip field: an address, or a CIDR block `addr/prefix`. */
+        static Query ipTermQuery(String field, String text) throws ParseException {
+            String term = text.trim();
+            try {
+                int slash = term.indexOf('/');
+                if (slash < 0) return InetAddressPoint.newExactQuery(field, ipAddress(term));
+                InetAddress address = ipAddress(term.substring(0, slash));
+                int bits = Integer.parseInt(term.substring(slash + 1));
+                int max = address.getAddress().length * 8;
+                if (bits < 0 || bits > max) {
+                    throw new IllegalArgumentException("illegal prefix length " + bits + " in '" + term + "'");
+                }
+                return InetAddressPoint.newPrefixQuery(field, address, bits);
+            } catch (IllegalArgumentException e) { // also NumberFormatException
+                throw new ParseException("failed to create query on ip field " + field + ": " + e.getMessage());
+            }
         }
 
         Query keywordOnly(String field, String what) throws ParseException {
@@ -266,6 +312,19 @@ public final class RuleportLucene {
         }
     }
 
+    /** An IP address literal (IPv4 dotted quad or IPv6), never a host name: nothing is looked up. */
+    static InetAddress ipAddress(String text) {
+        boolean v6 = text.indexOf(':') >= 0;
+        if (!v6 && !text.matches("(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP string literal");
+        }
+        try {
+            return InetAddress.getByName(v6 && !text.startsWith("[") ? "[" + text + "]" : text);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + text + "' is not an IP string literal");
+        }
+    }
+
     static String unescape(String s) {
         if (s.indexOf('\\') < 0) return s;
         StringBuilder b = new StringBuilder(s.length());
@@ -281,7 +340,13 @@ public final class RuleportLucene {
         return b.toString();
     }
 
+    // Elasticsearch 8 sets Lucene's clause limit from the node (search.SearchUtils: heap MB * 64 /
+    // search threads, at least 1024: 16,384 for a 1 GB heap and 2 processors; the 8.0 default was
+    // 4096). The column models a node with a 1 GB heap and 10 processors: 65,536 / 16 threads.
+    static final int MAX_CLAUSE_COUNT = 4096;
+
     public static void main(String[] args) throws Exception {
+        IndexSearcher.setMaxClauseCount(MAX_CLAUSE_COUNT);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
         BufferedWriter out = new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8));
         String line = in.readLine();
@@ -356,6 +421,10 @@ public final class RuleportLucene {
                 doc.add(new LongPoint(field, Long.parseLong(value)));
             } else if (t == 'd') {
                 doc.add(new DoublePoint(field, Double.parseDouble(value)));
+            } else if (t == 'f') {
+                doc.add(new FloatPoint(field, Float.parseFloat(value)));
+            } else if (t == 'i') {
+                doc.add(new InetAddressPoint(field, ipAddress(value)));
             } else {
                 // tokenized by the keyword analyzer: one whole token, lower-cased for .caseless
                 doc.add(new Field(field, value, keywordType()));
