@@ -196,6 +196,12 @@ def _like_pattern(value: SigmaString) -> str:
 
 class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
     name: ClassVar[str] = "ruleport ES|QL (Elastic Defend)"
+    # ES|QL's syntax reference: an identifier is quoted with backticks when it does not start with a
+    # letter, `_` or `@`, or holds another character than a letter, digit or `_`; a dotted name is
+    # such identifiers joined by dots, so a name with a part like `0` (Azure's
+    # target_resources.0.modified_properties) is quoted whole (`` `a.0.b` ``, as `1.field` in the docs)
+    field_quote_pattern: ClassVar = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[_@][A-Za-z0-9_]+)"
+                                               r"(?:\.(?:[A-Za-z][A-Za-z0-9_]*|[_@][A-Za-z0-9_]+))*$")
     precedence = (ConditionNOT, ConditionAND, ConditionOR)
     parenthesize = True  # explicit grouping: the reader need not know precedence
     convert_or_as_in: ClassVar[bool] = False  # IN takes no patterns; each value is its own comparison
