@@ -38,7 +38,7 @@ from converters.emit.correlation.esql import EsqlCorrelation
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
 from converters.emit.transforms import record_note
-from converters.notes import EITHER, Affects, contains
+from converters.notes import EITHER, LESS, Affects, contains, not_, wildcard
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
 from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
 from sigma.conversion.deferred import DeferredQueryExpression
@@ -258,4 +258,17 @@ class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
         return f"NOT COALESCE({expr}, false)"
 
     def finalize_query_default(self, rule, query, index, state) -> str:
-        return f"FROM {state.processing_state['index']}\n| WHERE {query}"
+        indexes = state.processing_state["index"]
+        if rule.logsource.category:
+            self._index_note(rule.logsource.category, indexes)
+        return f"FROM {indexes}\n| WHERE {query}"
+
+    def _index_note(self, category: str, indexes: str) -> None:
+        """A Sigma category is read from its Elastic Defend data stream: an original Elastic rule
+        that also read other indexes (Sysmon via Winlogbeat, an integration's data stream) is
+        narrowed to that stream by FROM, exactly for the events that live elsewhere."""
+        patterns = [p.strip() for p in indexes.split(",") if p.strip()]
+        record_note(self.last_processing_pipeline, "emit/index-assumed",
+                    f"{category} events are read from Elastic Defend's data stream ({indexes}): events in "
+                    "other indexes are not read", None,
+                    Affects.of(LESS, not_(wildcard("_index", patterns))))

@@ -40,3 +40,25 @@ def test_field_names_that_are_not_identifiers_are_backquoted(name, quoted):
     assert (f"`{name}` ==" in query) is quoted, query
     doc = {name: ["v"], "_index": ["logs-x-default"]}
     assert EX.run(query, [doc, {name: ["w"]}]) == [0]
+
+
+def test_a_category_is_read_from_defends_stream_and_the_note_says_which_events_are_not_read():
+    from converters.prove.explain import holds, note_doc
+
+    text = rule("  sel:\n    Image|endswith: '\\a.exe'")
+    emitted = emit(text, "esql")
+    assert emitted.queries[0].startswith("FROM logs-endpoint.events.process-*\n")
+    (note,) = [n for n in emitted.notes if n.code == "emit/index-assumed"]
+    event = {"event": {"category": ["process"], "type": ["start"]}, "host": {"os": {"type": "windows"}},
+             "process": {"name": "a.exe", "executable": "C:\\x\\a.exe"}}
+    elsewhere = {**event, "_index": "winlogbeat-default"}
+    query = emitted.queries[0]
+    assert EX.run(query, [render_elastic(event), render_elastic(elsewhere)]) == [0]
+    # the note holds exactly on the event FROM does not read
+    assert note.affects.direction == "less"
+    assert not holds(note.affects.condition, note_doc(event))
+    assert holds(note.affects.condition, note_doc(elsewhere))
+    # a category-less rule reads the original rule's indexes: no such note
+    ecs = rule("  sel:\n    labels.x|cased: v", category="").replace("  category: \n", "") \
+        .replace("product: windows", "product: elastic\n  definition: 'Elastic indexes: logs-*'")
+    assert "emit/index-assumed" not in {n.code for n in emit(ecs, "esql").notes}

@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.correlation.base import CorrelationBackend, Step
-from converters.notes import LESS, Affects, group_crosses_bucket
+from converters.notes import LESS, Affects, group_crosses_bucket, not_, wildcard
 
 _UNITS = ((86400, "days"), (3600, "hours"), (60, "minutes"), (1, "seconds"))
 
@@ -109,6 +109,13 @@ class EsqlCorrelation(CorrelationBackend):
             f"epoch, so a correlation whose events fall on both sides of a bucket boundary is missed "
             f"(Sigma's timespan is any {rule.timespan.spec} window)",
             Affects.of(LESS, group_crosses_bucket(span)))
+        categories = sorted({s.rule.logsource.category for s in steps if s.rule.logsource.category})
+        if categories:  # as for one rule (ElasticEsqlBackend._index_note): FROM reads what it names
+            self.correlation_note(
+                "emit/index-assumed",
+                f"{', '.join(categories)} events are read from Elastic Defend's data streams ({', '.join(indexes)}): "
+                "events in other indexes are not read",
+                Affects.of(LESS, not_(wildcard("_index", indexes))))
         query = self.default_correlation_query[method].format(
             indexes=", ".join(indexes), search=search, typing=typing, keys=", ".join(keys), present=present,
             aggregate=aggregate, groupby=groupby, condition=condition)
