@@ -34,11 +34,11 @@ from typing import ClassVar
 from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.correlation.eql import EqlCorrelation
-from converters.emit.correlation.esql import EsqlCorrelation
+from converters.emit.correlation.esql import EsqlCorrelation, index_note, names_its_indexes
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
 from converters.emit.transforms import record_note
-from converters.notes import EITHER, LESS, Affects, contains, not_, wildcard
+from converters.notes import EITHER, Affects, contains
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
 from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
 from sigma.conversion.deferred import DeferredQueryExpression
@@ -259,16 +259,8 @@ class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
 
     def finalize_query_default(self, rule, query, index, state) -> str:
         indexes = state.processing_state["index"]
-        if rule.logsource.category:
-            self._index_note(rule.logsource.category, indexes)
+        if not names_its_indexes(rule, indexes):
+            index_note(lambda code, message, affects: record_note(
+                self.last_processing_pipeline, code, message, None, affects), indexes)
         return f"FROM {indexes}\n| WHERE {query}"
 
-    def _index_note(self, category: str, indexes: str) -> None:
-        """A Sigma category is read from its Elastic Defend data stream: an original Elastic rule
-        that also read other indexes (Sysmon via Winlogbeat, an integration's data stream) is
-        narrowed to that stream by FROM, exactly for the events that live elsewhere."""
-        patterns = [p.strip() for p in indexes.split(",") if p.strip()]
-        record_note(self.last_processing_pipeline, "emit/index-assumed",
-                    f"{category} events are read from Elastic Defend's data stream ({indexes}): events in "
-                    "other indexes are not read", None,
-                    Affects.of(LESS, not_(wildcard("_index", patterns))))

@@ -62,3 +62,14 @@ def test_a_category_is_read_from_defends_stream_and_the_note_says_which_events_a
     ecs = rule("  sel:\n    labels.x|cased: v", category="").replace("  category: \n", "") \
         .replace("product: windows", "product: elastic\n  definition: 'Elastic indexes: logs-*'")
     assert "emit/index-assumed" not in {n.code for n in emit(ecs, "esql").notes}
+
+
+def test_a_rule_naming_no_indexes_reads_logs_star_and_says_so():
+    from converters.prove.explain import holds, note_doc
+
+    text = rule("  sel:\n    labels.x|cased: v", category="").replace("  category: \n", "")
+    emitted = emit(text, "esql")
+    assert emitted.queries[0].startswith("FROM logs-*\n")
+    (note,) = [n for n in emitted.notes if n.code == "emit/index-assumed"]
+    assert holds(note.affects.condition, note_doc({"labels": {"x": "v"}, "_index": "auditbeat-default"}))
+    assert not holds(note.affects.condition, note_doc({"labels": {"x": "v"}, "_index": "logs-system.auth-default"}))
