@@ -10,7 +10,8 @@ difference is reported as one.
 
 `Affects.where` is a small JSON condition language over ECS fields (dotted
 names, as the original rule reads them; array fields hold when any element
-does):
+does), plus `_index`: the index the event lives in as Elasticsearch holds it
+(converters.platforms.elastic.index_of):
 
     {"exists": F}                                F has a value
     {"field": F, "eq": [v, ...]}                 F equals one of the values

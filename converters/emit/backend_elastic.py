@@ -46,7 +46,7 @@ from typing import ClassVar
 from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.correlation.eql import EqlCorrelation
-from converters.emit.correlation.esql import EsqlCorrelation
+from converters.emit.correlation.esql import EsqlCorrelation, index_note, names_its_indexes
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
 from converters.emit.transforms import record_note
@@ -305,6 +305,12 @@ def _like_pattern(value: SigmaString) -> str:
 
 class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
     name: ClassVar[str] = "ruleport ES|QL (Elastic Defend)"
+    # ES|QL's syntax reference: an identifier is quoted with backticks when it does not start with a
+    # letter, `_` or `@`, or holds another character than a letter, digit or `_`; a dotted name is
+    # such identifiers joined by dots, so a name with a part like `0` (Azure's
+    # target_resources.0.modified_properties) is quoted whole (`` `a.0.b` ``, as `1.field` in the docs)
+    field_quote_pattern: ClassVar = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|[_@][A-Za-z0-9_]+)"
+                                               r"(?:\.(?:[A-Za-z][A-Za-z0-9_]*|[_@][A-Za-z0-9_]+))*$")
     precedence = (ConditionNOT, ConditionAND, ConditionOR)
     parenthesize = True  # explicit grouping: the reader need not know precedence
     convert_or_as_in: ClassVar[bool] = False  # IN takes no patterns; each value is its own comparison
@@ -361,4 +367,9 @@ class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
         return f"NOT COALESCE({expr}, false)"
 
     def finalize_query_default(self, rule, query, index, state) -> str:
-        return f"FROM {state.processing_state['index']}\n| WHERE {query}"
+        indexes = state.processing_state["index"]
+        if not names_its_indexes(rule, indexes):
+            index_note(lambda code, message, affects: record_note(
+                self.last_processing_pipeline, code, message, None, affects), indexes)
+        return f"FROM {indexes}\n| WHERE {query}"
+

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from converters.lint.ecs import ecs_multi_valued
 from converters.platforms import facts
 
 
@@ -46,6 +47,12 @@ class DataModel:
     def caseless(self) -> tuple[str, ...]:
         """The fields with a `.caseless` multi-field in the data stream's index template."""
         return facts.table("elastic", self.stream).with_multi("caseless") if self.stream else ()
+
+    @property
+    def multi_valued(self) -> tuple[str, ...]:
+        """The fields that may hold several values: the model's own arrays and every field ECS
+        normalizes to an array (process.env_vars, host.ip, ...), as the fixtures hold them."""
+        return tuple(sorted(set(self.arrays) | ecs_multi_valued()))
 
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
@@ -102,8 +109,9 @@ ELASTIC_DEFEND = DataModel(
 
 # --- Elastic Defend, one table per event kind (Elastic targets only) --------
 #
-# ECS fields every Defend index may hold as arrays (a condition holds when any
-# element matches); ES|QL needs to know them (MV_CONCAT).
+# Defend's array fields beyond ECS's own (a condition holds when any element
+# matches); ES|QL needs to know them (MV_CONCAT). DataModel.multi_valued adds
+# every field ECS normalizes to an array.
 ECS_ARRAYS = (
     "event.category", "event.type", "process.args", "process.parent.args", "related.ip", "related.user",
     "related.hosts", "dns.resolved_ip", "registry.data.strings", "file.Ext.header_bytes", "dns.answers.data",

@@ -20,7 +20,7 @@ from converters.emit import endpoint_pipelines
 from converters.emit.endpoint_pipelines import ArrayAsLines, SysmonRegistryData
 from converters.emit.platform_conditions import PlatformConditions
 from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
-from converters.emit.datamodels import ECS_ARRAYS, ELASTIC_DEFEND, ELASTIC_MODELS, DataModel
+from converters.emit.datamodels import ELASTIC_DEFEND, ELASTIC_ECS, ELASTIC_MODELS, DataModel
 from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_MODELS
 from converters.emit.tables import records_resolver
 from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, SYSMON_MODELS
@@ -154,7 +154,7 @@ def sigma_records() -> ProcessingPipeline:
     # Details is Sysmon's rendering of registry data: DWORDs as `DWORD (0x...)`
     items.append(_item(SysmonRegistryData(), "registry_data",
                        rule_conditions=[LogsourceCondition(category="registry_event")]))
-    items.append(_item(ArrayAsLines(tuple(sorted(set(ARRAY_FIELDS) | set(ECS_ARRAYS)))), "array_lines"))
+    items.append(_item(ArrayAsLines(tuple(sorted(set(ARRAY_FIELDS) | set(ELASTIC_ECS.multi_valued)))), "array_lines"))
     return _pipeline("ruleport sigma records", items)
 
 
@@ -200,7 +200,7 @@ def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: 
         index = _item(SetStateTransformation("index", dm.index), "index", **_cond(when))
     return items + [
         index,
-        _item(SetStateTransformation("array_fields", dm.arrays), "array_fields", **_cond(when)),
+        _item(SetStateTransformation("array_fields", dm.multi_valued), "array_fields", **_cond(when)),
         _item(SetStateTransformation("scope_fields", ("event.category", "event.type")), "scope_fields", **_cond(when)),
         # fields with a `.caseless` multi-field, for backends that place regex-derived values themselves
         _item(SetStateTransformation("caseless_fields", dm.caseless), "caseless_fields", **_cond(when)),

@@ -5,7 +5,9 @@ list of values; arrays kept as several values; nulls and empty arrays
 absent), plus:
 
 - `_index`: the index the document lives in, which ES|QL's FROM selects.
-  From the event's `data_stream.type/dataset/namespace` when it names them,
+  The event's own `_index` when it names one (a search hit's metadata: the
+  synthesizer sets it on an event that would otherwise live outside the
+  rule's indexes, converters/prove/synthesis/indexes.py); else from the event's `data_stream.type/dataset/namespace` when it names them,
   else `logs-<event.dataset>-default`, else the Elastic Defend data stream of
   its event kind (process, file, network (also DNS lookups), registry,
   library); an event that names no kind goes to the first Defend data stream
@@ -36,7 +38,13 @@ def defend_table(kind: str | None) -> facts.Table | None:
     return facts.table("elastic", f"logs-endpoint.events.{stream}") if stream else None
 
 
+INDEX = "_index"
+
+
 def index_of(event: Mapping[str, Any], kind: str | None) -> str:
+    named = event.get(INDEX)
+    if isinstance(named, str) and named:
+        return named
     ds_type, dataset, namespace = (first(get(event, f"data_stream.{k}")) for k in ("type", "dataset", "namespace"))
     if isinstance(dataset, str) and dataset:
         return f"{ds_type or 'logs'}-{dataset}-{namespace or 'default'}"

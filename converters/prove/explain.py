@@ -2,7 +2,8 @@
 
 The condition language is documented in converters/notes.py. Conditions are
 evaluated over the original event as Elasticsearch's doc values see it
-(dotted field -> list of values; converters.engine.documents.flatten_ecs): a
+(dotted field -> list of values; converters.engine.documents.flatten_ecs, and
+`_index`: the index the Elastic platform model places it in): a
 field condition holds when any value of the field satisfies it, and never on
 a field the event lacks.
 
@@ -19,6 +20,8 @@ from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 from converters.engine.documents import flatten_ecs
+from converters.platforms.activity import Activity
+from converters.platforms.elastic import INDEX, index_of
 from converters.engine.patterns import PatternError, wildcard_matcher
 from converters.notes import EITHER, LESS, MORE, Note
 
@@ -132,6 +135,13 @@ def holds(condition: Mapping[str, Any], doc: Doc) -> bool:
     raise ConditionError(f"unknown condition {condition!r}")
 
 
+def note_doc(event: Mapping[str, Any]) -> dict:
+    """The event as a note's condition reads it: its doc values and the index it lives in."""
+    doc = flatten_ecs(event)
+    doc[INDEX] = [index_of(event, Activity(event).kind)]
+    return doc
+
+
 def _fits(direction: str, expected: bool, got: bool) -> bool:
     if direction == EITHER:
         return True
@@ -145,7 +155,7 @@ def explaining_note(notes: Iterable[Note], event: Mapping[str, Any], expected: b
         if note.affects is None or not _fits(note.affects.direction, expected, got):
             continue
         if doc is None:
-            doc = flatten_ecs(event)
+            doc = note_doc(event)
         if holds(note.affects.condition, doc):
             return note
     return None

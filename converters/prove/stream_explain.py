@@ -22,10 +22,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from converters.engine.documents import flatten_ecs
 from converters.engine.timestamps import epoch_seconds
 from converters.notes import EITHER, LESS, MORE, Note
-from converters.prove.explain import ConditionError, holds
+from converters.prove.explain import ConditionError, holds, note_doc
 
 GROUP_KEYS = ("group_span_over", "group_crosses_bucket", "group_fold_case", "group_shares_bucket", "group_differs")
 
@@ -41,7 +40,7 @@ class StreamContext:
 
     def doc(self, line: int) -> dict:
         if line not in self._docs:
-            self._docs[line] = flatten_ecs(self.events[line])
+            self._docs[line] = note_doc(self.events[line])
         return self._docs[line]
 
     def time(self, line: int) -> float | None:

@@ -37,6 +37,7 @@ from converters.eql import EqlSyntaxError, ast, parse_query
 from converters.errors import RuleportError
 from converters.load import RuleFile
 from converters.prove.synthesis.entities import Unsolved
+from converters.prove.synthesis.indexes import placed
 from converters.prove.synthesis.generate import Context, EventSynthesizer, rule_context, rule_seed
 from converters.prove.synthesis.values import Exact, Need
 
@@ -318,7 +319,15 @@ def _count_stream(step: _Step, count: int, span: float, rng: random.Random,
 # --- entry points ------------------------------------------------------------------------------------
 
 def stream_cases(rule_file: RuleFile, *, seed: int = 0) -> Stream:
-    """The scenarios of a correlation rule's stream (see the module docstring)."""
+    """The scenarios of a correlation rule's stream (see the module docstring), each event in an
+    index the rule reads (converters/prove/synthesis/indexes.py)."""
+    stream = _scenarios(rule_file, seed)
+    for scenario in stream.scenarios:
+        scenario.events = placed(scenario.events, rule_file.rule)
+    return stream
+
+
+def _scenarios(rule_file: RuleFile, seed: int) -> Stream:
     from converters.translate.correlation import lookback, timespan_seconds
 
     rule = rule_file.rule

@@ -11,7 +11,8 @@ nothing, case variants where case does not matter, the match only in a later
 array element); and the first branch's event on other operating systems and
 in another category. Events are internally consistent (see
 converters/prove/synthesis/entities.py), typed as ECS types their fields and
-deterministic for a seed.
+deterministic for a seed. Each lives in an index the rule reads
+(converters/prove/synthesis/indexes.py).
 
 Every event is checked with the rule's own evaluator (EQL: EqlExecutor,
 kuery: KibanaKqlExecutor) over its Elastic rendering: an event whose verdict
@@ -32,6 +33,7 @@ from converters.kql import KqlSyntaxError, parse_kql
 from converters.load import RuleFile
 from converters.platforms.models import ELASTIC
 from converters.prove.synthesis.formula import SynthesisError, eql_formula, kql_formula
+from converters.prove.synthesis.indexes import placed
 from converters.prove.synthesis.generate import (
     Case, EventSynthesizer, Synthesis, build_cases, coverage, rule_context, rule_seed, select)
 
@@ -128,6 +130,8 @@ def synthesize_cases(rule_file: RuleFile, *, seed: int = 0, count: int | None = 
                              code="fixtures/unsatisfiable", **where)
     chosen = select(kept, count)
     _stamp(chosen)
+    for case, event in zip(chosen, placed([c.event for c in chosen], rule)):
+        case.event = event
     order = {id(c): i for i, c in enumerate(kept)}
     verdicts = [verdicts[order[id(c)]] for c in chosen]
     docs, _ = ELASTIC.records([c.event for c in chosen])

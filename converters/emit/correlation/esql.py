@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.correlation.base import CorrelationBackend, Step
-from converters.notes import LESS, Affects, group_crosses_bucket
+from converters.notes import LESS, Affects, group_crosses_bucket, not_, wildcard
 
 _UNITS = ((86400, "days"), (3600, "hours"), (60, "minutes"), (1, "seconds"))
 
@@ -109,6 +109,8 @@ class EsqlCorrelation(CorrelationBackend):
             f"epoch, so a correlation whose events fall on both sides of a bucket boundary is missed "
             f"(Sigma's timespan is any {rule.timespan.spec} window)",
             Affects.of(LESS, group_crosses_bucket(span)))
+        if not all(names_its_indexes(s.rule, str(s.state.get("index", "*"))) for s in steps):
+            index_note(self.correlation_note, ", ".join(indexes))  # as for one rule
         query = self.default_correlation_query[method].format(
             indexes=", ".join(indexes), search=search, typing=typing, keys=", ".join(keys), present=present,
             aggregate=aggregate, groupby=groupby, condition=condition)
@@ -160,3 +162,21 @@ def _esql_span(seconds: float) -> str:
             n = int(seconds // size)
             return f"{n} {unit if n != 1 else unit[:-1]}"
     return f"{int(seconds)} seconds"
+
+
+def names_its_indexes(rule, indexes: str) -> bool:
+    """Whether the Sigma rule's logsource definition names exactly the indexes FROM reads (the
+    original Elastic rule's, written there by the translator)."""
+    definition = (getattr(rule.logsource, "definition", None) or "").strip()
+    prefix = "Elastic indexes: "
+    return definition.startswith(prefix) and \
+        [n.strip() for n in definition[len(prefix):].split(",")] == [n.strip() for n in indexes.split(",")]
+
+
+def index_note(record, indexes: str) -> None:
+    """FROM reads the data model's indexes (a Sigma category: Elastic Defend's data stream; no category
+    and no indexes named: logs-*), not what an original Elastic rule read (Sysmon via Winlogbeat, an
+    integration's data stream): narrowed, exactly for the events that live elsewhere."""
+    patterns = [p.strip() for p in indexes.split(",") if p.strip()]
+    record("emit/index-assumed", f"the query reads {indexes} (the data model's indexes): events in other "
+           "indexes are not read", Affects.of(LESS, not_(wildcard("_index", patterns))))

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from converters.lint.ecs import ecs_table
+from converters.lint.ecs import ecs_arrays, ecs_table
 from converters.translate.fieldmap import ARRAY_FIELDS
 
 SHAPES = Path(__file__).resolve().parent.parent.parent / "data" / "ecs_shapes.json"
@@ -39,7 +39,7 @@ def shapes() -> dict:
 
 @functools.cache
 def array_fields() -> frozenset[str]:
-    return frozenset(shapes()["arrays"]) | ARRAY_FIELDS
+    return ecs_arrays() | ARRAY_FIELDS
 
 
 def is_array(field: str) -> bool:
