@@ -10,8 +10,10 @@ no name for; converters.platforms.sysmon.render_sigma).
 The rule's logsource selects the records: a record naming its Sigma
 logsource in `sigma.category` / `sigma.product` is read only by rules of that
 category (when the rule names one) and of that product (when the rule names
-windows, linux or macos); a record naming none is read by every rule. A
-correlation reads the records any of its rules' logsources reads.
+windows, linux or macos); a record naming none is read by every rule. In a
+correlation each base rule reads its own logsource's records (a view per
+logsource), as each search of a SIEM's correlation has its own scope: a
+network connection is no process creation, even where both name the same Image.
 
 A processing pipeline may be applied first (the `sigma` target record hands
 this executor converters.emit.pipelines.sigma_records, so that this adapter
@@ -83,13 +85,22 @@ def _logsources(sigma_yaml: str) -> list[tuple[str | None, str | None]]:
     return found or [(None, None)]
 
 
+def _reads(source: tuple[str | None, str | None], event: Event) -> bool:
+    """Whether a rule of logsource `source` (category, product) reads the record `event`."""
+    category, product = source
+    return ((category is None or event.get(CATEGORY, category) == category)
+            and (product not in _OS_PRODUCTS or event.get(PRODUCT, product) == product))
+
+
 def _chosen(sigma_yaml: str, events: Sequence[Event]) -> list[int]:
     """The records the rule's logsource reads (any of a correlation's rules' logsources)."""
     sources = _logsources(sigma_yaml)
-    return [i for i, e in enumerate(events)
-            if any((category is None or e.get(CATEGORY, category) == category)
-                   and (product not in _OS_PRODUCTS or e.get(PRODUCT, product) == product)
-                   for category, product in sources)]
+    return [i for i, e in enumerate(events) if any(_reads(source, e) for source in sources)]
+
+
+def _source_table(source: tuple[str | None, str | None]) -> str:
+    """The view holding the records of one logsource (a correlation's base rule reads its own)."""
+    return TABLE + "_" + re.sub(r"[^a-z0-9]+", "_", f"{source[0] or 'any'}_{source[1] or 'any'}".lower())
 INDEX_COLUMN = "_ruleport_index"
 #: the time of a Sigma platform record (Sysmon's UtcTime, "2025-08-21 10:00:00.100", UTC)
 TIMESTAMP = "UtcTime"
@@ -121,11 +132,27 @@ def _backend_class():
                 self.init_processing_pipeline(output_format)
             if self.key_field is not None:
                 rekey(rule, self.key_field, self.last_processing_pipeline)
+            _read_own_logsource(rule)
             query, _plan = CorrelationCompiler(self, rule).compile()
             rule.set_conversion_result([query])
             return [query]
 
     return SigmaSqliteBackend
+
+
+def _read_own_logsource(rule) -> None:
+    """Each base rule of a correlation reads the view of its own logsource's records, as a SIEM applies
+    each search's own logsource (the backend takes the table from the rule's processing state)."""
+    from sigma.correlations import SigmaCorrelationRule
+
+    for ref in rule.referenced_rules:
+        base = ref.rule
+        if isinstance(base, SigmaCorrelationRule):
+            _read_own_logsource(base)
+            continue
+        source = (base.logsource.category, base.logsource.product)
+        for state in base.get_conversion_states():
+            state.processing_state["table"] = _source_table(source)
 
 
 @lru_cache(maxsize=256)
@@ -235,7 +262,12 @@ class SigmaSqliteExecutor(Executor):
         con = sqlite3.connect(":memory:")
         try:
             con.create_function("regexp", 2, _regexp, deterministic=True)
-            columns = self._load(con, [events[i] for i in chosen])
+            records = [events[i] for i in chosen]
+            columns = self._load(con, records)
+            for source in set(_logsources(query)):
+                read = ", ".join(str(i) for i, e in enumerate(records) if _reads(source, e))
+                con.execute(f"CREATE TEMP VIEW {_source_table(source)} AS SELECT * FROM {TABLE} "
+                            f"WHERE {INDEX_COLUMN} IN ({read})")
             rows = []
             for sql in self.to_sql(query):
                 rows += self._select(con, sql, columns, "event_ids")
