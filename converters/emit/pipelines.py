@@ -39,7 +39,7 @@ from converters.emit.transforms import (
     UnavailableFields,
 )
 from converters.notes import MORE, Affects, eq, not_
-from converters.translate.fieldmap import ARRAY_FIELDS
+from converters.translate.fieldmap import array_fields
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
@@ -154,7 +154,7 @@ def sigma_records() -> ProcessingPipeline:
     # Details is Sysmon's rendering of registry data: DWORDs as `DWORD (0x...)`
     items.append(_item(SysmonRegistryData(), "registry_data",
                        rule_conditions=[LogsourceCondition(category="registry_event")]))
-    items.append(_item(ArrayAsLines(tuple(sorted(set(ARRAY_FIELDS) | set(ECS_ARRAYS)))), "array_lines"))
+    items.append(_item(ArrayAsLines(tuple(sorted(array_fields() | set(ECS_ARRAYS)))), "array_lines"))
     return _pipeline("ruleport sigma records", items)
 
 

@@ -140,6 +140,17 @@ ARRAY_FIELDS = frozenset({
 })
 
 
+#: ECS's own list of the fields it normalizes to arrays (generated from @elastic/ecs, as ecs_fields.json)
+ECS_SHAPES = Path(__file__).resolve().parent.parent / "data" / "ecs_shapes.json"
+
+
+@functools.cache
+def array_fields() -> frozenset[str]:
+    """Every field that can hold an array: ECS's arrays (process.env_vars, host.ip, ...) and ARRAY_FIELDS."""
+    with open(ECS_SHAPES, encoding="utf-8") as fh:
+        return frozenset(json.load(fh)["arrays"]) | ARRAY_FIELDS
+
+
 def lookup(category: str | None, ecs_field: str) -> FieldMapping | None:
     return FIELD_MAPPINGS.get(category or "", {}).get(ecs_field)
 

@@ -215,3 +215,10 @@ def test_a_regex_on_an_ecs_array_stays_within_one_value():
     events = [{"process.args": "/bin/shred\n-uz"}, {"process.args": "/bin/shred\n-x\nfoo-u"}]
     assert ex.run(rule("  s:\n    process.args|re: '^-[^-]*u'\n  condition: s\n"), events) == [0]
     assert ex.run(rule("  s:\n    process.args|re: 'shred.-'\n  condition: s\n"), events) == []
+
+
+def test_every_ecs_array_field_is_read_one_value_per_line():
+    # process.env_vars is an ECS array (normalize: array) that Elastic Defend does not add: ECS's own list counts
+    ex = SigmaSqliteExecutor(sigma_records)
+    events = [{"process.env_vars": "other\nLD_PRELOAD=x"}, {"process.env_vars": "LD_PRELOAD="}]
+    assert ex.run(rule("  s:\n    process.env_vars|startswith: LD_PRELOAD=?\n  condition: s\n"), events) == [0]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from converters.lint.ecs import ecs_table
-from converters.translate.fieldmap import ARRAY_FIELDS
+from converters.translate.fieldmap import array_fields as _array_fields
 
 SHAPES = Path(__file__).resolve().parent.parent.parent / "data" / "ecs_shapes.json"
 
@@ -37,9 +37,8 @@ def shapes() -> dict:
         return json.load(fh)
 
 
-@functools.cache
 def array_fields() -> frozenset[str]:
-    return frozenset(shapes()["arrays"]) | ARRAY_FIELDS
+    return _array_fields()
 
 
 def is_array(field: str) -> bool:
