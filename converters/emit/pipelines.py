@@ -148,8 +148,10 @@ def sigma_records() -> ProcessingPipeline:
     event.type, ...) as its values one per line, and a condition on it is read line by line;
     Sigma's User is DOMAIN\\name."""
     title = "the Sigma taxonomy's records"
+    # Windows records name the account DOMAIN\\name; a rule naming no product reads Windows records too
     items = [_item(DomainQualifiedUser("User", "Sysmon for Windows (Sigma's taxonomy)"), "domain_user",
-                   rule_conditions=[ProductIs("windows")])]
+                   rule_conditions=[ProductIs("linux"), ProductIs("macos")], rule_condition_linking=any,
+                   rule_condition_negation=True)]
     items.append(_item(PlatformConditions(records_resolver(title), title), "records"))
     # Details is Sysmon's rendering of registry data: DWORDs as `DWORD (0x...)`
     items.append(_item(SysmonRegistryData(), "registry_data",
