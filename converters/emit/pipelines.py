@@ -141,6 +141,11 @@ def _pipeline(name: str, items: list[ProcessingItem]) -> ProcessingPipeline:
     return ProcessingPipeline(name=name, priority=PRIORITY, items=items)
 
 
+def sigma_record_arrays() -> frozenset[str]:
+    """The fields the Sigma column's records hold as arrays, their values one per line."""
+    return array_fields() | frozenset(ECS_ARRAYS)
+
+
 def sigma_records() -> ProcessingPipeline:
     """For the `sigma` column: the Sigma rule over its platform's records (Sigma's taxonomy
     names plus the ECS fields it has no name for, one value per column;
@@ -156,7 +161,7 @@ def sigma_records() -> ProcessingPipeline:
     # Details is Sysmon's rendering of registry data: DWORDs as `DWORD (0x...)`
     items.append(_item(SysmonRegistryData(), "registry_data",
                        rule_conditions=[LogsourceCondition(category="registry_event")]))
-    items.append(_item(ArrayAsLines(tuple(sorted(array_fields() | set(ECS_ARRAYS)))), "array_lines"))
+    items.append(_item(ArrayAsLines(tuple(sorted(sigma_record_arrays()))), "array_lines"))
     return _pipeline("ruleport sigma records", items)
 
 

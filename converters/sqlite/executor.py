@@ -110,15 +110,15 @@ _NO_COLUMN_RE = re.compile(r"no such column: (.+)$")
 def _backend_class():
     """The stock backend, subclassed for Sigma's case rule (built on first use: no import-time work)."""
     from sigma.backends.sqlite import sqliteBackend
-    from sigma.backends.sqlite.correlation import CorrelationCompiler
 
-    from converters.sqlite.correlation import rekey
+    from converters.sqlite.correlation import compiler, rekey
 
     class SigmaSqliteBackend(sqliteBackend):
         """sqliteBackend whose plain equality is case-insensitive, as Sigma's default is; correlations
         keyed per referenced rule (converters/sqlite/correlation.py)."""
 
         key_field = None  # (pipeline, base rule, field) -> the field on this platform
+        array_fields: frozenset[str] = frozenset()  # fields the records hold as arrays, one value per line
 
         def __init__(self, processing_pipeline=None, collect_errors=False, **options):
             options.setdefault("collate_nocase", True)
@@ -133,7 +133,7 @@ def _backend_class():
             if self.key_field is not None:
                 rekey(rule, self.key_field, self.last_processing_pipeline)
             _read_own_logsource(rule)
-            query, _plan = CorrelationCompiler(self, rule).compile()
+            query, _plan = compiler(self.array_fields)(self, rule).compile()
             rule.set_conversion_result([query])
             return [query]
 
@@ -195,13 +195,16 @@ class SigmaSqliteExecutor(Executor):
     name = "sigma"
 
     def __init__(self, pipeline: Callable[[], Any] | None = None, key_field: Callable | None = None,
-                 ecs_field: Callable[[str | None, str], str] | None = None):
+                 ecs_field: Callable[[str | None, str], str] | None = None,
+                 array_fields: frozenset[str] = frozenset()):
         #: a factory of the pySigma processing pipeline applied before conversion (None: none)
         self.pipeline = pipeline
         #: correlations: (pipeline, base rule, field) -> the field the pipeline gives it on that rule
         self.key_field = key_field
         #: correlations: (logsource category, Sigma field) -> the ECS field it stands for (notes name ECS fields)
         self.ecs_field = ecs_field
+        #: correlations: the fields the records hold as arrays, one value per line (a value_count counts values)
+        self.array_fields = array_fields
 
     @property
     def engine(self) -> str:  # type: ignore[override]
@@ -233,6 +236,7 @@ class SigmaSqliteExecutor(Executor):
             collection = SigmaCollection.from_yaml(sigma_yaml)
             backend = _backend_class()(pipeline)
             backend.key_field = self.key_field
+            backend.array_fields = self.array_fields
             queries = backend.convert(collection)
         except RuleportError as exc:  # the pipeline refuses what the records cannot hold
             raise ExecutionError(f"the approximation pipeline refuses the rule: {exc.message}") from None
@@ -254,7 +258,7 @@ class SigmaSqliteExecutor(Executor):
 
     def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
         """A correlation rule's alerts: the evidence events of each (converters/sqlite/correlation.py)."""
-        from converters.sqlite.correlation import alert_events
+        from converters.sqlite.correlation import LINES_FUNCTION, alert_events, lines_json
 
         if not _is_correlation(query):
             return [(i,) for i in self.run(query, events)]
@@ -262,6 +266,7 @@ class SigmaSqliteExecutor(Executor):
         con = sqlite3.connect(":memory:")
         try:
             con.create_function("regexp", 2, _regexp, deterministic=True)
+            con.create_function(LINES_FUNCTION, 1, lines_json, deterministic=True)
             records = [events[i] for i in chosen]
             columns = self._load(con, records)
             for source in set(_logsources(query)):

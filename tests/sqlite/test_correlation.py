@@ -39,6 +39,19 @@ def test_value_count_counts_distinct_values():
     assert alerts(DISTINCT, events[:3] + [proc(3, "net.exe", cmd="net a")]) == []
 
 
+def test_value_count_of_an_array_field_counts_the_values_of_its_elements():
+    # Elasticsearch's cardinality aggregation counts every value of a multi-valued field: arrays
+    # [net, a] [net, a] [net, b] hold three distinct values (net, a, b), not two distinct arrays
+    args = DISTINCT.replace("field: CommandLine", "field: process.args").replace("gte: 4", "gte: 3")
+    events = [{**proc(i, "net.exe"), "process.args": f"net\n{c}"} for i, c in enumerate("aab")]
+    assert alerts(args, events) == [(0, 1, 2)]
+    assert alerts(args, events[:2]) == []
+    assert alerts(args.replace("gte: 3", "gte: 4"), events) == []
+    # a field that is no array is counted whole (a command line may hold a line break)
+    lines = [proc(i, "net.exe", cmd=f"net\n{c}") for i, c in enumerate("ab")]
+    assert alerts(DISTINCT.replace("gte: 4", "gte: 3"), lines) == []
+
+
 def test_run_is_the_union_of_the_alerts():
     executor = TARGETS["sigma"].executor()
     assert executor.run(ORDERED, [proc(0, "cmd.exe"), proc(30, "whoami.exe"), proc(40, "notepad.exe")]) == [0, 1]
