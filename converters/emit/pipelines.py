@@ -14,6 +14,7 @@ each copy applied only to rules of its logsource category.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from converters.emit import endpoint_pipelines
@@ -38,7 +39,7 @@ from converters.emit.transforms import (
     StringsAsRegex,
     UnavailableFields,
 )
-from converters.notes import MORE, Affects, eq, not_
+from converters.notes import LESS, MORE, Affects, all_, any_, eq, exists, not_
 from converters.translate.fieldmap import array_fields
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
@@ -189,6 +190,30 @@ def _cased(scope: dict) -> dict:
     return {f"{k}|cased" if strings(v) else k: v for k, v in scope.items()}
 
 
+_DATA_STREAM = re.compile(r"logs-([^*,\s]+)-\*")
+
+
+def _stream_note(dm: DataModel) -> StaticNote | None:
+    """The query reads the model's data stream only (the Kibana rule's index, ES|QL's FROM): events
+    of another data stream (Sysmon, Windows event logs, FIM, auditd... as the original rule's
+    indexes may hold them) are never read, and their documents have no `.caseless` multi-fields.
+    Where an event lives is what converters.platforms.elastic.index_of says: its
+    data_stream.type/dataset, else its event.dataset."""
+    m = _DATA_STREAM.fullmatch(dm.index)
+    if m is None:
+        return None
+    dataset = m.group(1)
+    ds, named = "data_stream.dataset", all_(exists("data_stream.dataset"), not_(eq("data_stream.dataset", "")))
+    elsewhere = any_(
+        all_(named, not_(eq(ds, dataset))),
+        all_(named, exists("data_stream.type"), not_(eq("data_stream.type", ["logs", ""]))),
+        all_(not_(named), exists("event.dataset"), not_(eq("event.dataset", ["", dataset]))))
+    return StaticNote("emit/scope-narrowed",
+                      f"the query reads {dm.platform} only (index {dm.index}): events of other data streams "
+                      f"(data_stream.dataset or event.dataset other than {dataset}) are never read",
+                      None, Affects.of(LESS, elsewhere))
+
+
 def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: tuple) -> list[ProcessingItem]:
     items = _model_items(dm, names=True, check=True, when=when)
     if caseless and dm.caseless:
@@ -205,6 +230,9 @@ def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: 
             "data_note", **_cond(when)))
     else:
         index = _item(SetStateTransformation("index", dm.index), "index", **_cond(when))
+        stream = _stream_note(dm)
+        if stream is not None:
+            items.append(_item(stream, "stream_note", **_cond(when)))
     return items + [
         index,
         _item(SetStateTransformation("array_fields", dm.arrays), "array_fields", **_cond(when)),
