@@ -244,8 +244,10 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend):
     event_categories: ClassVar[dict[str, str]] = EQL_CATEGORIES  # correlations: each step's category
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
+        # `f : ("a", "")` would ask a case-insensitive term "" (matches nothing): such lists stay `or`s
         return super().decide_convert_condition_as_in_expression(cond, state) and all(
-            type(arg.value) is SigmaString and not _literal_wildcard_chars(arg.value) for arg in cond.args)
+            type(arg.value) is SigmaString and not _literal_wildcard_chars(arg.value) and letters(arg.value) > 0
+            for arg in cond.args)
 
     def convert_value_str(self, s: SigmaString, state) -> str:
         return _eql_string("".join(
@@ -254,6 +256,10 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend):
 
     def _render(self, cond, case_insensitive: bool) -> str:
         field, value = self.escape_and_quote_field(cond.field), cond.value
+        if letters(value) == 0:
+            # nothing to fold: a plain comparison. Elasticsearch's case-insensitive term "" (`f : ""`)
+            # matches nothing, while `f == ""` finds the empty string (converters/eql/evaluator.py)
+            case_insensitive = False
         if _literal_wildcard_chars(value):
             if not case_insensitive and not value.contains_special():
                 return f"{field} == {self.convert_value_str(value, None)}"

@@ -14,13 +14,14 @@ each copy applied only to rules of its logsource category.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from converters.emit import endpoint_pipelines
 from converters.emit.endpoint_pipelines import ArrayAsLines, SysmonRegistryData
 from converters.emit.platform_conditions import PlatformConditions
 from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
-from converters.emit.datamodels import ELASTIC_DEFEND, ELASTIC_ECS, ELASTIC_MODELS, DataModel
+from converters.emit.datamodels import ECS_ARRAYS, ELASTIC_DEFEND, ELASTIC_ECS, ELASTIC_MODELS, DataModel
 from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_MODELS
 from converters.emit.tables import records_resolver
 from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, SYSMON_MODELS
@@ -38,8 +39,8 @@ from converters.emit.transforms import (
     StringsAsRegex,
     UnavailableFields,
 )
-from converters.notes import MORE, Affects, eq, not_
-from converters.translate.fieldmap import ARRAY_FIELDS
+from converters.notes import LESS, MORE, Affects, all_, any_, eq, exists, not_
+from converters.translate.fieldmap import array_fields
 from sigma.processing.conditions import LogsourceCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
@@ -141,6 +142,11 @@ def _pipeline(name: str, items: list[ProcessingItem]) -> ProcessingPipeline:
     return ProcessingPipeline(name=name, priority=PRIORITY, items=items)
 
 
+def sigma_record_arrays() -> frozenset[str]:
+    """The fields the Sigma column's records hold as arrays, their values one per line."""
+    return array_fields() | frozenset(ECS_ARRAYS)
+
+
 def sigma_records() -> ProcessingPipeline:
     """For the `sigma` column: the Sigma rule over its platform's records (Sigma's taxonomy
     names plus the ECS fields it has no name for, one value per column;
@@ -148,13 +154,16 @@ def sigma_records() -> ProcessingPipeline:
     event.type, ...) as its values one per line, and a condition on it is read line by line;
     Sigma's User is DOMAIN\\name."""
     title = "the Sigma taxonomy's records"
+    # Windows records name the account DOMAIN\\name; a rule naming no product reads Windows records too
     items = [_item(DomainQualifiedUser("User", "Sysmon for Windows (Sigma's taxonomy)"), "domain_user",
-                   rule_conditions=[ProductIs("windows")])]
+                   rule_conditions=[ProductIs("linux"), ProductIs("macos")], rule_condition_linking=any,
+                   rule_condition_negation=True)]
     items.append(_item(PlatformConditions(records_resolver(title), title), "records"))
     # Details is Sysmon's rendering of registry data: DWORDs as `DWORD (0x...)`
     items.append(_item(SysmonRegistryData(), "registry_data",
                        rule_conditions=[LogsourceCondition(category="registry_event")]))
-    items.append(_item(ArrayAsLines(tuple(sorted(set(ARRAY_FIELDS) | set(ELASTIC_ECS.multi_valued)))), "array_lines"))
+    items.append(_item(ArrayAsLines(tuple(sorted(sigma_record_arrays() | set(ELASTIC_ECS.multi_valued)))),
+                       "array_lines"))
     return _pipeline("ruleport sigma records", items)
 
 
@@ -182,6 +191,30 @@ def _cased(scope: dict) -> dict:
     return {f"{k}|cased" if strings(v) else k: v for k, v in scope.items()}
 
 
+_DATA_STREAM = re.compile(r"logs-([^*,\s]+)-\*")
+
+
+def _stream_note(dm: DataModel) -> StaticNote | None:
+    """The query reads the model's data stream only (the Kibana rule's index, ES|QL's FROM): events
+    of another data stream (Sysmon, Windows event logs, FIM, auditd... as the original rule's
+    indexes may hold them) are never read, and their documents have no `.caseless` multi-fields.
+    Where an event lives is what converters.platforms.elastic.index_of says: its
+    data_stream.type/dataset, else its event.dataset."""
+    m = _DATA_STREAM.fullmatch(dm.index)
+    if m is None:
+        return None
+    dataset = m.group(1)
+    ds, named = "data_stream.dataset", all_(exists("data_stream.dataset"), not_(eq("data_stream.dataset", "")))
+    elsewhere = any_(
+        all_(named, not_(eq(ds, dataset))),
+        all_(named, exists("data_stream.type"), not_(eq("data_stream.type", ["logs", ""]))),
+        all_(not_(named), exists("event.dataset"), not_(eq("event.dataset", ["", dataset]))))
+    return StaticNote("emit/scope-narrowed",
+                      f"the query reads {dm.platform} only (index {dm.index}): events of other data streams "
+                      f"(data_stream.dataset or event.dataset other than {dataset}) are never read",
+                      None, Affects.of(LESS, elsewhere))
+
+
 def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: tuple) -> list[ProcessingItem]:
     items = _model_items(dm, names=True, check=True, when=when)
     if caseless and dm.caseless:
@@ -198,6 +231,9 @@ def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: 
             "data_note", **_cond(when)))
     else:
         index = _item(SetStateTransformation("index", dm.index), "index", **_cond(when))
+        stream = _stream_note(dm)
+        if stream is not None:
+            items.append(_item(stream, "stream_note", **_cond(when)))
     return items + [
         index,
         _item(SetStateTransformation("array_fields", dm.multi_valued), "array_fields", **_cond(when)),

@@ -84,7 +84,7 @@ class Target:
 def _sigma_in_sqlite() -> Executor:
     # the sigma column reads argv from the command line, as the other targets do (pipelines.sigma_records);
     # a correlation's join keys go through that pipeline per referenced rule, as emit maps them
-    return SigmaSqliteExecutor(pipelines.sigma_records, target_field, ecs_of)
+    return SigmaSqliteExecutor(pipelines.sigma_records, target_field, ecs_of, pipelines.sigma_record_arrays())
 
 
 def defender_executor() -> Executor:

@@ -17,6 +17,13 @@ backend implements them (its module sigma/backends/sqlite/correlation.py):
 - each alert lists its evidence, the events of its window (for
   temporal_ordered, the chain's events): the events behind the alert.
 
+One change (`compiler`): a value_count over a field the records hold as an
+array, one value per line (process.args), counts the distinct values of its
+elements, not of whole arrays, as Elasticsearch's cardinality aggregation
+counts every value of a multi-valued field ("Cardinality aggregation",
+https://www.elastic.co/guide/en/elasticsearch/reference/current/search-aggregations-metrics-cardinality-aggregation.html;
+Splunk's dc() likewise counts each value of a multivalue field).
+
 ruleport's pipelines map fields per log source, so the correlation rule is
 not given to the pipeline as a whole: each group-by field becomes, for each
 referenced rule, the field the pipeline gives it on that rule (`key_field`,
@@ -26,6 +33,7 @@ handed in by the target record), written as an alias.
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable
 
 from converters.engine.executor import ExecutionError
@@ -59,6 +67,38 @@ def rekey(rule, key_field: Callable, pipeline) -> None:
         if len(mapped) != 1:
             raise ExecutionError(f"the counted field {fieldref} maps to several fields: {sorted(mapped)}")
         rule.condition.fieldref = mapped.pop()
+
+
+#: the SQL function splitting a record's array (its values one per line) into a JSON array
+LINES_FUNCTION = "ruleport_lines"
+_EVENTS_RE = re.compile(r"SELECT DISTINCT eid, ts(?P<groups>(?:, g\d+)*), v FROM (?P<matches>\w+)")
+
+
+def lines_json(value) -> str | None:
+    """LINES_FUNCTION: the values of an array record field ("a\\nb") as a JSON array."""
+    return None if value is None else json.dumps(str(value).split("\n"))
+
+
+def compiler(array_fields: frozenset[str]):
+    """pysigma-backend-sqlite's CorrelationCompiler, whose value_count counts the values of array fields."""
+    from sigma.backends.sqlite.correlation import CorrelationCompiler
+
+    class ArrayAwareCompiler(CorrelationCompiler):
+        def compile_node(self, rule):
+            stem = None if id(rule) in self.nodes else f"{self.prefix}_n{len(self.nodes)}_events"
+            result = super().compile_node(rule)
+            counted = getattr(rule.condition, "fieldref", None)
+            if stem and rule.type.name.lower() == "value_count" and counted in array_fields:
+                stage = next(s for s in self.stages if s.name == stem)
+                m = _EVENTS_RE.fullmatch(stage.select)
+                if m is None:
+                    raise ExecutionError(f"unexpected value_count stage from pysigma-backend-sqlite: {stage.select}")
+                groups = "".join(f", m.{g.strip()}" for g in m["groups"].split(",") if g.strip())
+                stage.select = (f"SELECT DISTINCT m.eid, m.ts{groups}, l.value AS v FROM {m['matches']} m "
+                                f"LEFT JOIN json_each({LINES_FUNCTION}(m.v)) l")
+            return result
+
+    return ArrayAwareCompiler
 
 
 def alert_events(rows) -> list[tuple[int, ...]]:

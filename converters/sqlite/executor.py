@@ -10,8 +10,10 @@ no name for; converters.platforms.sysmon.render_sigma).
 The rule's logsource selects the records: a record naming its Sigma
 logsource in `sigma.category` / `sigma.product` is read only by rules of that
 category (when the rule names one) and of that product (when the rule names
-windows, linux or macos); a record naming none is read by every rule. A
-correlation reads the records any of its rules' logsources reads.
+windows, linux or macos); a record naming none is read by every rule. In a
+correlation each base rule reads its own logsource's records (a view per
+logsource), as each search of a SIEM's correlation has its own scope: a
+network connection is no process creation, even where both name the same Image.
 
 A processing pipeline may be applied first (the `sigma` target record hands
 this executor converters.emit.pipelines.sigma_records, so that this adapter
@@ -83,13 +85,22 @@ def _logsources(sigma_yaml: str) -> list[tuple[str | None, str | None]]:
     return found or [(None, None)]
 
 
+def _reads(source: tuple[str | None, str | None], event: Event) -> bool:
+    """Whether a rule of logsource `source` (category, product) reads the record `event`."""
+    category, product = source
+    return ((category is None or event.get(CATEGORY, category) == category)
+            and (product not in _OS_PRODUCTS or event.get(PRODUCT, product) == product))
+
+
 def _chosen(sigma_yaml: str, events: Sequence[Event]) -> list[int]:
     """The records the rule's logsource reads (any of a correlation's rules' logsources)."""
     sources = _logsources(sigma_yaml)
-    return [i for i, e in enumerate(events)
-            if any((category is None or e.get(CATEGORY, category) == category)
-                   and (product not in _OS_PRODUCTS or e.get(PRODUCT, product) == product)
-                   for category, product in sources)]
+    return [i for i, e in enumerate(events) if any(_reads(source, e) for source in sources)]
+
+
+def _source_table(source: tuple[str | None, str | None]) -> str:
+    """The view holding the records of one logsource (a correlation's base rule reads its own)."""
+    return TABLE + "_" + re.sub(r"[^a-z0-9]+", "_", f"{source[0] or 'any'}_{source[1] or 'any'}".lower())
 INDEX_COLUMN = "_ruleport_index"
 #: the time of a Sigma platform record (Sysmon's UtcTime, "2025-08-21 10:00:00.100", UTC)
 TIMESTAMP = "UtcTime"
@@ -99,15 +110,15 @@ _NO_COLUMN_RE = re.compile(r"no such column: (.+)$")
 def _backend_class():
     """The stock backend, subclassed for Sigma's case rule (built on first use: no import-time work)."""
     from sigma.backends.sqlite import sqliteBackend
-    from sigma.backends.sqlite.correlation import CorrelationCompiler
 
-    from converters.sqlite.correlation import rekey
+    from converters.sqlite.correlation import compiler, rekey
 
     class SigmaSqliteBackend(sqliteBackend):
         """sqliteBackend whose plain equality is case-insensitive, as Sigma's default is; correlations
         keyed per referenced rule (converters/sqlite/correlation.py)."""
 
         key_field = None  # (pipeline, base rule, field) -> the field on this platform
+        array_fields: frozenset[str] = frozenset()  # fields the records hold as arrays, one value per line
 
         def __init__(self, processing_pipeline=None, collect_errors=False, **options):
             options.setdefault("collate_nocase", True)
@@ -121,11 +132,27 @@ def _backend_class():
                 self.init_processing_pipeline(output_format)
             if self.key_field is not None:
                 rekey(rule, self.key_field, self.last_processing_pipeline)
-            query, _plan = CorrelationCompiler(self, rule).compile()
+            _read_own_logsource(rule)
+            query, _plan = compiler(self.array_fields)(self, rule).compile()
             rule.set_conversion_result([query])
             return [query]
 
     return SigmaSqliteBackend
+
+
+def _read_own_logsource(rule) -> None:
+    """Each base rule of a correlation reads the view of its own logsource's records, as a SIEM applies
+    each search's own logsource (the backend takes the table from the rule's processing state)."""
+    from sigma.correlations import SigmaCorrelationRule
+
+    for ref in rule.referenced_rules:
+        base = ref.rule
+        if isinstance(base, SigmaCorrelationRule):
+            _read_own_logsource(base)
+            continue
+        source = (base.logsource.category, base.logsource.product)
+        for state in base.get_conversion_states():
+            state.processing_state["table"] = _source_table(source)
 
 
 @lru_cache(maxsize=256)
@@ -168,13 +195,16 @@ class SigmaSqliteExecutor(Executor):
     name = "sigma"
 
     def __init__(self, pipeline: Callable[[], Any] | None = None, key_field: Callable | None = None,
-                 ecs_field: Callable[[str | None, str], str] | None = None):
+                 ecs_field: Callable[[str | None, str], str] | None = None,
+                 array_fields: frozenset[str] = frozenset()):
         #: a factory of the pySigma processing pipeline applied before conversion (None: none)
         self.pipeline = pipeline
         #: correlations: (pipeline, base rule, field) -> the field the pipeline gives it on that rule
         self.key_field = key_field
         #: correlations: (logsource category, Sigma field) -> the ECS field it stands for (notes name ECS fields)
         self.ecs_field = ecs_field
+        #: correlations: the fields the records hold as arrays, one value per line (a value_count counts values)
+        self.array_fields = array_fields
 
     @property
     def engine(self) -> str:  # type: ignore[override]
@@ -206,6 +236,7 @@ class SigmaSqliteExecutor(Executor):
             collection = SigmaCollection.from_yaml(sigma_yaml)
             backend = _backend_class()(pipeline)
             backend.key_field = self.key_field
+            backend.array_fields = self.array_fields
             queries = backend.convert(collection)
         except RuleportError as exc:  # the pipeline refuses what the records cannot hold
             raise ExecutionError(f"the approximation pipeline refuses the rule: {exc.message}") from None
@@ -227,7 +258,7 @@ class SigmaSqliteExecutor(Executor):
 
     def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
         """A correlation rule's alerts: the evidence events of each (converters/sqlite/correlation.py)."""
-        from converters.sqlite.correlation import alert_events
+        from converters.sqlite.correlation import LINES_FUNCTION, alert_events, lines_json
 
         if not _is_correlation(query):
             return [(i,) for i in self.run(query, events)]
@@ -235,7 +266,13 @@ class SigmaSqliteExecutor(Executor):
         con = sqlite3.connect(":memory:")
         try:
             con.create_function("regexp", 2, _regexp, deterministic=True)
-            columns = self._load(con, [events[i] for i in chosen])
+            con.create_function(LINES_FUNCTION, 1, lines_json, deterministic=True)
+            records = [events[i] for i in chosen]
+            columns = self._load(con, records)
+            for source in set(_logsources(query)):
+                read = ", ".join(str(i) for i, e in enumerate(records) if _reads(source, e))
+                con.execute(f"CREATE TEMP VIEW {_source_table(source)} AS SELECT * FROM {TABLE} "
+                            f"WHERE {INDEX_COLUMN} IN ({read})")
             rows = []
             for sql in self.to_sql(query):
                 rows += self._select(con, sql, columns, "event_ids")

@@ -1,6 +1,9 @@
 """The one declared table from ECS fields to Sigma's taxonomy.
 
-Each entry says what a Sigma field means in ECS terms. Fields not listed
+Each entry says what a Sigma field means in ECS terms. The acting process's
+account is `User` in every Sysmon event that records one (process creation,
+file, registry, network, DNS, image load: converters/data/platforms/sysmon.json),
+so that a join key on user.name is one field across a correlation's steps. Fields not listed
 keep their ECS name in the Sigma rule (a custom field, noted), so that no
 condition is dropped: the target pipelines map or approximate them.
 
@@ -99,6 +102,7 @@ _REGISTRY = [
                  note="ECS registry.data.strings is an array of the value's strings; Sysmon Details is one rendered string"),
     FieldMapping("process.executable", "Image"),
     FieldMapping("process.name", "Image", basename_of=True),
+    FieldMapping("user.name", "User"),
 ]
 
 _LIBRARY = [
@@ -106,12 +110,14 @@ _LIBRARY = [
     FieldMapping("dll.name", "ImageLoaded", basename_of=True),
     FieldMapping("process.executable", "Image"),
     FieldMapping("process.name", "Image", basename_of=True),
+    FieldMapping("user.name", "User"),
 ]
 
 _DNS = [
     FieldMapping("dns.question.name", "QueryName"),
     FieldMapping("process.executable", "Image"),
     FieldMapping("process.name", "Image", basename_of=True),
+    FieldMapping("user.name", "User"),
 ]
 
 FIELD_MAPPINGS: dict[str, dict[str, FieldMapping]] = {
@@ -132,6 +138,17 @@ ARRAY_FIELDS = frozenset({
     "registry.data.strings", "dns.resolved_ip", "related.ip", "related.user",
     "threat.indicator.ip", "file.Ext.header_bytes",
 })
+
+
+#: ECS's own list of the fields it normalizes to arrays (generated from @elastic/ecs, as ecs_fields.json)
+ECS_SHAPES = Path(__file__).resolve().parent.parent / "data" / "ecs_shapes.json"
+
+
+@functools.cache
+def array_fields() -> frozenset[str]:
+    """Every field that can hold an array: ECS's arrays (process.env_vars, host.ip, ...) and ARRAY_FIELDS."""
+    with open(ECS_SHAPES, encoding="utf-8") as fh:
+        return frozenset(json.load(fh)["arrays"]) | ARRAY_FIELDS
 
 
 def lookup(category: str | None, ecs_field: str) -> FieldMapping | None:

@@ -279,3 +279,29 @@ def test_category_less_rule_keeps_its_os_and_default_index():
     assert EqlExecutor().run(emit(text, "eql").queries[0], events) == [0]
     dataset = sigma(None, "  sel:\n    event.dataset|cased: aws.cloudtrail", product="aws", extra="  service: cloudtrail\n")
     assert emit(dataset, "esql").queries[0].startswith("FROM logs-*\n")
+
+
+@pytest.mark.parametrize("category, stream", [("process_creation", "logs-endpoint.events.process-"),
+                                              ("file_event", "logs-endpoint.events.file-")])
+def test_a_defend_query_notes_the_events_of_other_data_streams_it_never_reads(category, stream):
+    # the Kibana rule's index / ES|QL's FROM is the Defend data stream: a Sysmon or FIM event lives elsewhere
+    # (and has no .caseless multi-field there); the note holds on exactly the events the platform puts elsewhere
+    from converters.engine.documents import flatten_ecs
+    from converters.platforms.elastic import index_of
+    from converters.prove.explain import holds
+
+    dataset = stream[len("logs-"):-1]
+    events = [{"event": {"category": ["process"]}},
+              {"data_stream": {"dataset": dataset}},
+              {"data_stream": {"dataset": dataset, "type": "metrics"}},
+              {"data_stream": {"dataset": "windows.sysmon_operational"}},
+              {"data_stream": {"dataset": ""}, "event": {"dataset": "fim.event"}},
+              {"event": {"dataset": dataset}},
+              {"event": {"dataset": "auditd_manager.auditd"}}]
+    for target in ELASTIC:
+        [note] = [n for n in emit(sigma(category, "  sel:\n    Image|endswith: '\\\\x.exe'"), target).notes
+                  if n.code == "emit/scope-narrowed"]
+        assert note.affects.direction == "less"
+        elsewhere = [not index_of(e, category.split("_")[0]).startswith(stream) for e in events]
+        assert elsewhere == [False, False, True, True, True, False, True]
+        assert [holds(note.affects.condition, flatten_ecs(e)) for e in events] == elsewhere, target

@@ -339,6 +339,19 @@ def test_eql_cased_lists_numbers_and_literal_stars():
     assert 'process.command_line regex~ ".*a\\\\*b.*"' in q             # literal star, ignoring case
 
 
+def test_eql_a_value_without_letters_is_compared_with_equals():
+    # Elasticsearch's case-insensitive term "" matches nothing: `f : ""` would never find the empty value
+    from converters.eql.evaluator import EqlExecutor
+
+    q = emit(_linux("  sel:\n    process.working_directory:\n      - ''\n      - '42'\n      - /tmp"), "eql").queries[0]
+    _eql_parses(q)
+    assert 'process.working_directory == ""' in q and 'process.working_directory == "42"' in q
+    assert 'process.working_directory:"/tmp"' in q
+    docs = [{"process.working_directory": v, "event.category": "process", "event.type": "start",
+             "host.os.type": "linux"} for v in ("", "42", "/TMP", "x")]
+    assert EqlExecutor().run(q, docs) == [0, 1, 2]
+
+
 def test_kql_double_negation_parses():
     from converters.kql.evaluator import KibanaKqlExecutor
 

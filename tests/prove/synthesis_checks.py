@@ -68,6 +68,8 @@ def problems(event: dict) -> list[str]:
         exe, name = flat.get(f"{prefix}.executable"), flat.get(f"{prefix}.name")
         if isinstance(exe, str) and isinstance(name, str) and _basename(exe, os) != name:
             out.append(f"{prefix}.name {name!r} is not the basename of {exe!r}")
+        if isinstance(exe, str) and "/" not in exe and "\\" not in exe:
+            out.append(f"{prefix}.executable {exe!r} is no path (Elastic records the program's full path)")
         args, line = flat.get(f"{prefix}.args"), flat.get(f"{prefix}.command_line")
         if isinstance(args, list) and isinstance(line, str):
             try:

@@ -301,6 +301,15 @@ def test_process_entity_is_consistent_on_each_os():
         assert any(" " in a[0] for a in values_of(fx, "process.args", matched=True)), "the path with a space"
 
 
+def test_an_argv0_naming_the_program_leaves_the_executable_a_path():
+    # `process.args in ("sh", "bash")` with one argument: argv[0] is the bare name, the executable a full path
+    fx = cases_of('process where host.os.type == "linux" and process.name in ("bash", "dash", "ash", "sh") and '
+                  'process.args in ("sh", "dash", "bash", "/bin/sh") and process.args_count == 1')
+    executables = values_of(fx, "process.executable", matched=True)
+    assert executables and all(e.startswith("/") for e in executables), executables
+    assert any(a[0] in ("sh", "dash", "bash") for a in values_of(fx, "process.args", matched=True))
+
+
 # --- refusals ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query,code", [

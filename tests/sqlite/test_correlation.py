@@ -39,6 +39,19 @@ def test_value_count_counts_distinct_values():
     assert alerts(DISTINCT, events[:3] + [proc(3, "net.exe", cmd="net a")]) == []
 
 
+def test_value_count_of_an_array_field_counts_the_values_of_its_elements():
+    # Elasticsearch's cardinality aggregation counts every value of a multi-valued field: arrays
+    # [net, a] [net, a] [net, b] hold three distinct values (net, a, b), not two distinct arrays
+    args = DISTINCT.replace("field: CommandLine", "field: process.args").replace("gte: 4", "gte: 3")
+    events = [{**proc(i, "net.exe"), "process.args": f"net\n{c}"} for i, c in enumerate("aab")]
+    assert alerts(args, events) == [(0, 1, 2)]
+    assert alerts(args, events[:2]) == []
+    assert alerts(args.replace("gte: 3", "gte: 4"), events) == []
+    # a field that is no array is counted whole (a command line may hold a line break)
+    lines = [proc(i, "net.exe", cmd=f"net\n{c}") for i, c in enumerate("ab")]
+    assert alerts(DISTINCT.replace("gte: 4", "gte: 3"), lines) == []
+
+
 def test_run_is_the_union_of_the_alerts():
     executor = TARGETS["sigma"].executor()
     assert executor.run(ORDERED, [proc(0, "cmd.exe"), proc(30, "whoami.exe"), proc(40, "notepad.exe")]) == [0, 1]
@@ -54,3 +67,44 @@ def test_case_folding_is_declared_on_the_ecs_fields_of_the_keys():
     # and it is what the backend does: keys differing only in case join
     events = [proc(0, "cmd.exe", user="CORP\\Alice"), proc(30, "whoami.exe", user="corp\\alice")]
     assert alerts(ORDERED.replace("ParentProcessId", "User"), events) == [(0, 1)]
+
+
+PROCESS_THEN_NETWORK = """\
+title: started
+name: started
+logsource: {category: process_creation, product: windows}
+detection:
+  s:
+    Image|endswith: \\\\mshta.exe
+  condition: s
+---
+title: connected
+name: connected
+logsource: {category: network_connection, product: windows}
+detection:
+  s:
+    Image|endswith: \\\\mshta.exe
+  condition: s
+---
+title: mshta started, then connected
+correlation:
+  type: temporal_ordered
+  rules: [started, connected]
+  group-by: [ProcessGuid]
+  timespan: 10m
+"""
+
+
+def test_each_base_rule_reads_only_its_own_logsources_records():
+    def record(second: int, category: str) -> dict:
+        return {"UtcTime": f"2025-01-01 00:00:{second:02d}.000", "Image": "C:\\Windows\\System32\\mshta.exe",
+                "ProcessGuid": "g1", "sigma.category": category, "sigma.product": "windows"}
+
+    in_order = [record(1, "process_creation"), record(2, "network_connection")]
+    assert alerts(PROCESS_THEN_NETWORK, in_order) == [(0, 1)]
+    # the connection comes first: it must not stand for the process creation (it names the same Image)
+    assert alerts(PROCESS_THEN_NETWORK, [record(1, "network_connection"), record(2, "process_creation")]) == []
+    # a record naming no logsource is read by every rule; a field no record holds is still NULL
+    loose = [{k: v for k, v in r.items() if k != "sigma.category"} for r in in_order]
+    assert alerts(PROCESS_THEN_NETWORK, loose) == [(0, 1)]
+    assert alerts(PROCESS_THEN_NETWORK.replace("Image|endswith", "Missing|endswith", 1), in_order) == []

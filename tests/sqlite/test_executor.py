@@ -215,3 +215,21 @@ def test_a_regex_on_an_ecs_array_stays_within_one_value():
     events = [{"process.args": "/bin/shred\n-uz"}, {"process.args": "/bin/shred\n-x\nfoo-u"}]
     assert ex.run(rule("  s:\n    process.args|re: '^-[^-]*u'\n  condition: s\n"), events) == [0]
     assert ex.run(rule("  s:\n    process.args|re: 'shred.-'\n  condition: s\n"), events) == []
+
+
+def test_every_ecs_array_field_is_read_one_value_per_line():
+    # process.env_vars is an ECS array (normalize: array) that Elastic Defend does not add: ECS's own list counts
+    ex = SigmaSqliteExecutor(sigma_records)
+    events = [{"process.env_vars": "other\nLD_PRELOAD=x"}, {"process.env_vars": "LD_PRELOAD="}]
+    assert ex.run(rule("  s:\n    process.env_vars|startswith: LD_PRELOAD=?\n  condition: s\n"), events) == [0]
+
+
+def test_a_bare_user_name_matches_a_windows_record_s_domain_qualified_user_unless_the_rule_is_for_linux():
+    ex = SigmaSqliteExecutor(sigma_records)
+    events = [{"User": "NT AUTHORITY\\SYSTEM", "sigma.product": "windows"}, {"User": "SYSTEM", "sigma.product": "linux"}]
+    detection = "detection:\n  s:\n    User: system\n  condition: s\n"
+    for product, found in ((None, [0, 1]), ("windows", [0]), ("linux", [1])):
+        logsource = "{category: file_event" + (f", product: {product}" if product else "") + "}"
+        assert ex.run(f"title: t\nlogsource: {logsource}\n{detection}", events) == found
+    linux = "title: t\nlogsource: {category: file_event, product: linux}\n" + detection
+    assert ex.to_sql(linux) == SigmaSqliteExecutor().to_sql(linux)   # no DOMAIN\ reading for Linux records

@@ -64,6 +64,17 @@ def test_per_step_keys_become_an_alias_mapped_per_rule(tmp_path):
     assert parsed(t)[-1].aliases
 
 
+def test_a_user_join_key_is_sysmon_s_user_in_every_step_that_records_one(tmp_path):
+    # Sysmon records the acting account (DOMAIN\\name) as User in image loads, registry and DNS events too;
+    # keying one step on the bare ECS user.name and another on User would never join
+    t = translate(tmp_path, """sequence by host.id, user.name with maxspan=5s
+      [library where host.os.type == "windows" and dll.name : "IEProxy.dll"]
+      [registry where host.os.type == "windows" and registry.path : "HKLM\\\\x*"]
+      [process where host.os.type == "windows" and event.type == "start" and process.name : "cmd.exe"]""")
+    assert docs(t)[-1]["correlation"]["group-by"] == ["host.id", "User"]
+    assert "aliases" not in docs(t)[-1]["correlation"]
+
+
 def test_without_maxspan_the_look_back_is_the_timespan_with_a_note(tmp_path):
     t = translate(tmp_path, f"""sequence by host.id
       [process where {WIN} and process.name : "a.exe"] [process where {WIN} and process.name : "b.exe"]""")

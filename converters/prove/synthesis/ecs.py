@@ -16,8 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from converters.lint.ecs import ecs_arrays, ecs_table
-from converters.translate.fieldmap import ARRAY_FIELDS
+from converters.lint.ecs import ecs_table
+from converters.translate.fieldmap import array_fields as _array_fields
 
 SHAPES = Path(__file__).resolve().parent.parent.parent / "data" / "ecs_shapes.json"
 
@@ -37,9 +37,8 @@ def shapes() -> dict:
         return json.load(fh)
 
 
-@functools.cache
 def array_fields() -> frozenset[str]:
-    return ecs_arrays() | ARRAY_FIELDS
+    return _array_fields()
 
 
 def is_array(field: str) -> bool:

@@ -256,7 +256,12 @@ class Builder:
                 raise
             saved = self.needs.get(exe_f)
             exe = saved or Need()
-            self.needs[exe_f] = Need(exe.pos + args.pos, exe.neg + args.neg)
+            # still a path, as Elastic records an executable (never a bare `bash`)
+            sep = self.gen.sep
+            path = Derived(lambda v: isinstance(v, str) and sep in v and not v.endswith(sep),
+                           [self.gen.directory() + sep + self.gen.file_name(executable=True)], None,
+                           "is a path")
+            self.needs[exe_f] = Need(exe.pos + args.pos + [path], exe.neg + args.neg)
             try:
                 self._solve_process(prefix, with_args)
             finally:
@@ -320,18 +325,26 @@ class Builder:
         gen = self.gen
         args_f, cl_f = f"{prefix}.args", f"{prefix}.command_line"
         need = self.need(args_f)
-        elements: list[str] = []
-        for atom in need.pos:
-            if atom.accepts([exe] + elements):
-                continue
-            for value in solve(args_f, Need([atom], need.neg), gen, limit=20):
-                if isinstance(value, str):
-                    elements.append(value)
-                    break
+
+        def arguments(head: str) -> list[str]:
+            # the elements the rule's argument patterns still ask for after argv[0] = head
+            elements: list[str] = []
+            for atom in need.pos:
+                if atom.accepts([head] + elements):
+                    continue
+                for value in solve(args_f, Need([atom], need.neg), gen, limit=20):
+                    if isinstance(value, str):
+                        elements.append(value)
+                        break
+            return elements
+
+        elements = arguments(exe)
         heads = [exe, name] if exe != name else [exe]
         if not self.constrained(cl_f):
             for head in heads:
-                for tail in (elements, elements + [gen.file_name()], elements[::-1]):
+                # argv[0] naming the program (`sh` for /usr/bin/sh) may itself be the argument asked for
+                own = elements if head == exe else arguments(head)
+                for tail in (own, own + [gen.file_name()], own[::-1]):
                     args = [head] + tail
                     line = argv.join(args, gen.os)
                     if line is not None:
