@@ -5,8 +5,10 @@ as times), timespans (`5m`, `30s`, `1h`, `2d`, `100ms`: seconds here) and
 dynamic arrays; `tostring` of an array is its JSON text. Null propagates
 through comparisons and arithmetic; `and`/`or` are three-valued. Functions:
 tostring isempty isnotempty isnull isnotnull pack_array array_length iff
-strcat bin not parse_json (with `.key`, `["key"]`, `[n]` accessors after a call), and prev(c, n) over serialized rows. `s.c` reads column c of
-the record that matched scan step s.
+strcat bin not parse_json (with `.key`, `["key"]`, `[n]` accessors after a call
+or a dynamic column: `RawEventData.UserId`), and prev(c, n) over serialized
+rows. `s.c` reads column c of the record that matched scan step s (a name that
+is no column of the row).
 """
 
 
@@ -194,12 +196,10 @@ class _Expr:
                 return lambda c: name == "true"
             if self.at("("):
                 return self.call(name)
-            if self.at(".") or (self.peek().kind == "op" and self.peek().value == "."):
-                self.i += 1
-                column = self.peek().value
-                self.i += 1
-                return lambda c: (c.state.get(name) or {}).get(column)
-            return lambda c: c.record.get(name)
+            path = self._accessors()
+            if not path:
+                return lambda c: c.record.get(name)
+            return lambda c: _member(c, name, path)
         raise ExecutionError(f"Kusto: unexpected {tok.value!r} at offset {tok.pos}")
 
     def call(self, name: str):
@@ -218,6 +218,13 @@ class _Expr:
             raise ExecutionError(f"Kusto function {name}() is not supported by the correlation evaluator")
         call = lambda c: fn(*[a(c) for a in args])  # noqa: E731
         # property and element accessors on a dynamic value: parse_json(Column).key["other key"][0]
+        path = self._accessors()
+        if not path:
+            return call
+        return lambda c: walk(call(c), path)
+
+    def _accessors(self) -> tuple:
+        """The `.key`, `["key"]` and `[n]` accessors that follow a value."""
         steps: list = []
         while self.peek().kind == "op" and self.peek().value in (".", "["):
             self.i += 1
@@ -234,10 +241,7 @@ class _Expr:
                 self.i += 1
                 self.take("]")
                 steps.append(key.value)
-        if not steps:
-            return call
-        path = tuple(steps)
-        return lambda c: walk(call(c), path)
+        return tuple(steps)
 
     def _prev(self, args):
         if not 1 <= len(args) <= 2:
@@ -287,6 +291,17 @@ def parse_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def _member(c: _Ctx, name: str, path: tuple) -> Any:
+    """`name.key...`: a property of the row's dynamic column `name` when the row has that column,
+    else column `key` of the record that matched scan step `name` (`s1.ruleport_time`). Kusto
+    resolves the name against the row's columns too; ruleport's step names are never columns."""
+    if name in c.record:
+        value = c.record[name]
+        return walk(value, path) if isinstance(value, (dict, list)) else None
+    step = c.state.get(name) or {}
+    return walk(step.get(path[0]), path[1:]) if isinstance(path[0], str) else None
 
 
 def walk(value: Any, path: tuple) -> Any:

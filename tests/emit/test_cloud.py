@@ -268,3 +268,30 @@ correlation:
     query = emit(rule, "kusto-sentinel").queries[0]
     assert query.startswith("union (AADUserRiskEvents | where RiskLevel == \"high\"), "
                             "(AADRiskyUsers | where RiskLevel == \"high\")"), query
+
+
+def o365_sequence(first: str, then: str) -> str:
+    steps = "".join(
+        f"title: s{i}\nname: s{i}\nlogsource:\n  product: o365\n  service: audit\ndetection:\n  sel:\n"
+        f"    data_stream.dataset|cased: o365.audit\n    event.action|cased: {action}\n  condition: sel\n---\n"
+        for i, action in ((1, first), (2, then)))
+    return steps + ("title: chain\nname: chain\ncorrelation:\n  type: temporal_ordered\n  rules:\n    - s1\n"
+                    "    - s2\n  group-by:\n    - user.id\n  timespan: 5m\n")
+
+
+@pytest.mark.parametrize("target", ["splunk", "kusto-sentinel", "kusto-defender"])
+def test_a_cloud_sequence_orders_records_by_the_platforms_own_time(target):
+    def audit(action: str, time: str, user: str = "alice@example.com") -> dict:
+        return {"@timestamp": time, "data_stream": {"dataset": "o365.audit"},
+                "event": {"action": action, "provider": "SharePoint", "code": "SharePointFileOperation"},
+                "user": {"id": user}, "o365": {"audit": {"Workload": "SharePoint", "RecordType": 6}}}
+
+    q = emit(o365_sequence("FileDownloaded", "FileDeleted"), target).queries[0]
+    if target == "kusto-defender":
+        assert "ruleport_time = Timestamp" in q            # CloudAppEvents has no TimeGenerated
+    events = [audit("FileDownloaded", "2025-08-21T10:00:00Z"), audit("FileDeleted", "2025-08-21T10:01:00Z"),
+              audit("FileDeleted", "2025-08-21T09:59:00Z", "bob@example.com"),   # bob: before his download
+              audit("FileDownloaded", "2025-08-21T10:00:00Z", "bob@example.com"),
+              audit("FileDownloaded", "2025-08-21T10:00:00Z", "carol@example.com"),  # carol: too late
+              audit("FileDeleted", "2025-08-21T10:06:00Z", "carol@example.com")]
+    assert matches(target, q, events) == [0, 1]       # the events behind the one alert

@@ -145,3 +145,17 @@ def test_a_computed_column_right_after_the_table_is_read_by_its_where_stages():
     out = run('DeviceRegistryEvents | extend RegistryPath = strcat(RegistryKey, "\\\\", RegistryValueName)'
               ' | where ActionType == "RegistryValueSet"\n| where RegistryPath endswith "\\\\x"\n| extend step = 1', rows)
     assert [(sorted(p), r["step"]) for p, r in out] == [([0], 1)]
+
+
+def test_a_dynamic_columns_properties_are_read_beside_scan_step_columns():
+    # CloudAppEvents.RawEventData is dynamic: `RawEventData.UserId` is its property, `s1.t` a scan step's column
+    rows = [{"Timestamp": minute(m), "RawEventData": {"UserId": u, "Ops": [{"n": op}]}}
+            for m, u, op in [(0, "alice", "a"), (1, "bob", "b"), (2, "alice", "b")]]
+    out = run("""DeviceProcessEvents | where isnotnull(Timestamp) | extend k = tostring(RawEventData.UserId), t = Timestamp
+        | partition hint.strategy=native by k (sort by t asc | scan with (
+            step s1 output=none: tostring(RawEventData.Ops[0].n) == "a";
+            step s2: RawEventData["Ops"][0]["n"] == "b" and t > s1.t and isnull(RawEventData.Missing);))""", rows)
+    assert [(sorted(p), r["k"]) for p, r in out] == [([0, 2], "alice")]
+    absent = run("DeviceProcessEvents | where isnotnull(Timestamp) | extend k = tostring(RawEventData.UserId)",
+                 [{"Timestamp": minute(0)}])
+    assert [r["k"] for _, r in absent] == [""]

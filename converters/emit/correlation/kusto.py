@@ -5,8 +5,8 @@ reference, as converters/kusto/tabular.py runs it):
 
 - search: one table query, or `union (T1 | where <rule 1> | extend ...), ...`;
   each branch names its step (`ruleport_step`), its time
-  (`ruleport_time`: Timestamp in Defender's Device* tables, TimeGenerated
-  elsewhere) and its own join-key fields (`ruleport_key`, the keys packed as a
+  (`ruleport_time`: Timestamp in Defender XDR's advanced hunting tables,
+  Device* and CloudAppEvents, TimeGenerated in Log Analytics tables) and its own join-key fields (`ruleport_key`, the keys packed as a
   JSON array when there are several); rows lacking a key are dropped;
 - event_count `gte n` (`gt n`: n + 1): sliding and exact, with the rows of
   each key in time order: a row whose (n-1)-th predecessor has the same key
@@ -152,6 +152,8 @@ class KustoCorrelation(CorrelationBackend):
 
     @staticmethod
     def time_column(step: Step) -> str:
-        """The table's time column: Defender XDR's Device* tables say Timestamp, Log Analytics TimeGenerated."""
+        """The table's time column: Defender XDR's advanced hunting tables (Device*, CloudAppEvents:
+        https://learn.microsoft.com/defender-xdr/advanced-hunting-cloudappevents-table) say
+        Timestamp, Log Analytics tables TimeGenerated."""
         table = str(step.state.get("query_table", ""))
-        return "Timestamp" if table.startswith("Device") else "TimeGenerated"
+        return "Timestamp" if table.startswith("Device") or table == "CloudAppEvents" else "TimeGenerated"

@@ -54,6 +54,8 @@ def kusto_schema(platform: str) -> dict[str, dict[str, str]]:
         if p is None or p.layout != "table":
             continue
         columns = out.setdefault(p.table, {})
+        if platform in render.TIME_COLUMNS:
+            columns.setdefault(render.TIME_COLUMNS[platform], "datetime")
         for c in p.columns.values():
             columns.setdefault(c.name, c.type)
         for name, ctype in p.other_columns.items():

@@ -23,6 +23,15 @@ record. Rendering goes back to a vendor record and forward to the platform:
      dynamic column the object itself, an ``enum`` column the platform's name
      for the raw value; a missing string is "" (Kusto strings are never null),
      other missing values are absent; ``$table`` names the table.
+
+Every record also has its time, the event's ``@timestamp`` (Elastic's integrations
+take it from the record's own time, as the platforms do): Splunk's ``_time``
+(seconds since the epoch, a default field of every event:
+https://docs.splunk.com/Documentation/Splunk/latest/Knowledge/Usedefaultfields),
+Log Analytics' ``TimeGenerated`` (a standard column of every table:
+https://learn.microsoft.com/azure/azure-monitor/logs/log-standard-columns) and
+Defender XDR's ``Timestamp`` (a column of every advanced hunting table, e.g.
+https://learn.microsoft.com/defender-xdr/advanced-hunting-cloudappevents-table).
 """
 
 from __future__ import annotations
@@ -33,10 +42,13 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping
 
+from converters.engine.timestamps import epoch_seconds
 from converters.platforms.cloud import javamap
 from converters.platforms.cloud.facts import DOT, ROOT, Platform, Source, key, source_of_dataset
 
 TABLE_MARKER = "$table"
+#: the time column of a Kusto platform's tables (see the module docstring)
+TIME_COLUMNS = {"sentinel": "TimeGenerated", "defender": "Timestamp"}
 _MISSING = object()
 
 
@@ -445,7 +457,14 @@ def render(platform_key: str, event: Mapping[str, Any]) -> dict | None:
     if platform.scope is not None and not holds(platform.scope, _nested(event)):
         return None
     record = raw_record(source, event)
+    time = _get(event, "@timestamp")
     if platform.layout == "json":
-        return render_json_layout(platform, record)
+        fields = render_json_layout(platform, record)
+        if epoch_seconds(time) is not None:
+            fields["_time"] = epoch_seconds(time)
+        return fields
     also = next((a for a in platform.also if holds(a.holds, _nested(event))), None)
-    return render_table(platform, record, also)
+    row = render_table(platform, record, also)
+    if time is not None and platform_key in TIME_COLUMNS:
+        row.setdefault(TIME_COLUMNS[platform_key], time)
+    return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from converters.platforms.cloud import javamap
+from converters.platforms.cloud.models import kusto_schema
 from converters.platforms.cloud.facts import sources
 from converters.platforms.cloud.render import TABLE_MARKER, raw_record, render, source_of, splunk_fields
 from converters.platforms.models import render as endpoint_render
@@ -156,3 +157,18 @@ def test_java_map_text_reads_back():
     assert javamap.dumps(value) == text
     assert javamap.parse("C:\\Users\\policyArn=x") is None
     assert javamap.parse("{a=1, broken") is None
+
+
+def test_every_record_has_the_platforms_time():
+    # correlations order and window records by it: Splunk's _time (epoch seconds), Log
+    # Analytics' TimeGenerated, Defender XDR's Timestamp
+    timed = {**AWS, "@timestamp": "2025-08-21T10:00:00.500Z"}
+    assert render("splunk", timed)["_time"] == 1755770400.5
+    assert render("sentinel", timed)["TimeGenerated"] == "2025-08-21T10:00:00.500Z"
+    o365 = {"@timestamp": "2025-08-21T10:00:00Z", "data_stream": {"dataset": "o365.audit"},
+            "event": {"action": "FileDownloaded", "provider": "SharePoint"}}
+    row = render("defender", o365)
+    assert row is not None and row["Timestamp"] == "2025-08-21T10:00:00Z" and "TimeGenerated" not in row
+    assert "_time" not in render("splunk", AWS)       # no time, none made up
+    assert kusto_schema("sentinel")["AWSCloudTrail"]["TimeGenerated"] == "datetime"
+    assert kusto_schema("defender")["CloudAppEvents"]["Timestamp"] == "datetime"
