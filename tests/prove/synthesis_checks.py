@@ -93,8 +93,28 @@ def problems(event: dict) -> list[str]:
     ext, name = flat.get("file.extension"), flat.get("file.name")
     if isinstance(ext, str) and isinstance(name, str) and not name.endswith("." + ext):
         out.append(f"file.extension {ext!r} does not end {name!r}")
+    out += _registry_problems(flat)
     if os is not None and "host.os.type" in flat and os not in ("windows", "linux", "macos", "unix", "ios", "android"):
         out.append(f"host.os.type {os!r} is not an ECS value")
+    return out
+
+
+_HIVE_ROOTS = {"HKEY_LOCAL_MACHINE", "HKLM", "HKEY_USERS", "HKU", "HKEY_CURRENT_USER", "HKCU",
+               "HKEY_CLASSES_ROOT", "HKCR", "HKEY_CURRENT_CONFIG", "HKCC"}
+
+
+def _registry_problems(flat: dict) -> list[str]:
+    """Elastic Defend's registry event: registry.path is the hive, the key and the value's name
+    (registry.key the path below the hive, registry.value its last component)."""
+    path, key, value = (flat.get(f"registry.{f}") for f in ("path", "key", "value"))
+    if not isinstance(path, str):
+        return []
+    out = []
+    parts = path.split("\\")
+    if isinstance(value, str) and parts[-1] != value:
+        out.append(f"registry.value {value!r} is not the last component of {path!r}")
+    if isinstance(key, str) and parts[0].upper() in _HIVE_ROOTS and "\\".join(parts[1:-1]) != key:
+        out.append(f"registry.key {key!r} is not the key of {path!r}")
     return out
 
 

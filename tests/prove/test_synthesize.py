@@ -310,6 +310,18 @@ def test_an_argv0_naming_the_program_leaves_the_executable_a_path():
     assert any(a[0] in ("sh", "dash", "bash") for a in values_of(fx, "process.args", matched=True))
 
 
+def test_a_constrained_registry_key_is_the_key_of_the_path():
+    # platforms read the key from the path (Defender's and ASIM's RegistryKey, Sysmon's TargetObject)
+    fx = cases_of('registry where host.os.type == "windows" and registry.value == "ImagePath" and '
+                  'registry.key : ("*\\\\ADWS", "*\\\\DNS")')
+    for case in fx.cases:
+        path, key = case.event["registry"]["path"], case.event["registry"].get("key")
+        assert path.split("\\")[0] in ("HKEY_LOCAL_MACHINE", "HKEY_USERS"), path
+        if key is not None:
+            assert path.split("\\", 1)[1].rpartition("\\")[0] == key, (case.why, path, key)
+    assert {k.rpartition("\\")[2] for k in values_of(fx, "registry.key", matched=True)} == {"ADWS", "DNS"}
+
+
 # --- refusals ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query,code", [

@@ -9,7 +9,8 @@ Relations kept (each solved together, never patched afterwards):
 - a file or library: `name` is the basename of `path`, `extension` the text
   after the name's last dot, `directory` the path up to the name;
 - a registry value: `value` is the last component of `path`, `key` the path
-  below the hive, `hive` the hive's short name;
+  below the hive, `hive` the hive's short name; a key the rule constrains (and
+  not the path) is the path's (the value sits under it);
 - the user: Windows service accounts in NT AUTHORITY with their SIDs, root as 0;
 - the host: `host.os.type` with its family, name and platform, and paths that
   use that OS's separator.
@@ -164,7 +165,9 @@ class Builder:
             self.put(name, self.first(name))
 
     def solve_path(self, path_f: str, name_f: str | None, ext_f: str | None = None, dir_f: str | None = None,
-                   executable: bool = False, default_pair: tuple[str, str] | None = None) -> None:
+                   executable: bool = False, default_pair: tuple[str, str] | None = None,
+                   folder: str | None = None) -> None:
+        """`folder`: where an unconstrained path is composed (a registry value under its key)."""
         gen, os = self.gen, self.gen.os
         sep = gen.sep
         fields = [f for f in (path_f, name_f, ext_f, dir_f) if f]
@@ -217,11 +220,11 @@ class Builder:
                                       limit=20):
                         yield path, name
                 else:
-                    folder = default_pair[0] if default_pair and name == default_pair[1] else gen.directory()
+                    at = default_pair[0] if default_pair and name == default_pair[1] else folder or gen.directory()
                     if dir_f and self.constrained(dir_f):
-                        folder = self.first(dir_f)
-                    yield folder + sep + name, name
-                    yield gen.directory() + sep + name, name
+                        at = self.first(dir_f)
+                    yield at + sep + name, name
+                    yield (folder or gen.directory()) + sep + name, name
 
         self.decided.update(f for f in fields if f)
         for path, name in candidates():
@@ -411,7 +414,7 @@ class Builder:
         gen.os, gen.sep = "windows", "\\"
         try:
             default_key = ("HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run", gen.word())
-            self.solve_path("registry.path", "registry.value", default_pair=default_key)
+            self.solve_path("registry.path", "registry.value", default_pair=default_key, folder=self._key_folder())
         finally:
             gen.os, gen.sep = saved
         path = self.values["registry.path"]
@@ -419,12 +422,23 @@ class Builder:
         hive = _HIVES.get(root.upper())
         key = rest.rpartition("\\")[0] if hive else None
         for f, value in (("registry.hive", hive), ("registry.key", key)):
-            if self.constrained(f) or (value is not None and self.need(f).rejects_any(value)):
+            if value is not None and self.need(f).accepts(value):
+                self.put(f, value)        # the path's own hive and key where the rule allows them
+            elif self.constrained(f) or value is not None:
                 self.put(f, self.first(f))
-            elif value is not None:
-                self.put(f, value)
         if self.referenced("registry.data.strings"):
             self.solve_array("registry.data.strings")
+
+    def _key_folder(self) -> str | None:
+        """The key a value sits under when the rule constrains registry.key and not the path: the
+        path is the key's (with its hive; HKLM where the key names none), so that a platform reading
+        the key from the path sees the key the rule asks for."""
+        if not self.constrained("registry.key") or self.constrained("registry.path"):
+            return None
+        key = self.first("registry.key")
+        if not isinstance(key, str):
+            return None
+        return key if _HIVES.get(key.partition("\\")[0].upper()) else "HKEY_LOCAL_MACHINE\\" + key
 
     # -- the event ---------------------------------------------------------------------------
     def build(self, os_choice: list[str], category_values: list[str]) -> dict[str, object]:

@@ -170,6 +170,9 @@ def defaults(field_name: str, gen: Gen, n: int = 8) -> Iterator:
 def _star_filler(field_name: str, before: str, after: str, gen: Gen) -> str:
     """A realistic run of characters for a `*` between `before` and `after`."""
     seps = "\\/"
+    if field_name == "registry.key" and not before:
+        # the key below its hive (Elastic Defend's registry.key has no root: registry.hive says it)
+        return "SYSTEM\\CurrentControlSet\\Services" if after[:1] == "\\" else "SOFTWARE\\"
     if field_name.startswith("registry.") and not before:
         return "HKEY_USERS\\S-1-5-21-1004336348-1104" if after[:1] == "\\" else "HKEY_LOCAL_MACHINE\\"
     if field_name.startswith("registry.") and before.upper().endswith("HK"):
