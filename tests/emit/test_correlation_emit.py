@@ -102,7 +102,7 @@ def test_splunk_orders_steps_with_a_streamstats_chain():
     query = emit(ORDERED, "splunk").queries[0]
     lines = query.split("\n")
     assert lines[0] == "| multisearch" and lines[1].startswith("  [ search ") and "ruleport_step=2" in lines[2]
-    assert "| sort 0 _time" in lines
+    assert "| sort 0 _time, -ruleport_step" in lines
     assert any(line.startswith("| streamstats time_window=1m current=f max(ruleport_c1)") for line in lines)
     assert lines[-1] == "| where isnotnull(ruleport_c2)"
     compile_spl(query)
@@ -209,3 +209,28 @@ def test_a_join_key_only_approximated_from_another_field_is_refused():
     text = ORDERED.replace("    - ParentProcessId\n", "    - process.args\n")
     with pytest.raises(EmitError, match="only approximated"):
         emit(text, "kusto-defender")
+
+
+# --- an event that several steps select ----------------------------------------------------------------------
+
+def process_start(second: int, image: str = "cmd.exe", ppid: int = 7) -> dict:
+    return {"@timestamp": f"2025-01-01T00:00:{second:02d}Z", "host": {"name": "ws1", "os": {"type": "windows"}},
+            "event": {"category": ["process"], "type": ["start"], "kind": "event"},
+            "process": {"executable": f"C:\\Windows\\System32\\{image}", "name": image, "pid": 100 + second,
+                        "command_line": image, "args": [image], "parent": {"pid": ppid}},
+            "user": {"name": "alice", "domain": "CORP"}}
+
+
+@pytest.mark.parametrize("target", ["splunk", "splunk-cim", "kusto-defender", "kusto-sentinel"])
+def test_events_every_step_selects_make_the_sequence_in_time_order(target):
+    # each event is one row per step at the same time: its step-1 row must not restart (Kusto's scan) or
+    # hide (Splunk's max of earlier starts) the chain its step-2 row continues
+    text = collection("temporal_ordered", ["cmd.exe", "cmd.exe", "cmd.exe"])
+    query = emit(text, target).queries[0]
+    t = TARGETS[target]
+    events = [process_start(0), process_start(10), process_start(20),                 # one sequence
+              process_start(30, ppid=8), process_start(40, ppid=8)]                   # two events: none
+    records, origin = t.platform.records(events)
+    alerts = {tuple(sorted({origin[i] for i in group})) for group in t.executor().alerts(query, records)}
+    assert (0, 1, 2) in alerts
+    assert all(3 not in a and 4 not in a for a in alerts)

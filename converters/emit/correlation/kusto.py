@@ -19,7 +19,11 @@ reference, as converters/kusto/tabular.py runs it):
   steps after the first only take a sequence over from the previous step
   (`isnull(s<k>.ruleport_time)`: scan's "check 2" would otherwise let a later
   event of step k replace the record a partial sequence holds there, where an
-  EQL sequence keeps its first one);
+  EQL sequence keeps its first one); rows of one time are sorted by
+  descending step: an event several steps select is one row per step, and
+  its step-1 row coming first would replace the partial sequence in s1 that
+  its step-2 row continues (scan evaluates each row against the state the rows
+  before it left);
 - value_count and temporal: `summarize ... by ruleport_key, bin(ruleport_time,
   <timespan>)` over fixed buckets (`make_set`, exact): a group crossing a
   bucket boundary is missed, as noted (`emit/fixed-buckets`); other counting
@@ -67,7 +71,7 @@ class KustoCorrelation(CorrelationBackend):
         "| where array_length(ruleport_steps) == {count}")}
     temporal_ordered_aggregation_expression: ClassVar[dict[str, str]] = {"scan": (
         "| partition hint.strategy=native by ruleport_key\n"
-        "    (\n    sort by ruleport_time asc\n    | scan with (\n{steps}\n"
+        "    (\n    sort by ruleport_time asc, ruleport_step desc\n    | scan with (\n{steps}\n"
         "        step ruleport_done output=none: true;\n    )\n    )")}
     scan_first_step_expression: ClassVar[str] = "        step s1 output=none: ruleport_step == 1;"
     scan_step_expression: ClassVar[str] = (

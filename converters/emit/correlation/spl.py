@@ -25,6 +25,11 @@ unless current=f; the events must be sorted by _time):
   (`streamstats current=f max(...)`), kept when the event is at most T after
   that start. An event completing step n fires: the latest start makes the
   check exact for "steps in order within T of the first".
+  Results of one time are sorted by descending step (`sort 0 _time,
+  -ruleport_step`): an event that several steps select is one result per step,
+  and its step-k result must not count its own step-(k-1) result (or another of
+  the same time) as an earlier step, which would also hide the earlier chain
+  that it continues (max() takes the latest).
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ class SplCorrelation(CorrelationBackend):
     default_correlation_method: ClassVar[str] = "streamstats"
 
     default_correlation_query: ClassVar[dict[str, str]] = {
-        "streamstats": "{search}\n{present}\n| sort 0 _time\n{aggregate}\n{condition}"}
+        "streamstats": "{search}\n{present}\n| sort 0 _time, -ruleport_step\n{aggregate}\n{condition}"}
     correlation_search_single_rule_expression: ClassVar[str] = "{query}\n| eval ruleport_step=1{normalization}"
     correlation_search_multi_rule_expression: ClassVar[str] = "| multisearch\n{queries}"
     correlation_search_multi_rule_query_expression: ClassVar[str] = \
