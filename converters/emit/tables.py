@@ -29,7 +29,7 @@ from converters.emit.platform_conditions import Constant, Rewrite
 from converters.notes import EITHER, Affects, all_, any_, basename_mismatch, eq, exists, not_, regex, wildcard
 from converters.platforms import facts
 from converters.translate.fieldmap import ecs_of, lookup
-from sigma.conditions import ConditionOR
+from sigma.conditions import ConditionAND, ConditionOR
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import (
     SigmaBool,
@@ -102,6 +102,16 @@ def wildcard_values(item: SigmaDetectionItem) -> list[str] | None:
 
 def with_values(item: SigmaDetectionItem, field_name: str, values: list) -> SigmaDetectionItem:
     return SigmaDetectionItem(field_name, [], values, value_linking=item.value_linking)
+
+
+def other_than(text: str) -> SigmaRegularExpression:
+    """A regex matching every string but `text` (no lookaround, which RE2 and Kusto lack): a proper
+    prefix of it, or its first i characters and then another one, or it followed by more."""
+    esc = [re.escape(c) for c in text]
+    alternatives = ["".join(esc[:i]) + "$" for i in range(len(text))]
+    alternatives += ["".join(esc[:i]) + "[^" + esc[i] + "]" for i in range(len(text))]
+    alternatives.append("".join(esc) + ".")
+    return SigmaRegularExpression("^(?:" + "|".join(alternatives) + ")", [SigmaRegularExpressionFlag.DOTALL])
 
 
 def _string(pattern: str, cased: bool) -> SigmaString:
@@ -587,10 +597,15 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
     f = item.field
     if f is None:
         return None  # keyword search: KnownFields refuses it
-    if f in model.missing_as and item.value and all(isinstance(v, SigmaNull) for v in item.value):
-        # `F: null` is the platform's placeholder too
+    if f in model.missing_as and item.value and all(
+            isinstance(v, SigmaNull) or (isinstance(v, SigmaExists) and not v.exists) for v in item.value):
+        # `F: null` (`F|exists: false`) is the platform's placeholder too
         return Rewrite(SigmaDetection([item, with_values(item, f, [SigmaString(model.missing_as[f])])],
                                       item_linking=ConditionOR))
+    if f in model.missing_as and len(item.value) == 1 and isinstance(item.value[0], SigmaExists):
+        # `F|exists: true`: present, and not the placeholder (a value Sysmon writes for "none")
+        return Rewrite(SigmaDetection([item, with_values(item, f, [other_than(model.missing_as[f])])],
+                                      item_linking=ConditionAND))
     if f in model.fields or f in model.names or f in model.argv or f in model.argc:
         return None
     path = _path_of_name(model, f)

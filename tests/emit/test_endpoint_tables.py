@@ -263,3 +263,24 @@ detection:
   condition: sel
 """
     assert path in emit(rule, target).queries[0]
+
+
+@pytest.mark.parametrize("exists, expected", [("true", [0, 3, 4]), ("false", [1, 2])])
+def test_sysmon_placeholders_are_no_value_for_exists(exists, expected):
+    # Sysmon writes "-" where it has no OriginalFileName: the field is there, its value is "none"
+    q = emit(sigma("process_creation", f"  sel:\n    OriginalFileName|exists: {exists}"), "splunk").queries[0]
+    ex = TARGETS["splunk"].executor()
+    base = {"source": "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "EventCode": "1"}
+    events = [dict(base, OriginalFileName="a.exe"), dict(base, OriginalFileName="-"), base,
+              dict(base, OriginalFileName="-x"), dict(base, OriginalFileName="x-")]
+    assert ex.run(q, events) == expected
+
+
+def test_other_than_matches_every_string_but_one():
+    import re
+
+    from converters.emit.tables import other_than
+
+    pattern = re.compile(str(other_than("a-b").regexp), re.DOTALL)
+    assert [bool(pattern.search(s)) for s in ("a-b", "", "a", "a-", "a-bc", "b", "a-c", "x\na-b", "a-b\n")] == \
+        [False, True, True, True, True, True, True, True, True]
