@@ -18,6 +18,11 @@ regex inside an OR gets the stock mechanism (`| rex` + `| eval` flag) and is
 tested in a final `| search`. Splitting at top-level AND is exact: every
 part must hold either way.
 
+After tstats a missing value is text: fillnull's "null", or the data model's
+own fill ("unknown"): `F exists` excludes them, and a pattern that would match
+one (`^.`, `*n*`) also says the value is not that text (a regex of every other
+string), so that a missing field matches no pattern, as in the original rule.
+
 Values compare case-insensitively in SPL search; case-sensitive and `?`
 matches arrive here as regexes (pipeline StringsAsRegex).
 """
@@ -30,11 +35,12 @@ from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.correlation.spl import SplCorrelation
+from converters.emit.tables import other_than
 from sigma.backends.splunk import SplunkBackend
 from sigma.backends.splunk.splunk import SplunkDeferredORRegularExpression as _StockDeferredRegex
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
 from sigma.conversion.base import TextQueryBackend
-from sigma.types import SigmaCasedString, SigmaNull, SigmaRegularExpression, SigmaString
+from sigma.types import SigmaCasedString, SigmaNull, SigmaRegularExpression, SigmaRegularExpressionFlag, SigmaString
 
 
 class _FieldRegex(_StockDeferredRegex):
@@ -242,6 +248,46 @@ class SplunkTstatsBackend(SplunkSearchBackend):
         data model's own fill ("unknown") where it has one."""
         filled = state.processing_state.get("filled", {}).get(field)
         return ["null"] + ([filled] if filled else [])
+
+    def convert_condition(self, cond, state):
+        if not getattr(self, "_depth", 0):
+            cond = self._fills_are_no_values(cond, state)
+        return super().convert_condition(cond, state)
+
+    def _fills_are_no_values(self, cond, state):
+        """A pattern (regex or wildcards) that a missing value's text would match ("null", the data
+        model's "unknown") also says the value is not that text: a missing field matches no pattern
+        in the original rule, and keeps doing so under NOT."""
+        if isinstance(cond, (ConditionAND, ConditionOR, ConditionNOT)):
+            cond.args = [self._fills_are_no_values(arg, state) for arg in cond.args]
+            for arg in cond.args:
+                arg.parent = cond
+            return cond
+        if not isinstance(cond, ConditionFieldEqualsValueExpression) or not isinstance(cond.field, str):
+            return cond
+        value = cond.value
+        if isinstance(value, SigmaRegularExpression):
+            flags = re.DOTALL if SigmaRegularExpressionFlag.DOTALL in value.flags else 0
+            flags |= re.IGNORECASE if SigmaRegularExpressionFlag.IGNORECASE in value.flags else 0
+            pattern = str(value.regexp)
+        elif isinstance(value, SigmaString) and value.contains_special():
+            flags = re.DOTALL | (0 if isinstance(value, SigmaCasedString) else re.IGNORECASE)  # search is caseless
+            pattern = "^" + str(value.to_regex().regexp) + "$"
+        else:
+            return cond
+        try:
+            compiled = re.compile(pattern, flags)
+        except re.error:
+            return cond
+        fills = [f for f in self._filled(state, cond.field) if compiled.search(f)]
+        if not fills:
+            return cond
+        parent = cond.parent
+        out = ConditionAND([cond] + [ConditionFieldEqualsValueExpression(cond.field, other_than(f)) for f in fills])
+        out.parent = parent
+        for arg in out.args:
+            arg.parent = out
+        return out
 
     def convert_condition_field_exists(self, cond, state):
         field = self.escape_and_quote_field(cond.field)

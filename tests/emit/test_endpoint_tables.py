@@ -284,3 +284,18 @@ def test_other_than_matches_every_string_but_one():
     pattern = re.compile(str(other_than("a-b").regexp), re.DOTALL)
     assert [bool(pattern.search(s)) for s in ("a-b", "", "a", "a-", "a-bc", "b", "a-c", "x\na-b", "a-b\n")] == \
         [False, True, True, True, True, True, True, True, True]
+
+
+@pytest.mark.parametrize("condition, expected", [("sel", [0]), ("not sel", [1, 2, 3])])
+def test_cim_fills_are_no_value_for_a_pattern(condition, expected):
+    # tstats fills a missing field with "null", the Registry data model an empty value with "unknown":
+    # a pattern those texts would match (any character; `*n*`) must not take them for a value
+    det = "  sel:\n    Details|re: '^.'\n    TargetObject|contains: 'n'"
+    q = emit(sigma("registry_event", det, condition), "splunk-cim").queries[0]
+    ex = TARGETS["splunk-cim"].executor()
+    base = {"$datamodel": "Endpoint.Registry", "Registry.action": "modified"}
+    events = [dict(base, **{"Registry.registry_value_data": "1", "Registry.registry_path": "HKLM\\Key\\n"}),
+              dict(base, **{"Registry.registry_value_data": "unknown", "Registry.registry_path": "HKLM\\Key\\n"}),
+              dict(base, **{"Registry.registry_value_data": "1"}),          # no path: tstats says "null"
+              dict(base, **{"Registry.registry_value_data": "1", "Registry.registry_path": "HKLM\\Key\\x"})]
+    assert ex.run(q, events) == expected
