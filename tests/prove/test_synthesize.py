@@ -310,6 +310,17 @@ def test_an_argv0_naming_the_program_leaves_the_executable_a_path():
     assert any(a[0] in ("sh", "dash", "bash") for a in values_of(fx, "process.args", matched=True))
 
 
+def test_a_missing_name_is_a_missing_path():
+    # the name is the path's last component: platforms read one from the other (Image, FolderPath)
+    fx = cases_of('registry where registry.value : "RunAsPPL" and process.name != null and '
+                  'not process.executable : "C:\\\\Windows\\\\x.exe" and user.name != null')
+    nameless = [c.event for c in fx.cases if "process.name missing" in c.why]
+    assert nameless and all("executable" not in e.get("process", {}) for e in nameless)
+    assert all("name" not in e["process"] for e in nameless)
+    userless = [c.event for c in fx.cases if "user.name missing" in c.why]
+    assert userless and all("name" not in e.get("user", {}) for e in userless)
+
+
 def test_a_constrained_registry_key_is_the_key_of_the_path():
     # platforms read the key from the path (Defender's and ASIM's RegistryKey, Sysmon's TargetObject)
     fx = cases_of('registry where host.os.type == "windows" and registry.value == "ImagePath" and '

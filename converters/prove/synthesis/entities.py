@@ -93,8 +93,9 @@ class Builder:
     """Solves one branch's needs into one event's field values (dotted path -> value)."""
 
     def __init__(self, needs: dict[str, Need], gen: Gen, category: str | None, endpoint: bool,
-                 strict: bool = True):
+                 strict: bool = True, missing: tuple[str, ...] = ()):
         self.needs = needs
+        self.missing = frozenset(missing)   # fields the event must not have (beside the rule's `F == null`)
         self.strict = strict     # argv[0] must name the program (a last try may let the rule's command line win)
         self.gen = gen
         self.category = category
@@ -111,7 +112,7 @@ class Builder:
         return any(getattr(a, "kind", None) != "exists" for a in self.need(name).pos)
 
     def must_be_missing(self, name: str) -> bool:
-        return any(getattr(a, "kind", None) == "exists" for a in self.need(name).neg)
+        return name in self.missing or any(getattr(a, "kind", None) == "exists" for a in self.need(name).neg)
 
     def referenced(self, prefix: str) -> bool:
         return any(f == prefix or f.startswith(prefix + ".") for f in self.needs)
@@ -171,9 +172,13 @@ class Builder:
         gen, os = self.gen, self.gen.os
         sep = gen.sep
         fields = [f for f in (path_f, name_f, ext_f, dir_f) if f]
-        if self.must_be_missing(path_f):
+        # the name is the path's last component: a missing name is a missing path (unless the rule
+        # asks for a path, where a name-less record of it is the only way to have both)
+        if self.must_be_missing(path_f) or (name_f and self.must_be_missing(name_f) and not self.need(path_f).pos):
             self.decided.add(path_f)
-            if name_f and (self.need(name_f).pos or self.endpoint):
+            if name_f and self.must_be_missing(name_f):
+                self.decided.add(name_f)
+            elif name_f and (self.need(name_f).pos or self.endpoint):
                 self.put(name_f, self.first(name_f) if self.need(name_f).pos else
                          (default_pair[1] if default_pair else gen.file_name(executable)))
                 self.decided.add(name_f)
@@ -392,7 +397,10 @@ class Builder:
         name_f, domain_f, id_f = "user.name", "user.domain", "user.id"
         if not (self.endpoint or self.referenced("user")):
             return
-        self.put(name_f, self.first(name_f) if self.constrained(name_f) or self.need(name_f).neg else self.gen.user)
+        if self.must_be_missing(name_f):
+            self.decided.add(name_f)
+        else:
+            self.put(name_f, self.first(name_f) if self.constrained(name_f) or self.need(name_f).neg else self.gen.user)
         name = str(self.values.get(name_f, ""))
         sid = _SERVICE_SIDS.get(name.lower())
         if self.gen.os == "windows":

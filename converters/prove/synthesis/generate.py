@@ -197,7 +197,8 @@ class EventSynthesizer:
             rng = random.Random(f"{self.seed}:{index}:{alt}:{edge}:{attempt}:{sorted((force or {}).keys())}")
             gen = Gen(rng, order[0], alt=alt, edge=edge)
             try:
-                values = Builder(needs, gen, category, endpoint, strict=attempt < tries - 1).build(
+                # a dropped field is missing: the entity solvers also leave out what it derives from
+                values = Builder(needs, gen, category, endpoint, strict=attempt < tries - 1, missing=drop).build(
                     order, [category] if category else [])
             except Unsolved as exc:
                 last = exc
