@@ -14,10 +14,14 @@ TextQueryBackend way. The rules of KQL it follows (Kibana docs):
 Hence, for Sigma semantics:
 
 * case-insensitive values go to `.caseless` multi-fields in the pipeline
-  (lower-cased, exact); on a field without one, a value with few letters is
+  (lower-cased, exact) when every index the rule reads has one (its index
+  template, in the platform facts); otherwise a value with few letters is
   written as all its case spellings (`process.args:("-r" or "-R")`, exact);
   with more than MAX_CASE_VARIANTS spellings it is matched as written and a
-  note `emit/case-narrowed` says so.
+  note `emit/case-narrowed` says so: on a field some of the rule's indexes
+  have a `.caseless` multi-field of, as `(f.caseless:v or f:V)` (ignoring
+  case in those indexes), the note's events being those of the other
+  indexes (`_index`) whose value matches only ignoring case.
 * `?` becomes `*` (note `emit/wildcard-widened`).
 * a regex is written as the values and wildcard patterns it denotes
   (converters.emit.regex_values): exact for finite sets (`^(?:php|lua)[0-9]?$`)
@@ -200,6 +204,9 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, TextQueryBacken
         self._check_value(cond.field, value, True)
         field = self.escape_and_quote_field(cond.field)
         variants = case_variants(value, MAX_CASE_VARIANTS)
+        templates = state.processing_state.get("caseless_some", {}).get(cond.field) if state else None
+        if variants is None and templates:
+            return self._caseless_where_held(cond, value, templates, state)
         if variants is None:
             pattern = wildcard_text(value)
             self._note("emit/case-narrowed",
@@ -209,6 +216,23 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, TextQueryBacken
             return f"{field}:{self.convert_value_str(value, state)}"
         listed = " or ".join(self.convert_value_str(v, state) for v in variants)
         return f"{field}:({listed})"
+
+    def _caseless_where_held(self, cond, value: SigmaString, templates: tuple[str, ...], state) -> str:
+        """Some indexes of the rule give the field a `.caseless` multi-field, others not: the value is
+        matched there ignoring case and elsewhere as written. On an index without the multi-field the
+        first test finds no value and the second is the narrowed one, so only events of those indexes
+        whose value matches ignoring case but not as written get another verdict."""
+        field = self.escape_and_quote_field(cond.field)
+        pattern = wildcard_text(value)
+        differs = self._differs(cond.field, pattern, pattern, True, False)
+        self._note("emit/case-narrowed",
+                   f"KQL matches keyword fields case-sensitively and {cond.field} has a .caseless multi-field only "
+                   f"in {', '.join(templates)}: {value} is matched ignoring case there and with its case as written "
+                   "in the rule's other indexes (matches less there)", cond.field,
+                   Affects.of(differs.direction, all_(not_(wildcard("_index", list(templates))), differs.condition)))
+        caseless = self.escape_and_quote_field(cond.field + CASELESS)
+        return (f"({caseless}:{self.convert_value_str(value.lower(), state)} or "
+                f"{field}:{self.convert_value_str(value, state)})")
 
     def convert_condition_not(self, cond, state):
         # `not not x` does not parse in Kibana's grammar: the negated part is always grouped

@@ -29,12 +29,13 @@ from converters.emit.transforms import (
     BasenameField,
     CaselessMultiField,
     CategoryIs,
-    IndexFromDefinition,
     KnownFields,
+    NamesNoIndexes,
     NameExistence,
     ProductIs,
     RequireAnyLogsource,
     RequireLogsource,
+    RuleIndexes,
     StaticNote,
     StringsAsRegex,
     UnavailableFields,
@@ -216,30 +217,27 @@ def _stream_note(dm: DataModel) -> StaticNote | None:
 
 
 def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: tuple) -> list[ProcessingItem]:
-    items = _model_items(dm, names=True, check=True, when=when)
-    if caseless and dm.caseless:
-        items.append(_item(CaselessMultiField(dm.caseless), "caseless", **_cond(when)))
+    # first: the rule's indexes, and the .caseless multi-fields all of them have (transforms.RuleIndexes)
+    items = [_item(RuleIndexes(dm.index), "index", **_cond(when))]
+    items += _model_items(dm, names=True, check=True, when=when)
+    if caseless:
+        items.append(_item(CaselessMultiField(), "caseless", **_cond(when)))
     scope = _cased({k: v for k, v in dm.scope.items() if with_category or k != "event.category"})
     os_scope = {p: _cased(c) for p, c in dm.os_scope.items()}
     items += _scope(replace(dm, os_scope=os_scope), scope, when)
-    if dm.category is None:  # the original rule's indexes, where the translator recorded them
-        index = _item(IndexFromDefinition(dm.index), "index", **_cond(when))
+    if dm.category is None:
         items.append(_item(StaticNote(
             "emit/data-assumed",
             f"the rule names no logsource category: its ECS field names are kept and the query assumes "
             f"{dm.platform} (index {dm.index} unless the logsource definition names the indexes)"),
             "data_note", **_cond(when)))
     else:
-        index = _item(SetStateTransformation("index", dm.index), "index", **_cond(when))
         stream = _stream_note(dm)
-        if stream is not None:
-            items.append(_item(stream, "stream_note", **_cond(when)))
+        if stream is not None:  # only a rule naming no index reads the model's data stream alone
+            items.append(_item(stream, "stream_note", rule_conditions=[*_fresh(when), NamesNoIndexes()]))
     return items + [
-        index,
         _item(SetStateTransformation("array_fields", dm.multi_valued), "array_fields", **_cond(when)),
         _item(SetStateTransformation("scope_fields", ("event.category", "event.type")), "scope_fields", **_cond(when)),
-        # fields with a `.caseless` multi-field, for backends that place regex-derived values themselves
-        _item(SetStateTransformation("caseless_fields", dm.caseless), "caseless_fields", **_cond(when)),
     ]
 
 

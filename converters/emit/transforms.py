@@ -13,7 +13,9 @@ from dataclasses import field as dataclass_field
 from converters.emit.errors import EmitError
 from converters.emit.strings import has_single_wildcard, to_pcre
 from converters.notes import EITHER, LESS, MORE, PIPELINE_NOTES_KEY, Affects, Note, eq, exists, not_
+from converters.platforms.elastic import caseless_in_every, caseless_templates
 from converters.translate.fieldmap import ecs_of
+from converters.translate.logsource import definition_indexes
 from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
 from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.processing.conditions.base import RuleProcessingCondition
@@ -70,6 +72,15 @@ class CategoryIs(RuleProcessingCondition):
 
 
 @dataclass
+class NamesNoIndexes(RuleProcessingCondition):
+    """The rule's logsource definition names no index patterns (the original rule read a data view,
+    or the Sigma rule was not written by the translator): the data model's indexes are assumed."""
+
+    def match(self, rule) -> bool:
+        return isinstance(rule, SigmaRule) and definition_indexes(getattr(rule.logsource, "definition", None)) is None
+
+
+@dataclass
 class RequireAnyLogsource(PreprocessingTransformation):
     """Refuse a rule whose logsource none of the target's tables holds.
 
@@ -91,24 +102,33 @@ class RequireAnyLogsource(PreprocessingTransformation):
 
 
 @dataclass
-class IndexFromDefinition(PreprocessingTransformation):
-    """Set the pipeline state's `index` from the rule's logsource definition
-    when the translator wrote the original rule's indexes there
-    (`Elastic indexes: a, b`), else to `default`."""
+class RuleIndexes(PreprocessingTransformation):
+    """What the Elastic targets read of a rule's data, in the pipeline state:
+
+    - `index`: the original rule's index patterns, which the translator writes
+      in the logsource definition (converters.translate.logsource), else
+      `default` (the data model's indexes);
+    - `caseless_fields`: the fields with a `.caseless` multi-field in every
+      index those patterns can name, from the index templates of the platform
+      facts (converters.platforms.elastic.caseless_in_every): only there is
+      `X.caseless: v` the same as X compared ignoring case;
+    - `caseless_some`: field -> the index patterns of the templates that give
+      it one, for the other fields that some index of the rule has a
+      `.caseless` multi-field of (a backend without another case-insensitive
+      match uses it there, and says what it misses elsewhere)."""
 
     default: str
-    prefix: str = "Elastic indexes: "
 
     def apply(self, rule) -> None:
         super().apply(rule)
-        definition = (getattr(rule.logsource, "definition", None) or "").strip()
-        index = self.default
-        if definition.startswith(self.prefix):
-            names = [n.strip() for n in definition[len(self.prefix):].split(",")]
-            # an index pattern holds no space; "the rule's data view" is not one
-            if names and all(n and " " not in n for n in names):
-                index = ", ".join(names)
-        self._pipeline.state["index"] = index
+        named = definition_indexes(getattr(rule.logsource, "definition", None))
+        patterns = named or [p.strip() for p in self.default.split(",")]
+        every = caseless_in_every(patterns)
+        some = {f for p in patterns if not p.startswith("-") for f in caseless_in_every([p])} - set(every)
+        state = self._pipeline.state
+        state["index"] = ", ".join(patterns)
+        state["caseless_fields"] = every
+        state["caseless_some"] = {f: caseless_templates(f) for f in sorted(some)}
 
 
 @dataclass
@@ -370,12 +390,11 @@ class CaselessMultiField(DetectionItemTransformation):
     """Case-insensitive matches on Elastic keyword fields go to the field's
     `.caseless` multi-field (a lower-cased keyword) with the value
     lower-cased; the match there is exact. |cased values and regexes stay on
-    the field itself."""
-
-    fields: tuple[str, ...]
+    the field itself. The fields: those with the multi-field in every index
+    the rule reads (the state's `caseless_fields`, set by RuleIndexes)."""
 
     def apply_detection_item(self, item: SigmaDetectionItem):
-        if item.field not in self.fields:
+        if item.field not in self._pipeline.state.get("caseless_fields", ()):
             return None
         plain = [v for v in item.value if type(v) is SigmaString]
         other = [v for v in item.value if type(v) is not SigmaString]

@@ -171,10 +171,48 @@ def wildcard_test(pattern: str, *, case_insensitive: bool = False, normalizer: b
             if shape == "start":
                 return lambda v: value_of(v).startswith(body)
             return lambda v: value_of(v).endswith(body)
-    rx = re.compile(wildcard_source(pattern, case_insensitive=case_insensitive), re.DOTALL)
+    glob = _glob(parts, case_insensitive)
     if prepare:
-        return lambda v: rx.fullmatch(prepare(v)) is not None
-    return lambda v: rx.fullmatch(v) is not None
+        return lambda v: glob(prepare(v))
+    return glob
+
+
+def _glob(parts: list[tuple[str, bool]], case_insensitive: bool) -> Test:
+    """A wildcard pattern's fullmatch without backtracking over its `*`s (a regex `.*a.*b.*c` backtracks
+    polynomially on a long value that almost matches): the pieces between `*`s have a fixed length
+    (one code point per character or `?`), so the first is matched at the start, the last at the end,
+    and each other one at its leftmost place after the previous one (leftmost is never worse: what
+    follows may start anywhere after it)."""
+    pieces: list[list[tuple[str, bool]]] = [[]]
+    for c, escaped in parts:
+        if not escaped and c == "*":
+            pieces.append([])
+        else:
+            pieces[-1].append((c, escaped))
+
+    def compiled(piece: list[tuple[str, bool]]) -> re.Pattern:
+        text = "".join("\\" + c if e else c for c, e in piece)
+        return re.compile(wildcard_source(text, case_insensitive=case_insensitive), re.DOTALL)
+
+    if len(pieces) == 1:
+        whole = compiled(pieces[0])
+        return lambda v: whole.fullmatch(v) is not None
+    first, last = compiled(pieces[0]), compiled(pieces[-1])
+    tail = len(pieces[-1])
+    middle = [compiled(p) for p in pieces[1:-1] if p]
+
+    def test(v: str) -> bool:
+        end = len(v) - tail
+        if end < len(pieces[0]) or first.match(v, 0, end) is None or last.fullmatch(v, end) is None:
+            return False
+        pos = len(pieces[0])
+        for piece in middle:
+            found = piece.search(v, pos, end)
+            if found is None:
+                return False
+            pos = found.end()
+        return True
+    return test
 
 
 def like_test(pattern: str, *, case_insensitive: bool = False, normalizer: bool = False) -> Test:

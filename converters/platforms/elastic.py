@@ -83,6 +83,38 @@ def caseless_fields(index: str) -> tuple[str, ...]:
     return ()
 
 
+def _template_of(pattern: str) -> facts.Table | None:
+    """The Defend data stream whose index template maps every index `pattern` can name: the
+    pattern begins with the stream's own prefix (`logs-endpoint.events.process-*` and
+    `logs-endpoint.events.process-default`, not `logs-endpoint.events.*` nor `logs-*`, which also
+    name indexes of other templates; a remote cluster's `c:...` is not known)."""
+    for table in facts.platform("elastic").tables.values():
+        if pattern.startswith(table.select["index"].rstrip("*")):
+            return table
+    return None
+
+
+def caseless_in_every(patterns: list[str]) -> tuple[str, ...]:
+    """The fields with a `.caseless` multi-field in every index the index patterns can name (an
+    excluding `-pattern` only removes indexes); none when one pattern may name an index of
+    another template, or when no pattern is given."""
+    included = [p for p in patterns if not p.startswith("-")]
+    tables = [_template_of(p) for p in included]
+    if not tables or any(t is None for t in tables):
+        return ()
+    common = set(tables[0].with_multi("caseless"))
+    for table in tables[1:]:
+        common &= set(table.with_multi("caseless"))
+    return tuple(sorted(common))
+
+
+def caseless_templates(field: str) -> tuple[str, ...]:
+    """The index patterns of the templates that give `field` a `.caseless` multi-field (exactly the
+    indexes where render_elastic adds it)."""
+    return tuple(t.select["index"] for t in facts.platform("elastic").tables.values()
+                 if field in t.with_multi("caseless"))
+
+
 def field_types(ecs: Mapping[str, str]) -> dict[str, str]:
     """Field -> Elasticsearch type as the indexes map it: the Defend data streams' index templates
     (the platform facts: their own fields, e.g. `process.Ext.*`, and ECS's), and ECS's type for the

@@ -15,6 +15,14 @@ converters/emit/pipelines.py, converters/emit/datamodels.py):
   (Sigma's process_creation covers process starts only);
 - product P (windows, linux, macos): `host.os.type == P`.
 
+Which data the original rule reads is its `index` list (Elastic index
+patterns), which no Sigma logsource field names: every rule that has one
+keeps it as the logsource `definition` (`Elastic indexes: a, b`), the free
+text Sigma's specification gives for "how the data is collected". The
+Elastic targets read it back (definition_indexes): ES|QL's FROM, the
+indexes of the Kibana rule, and which `.caseless` multi-fields every one of
+those indexes has (converters/emit/pipelines.py).
+
 Whenever the query does not already imply one of these conditions (it
 tests the field case-insensitively, for other values, or not at all), the
 Sigma rule misses the query's events that fail it: a note says so, with
@@ -28,6 +36,26 @@ from dataclasses import dataclass
 from converters.errors import TranslationError
 from converters.notes import LESS, Affects, Note, eq, not_
 from converters.translate.fieldmap import CATEGORY_LOGSOURCE, OS_PRODUCT
+
+
+#: the logsource definition of a rule's index patterns: this prefix, then the patterns joined by ", "
+INDEXES_DEFINITION = "Elastic indexes: "
+
+
+def indexes_definition(rule: dict) -> str | None:
+    """The logsource definition naming the rule's index patterns (None: it names none, a data view)."""
+    indexes = [i.strip() for i in rule.get("index") or [] if isinstance(i, str) and i.strip()]
+    return INDEXES_DEFINITION + ", ".join(indexes) if indexes else None
+
+
+def definition_indexes(definition: str | None) -> list[str] | None:
+    """The index patterns a logsource definition names (indexes_definition), else None."""
+    text = (definition or "").strip()
+    if not text.startswith(INDEXES_DEFINITION):
+        return None
+    names = [n.strip() for n in text[len(INDEXES_DEFINITION):].split(",")]
+    # an index pattern holds no space; "the rule's data view" is not one
+    return names if names and all(n and " " not in n for n in names) else None
 
 
 @dataclass(frozen=True)
@@ -105,6 +133,8 @@ def scope(event_category: str | None, conjuncts: list[tuple[object, Fixed | None
         logsource["product"] = product
     if not logsource:
         logsource = _fallback(rule, dataset, notes)
+    if "definition" not in logsource and (definition := indexes_definition(rule)):
+        logsource["definition"] = definition
     if not kept:
         raise TranslationError("the query only scopes the data (category, OS) and has no detection condition",
                                code="translate/empty-detection")
@@ -142,8 +172,8 @@ def _fallback(rule: dict, dataset: str | None, notes: list[Note]) -> dict:
                       f"the dataset's product {product!r} names an operating system; the query does not test "
                       "host.os.type")
         return {"product": product, "service": service}
-    indexes = ", ".join(rule.get("index", [])) or "the rule's data view"
+    definition = indexes_definition(rule) or f"{INDEXES_DEFINITION}the rule's data view"
     notes.append(Note("translate/logsource-unmapped",
-                      f"no Sigma logsource category or product fits; the logsource only describes the data ({indexes})",
-                      None, None))
-    return {"product": "elastic", "definition": f"Elastic indexes: {indexes}"}
+                      f"no Sigma logsource category or product fits; the logsource only describes the data "
+                      f"({definition[len(INDEXES_DEFINITION):]})", None, None))
+    return {"product": "elastic", "definition": definition}

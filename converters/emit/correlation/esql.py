@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.correlation.base import CorrelationBackend, Step
+from converters.translate.logsource import definition_indexes
 from converters.notes import LESS, Affects, group_crosses_bucket, not_, wildcard
 
 _UNITS = ((86400, "days"), (3600, "hours"), (60, "minutes"), (1, "seconds"))
@@ -167,10 +168,8 @@ def _esql_span(seconds: float) -> str:
 def names_its_indexes(rule, indexes: str) -> bool:
     """Whether the Sigma rule's logsource definition names exactly the indexes FROM reads (the
     original Elastic rule's, written there by the translator)."""
-    definition = (getattr(rule.logsource, "definition", None) or "").strip()
-    prefix = "Elastic indexes: "
-    return definition.startswith(prefix) and \
-        [n.strip() for n in definition[len(prefix):].split(",")] == [n.strip() for n in indexes.split(",")]
+    named = definition_indexes(getattr(rule.logsource, "definition", None))
+    return named is not None and named == [n.strip() for n in indexes.split(",")]
 
 
 def index_note(record, indexes: str) -> None:
