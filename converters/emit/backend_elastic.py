@@ -8,7 +8,8 @@ Case rules (docstring of record; tests pin them):
 
 * Lucene: keyword fields match exactly and case-sensitively. A
   case-insensitive match uses the `.caseless` multi-field with the value
-  lower-cased (pipeline CaselessMultiField); on a field without one it
+  lower-cased (pipeline CaselessMultiField) when every index the rule reads
+  has one (transforms.RuleIndexes: the Defend index templates); otherwise it
   becomes a whole-term regex with a two-letter class per letter
   (`/[oO][pP]en.../`), exact. `?` is Lucene's one-character wildcard.
   The stock LuceneBackend raises on |cased; here |cased is the plain form.
@@ -28,7 +29,9 @@ Case rules (docstring of record; tests pin them):
   case-sensitive; `?` is one character. The query names its event
   category (`process where`) instead of `any where`.
 * ES|QL: `==` and `LIKE` are case-sensitive (`*`, `?` wildcards); a
-  case-insensitive match uses `.caseless` or `TO_LOWER(field)`. A LIKE
+  case-insensitive match uses `.caseless` (every index of the rule has it)
+  or `TO_LOWER(field)`. FROM reads the original rule's indexes (the
+  logsource definition), else the data model's, with a note. A LIKE
   pattern escapes `*`, `?` and `\\` with `\\`, and the string literal
   escapes every `\\` again (`*\\\\\\\\node.exe` matches a literal backslash).
   ES|QL comparisons on a multi-valued field yield null, so an array field

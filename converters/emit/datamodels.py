@@ -5,8 +5,9 @@ taxonomy, plus ECS names where the taxonomy has none); values are the ECS
 field names Elastic Defend writes. `names` maps a Sigma path field to the
 field holding just its last component (used for `Image|endswith: '\\name'`).
 Which fields have a `.caseless` multi-field is not declared here: it is read
-from the data stream's index template in the platform facts
-(converters/data/platforms/elastic-defend.json, `stream`).
+from the index templates in the platform facts
+(converters/data/platforms/elastic-defend.json), for the indexes the rule
+reads (its own, from the logsource definition, else the model's `index`).
 
 Elastic Defend writes one data stream per event kind: process starts
 (ELASTIC_DEFEND), file_event, network_connection, registry_event,
@@ -208,8 +209,9 @@ ELASTIC_DEFEND_DNS = DataModel(
 # `product: elastic` with the rule's indexes as `definition`, or the
 # product/service of an event.dataset). Their fields are ECS names already,
 # so they pass unchanged; the data is whatever the original rule's indexes
-# hold (index: `logs-*` unless the definition names them), nothing is
-# assumed about `.caseless` multi-fields, and a host.os.type product is
+# hold (index: `logs-*` unless the definition names them), `.caseless`
+# multi-fields only where every index named is a Defend data stream's whose
+# template declares them (transforms.RuleIndexes), and a host.os.type product is
 # enforced as the original query did. Sigma taxonomy names (no dot) are refused.
 ELASTIC_ECS = DataModel(
     platform="ECS data as the original Elastic rule's indexes hold it",

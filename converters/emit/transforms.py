@@ -13,7 +13,7 @@ from dataclasses import field as dataclass_field
 from converters.emit.errors import EmitError
 from converters.emit.strings import has_single_wildcard, to_pcre
 from converters.notes import EITHER, LESS, MORE, PIPELINE_NOTES_KEY, Affects, Note, eq, exists, not_
-from converters.platforms.elastic import caseless_in_every, caseless_templates
+from converters.platforms.elastic import caseless_in_every, caseless_in_some, caseless_templates
 from converters.translate.fieldmap import ecs_of
 from converters.translate.logsource import definition_indexes
 from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
@@ -113,8 +113,8 @@ class RuleIndexes(PreprocessingTransformation):
       facts (converters.platforms.elastic.caseless_in_every): only there is
       `X.caseless: v` the same as X compared ignoring case;
     - `caseless_some`: field -> the index patterns of the templates that give
-      it one, for the other fields that some index of the rule has a
-      `.caseless` multi-field of (a backend without another case-insensitive
+      it one, for the other fields that some index the rule's patterns can
+      name has a `.caseless` multi-field of (a backend without another case-insensitive
       match uses it there, and says what it misses elsewhere)."""
 
     default: str
@@ -124,7 +124,7 @@ class RuleIndexes(PreprocessingTransformation):
         named = definition_indexes(getattr(rule.logsource, "definition", None))
         patterns = named or [p.strip() for p in self.default.split(",")]
         every = caseless_in_every(patterns)
-        some = {f for p in patterns if not p.startswith("-") for f in caseless_in_every([p])} - set(every)
+        some = set(caseless_in_some(patterns)) - set(every)
         state = self._pipeline.state
         state["index"] = ", ".join(patterns)
         state["caseless_fields"] = every

@@ -115,6 +115,30 @@ def caseless_templates(field: str) -> tuple[str, ...]:
                  if field in t.with_multi("caseless"))
 
 
+def _may_name_prefixed(pattern: str, prefix: str) -> bool:
+    """Whether the index pattern (`*`: any run) can name an index that begins with `prefix`."""
+    for i, c in enumerate(prefix):
+        if i >= len(pattern):
+            return False
+        if pattern[i] == "*":
+            return True
+        if pattern[i] != c:
+            return False
+    return True
+
+
+def caseless_in_some(patterns: list[str]) -> tuple[str, ...]:
+    """The fields with a `.caseless` multi-field in some index the index patterns can name
+    (`logs-endpoint.events.*` names indexes of every Defend stream's template)."""
+    included = [p for p in patterns if not p.startswith("-")]
+    fields: set[str] = set()
+    for table in facts.platform("elastic").tables.values():
+        prefix = table.select["index"].rstrip("*")
+        if any(_may_name_prefixed(p, prefix) for p in included):
+            fields.update(table.with_multi("caseless"))
+    return tuple(sorted(fields))
+
+
 def field_types(ecs: Mapping[str, str]) -> dict[str, str]:
     """Field -> Elasticsearch type as the indexes map it: the Defend data streams' index templates
     (the platform facts: their own fields, e.g. `process.Ext.*`, and ECS's), and ECS's type for the

@@ -78,3 +78,24 @@ def test_normalizer_lowercases_the_query_as_elasticsearch_does():
     assert not regexp_test("A\\D", normalizer=True)("ab")
     assert term_test("İ", normalizer=True)("i")  # Lucene's per-code-point lower case
     assert lucene_lower("ΑΣ") == "ασ" and ascii_lower("ÉA") == "Éa"
+
+
+def test_wildcards_match_as_the_regex_of_their_pattern_without_backtracking():
+    """Values are matched piece by piece between the `*`s (leftmost), as the regex `.*a.*b` would
+    match them, but in time linear in the pieces: a long value that almost matches a pattern with
+    many `*` (a Windows volume GUID path, each `?` widened to `*`) is answered at once."""
+    import random
+    import re
+
+    from converters.engine.leaves import wildcard_source
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        pattern = "".join(rng.choice(["*", "?", "a", "b", "A", "\\*", "-"]) for _ in range(rng.randint(1, 7)))
+        value = "".join(rng.choice("aAb-*") for _ in range(rng.randint(0, 8)))
+        for ci in (False, True):
+            expected = re.fullmatch(wildcard_source(pattern, case_insensitive=ci), value, re.DOTALL) is not None
+            assert wildcard_test(pattern, case_insensitive=ci)(value) is expected, (pattern, value, ci)
+    guid = "\\\\\\\\?\\\\Volume{*-*-*-*-*}\\\\Windows\\\\w3wp.exe"
+    assert wildcard_test(guid)("\\\\?\\Volume{" + "-" * 20000) is False
+    assert wildcard_test(guid)("\\\\?\\Volume{a-b-c-d-e}\\Windows\\w3wp.exe") is True

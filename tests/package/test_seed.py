@@ -56,9 +56,11 @@ def test_each_elastic_target_has_its_own_rule_id_and_type(packaged):
     assert {t: (r["type"], r["language"]) for t, r in rules.items()} == {
         "lucene": ("query", "lucene"), "eql": ("eql", "eql"), "esql": ("esql", "esql"),
         "kibana-kql": ("query", "kuery")}
+    # the original rule's indexes (the translator keeps them in the logsource definition)
+    indexes = load_rule(SEED_RULE).rule["index"]
     assert "index" not in rules["esql"] and rules["esql"]["query"].startswith(
-        "FROM logs-endpoint.events.process-* METADATA _id, _version, _index\n")
-    assert rules["eql"]["index"] == ["logs-endpoint.events.process-*"]
+        f"FROM {', '.join(indexes)} METADATA _id, _version, _index\n")
+    assert rules["eql"]["index"] == rules["lucene"]["index"] == rules["kibana-kql"]["index"] == indexes
 
 
 def test_kibana_ndjson_reads_back_as_rules(packaged):

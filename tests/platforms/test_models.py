@@ -431,3 +431,27 @@ def test_sigma_categories_are_the_translations():
     started = {"event": {"category": ["process"], "type": ["process_started"]}, "host": {"os": {"type": "linux"}},
                "process": {"executable": "/bin/sh"}}
     assert render("sigma", started)["sigma.category"] == "process_creation"
+
+
+def test_caseless_fields_every_index_of_a_rule_has_come_from_the_defend_templates():
+    from converters.platforms import facts
+    from converters.platforms.elastic import caseless_in_every, caseless_in_some, caseless_templates
+
+    process = facts.table("elastic", "logs-endpoint.events.process").with_multi("caseless")
+    registry = facts.table("elastic", "logs-endpoint.events.registry").with_multi("caseless")
+    assert "process.name" in process and "process.command_line" in process
+    assert caseless_in_every(["logs-endpoint.events.process-*"]) == tuple(sorted(process))
+    assert caseless_in_every(["logs-endpoint.events.process-default", "-logs-endpoint.events.process-x"]) \
+        == tuple(sorted(process))
+    # two templates: what both declare (the registry stream has no process.command_line.caseless)
+    both = caseless_in_every(["logs-endpoint.events.process-*", "logs-endpoint.events.registry-*"])
+    assert both == tuple(sorted(set(process) & set(registry))) and "process.command_line" not in both
+    # an index of another template (Winlogbeat), a pattern wider than one template, a remote cluster: none
+    for patterns in (["logs-endpoint.events.process-*", "winlogbeat-*"], ["logs-endpoint.events.*"], ["logs-*"],
+                     ["remote:logs-endpoint.events.process-*"], [], ["-winlogbeat-*"]):
+        assert caseless_in_every(patterns) == (), patterns
+    # which may exist in some index the patterns name
+    assert set(caseless_in_some(["logs-endpoint.events.*"])) >= set(process) | set(registry)
+    assert caseless_in_some(["winlogbeat-*", "logs-windows.sysmon_operational-*"]) == ()
+    assert "logs-endpoint.events.process-*" in caseless_templates("process.command_line")
+    assert "logs-endpoint.events.registry-*" not in caseless_templates("process.command_line")

@@ -62,8 +62,12 @@ def test_seed_metadata(seed_doc):
     assert seed_doc["falsepositives"][0].startswith("Legitimate script automation tools")
 
 
-def test_seed_logsource_absorbs_os_and_keeps_start(seed_doc, seed):
-    assert seed_doc["logsource"] == {"category": "process_creation", "product": "windows"}
+def test_seed_logsource_absorbs_os_and_keeps_start(seed_doc, seed, seed_rule):
+    logsource = dict(seed_doc["logsource"])
+    indexes = logsource.pop("definition")
+    assert logsource == {"category": "process_creation", "product": "windows"}
+    # the original rule's index patterns, which no Sigma field names, are the logsource definition
+    assert indexes == "Elastic indexes: " + ", ".join(load_rule(seed_rule).rule["index"])
     text = yaml.safe_dump(seed_doc["detection"])
     assert "host.os.type" not in text
     # process_creation also covers events typed process_started: the seed's narrower
@@ -232,3 +236,33 @@ def test_every_field_mapping_is_documented():
     for category, table in FIELD_MAPPINGS.items():
         for ecs, mapping in table.items():
             assert f"| {category} | `{ecs}` | `{mapping.sigma}`" in doc, (category, ecs)
+
+
+def test_every_logsource_keeps_the_rules_index_patterns_as_its_definition(tmp_path, sigma_spec_dir):
+    """The original rule's `index` list is what the Elastic targets read (ES|QL's FROM, the Kibana rule's
+    indexes, which `.caseless` multi-fields exist): the logsource definition keeps it for any logsource,
+    and the rule stays valid against Sigma's schema (definition is free text)."""
+    import json
+
+    import jsonschema
+
+    from converters.translate.logsource import definition_indexes
+
+    index = '["logs-endpoint.events.process-*", "winlogbeat-*", "logs-windows.sysmon_operational-*"]'
+    query = 'process where host.os.type == "windows" and process.name : "a.exe"'
+    t = translate_text(tmp_path, query, index=index)
+    doc = yaml.safe_load(t.sigma_yaml)
+    assert doc["logsource"] == {"category": "process_creation", "product": "windows", "definition":
+                                "Elastic indexes: logs-endpoint.events.process-*, winlogbeat-*, "
+                                "logs-windows.sysmon_operational-*"}
+    assert definition_indexes(doc["logsource"]["definition"]) == json.loads(index)
+    schema = json.loads((sigma_spec_dir / "sigma-detection-rule-schema.json").read_text())
+    assert not list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    # the dataset's product/service too
+    logsource, _ = detection(tmp_path, 'any where event.dataset == "aws.cloudtrail" and event.action : "x"',
+                             index='["logs-aws.cloudtrail-*"]')
+    assert logsource == {"product": "aws", "service": "cloudtrail", "definition": "Elastic indexes: logs-aws.cloudtrail-*"}
+    # a rule reading a data view names no index: no definition, and none is read back
+    logsource, _ = detection(tmp_path, query)
+    assert "definition" not in logsource
+    assert definition_indexes("Elastic indexes: the rule's data view") is None
