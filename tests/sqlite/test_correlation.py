@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from converters.emit.targets import TARGETS
-from tests.emit.test_correlation_emit import COUNT, DISTINCT, ORDERED, TEMPORAL
+from converters.sqlite.executor import SigmaSqliteExecutor
+from tests.emit.test_correlation_emit import COUNT, DISTINCT, ORDERED, RUNS, TEMPORAL, THREE, collection
 
 
 def proc(second: int, image: str, ppid: int = 7, user: str = "CORP\\alice", cmd: str = "x") -> dict:
@@ -108,3 +113,44 @@ def test_each_base_rule_reads_only_its_own_logsources_records():
     loose = [{k: v for k, v in r.items() if k != "sigma.category"} for r in in_order]
     assert alerts(PROCESS_THEN_NETWORK, loose) == [(0, 1)]
     assert alerts(PROCESS_THEN_NETWORK.replace("Image|endswith", "Missing|endswith", 1), in_order) == []
+
+
+def one_statement_alerts(text: str, events: list[dict]):
+    """The alerts of the backend's one-statement form of the correlation (WITH stage AS (...) ... SELECT)."""
+    class OneStatement(SigmaSqliteExecutor):
+        def _convert_anew(self, sigma_yaml):
+            return super()._convert_anew(sigma_yaml)._replace(plans={})
+
+    sigma = TARGETS["sigma"].executor()
+    return OneStatement(sigma.pipeline, sigma.key_field, sigma.ecs_field).alerts(text, events)
+
+
+@pytest.mark.parametrize("text", [ORDERED, TEMPORAL, COUNT, DISTINCT, RUNS, THREE])
+def test_the_staged_plan_finds_the_alerts_of_the_one_statement_form(text):
+    events = [proc(i * 7, image, ppid=1 + i % 2, cmd=f"c{i % 5}") for i, image in
+              enumerate(["cmd.exe", "net.exe", "net.exe", "whoami.exe", "net.exe", "cmd.exe", "net.exe",
+                         "net.exe", "whoami.exe", "net.exe", "net.exe", "whoami.exe", "net.exe"])]
+    staged = alerts(text, events)
+    assert staged == one_statement_alerts(text, events)
+    assert staged or text is DISTINCT  # the events raise alerts (but for the distinct count's threshold)
+
+
+def test_a_long_ordered_chain_runs_stage_by_stage(monkeypatch):
+    # a 26-step temporal_ordered chain (EQL `with runs=25`, as in Elastic's SSH brute-force rule): as one
+    # statement, SQLite flattens the nested stages, and preparing it alone took 2 GB and 25 s
+    chain = collection("temporal_ordered", ["net.exe"] * 25 + ["whoami.exe"])
+    events = [proc(i, "net.exe") for i in range(25)] + [proc(25, "whoami.exe"), proc(26, "whoami.exe")]
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        con.set_trace_callback(statements.append)
+        return con
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    assert alerts(chain, events) == [tuple(range(26))]
+    assert any(s.startswith("CREATE TEMP TABLE") for s in statements)
+    assert not any(s.lstrip().startswith("WITH") for s in statements)
+    assert max(len(s) for s in statements) < 20_000  # no stage holds the whole chain
+    assert alerts(chain, events[1:]) == []            # 24 runs are not enough
