@@ -233,6 +233,18 @@ def test_only_the_fields_a_query_reads_are_sent(lucene):
         lucene.run("b", events)
 
 
+def test_the_helper_heap_is_bounded_and_outgrowing_it_is_a_clear_error(lucene, monkeypatch):
+    from converters.lucene import executor as L
+
+    assert f"-Xmx{L.JVM_HEAP}" in L._java_command(lucene.compiled_dir(), [])
+    small = LuceneExecutor(lucene.jar_dir)  # a helper of its own, started with a tiny heap
+    monkeypatch.setattr(L, "JVM_HEAP", "16m")
+    events = [{"a": [f"value {i} " * 40]} for i in range(100_000)]
+    with pytest.raises(ExecutionError, match=r"heap is limited to 16m.*OutOfMemoryError"):
+        small.run("a:x*", events)
+    small.close()
+
+
 def test_mixed_number_and_string_field_is_keyword():
     payload = encode_batch(["q"], [{"f": [1]}, {"f": ["x"]}, {"g": [1, 2.5]}]).decode()
     assert "F\tf\tk\t1" in payload and "F\tg\td\t2.5" in payload and "F\tg\td\t1.0" in payload
