@@ -15,6 +15,7 @@ that event. A note without `affects` explains nothing by itself.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
@@ -99,40 +100,72 @@ def _basename(path: str) -> str:
 
 def holds(condition: Mapping[str, Any], doc: Doc) -> bool:
     """Whether `condition` (converters/notes.py) holds on the doc-values view `doc`."""
+    return _predicate(condition)(doc)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(where: str) -> Callable[[Doc], bool]:
+    """The predicate of a note's condition, from its canonical JSON text (Affects.where), made once:
+    the proof asks the same notes about many events, and a note's value lists can be long."""
+    return _predicate(json.loads(where))
+
+
+def _failing(error: ConditionError) -> Callable[[Doc], bool]:
+    # a malformed part fails when it is evaluated, never before: short-circuits keep their meaning
+    def fail(doc: Doc) -> bool:
+        raise error
+    return fail
+
+
+def _predicate(condition: Any) -> Callable[[Doc], bool]:
     if not isinstance(condition, Mapping):
-        raise ConditionError(f"a condition must be an object, not {condition!r}")
+        return _failing(ConditionError(f"a condition must be an object, not {condition!r}"))
     if "exists" in condition:
         field = condition["exists"]
-        return field in doc or any(k.startswith(field + ".") for k in doc)
+        prefix = field + "."
+        return lambda doc: field in doc or any(k.startswith(prefix) for k in doc)
     if "not" in condition:
-        return not holds(condition["not"], doc)
+        inner = _predicate(condition["not"])
+        return lambda doc: not inner(doc)
     if "all" in condition:
-        return all(holds(c, doc) for c in condition["all"])
+        parts = [_predicate(c) for c in condition["all"]]
+        return lambda doc: all(p(doc) for p in parts)
     if "any" in condition:
-        return any(holds(c, doc) for c in condition["any"])
+        parts = [_predicate(c) for c in condition["any"]]
+        return lambda doc: any(p(doc) for p in parts)
     if "argv_mismatch" in condition:
         args_field, cmd_field = condition["argv_mismatch"]
-        args, cmds = _texts(doc, args_field), _texts(doc, cmd_field)
-        if not args and not cmds:
-            return False
-        return not cmds or split_command_line(cmds[0]) != args
+
+        def argv_mismatch(doc: Doc) -> bool:
+            args, cmds = _texts(doc, args_field), _texts(doc, cmd_field)
+            if not args and not cmds:
+                return False
+            return not cmds or split_command_line(cmds[0]) != args
+        return argv_mismatch
     if "basename_mismatch" in condition:
         name_field, path_field = condition["basename_mismatch"]
-        names, paths = _texts(doc, name_field), _texts(doc, path_field)
-        if not names and not paths:
-            return False
-        return not paths or {_basename(p) for p in paths} != set(names)
+
+        def basename_mismatch(doc: Doc) -> bool:
+            names, paths = _texts(doc, name_field), _texts(doc, path_field)
+            if not names and not paths:
+                return False
+            return not paths or {_basename(p) for p in paths} != set(names)
+        return basename_mismatch
     if "values_differ" in condition:
         first, second = condition["values_differ"]
-        return set(_texts(doc, first)) != set(_texts(doc, second))
+        return lambda doc: set(_texts(doc, first)) != set(_texts(doc, second))
     if "field" in condition:
         field = condition["field"]
         kinds = [k for k in ("eq", "wildcard", "regex", "contains") if k in condition]
         if len(kinds) != 1:
-            raise ConditionError(f"a field condition needs exactly one of eq, wildcard, regex, contains: {condition}")
-        test = _value_test(kinds[0], list(condition[kinds[0]]), condition.get("case") == "insensitive")
-        return any(test(v) for v in _texts(doc, field))
-    raise ConditionError(f"unknown condition {condition!r}")
+            return _failing(ConditionError(
+                f"a field condition needs exactly one of eq, wildcard, regex, contains: {condition}"))
+        try:
+            test = _value_test(kinds[0], list(condition[kinds[0]]), condition.get("case") == "insensitive")
+        except ConditionError as exc:
+            return _failing(exc)
+        return lambda doc: any(test(v) for v in _texts(doc, field))
+    return _failing(ConditionError(f"unknown condition {condition!r}"))
 
 
 def note_doc(event: Mapping[str, Any]) -> dict:
@@ -156,6 +189,6 @@ def explaining_note(notes: Iterable[Note], event: Mapping[str, Any], expected: b
             continue
         if doc is None:
             doc = note_doc(event)
-        if holds(note.affects.condition, doc):
+        if _compiled(note.affects.where)(doc):
             return note
     return None

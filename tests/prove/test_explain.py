@@ -61,6 +61,26 @@ def test_a_malformed_condition_is_named():
         holds({"field": "user.name", "eq": ["a"], "regex": ["b"]}, DOC)
 
 
+def test_a_malformed_part_fails_only_when_it_is_evaluated():
+    bad = {"field": "user.name", "regex": ["("]}
+    assert holds({"any": [N.exists("user.name"), bad]}, DOC)      # short-circuit: never evaluated
+    with pytest.raises(ConditionError, match="bad regex"):
+        holds({"any": [N.exists("no.such.field"), bad]}, DOC)
+
+
+def test_a_note_s_condition_is_compiled_once_for_every_event():
+    from converters.prove import explain
+
+    values = [f"tool{i}" for i in range(2000)]
+    note = Note("emit/x", "long list", "t", None, Affects.of(MORE, N.any_(N.eq("process.name", values))))
+    events = [{**EVENT, "process": {"name": name}} for name in ("tool7", "cmd.exe", "tool1999")]
+    explain._compiled.cache_clear()
+    found = [explaining_note([note], e, expected=False, got=True) for e in events]
+    assert found == [note, None, note]
+    info = explain._compiled.cache_info()
+    assert (info.misses, info.hits) == (1, 2)
+
+
 def test_direction_and_condition_decide_which_note_explains():
     more = Note("emit/scope-widened", "no OS field", "t", None, Affects.of(MORE, N.not_(N.eq("host.os.type", "windows"))))
     less = Note("emit/branch-dropped", "no signer", "t", None,
