@@ -27,7 +27,7 @@ class Conversion:
     notes: list[Note] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     meta: RuleMeta | None = None                              # what the rule says about itself
-    states: dict[str, dict] = field(default_factory=dict)     # per target: the pipelines' state
+    states: dict[str, dict] = field(default_factory=dict)     # per target: the plain data of the pipelines' state
 
     def as_dict(self) -> dict:
         return {
@@ -86,8 +86,22 @@ def convert_rule(rule_file: RuleFile, targets: list[str],
             continue
         result.outputs[target] = "\n".join(emitted.queries)
         result.notes.extend(emitted.notes)
-        result.states[target] = emitted.state
+        result.states[target] = {k: v for k, v in emitted.state.items() if _plain(v)}
     return result
+
+
+def _plain(value) -> bool:
+    """Plain data (what the artifact writers read: query_table, index, data_model_set...). The
+    pipelines' own objects in the state (a chosen data model and its rewrite functions) stay
+    behind: they cannot be pickled back from `--jobs` workers, and the result must not depend on
+    the number of jobs."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return True
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    return False
 
 
 # the extra pipelines of a convert_files run: set before the workers fork, so they inherit them

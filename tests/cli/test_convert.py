@@ -117,3 +117,17 @@ def test_several_jobs_give_the_same_output_as_one(tmp_path, capsys):
         outputs.append((code, capsys.readouterr().out))
     assert outputs[0] == outputs[1]
     assert len(json.loads(outputs[0][1])["rules"]) == 24
+
+
+def test_a_conversion_pickles_with_the_plain_data_of_its_pipeline_states():
+    """`--jobs` workers send each conversion back pickled: the data models the endpoint pipelines keep
+    in their state (with their rewrite functions) stay behind, what the packagers read comes back."""
+    import pickle
+
+    from converters.convert import convert_file
+    from converters.emit.targets import TARGETS
+
+    conversion = convert_file(str(SEED_RULE), "seed.toml", list(TARGETS))
+    assert conversion.states and pickle.loads(pickle.dumps(conversion)).states == conversion.states
+    assert conversion.states["kusto-defender"]["query_table"] == "DeviceProcessEvents"
+    assert not any(key == "ruleport_model" for state in conversion.states.values() for key in state)
