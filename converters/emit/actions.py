@@ -15,6 +15,7 @@ TRUE or FALSE over the events it records.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import combinations, product
 
@@ -137,6 +138,12 @@ def _any_of(xs: list[dict], domain: dict[str, list]) -> dict | None:
 
 
 def resolve(actions: Actions, field: str, wanted: list[str], *, case_insensitive: bool = False) -> ActionCondition:
+    """See _resolve: the decision list's enumeration is the same for the same question, so it is kept."""
+    return _resolve(actions, field, tuple(wanted), case_insensitive)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve(actions: Actions, field: str, wanted: tuple[str, ...], case_insensitive: bool) -> ActionCondition:
     """`field` (an ECS field the decision list may read) in `wanted`, on a table with these actions.
 
     The values asked for: for a wanted value the decision list names, the values of the steps

@@ -13,7 +13,6 @@ long as the caller passes the same pipeline objects.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -76,7 +75,7 @@ def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = ()) -> Emitted:
 
     try:
         # pySigma may rewrite what it is given: each target gets its own copy of the documents
-        collection = SigmaCollection.from_dicts(copy.deepcopy(list(_documents(sigma_yaml))))
+        collection = SigmaCollection.from_dicts([_copy(d) for d in _documents(sigma_yaml)])
     except SigmaError as exc:
         raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
     except Exception as exc:  # YAML errors surface as various types
@@ -97,6 +96,15 @@ def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = ()) -> Emitted:
     state = backend.last_processing_pipeline.state
     return Emitted(target, [str(q) for q in queries], _collect_notes(backend, target),
                    {k: v for k, v in state.items() if k != NOTES_KEY})
+
+
+def _copy(value):
+    """A copy of YAML data (dicts, lists and immutable scalars): deepcopy's memo is not needed."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _collect_notes(backend, target: str) -> list[Note]:

@@ -22,6 +22,7 @@ absent), plus:
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping
 
 from converters.engine.documents import flatten_ecs
@@ -108,6 +109,7 @@ def caseless_in_every(patterns: list[str]) -> tuple[str, ...]:
     return tuple(sorted(common))
 
 
+@functools.lru_cache(maxsize=4096)
 def caseless_templates(field: str) -> tuple[str, ...]:
     """The index patterns of the templates that give `field` a `.caseless` multi-field (exactly the
     indexes where render_elastic adds it)."""

@@ -130,7 +130,11 @@ class Table:
 
     def with_multi(self, multi: str) -> tuple[str, ...]:
         """The fields that have the multi-field `multi` (e.g. "caseless")."""
-        return tuple(sorted(n for n, f in self.fields.items() if multi in f.multi))
+        # asked for every condition a rule has: kept per table (the facts never change once read)
+        cache = self.__dict__.setdefault("_with_multi", {})
+        if multi not in cache:
+            cache[multi] = tuple(sorted(n for n, f in self.fields.items() if multi in f.multi))
+        return cache[multi]
 
     def filled(self) -> dict[str, str]:
         """Field -> the value a missing field holds (CIM's `unknown`)."""
