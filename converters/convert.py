@@ -86,8 +86,13 @@ def convert_rule(rule_file: RuleFile, targets: list[str],
             continue
         result.outputs[target] = "\n".join(emitted.queries)
         result.notes.extend(emitted.notes)
-        result.states[target] = {k: v for k, v in emitted.state.items() if _plain(v)}
+        result.states[target] = {k: v for k, v in emitted.state.items() if k in PACKAGED_STATE and _plain(v)}
     return result
+
+
+#: the pipeline state the artifact writers read (converters/package): the rest of a state is the
+#: pipelines' working data, large and not needed once the query is written
+PACKAGED_STATE = frozenset({"index", "query_table", "data_model_set"})
 
 
 def _plain(value) -> bool:
