@@ -159,3 +159,16 @@ def iter_nodes(node):
 
 def fields_of(node) -> list[Field]:
     return [n for n in iter_nodes(node) if isinstance(n, Field)]
+
+
+def category_as_condition(base: EventQuery, category_field: str) -> EventQuery:
+    """`info where x` read under a category field F other than event.category (a rule's
+    event_category_override) as `any where F == "info" and x`: Elasticsearch tests the category as a
+    term query on F, which is exactly what `==` of a field and a string is (converters.eql.evaluator).
+    The translator and the event synthesis use it, so that neither assumes event.category."""
+    if base.category == "any" or category_field == "event.category":
+        return base
+    test = Comparison(Field(category_field), "==", Literal(base.category))
+    terms = base.condition.terms if isinstance(base.condition, And) else (base.condition,)
+    terms = tuple(t for t in terms if t != Literal(True))
+    return EventQuery("any", And((test,) + terms) if terms else test)

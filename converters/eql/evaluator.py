@@ -5,9 +5,19 @@ doc-values view (converters.engine.documents: dotted path -> list of values).
 It follows how Elasticsearch runs an event query, which compiles every
 condition to a Query DSL clause:
 
-Event category
+Event category, timestamp and tiebreaker fields
   `process where ...` keeps events whose `event.category` holds the value
   "process" (exact, as a term query); `any where ...` keeps every event.
+  The field the category is read from is a parameter (`category_field`):
+  Elasticsearch's EQL search API takes it as `event_category_field`, and an
+  Elastic detection rule sets it with `event_category_override` (as it sets
+  `timestamp_field` and `tiebreaker_field`, which sequences read:
+  converters.eql.sequences). "EQL search API" (Elasticsearch reference,
+  request body: event_category_field, timestamp_field, tiebreaker_field) and
+  detection-rules' rule schema / Kibana's "Create rule" API (EQL rules:
+  event_category_override, timestamp_field, tiebreaker_field). So with
+  `event_category_override = "event.type"`, `info where x` keeps the events
+  whose event.type holds "info", whatever their event.category.
 
 Values, arrays and missing fields
   A field is the list of its values; a missing field (or `?field` absent from
@@ -79,7 +89,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, Sequence
 
 from converters.engine.documents import doc_values_reader, gc_paused
@@ -95,7 +105,9 @@ Doc = dict
 Values = Callable[[Doc], list]
 Pred = Callable[[Doc], bool]
 
-_CATEGORY_FIELD = "event.category"
+#: Elasticsearch's defaults of event_category_field and timestamp_field
+CATEGORY_FIELD = "event.category"
+TIMESTAMP_FIELD = "@timestamp"
 
 
 class EqlExecutor(Executor):
@@ -105,11 +117,18 @@ class EqlExecutor(Executor):
     name = "eql"
     engine = "ruleport EQL evaluator (Elasticsearch semantics)"
 
+    def __init__(self, category_field: str = CATEGORY_FIELD, timestamp_field: str = TIMESTAMP_FIELD,
+                 tiebreaker_field: str | None = None):
+        """The fields a rule may override (event_category_override, timestamp_field, tiebreaker_field)."""
+        self.category_field = category_field
+        self.timestamp_field = timestamp_field
+        self.tiebreaker_field = tiebreaker_field
+
     def run(self, query: str, events: Sequence[Event]) -> list[int]:
         if _is_multi_event(query):
             return sorted({i for group in self.alerts(query, events) for i in group})
-        matches = compile_eql(query)
-        read = _reader(query)
+        matches = compile_eql(query, self.category_field)
+        read = _reader(query, self.category_field)
         with gc_paused():
             return [i for i, event in enumerate(events) if matches(read(event))]
 
@@ -118,7 +137,9 @@ class EqlExecutor(Executor):
         if not _is_multi_event(query):  # an event query: each event it matches is an alert
             return [(i,) for i in self.run(query, events)]
         with gc_paused():
-            return find_sequences(query, events, compile_event_query)
+            return find_sequences(query, events, event_query_compiler(self.category_field),
+                                  category_field=self.category_field, timestamp_field=self.timestamp_field,
+                                  tiebreaker_field=self.tiebreaker_field)
 
 
 @lru_cache(maxsize=256)
@@ -130,14 +151,15 @@ def _is_multi_event(text: str) -> bool:
 
 
 @lru_cache(maxsize=256)
-def _reader(text: str):
+def _reader(text: str, category_field: str = CATEGORY_FIELD):
     query = parse_query(text)
-    return doc_values_reader([f.path for f in ast.fields_of(query)] + [_CATEGORY_FIELD])
+    return doc_values_reader([f.path for f in ast.fields_of(query)] + [category_field])
 
 
 @lru_cache(maxsize=256)
-def compile_eql(text: str) -> Pred:
-    """Compile an EQL event query to a `doc -> bool` test (doc: path -> values)."""
+def compile_eql(text: str, category_field: str = CATEGORY_FIELD) -> Pred:
+    """Compile an EQL event query to a `doc -> bool` test (doc: path -> values); `category_field`:
+    the field `<category> where` reads (a rule's event_category_override)."""
     try:
         query = parse_query(text)
     except EqlSyntaxError as exc:
@@ -147,20 +169,30 @@ def compile_eql(text: str) -> Pred:
     base = query.base
     if not isinstance(base, ast.EventQuery):
         raise ExecutionError("sequences are not supported by the event-level evaluator")
-    return compile_event_query(base)
+    return compile_event_query(base, category_field)
 
 
-def compile_event_query(base: ast.EventQuery) -> Pred:
-    """One event query (a rule's, or a step of a sequence) as a `doc -> bool` test."""
+def compile_event_query(base: ast.EventQuery, category_field: str = CATEGORY_FIELD) -> Pred:
+    """One event query (a rule's, or a step of a sequence) as a `doc -> bool` test; `<category> where`
+    tests `category_field` (event.category unless the rule overrides it) as a term query."""
     cond = _Compiler().pred(base.condition)
     if base.category == "any":
         return cond
     category = base.category
 
     def in_category(doc: Doc) -> bool:
-        return category in doc.get(_CATEGORY_FIELD, ()) and cond(doc)
+        return category in doc.get(category_field, ()) and cond(doc)
 
     return in_category
+
+
+@lru_cache(maxsize=16)
+def event_query_compiler(category_field: str = CATEGORY_FIELD) -> Callable[[ast.EventQuery], Pred]:
+    """compile_event_query bound to a category field: one object per field, so that the sequence
+    compiler's cache (keyed on it) holds."""
+    if category_field == CATEGORY_FIELD:
+        return compile_event_query
+    return partial(compile_event_query, category_field=category_field)
 
 
 def compile_condition(node: ast.Expr) -> Pred:

@@ -8,7 +8,11 @@ handle matches"; elastic/elasticsearch#79677 for optional join keys and
 Order and time
   Events are taken in `@timestamp` order (ties in stream order: Elasticsearch
   breaks them with its tiebreaker, then the document order). An event without
-  a readable `@timestamp` takes part in nothing.
+  a readable `@timestamp` takes part in nothing. A rule's `timestamp_field`
+  replaces @timestamp; its `tiebreaker_field` orders events of equal time
+  (ascending, as Elasticsearch sorts it; an event without one comes last
+  among them), then stream order. Step categories read the rule's
+  `event_category_override` field (converters.eql.evaluator).
 
 Steps and join keys
   An event "matches step k" when it passes the step's event query (category and
@@ -97,7 +101,8 @@ def maxspan_seconds(text: str | None) -> float | None:
 
 
 @lru_cache(maxsize=128)
-def _compile(text: str, compile_event_query: Callable):
+def _compile(text: str, compile_event_query: Callable, category_field: str, timestamp_field: str,
+             tiebreaker_field: str | None):
     try:
         query = parse_query(text)
     except EqlSyntaxError as exc:
@@ -117,26 +122,42 @@ def _compile(text: str, compile_event_query: Callable):
             raise ExecutionError("join keys that are expressions are not supported")
         steps.extend([step(sub)] * (sub.runs or 1))
     until = step(base.until) if isinstance(base, ast.Sequence) and base.until is not None else None
-    fields = [f.path for f in ast.fields_of(base)] + [_TIME, "event.category"]
+    fields = [f.path for f in ast.fields_of(base)] + [timestamp_field, category_field]
+    if tiebreaker_field:
+        fields.append(tiebreaker_field)
     maxspan = maxspan_seconds(base.maxspan) if isinstance(base, ast.Sequence) else None
     if any(s.missing for s in steps) and maxspan is None:
         raise ExecutionError("missing events (![...]) need `with maxspan`")
     return isinstance(base, ast.Sample), tuple(steps), until, maxspan, doc_values_reader(fields)
 
 
-def find_sequences(text: str, events: Sequence[Event], compile_event_query: Callable) -> list[tuple[int, ...]]:
+def find_sequences(text: str, events: Sequence[Event], compile_event_query: Callable, *,
+                   category_field: str = "event.category", timestamp_field: str = _TIME,
+                   tiebreaker_field: str | None = None) -> list[tuple[int, ...]]:
     """The sequences (or samples) `text` finds in `events`, each as event indexes in stream order.
-    `compile_event_query`: an event query (AST) to a `doc -> bool` test (the evaluator's)."""
-    is_sample, steps, until, maxspan, read = _compile(text, compile_event_query)
+    `compile_event_query`: an event query (AST) to a `doc -> bool` test (the evaluator's, reading
+    `category_field`); the fields a rule may override name the time and the tiebreaker."""
+    is_sample, steps, until, maxspan, read = _compile(text, compile_event_query, category_field,
+                                                      timestamp_field, tiebreaker_field)
     docs = [read(e) for e in events]
-    times = [epoch_seconds(d.get(_TIME)) for d in docs]
-    order = sorted((i for i, t in enumerate(times) if t is not None), key=lambda i: (times[i], i))
+    times = [epoch_seconds(d.get(timestamp_field)) for d in docs]
+    order = sorted((i for i, t in enumerate(times) if t is not None),
+                   key=lambda i: (times[i], _tiebreak(docs[i], tiebreaker_field), i))
     if is_sample:
         return _samples(steps, docs, order)
     found = _sequences([s for s in steps if not s.missing], until, maxspan, docs, times, order)
     if any(s.missing for s in steps):
         found = [seq for seq in found if _no_missing_event(seq, steps, maxspan, docs, times, order)]
     return found
+
+
+def _tiebreak(doc: dict, field: str | None) -> tuple:
+    """The sort key of an event's tiebreaker: its first value; events without one after the others."""
+    values = doc.get(field) if field else None
+    if not values:
+        return (1, 0, "")
+    v = values[0]
+    return (0, 0, v) if isinstance(v, (int, float)) and not isinstance(v, bool) else (0, 1, str(v))
 
 
 def _sequences(steps, until, maxspan, docs, times, order) -> list[tuple[int, ...]]:

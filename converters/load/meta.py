@@ -169,3 +169,33 @@ def rule_meta(rule: dict, metadata: dict | None = None) -> RuleMeta:
         tactics=tactics,
         techniques=techniques,
     )
+
+
+@dataclass(frozen=True)
+class EqlFields:
+    """The fields an EQL rule reads its event category, time and tiebreaker from.
+
+    An Elastic EQL rule may replace Elasticsearch's defaults with
+    `event_category_override`, `timestamp_field` and `tiebreaker_field`
+    (detection-rules' rule schema; Kibana's rule API passes them to the EQL
+    search as event_category_field, timestamp_field, tiebreaker_field), so
+    `info where ...` under `event_category_override = "event.type"` tests
+    event.type, not event.category. The translator, the EQL evaluator and the
+    event synthesis all read them from here."""
+    category: str = "event.category"
+    timestamp: str = "@timestamp"
+    tiebreaker: str | None = None
+
+    @property
+    def category_overridden(self) -> bool:
+        return self.category != "event.category"
+
+
+def eql_fields(rule: dict) -> EqlFields:
+    """The rule's EQL fields (its [rule] table); a missing or empty key keeps Elasticsearch's default."""
+    def text(key: str) -> str | None:
+        value = rule.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    return EqlFields(text("event_category_override") or "event.category",
+                     text("timestamp_field") or "@timestamp", text("tiebreaker_field"))

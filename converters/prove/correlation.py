@@ -11,6 +11,7 @@ explained by notes evaluated on those alert groups
 
 from __future__ import annotations
 
+from functools import lru_cache, partial
 from typing import Callable
 
 from converters.engine.executor import Executor
@@ -18,7 +19,7 @@ from converters.engine.timestamps import epoch_seconds
 from converters.eql import EqlSyntaxError, ast, parse_query
 from converters.eql.evaluator import EqlExecutor
 from converters.kql.evaluator import KibanaKqlExecutor
-from converters.load import RuleFile
+from converters.load import EqlFields, RuleFile, eql_fields
 from converters.prove.fixtures import Fixture
 
 
@@ -72,6 +73,19 @@ class LookBack(Executor):
         return found
 
 
+@lru_cache(maxsize=32)
+def _eql_factory(fields: EqlFields) -> Callable[[], Executor]:
+    if fields == EqlFields():
+        return EqlExecutor
+    return partial(EqlExecutor, fields.category, fields.timestamp, fields.tiebreaker)
+
+
+def eql_original(rule: dict) -> Callable[[], Executor]:
+    """The EQL evaluator as the rule runs: reading its event_category_override, timestamp_field and
+    tiebreaker_field (one factory per set of fields, so that `ruleport prove` reuses the executor)."""
+    return _eql_factory(eql_fields(rule))
+
+
 def original_executor(rule_file: RuleFile) -> Callable[[], Executor]:
     """The original rule's executor for a correlation: EQL sequences natively (under the rule's look-back when
     no maxspan bounds them), thresholds over their query."""
@@ -80,14 +94,15 @@ def original_executor(rule_file: RuleFile) -> Callable[[], Executor]:
     rule = rule_file.rule
     if rule.get("type") != "threshold":
         base = parse_query(rule["query"]).base
+        eql = eql_original(rule)
         if isinstance(base, ast.Sequence) and base.maxspan:
-            return EqlExecutor
-        return lambda: LookBack(EqlExecutor(), timespan_seconds(lookback(rule)))
+            return eql
+        return lambda: LookBack(eql(), timespan_seconds(lookback(rule)))
 
     def make() -> Executor:
         from converters.prove.threshold import ThresholdExecutor
 
-        match = EqlExecutor() if rule.get("language") == "eql" else KibanaKqlExecutor()
+        match = eql_original(rule)() if rule.get("language") == "eql" else KibanaKqlExecutor()
         return ThresholdExecutor(match, rule, timespan_seconds(lookback(rule)))
 
     return make

@@ -44,7 +44,7 @@ from converters.kql.evaluator import KibanaKqlExecutor
 from converters.lint.checks_query import fields_of, parse_rule_query
 from converters.load import RuleFile, load_rule
 from converters.platforms.models import ELASTIC, PlatformModel
-from converters.prove.correlation import correlation_kind, original_executor, time_ordered
+from converters.prove.correlation import correlation_kind, eql_original, original_executor, time_ordered
 from converters.prove.explain import explaining_note
 from converters.prove.stream_explain import StreamContext
 from converters.prove.stream_explain import explaining_note as explaining_stream_note
@@ -171,7 +171,8 @@ def prove_rule(rule_file: RuleFile, fixture: Fixture, expect: Expectation | None
     kind = correlation_kind(rule_file)
     if kind:
         fixture = time_ordered(fixture)
-    original = _run_column(original_executor(rule_file) if kind else ORIGINAL[language], ELASTIC, [query],
+    plain = eql_original(rule_file.rule) if language == "eql" else ORIGINAL[language]
+    original = _run_column(original_executor(rule_file) if kind else plain, ELASTIC, [query],
                            fixture, executors, alerts=bool(kind))
     if original["matched"] is not None:
         reference: set[int] | None = set(original["matched"])

@@ -101,14 +101,14 @@ class _Step:
 
 
 def _eql_step(query: ast.EventQuery, keys: list[str], context: Context, seed: int) -> _Step:
-    step_context = Context(query.category, context.os_hint, context.endpoint_index)
+    step_context = Context(query.category, context.os_hint, context.endpoint_index, context.category_field)
     return _Step(StepEvents(EventSynthesizer.from_eql(query, step_context, seed)), keys)
 
 
 def _kql_step(text: str, keys: list[str], context: Context, seed: int) -> _Step:
     from converters.kql import parse_kql
 
-    step_context = Context("any", context.os_hint, context.endpoint_index)
+    step_context = Context("any", context.os_hint, context.endpoint_index, context.category_field)
     return _Step(StepEvents(EventSynthesizer.from_kql(parse_kql(text), step_context, seed)), keys)
 
 

@@ -30,7 +30,7 @@ from converters.engine.executor import ExecutionError
 from converters.eql import EqlSyntaxError, parse_query
 from converters.eql import ast as eql_ast
 from converters.kql import KqlSyntaxError, parse_kql
-from converters.load import RuleFile
+from converters.load import RuleFile, eql_fields
 from converters.platforms.models import ELASTIC
 from converters.prove.synthesis.formula import SynthesisError, eql_formula, kql_formula
 from converters.prove.synthesis.indexes import placed
@@ -72,11 +72,13 @@ def _query(rule_file: RuleFile) -> tuple[str, str, dict]:
     return language, query, rule
 
 
-def _matcher(language: str, query: str):
+def _matcher(language: str, query: str, rule: dict):
     from converters.eql.evaluator import EqlExecutor
     from converters.kql.evaluator import KibanaKqlExecutor
 
-    executor = EqlExecutor() if language == "eql" else KibanaKqlExecutor()
+    fields = eql_fields(rule)   # the rule's event_category_override, timestamp and tiebreaker fields
+    executor = EqlExecutor(fields.category, fields.timestamp, fields.tiebreaker) if language == "eql" \
+        else KibanaKqlExecutor()
 
     def verdicts(events: list[dict]) -> list[bool]:
         docs, _ = ELASTIC.records(events)
@@ -101,6 +103,8 @@ def synthesize_cases(rule_file: RuleFile, *, seed: int = 0, count: int | None = 
             if parsed.pipes:
                 raise SynthesisError(f"EQL pipes (| {parsed.pipes[0].name}) are not supported",
                                      code="fixtures/unsupported", **where)
+            # under event_category_override the category is a condition on that field, which the events set
+            base = eql_ast.category_as_condition(base, eql_fields(rule).category)
             category = base.category
             formula = eql_formula(base.condition)
         else:
@@ -115,7 +119,7 @@ def synthesize_cases(rule_file: RuleFile, *, seed: int = 0, count: int | None = 
     except ExecutionError as exc:
         raise SynthesisError(f"the evaluator cannot run this query: {exc}", code="fixtures/unsupported",
                              **where) from None
-    verdicts_of = _matcher(language, query)
+    verdicts_of = _matcher(language, query, rule)
     context = rule_context(rule, rule_file.path, category)
     synth = EventSynthesizer(formula, verdicts_of, context, seed=rule_seed(seed, query))
     try:

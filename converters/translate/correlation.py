@@ -210,8 +210,9 @@ def _step_query(query, rule: dict, notes: list[Note]):
     (`authentication where`), or that only scopes its data (`[network where host.os.type == "macos"]`:
     any network event), keeps its category in the detection: `event.category` holds it among its
     values, exactly as EQL's `<category> where` tests it."""
-    from converters.translate.eql_rule import translate_event_query
+    from converters.translate.eql_rule import category_as_condition, translate_event_query
 
+    query = category_as_condition(query, rule)   # a rule's event_category_override: a condition on its field
     terms = query.condition.terms if isinstance(query.condition, ast.And) else (query.condition,)
     terms = tuple(t for t in terms if t != ast.Literal(True))
     if query.category not in CATEGORY_LOGSOURCE and query.category != "any":

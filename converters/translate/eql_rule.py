@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from converters.eql import ast, parse_query
 from converters.errors import TranslationError
+from converters.load import eql_fields
 from converters.notes import Note
 from converters.translate.eql_detection import EqlToSigma
 from converters.translate.fieldmap import CATEGORY_LOGSOURCE
@@ -38,8 +39,15 @@ def translate_eql(query_text: str, rule: dict, notes: list[Note]):
     return translate_event_query(base, rule, notes)
 
 
+def category_as_condition(base: ast.EventQuery, rule: dict) -> ast.EventQuery:
+    """The rule's event_category_override, if any, as a condition: no Sigma category says
+    "F holds C", so `info where x` under F = event.type becomes `event.type == "info" and x`."""
+    return ast.category_as_condition(base, eql_fields(rule).category)
+
+
 def translate_event_query(base: ast.EventQuery, rule: dict, notes: list[Note]):
     """One EQL event query (a rule's query, or one step of a sequence) to a logsource and condition."""
+    base = category_as_condition(base, rule)
     terms = list(base.condition.terms) if isinstance(base.condition, ast.And) else [base.condition]
     terms = [t for t in terms if t != ast.Literal(True)]   # `iam where true`: the category is the condition
     category = base.category if base.category != "any" else None

@@ -255,3 +255,16 @@ def test_scripts_read_the_first_doc_value_of_an_array():
     # sorting is by UTF-8 bytes: upper case before lower case
     f = proc(process__args=["node.exe", "C:\\a.js"])
     assert hits('process where startsWith(string(process.args), "C:")', f) == [0]
+
+
+def test_the_category_field_is_a_parameter_as_event_category_override_sets_it():
+    # Elastic's event_category_override (Elasticsearch's event_category_field): `info where` reads event.type
+    bucket = {"event.type": ["info"], "event.action": ["PutBucketVersioning"]}          # no event.category
+    iam = {"event.category": ["iam"], "event.type": ["user", "creation"], "event.action": ["CreateUser"]}
+    both = {"event.category": ["info"], "event.type": ["access"], "event.action": ["GetUser"]}
+    by_type = EqlExecutor(category_field="event.type")
+    assert by_type.run('info where event.action != null', [bucket, iam, both]) == [0]
+    assert EX.run('info where event.action != null', [bucket, iam, both]) == [2]       # the default: event.category
+    assert by_type.run('user where true', [bucket, iam, both]) == [1]                  # any element, exact
+    assert by_type.run('User where true', [bucket, iam, both]) == []
+    assert by_type.run('any where true', [bucket, iam, both]) == [0, 1, 2]

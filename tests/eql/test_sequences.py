@@ -99,3 +99,16 @@ def test_events_without_a_time_take_part_in_nothing():
 
 def test_an_event_query_raises_one_alert_per_event():
     assert EX.alerts('process where process.name == "a"', [ev(0, "a"), ev(1, "b"), ev(2, "a")]) == [(0,), (2,)]
+
+
+def test_a_rule_s_category_timestamp_and_tiebreaker_fields_are_read():
+    # event_category_override, timestamp_field and tiebreaker_field of an Elastic EQL rule
+    def e(t, name, seq):
+        return {"event": {"type": ["info"], "created": f"2025-01-01T00:00:{t:02d}Z", "sequence": seq},
+                "user": {"name": "root"}, "process": {"name": name}}
+    q = 'sequence by user.name [info where process.name == "a"] [info where process.name == "b"]'
+    events = [e(5, "b", 2), e(5, "a", 1), e(9, "a", 3)]
+    ex = EqlExecutor("event.type", "event.created", "event.sequence")
+    assert ex.alerts(q, events) == [(1, 0)]          # same second: the tiebreaker puts "a" (1) before "b" (2)
+    assert EqlExecutor("event.type", "event.created").alerts(q, events) == []   # stream order: b, then a
+    assert EX.alerts(q, events) == []                # no event.category and no @timestamp

@@ -95,3 +95,13 @@ def test_fast_parser_gives_tomllib_s_data():
 
     text = SEED.read_text() + '\n[x]\nd = 1979-05-27\nt = 07:32:00\nf = 1.5e3\ni = 0x1F\nm = """a\\\n  b"""\n'
     assert parse_toml(text) == tomllib.loads(text)
+
+
+def test_eql_fields_read_a_rule_s_overrides_and_default_to_elasticsearch_s():
+    from converters.load import EqlFields, eql_fields
+
+    assert eql_fields({}) == EqlFields("event.category", "@timestamp", None)
+    assert not eql_fields({"event_category_override": "  "}).category_overridden
+    fields = eql_fields({"event_category_override": "event.type", "timestamp_field": "event.created",
+                         "tiebreaker_field": "event.sequence"})
+    assert fields == EqlFields("event.type", "event.created", "event.sequence") and fields.category_overridden

@@ -133,3 +133,15 @@ def test_the_refusals_name_the_source_and_the_platform(reports):
 def test_every_target_ran_each_fixture(reports):
     for _, report in reports.values():
         assert list(report["targets"]) == ["original", *TARGETS]
+
+
+def test_event_category_override_is_read_on_both_sides(reports):
+    # `info where` under event_category_override = "event.type": the versioning event has no
+    # event.category and matches; CreateUser (event.category iam, event.type user/creation) does not
+    _, report = reports["aws_event_category_override"]
+    assert report["targets"]["original"]["matched"] == [0, 3]
+    for target in ("sigma", "splunk", "lucene", "eql", "esql", "kibana-kql", "kusto-sentinel"):
+        column = report["targets"][target]
+        if "skipped" not in column:
+            assert column["matched"] == [0, 3], target
+    assert 'event.type == "info"' in report["targets"]["eql"]["query"]

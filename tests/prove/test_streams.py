@@ -118,3 +118,17 @@ def test_a_sequence_without_maxspan_is_bounded_by_the_rule_s_look_back():
     events = [ev(0, "a"), ev(120, "b"), ev(200, "a"), ev(205, "b")]
     assert EqlExecutor().alerts(q, events) == [(0, 1), (2, 3)]          # the bare query: no time bound
     assert LookBack(EqlExecutor(), 9 * 60).alerts(q, events) == [(2, 3)]  # each run searches the last 9m
+
+
+def test_sequence_streams_follow_the_rule_s_event_category_override(tmp_path):
+    # each step's category is read from event.type: the stream's events set it there, and the
+    # original (reading the override too) fires exactly on the scenarios built to fire
+    text = SEQUENCE.read_text()
+    path = tmp_path / "override.toml"
+    path.write_text(text.replace("[rule]\n", '[rule]\nevent_category_override = "event.type"\n', 1))
+    stream, result = alerts_by_scenario(path)
+    for name, (fires, fired, _whole) in result.items():
+        assert fires == fired, name
+    assert result["in-order"][:2] == (True, True)
+    in_order = next(s for s in stream.scenarios if s.name == "in-order")
+    assert all({"process", "start"} <= set(e["event"]["type"]) for e in in_order.events)

@@ -391,3 +391,17 @@ def test_one_subquery_of_a_sequence_as_an_ast_node():
     misses = list(second.near_misses(0, values))
     assert misses and all(second.matches([e]) == [expect] for _, e, expect in misses)
     assert any(not expect for _, _, expect in misses)
+
+
+def test_events_set_the_field_of_the_rule_s_event_category_override():
+    # `info where` under event_category_override = "event.type": the matches hold info in event.type,
+    # a near miss another event.type, whatever event.category says (checked by the overriding evaluator)
+    query = 'info where event.action == "PutBucketVersioning" and event.outcome == "success"'
+    rule = make_rule(query, event_category_override="event.type")
+    fixtures = synthesize_cases(rule)
+    real = [i in set(EqlExecutor(category_field="event.type").run(query, ELASTIC.records(fixtures.events)[0]))
+            for i in range(len(fixtures.events))]
+    assert real == [c.expect for c in fixtures.cases]
+    assert all("info" in t for t in values_of(fixtures, "event.type", matched=True))
+    assert any("info" not in t for t in values_of(fixtures, "event.type", matched=False))
+    assert not any("info" in (c.event.get("event", {}).get("category") or []) for c in fixtures.cases if c.expect)

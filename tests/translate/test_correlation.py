@@ -181,3 +181,12 @@ def test_the_same_rule_gives_the_same_bytes(tmp_path):
     q = f"""sequence by host.id with maxspan=30s
       [process where {WIN} and process.name : "cmd.exe"] [process where {WIN} and process.name : "x.exe"]"""
     assert translate(tmp_path, q).sigma_yaml == translate(tmp_path, q).sigma_yaml
+
+
+def test_a_step_category_reads_the_rule_s_event_category_override(tmp_path):
+    t = translate(tmp_path, """sequence by user.id with maxspan=1m
+      [info where event.action == "GetUser"] [iam where event.action == "CreateUser"]""",
+                  extra='event_category_override = "event.type"')
+    step1, step2 = docs(t)[:2]
+    assert step1["detection"]["selection_1"] == {"event.type|cased": "info", "event.action|cased": "GetUser"}
+    assert step2["detection"]["selection_1"] == {"event.type|cased": "iam", "event.action|cased": "CreateUser"}

@@ -266,3 +266,26 @@ def test_every_logsource_keeps_the_rules_index_patterns_as_its_definition(tmp_pa
     logsource, _ = detection(tmp_path, query)
     assert "definition" not in logsource
     assert definition_indexes("Elastic indexes: the rule's data view") is None
+
+
+def test_event_category_override_puts_the_category_on_its_field(tmp_path):
+    # `info where` under event_category_override = "event.type" (13 CloudTrail rules of Elastic's corpus)
+    query = 'info where data_stream.dataset == "aws.cloudtrail" and event.action == "PutBucketVersioning"'
+    doc = yaml.safe_load(translate_text(tmp_path, query, event_category_override='"event.type"').sigma_yaml)
+    assert doc["logsource"] == {"product": "aws", "service": "cloudtrail"}   # no Sigma category says event.type
+    assert doc["detection"]["selection_1"]["event.type|cased"] == "info"
+    assert "event.category|cased" not in doc["detection"]["selection_1"]
+    # without the override, the same query tests event.category
+    plain = yaml.safe_load(translate_text(tmp_path, query).sigma_yaml)
+    assert plain["detection"]["selection_1"]["event.category|cased"] == "info"
+    assert "event.type|cased" not in plain["detection"]["selection_1"]
+
+
+def test_an_override_naming_event_category_and_any_where_change_nothing(tmp_path):
+    query = 'process where process.name == "a.exe" and host.os.type == "windows" and event.type == "start"'
+    same = translate_text(tmp_path, query, event_category_override='"event.category"').sigma_yaml
+    assert yaml.safe_load(same)["logsource"] == yaml.safe_load(translate_text(tmp_path, query).sigma_yaml)["logsource"]
+    assert yaml.safe_load(same)["logsource"]["category"] == "process_creation"
+    doc = yaml.safe_load(translate_text(tmp_path, 'any where event.action == "x"',
+                                        event_category_override='"event.type"').sigma_yaml)
+    assert "event.type|cased" not in doc["detection"]["selection_1"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from converters.eql import ast as eql_ast
 from converters.eql.evaluator import compile_condition
 from converters.kql.evaluator import compile_node
+from converters.load import eql_fields
 from converters.platforms.models import render_elastic
 from converters.prove.synthesis import ecs
 from converters.prove.synthesis.entities import (
@@ -58,6 +59,7 @@ class Context:
     category: str = "any"          # the EQL event category ("any" for KQL)
     os_hint: str | None = None
     endpoint_index: bool = False
+    category_field: str = "event.category"   # where EQL reads the category (a rule's event_category_override)
 
 
 def rule_context(rule: dict, path: str, category: str) -> Context:
@@ -67,7 +69,7 @@ def rule_context(rule: dict, path: str, category: str) -> Context:
     if os_hint is None:
         os_hint = next((o for o in ecs.OS_TYPES if f"/{o}/" in path.replace("\\", "/")), None)
     endpoint = any(k in indexes for k in _ENDPOINT_INDEX)
-    return Context(category, os_hint, endpoint)
+    return Context(category, os_hint, endpoint, eql_fields(rule).category)
 
 
 def _os_of_text(text: str) -> str | None:
@@ -102,7 +104,10 @@ class EventSynthesizer:
 
     @classmethod
     def from_eql(cls, query: eql_ast.EventQuery, context: Context | None = None, seed: int = 0) -> "EventSynthesizer":
-        """For an EQL event query (`category where condition`) as ruleport's AST holds it."""
+        """For an EQL event query (`category where condition`) as ruleport's AST holds it. Under a rule's
+        event_category_override (context.category_field) the category is a condition on that field."""
+        if context is not None:
+            query = eql_ast.category_as_condition(query, context.category_field)
         test = compile_condition(query.condition)
         category = query.category
 
