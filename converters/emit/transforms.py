@@ -13,10 +13,11 @@ from dataclasses import field as dataclass_field
 from converters.emit.errors import EmitError
 from converters.emit.strings import has_single_wildcard, to_pcre
 from converters.notes import EITHER, LESS, MORE, PIPELINE_NOTES_KEY, Affects, Note, eq, exists, not_
-from converters.platforms.elastic import caseless_in_every, caseless_in_some, caseless_templates
+from converters.platforms.elastic import caseless_in_every, caseless_in_some, caseless_templates, defend_only
 from converters.translate.fieldmap import ecs_of
 from converters.translate.logsource import definition_indexes
 from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
+from sigma.correlations import SigmaCorrelationRule
 from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.processing.conditions.base import RuleProcessingCondition
 from sigma.processing.transformations.base import (
@@ -101,6 +102,12 @@ class RequireAnyLogsource(PreprocessingTransformation):
             )
 
 
+def correlation_step(rule) -> bool:
+    """The rule is referenced by a correlation rule (pySigma records the back-reference when it
+    resolves the correlation's `rules`; a join-key probe carries its base rule's)."""
+    return any(isinstance(r, SigmaCorrelationRule) for r in getattr(rule, "_backreferences", ()))
+
+
 @dataclass
 class RuleIndexes(PreprocessingTransformation):
     """What the Elastic targets read of a rule's data, in the pipeline state:
@@ -115,7 +122,14 @@ class RuleIndexes(PreprocessingTransformation):
     - `caseless_some`: field -> the index patterns of the templates that give
       it one, for the other fields that some index the rule's patterns can
       name has a `.caseless` multi-field of (a backend without another case-insensitive
-      match uses it there, and says what it misses elsewhere)."""
+      match uses it there, and says what it misses elsewhere);
+    - `beyond_defend`: the rule is a step of a correlation (pySigma's back-reference
+      from the correlation rule) and its patterns can name indexes other than
+      Elastic Defend's (auditbeat-*, winlogbeat-*, logs-windows.*...), whose
+      documents hold ECS and integration fields the Defend data model does not
+      list (KnownFields keeps them). Single-event rules stay on the data model's
+      fields for now: kept there, the PowerShell script-block rules (a text field)
+      differ on kibana-kql."""
 
     default: str
 
@@ -129,6 +143,7 @@ class RuleIndexes(PreprocessingTransformation):
         state["index"] = ", ".join(patterns)
         state["caseless_fields"] = every
         state["caseless_some"] = {f: caseless_templates(f) for f in sorted(some)}
+        state["beyond_defend"] = correlation_step(rule) and not defend_only(patterns)
 
 
 @dataclass
@@ -435,7 +450,13 @@ class StringsAsRegex(ValueTransformation):
 @dataclass
 class KnownFields(DetectionItemTransformation):
     """After mapping, every field must be one the target's data has (`ecs`:
-    or any dotted ECS name, which the data holds under that name)."""
+    or any dotted ECS name, which the data holds under that name). On the
+    Elastic targets a rule whose indexes are not only Elastic Defend's (the
+    state's `beyond_defend`, set by RuleIndexes) also keeps its dotted names:
+    the original rule reads them in those indexes (Auditbeat's auditd.*,
+    Winlogbeat's winlog.*, ECS fields Defend does not record), so a field
+    Defend's data model lacks is not unmapped there (for now on correlation
+    steps only, see RuleIndexes)."""
 
     fields: tuple[str, ...]
     platform: str
@@ -445,7 +466,8 @@ class KnownFields(DetectionItemTransformation):
         if item.field is None:
             raise EmitError(f"keyword (field-less) search is not supported on {self.platform}",
                             code="emit/keyword-unsupported")
-        if item.field not in self.fields and not (self.ecs and "." in item.field):
+        ecs = self.ecs or self._pipeline.state.get("beyond_defend", False)
+        if item.field not in self.fields and not (ecs and "." in item.field):
             raise EmitError(f"field {item.field} has no mapping on {self.platform}",
                             code="emit/field-unmapped")
         return None

@@ -95,6 +95,19 @@ def _template_of(pattern: str) -> facts.Table | None:
     return None
 
 
+#: the prefix of every index the Elastic Defend (Endpoint) integration writes
+DEFEND_PREFIX = "logs-endpoint."
+
+
+def defend_only(patterns: list[str]) -> bool:
+    """Whether the index patterns can name only Elastic Defend's indexes: every including pattern
+    begins with `logs-endpoint.` before any wildcard (`logs-endpoint.events.process*` does;
+    `auditbeat-*`, `winlogbeat-*`, `logs-*`, a remote cluster's `c:logs-endpoint...` do not).
+    No pattern: none named, so no."""
+    included = [p for p in patterns if not p.startswith("-")]
+    return bool(included) and all(p.split("*", 1)[0].startswith(DEFEND_PREFIX) for p in included)
+
+
 def caseless_in_every(patterns: list[str]) -> tuple[str, ...]:
     """The fields with a `.caseless` multi-field in every index the index patterns can name (an
     excluding `-pattern` only removes indexes); none when one pattern may name an index of

@@ -219,6 +219,8 @@ def target_field(pipeline, base: SigmaRule, field: str) -> str:
     probe = SigmaRule.from_dict({
         "title": "ruleport join-key probe", "logsource": base.logsource.to_dict(),
         "detection": {"probe": {f"{field}|cased": _PROBE}, "condition": "probe"}})
+    for referrer in base._backreferences:  # the probe is a step of the same correlations (transforms.RuleIndexes)
+        probe.add_backreference(referrer)
     try:
         if pipeline is not None:
             pipeline.apply(probe)
