@@ -211,7 +211,7 @@ def _stream_note(dm: DataModel) -> StaticNote | None:
         all_(named, exists("data_stream.type"), not_(eq("data_stream.type", ["logs", ""]))),
         all_(not_(named), exists("event.dataset"), not_(eq("event.dataset", ["", dataset]))))
     return StaticNote("emit/scope-narrowed",
-                      f"the query reads {dm.platform} only (index {dm.index}): events of other data streams "
+                      f"the query reads {dm.platform} only: events of other data streams "
                       f"(data_stream.dataset or event.dataset other than {dataset}) are never read",
                       None, Affects.of(LESS, elsewhere))
 

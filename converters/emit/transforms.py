@@ -102,10 +102,19 @@ class RequireAnyLogsource(PreprocessingTransformation):
             )
 
 
+def referrers(rule) -> list:
+    """The rules that reference `rule` (pySigma 1.5 records them when it resolves a correlation's
+    `rules`, in an attribute it does not document: a missing one is an error, not "none")."""
+    try:
+        return list(rule._backreferences)
+    except AttributeError:
+        raise EmitError("pySigma no longer records the rules a correlation references "
+                        "(SigmaRule._backreferences): ruleport needs pySigma 1.5", code="emit/unsupported") from None
+
+
 def correlation_step(rule) -> bool:
-    """The rule is referenced by a correlation rule (pySigma records the back-reference when it
-    resolves the correlation's `rules`; a join-key probe carries its base rule's)."""
-    return any(isinstance(r, SigmaCorrelationRule) for r in getattr(rule, "_backreferences", ()))
+    """The rule is referenced by a correlation rule (a join-key probe carries its base rule's)."""
+    return any(isinstance(r, SigmaCorrelationRule) for r in referrers(rule))
 
 
 @dataclass

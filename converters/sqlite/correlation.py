@@ -89,10 +89,11 @@ def compiler(array_fields: frozenset[str]):
             result = super().compile_node(rule)
             counted = getattr(rule.condition, "fieldref", None)
             if stem and rule.type.name.lower() == "value_count" and counted in array_fields:
-                stage = next(s for s in self.stages if s.name == stem)
-                m = _EVENTS_RE.fullmatch(stage.select)
-                if m is None:
-                    raise ExecutionError(f"unexpected value_count stage from pysigma-backend-sqlite: {stage.select}")
+                stage = next((s for s in self.stages if s.name == stem), None)
+                m = _EVENTS_RE.fullmatch(stage.select) if stage is not None else None
+                if m is None:  # the staged plan of pysigma-backend-sqlite 2.0.0 is what this rewrite reads
+                    raise ExecutionError(f"unexpected value_count stage from pysigma-backend-sqlite (2.0.0 expected): "
+                                         f"{stage.select if stage is not None else stem}")
                 groups = "".join(f", m.{g.strip()}" for g in m["groups"].split(",") if g.strip())
                 stage.select = (f"SELECT DISTINCT m.eid, m.ts{groups}, l.value AS v FROM {m['matches']} m "
                                 f"LEFT JOIN json_each({LINES_FUNCTION}(m.v)) l")

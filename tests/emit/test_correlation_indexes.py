@@ -94,3 +94,25 @@ def test_single_event_rules_keep_the_defend_model_s_fields():
 ])
 def test_defend_only_names_patterns_that_can_name_only_defend_indexes(patterns, only):
     assert defend_only(patterns) is only
+
+
+def test_pysigma_records_which_correlations_reference_a_rule():
+    # transforms.referrers reads an attribute pySigma 1.5 does not document: pin it
+    from sigma.collection import SigmaCollection
+    from sigma.correlations import SigmaCorrelationRule
+
+    from converters.emit.transforms import referrers
+
+    collection = SigmaCollection.from_yaml("""title: base
+name: base
+logsource: {category: process_creation, product: windows}
+detection: {sel: {Image|endswith: '\\\\x.exe'}, condition: sel}
+---
+title: many
+correlation: {type: event_count, rules: [base], group-by: [User], timespan: 5m, condition: {gte: 3}}
+""")
+    base = next(r for r in collection.rules if r.title == "base")
+    assert {type(r) for r in referrers(base)} == {SigmaCorrelationRule}
+    alone = SigmaCollection.from_yaml("title: t\nlogsource: {category: process_creation}\n"
+                                      "detection: {sel: {Image: x}, condition: sel}\n").rules[0]
+    assert referrers(alone) == []

@@ -12,5 +12,5 @@ from tests.support import ROOT
 def test_every_state_key_a_packager_reads_is_kept():
     read = set()
     for path in (ROOT / "converters" / "package").glob("*.py"):
-        read |= set(re.findall(r"\bstate\.get\(\"([a-z_]+)\"", path.read_text(encoding="utf-8")))
+        read |= set(re.findall(r"\bstate(?:\.get\(|\[)[\"']([a-z_]+)[\"']", path.read_text(encoding="utf-8")))
     assert read and read <= PACKAGED_STATE, read - PACKAGED_STATE

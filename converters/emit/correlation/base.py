@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from converters.emit.errors import EmitError
+from converters.emit.transforms import referrers
 from converters.notes import MORE, PIPELINE_NOTES_KEY, Affects, Note, group_differs
 from converters.translate.fieldmap import ecs_of
 from sigma.conversion.state import ConversionState
@@ -219,7 +220,7 @@ def target_field(pipeline, base: SigmaRule, field: str) -> str:
     probe = SigmaRule.from_dict({
         "title": "ruleport join-key probe", "logsource": base.logsource.to_dict(),
         "detection": {"probe": {f"{field}|cased": _PROBE}, "condition": "probe"}})
-    for referrer in base._backreferences:  # the probe is a step of the same correlations (transforms.RuleIndexes)
+    for referrer in referrers(base):  # the probe is a step of the same correlations (transforms.RuleIndexes)
         probe.add_backreference(referrer)
     try:
         if pipeline is not None:
