@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from converters.emit.errors import EmitError
+from converters.emit.folding import fold, prune, serialize
 from converters.emit.transforms import record_note
 from converters.notes import EITHER, LESS, MORE, Affects
-from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
+from sigma.conditions import ConditionOR
 from sigma.processing.transformations.base import PreprocessingTransformation
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 
@@ -79,7 +80,7 @@ class PlatformConditions(PreprocessingTransformation):
         touched: dict[str, list[Constant]] = {}
         for name, det in list(detections.items()):
             hits: list[Constant] = []
-            value = self._prune(det, hits)
+            value = prune(det, lambda item, hits=hits: self._item(item, hits))
             if hits:
                 touched[name] = hits
             if isinstance(value, bool):
@@ -89,7 +90,7 @@ class PlatformConditions(PreprocessingTransformation):
         polarity: dict[str, set[bool]] = {}
         for cond in rule.detection.parsed_condition:
             tree = cond.parse(postprocess=False)
-            value = self._simplify(tree, rule.detection, folded, True, polarity, set(touched))
+            value = fold(tree, rule.detection, folded, set(touched), polarity)
             if isinstance(value, bool):
                 # name the fields that made it so: a positive item folded to the rule's constant,
                 # or a negated one folded to the opposite
@@ -101,7 +102,7 @@ class PlatformConditions(PreprocessingTransformation):
                     f"{', '.join(fields)}: not recorded by {self.platform} (or implied by its scope); "
                     f"the condition becomes always {'true' if value else 'false'}",
                     code="emit/field-unavailable")
-            cond.condition = _serialize(value)
+            cond.condition = serialize(value)
         for name, hits in touched.items():
             signs = polarity.get(name, set())
             for c in hits:
@@ -145,64 +146,6 @@ class PlatformConditions(PreprocessingTransformation):
             replacement.parent = item.parent
             return replacement
         raise TypeError(f"resolver returned {result!r}")
-
-    def _prune(self, det, hits: list[Constant]):
-        """True, False, or the detection without its constant parts."""
-        if isinstance(det, SigmaDetectionItem):
-            return self._item(det, hits)
-        is_and = det.item_linking is ConditionAND
-        kept = []
-        for item in det.detection_items:
-            sub = self._prune(item, hits)
-            if sub is (not is_and):  # OR: True absorbs; AND: False absorbs
-                return sub
-            if sub is not is_and:
-                kept.append(sub)
-        if not kept:
-            return is_and
-        det.detection_items = kept
-        return det
-
-    # --- the condition ----------------------------------------------------------
-
-    def _simplify(self, node, detections, folded, positive, polarity, touched):
-        if isinstance(node, ConditionSelector):
-            ids = node.resolve_referenced_detections(detections)
-            if not ids:
-                raise EmitError("selector matches no detection", code="emit/condition")
-            node = node.cond_class(list(ids))
-        if isinstance(node, str):
-            node = ConditionIdentifier([node])
-        if isinstance(node, ConditionIdentifier):
-            if node.identifier in touched:
-                polarity.setdefault(node.identifier, set()).add(positive)
-            return folded.get(node.identifier, node)
-        if isinstance(node, ConditionNOT):
-            inner = self._simplify(node.args[0], detections, folded, not positive, polarity, touched)
-            return (not inner) if isinstance(inner, bool) else ConditionNOT([inner])
-        if isinstance(node, (ConditionAND, ConditionOR)):
-            absorbing = isinstance(node, ConditionOR)
-            args = []
-            for arg in node.args:
-                v = self._simplify(arg, detections, folded, positive, polarity, touched)
-                if v is absorbing:
-                    return absorbing
-                if v is (not absorbing):
-                    continue
-                args.append(v)
-            if not args:
-                return not absorbing
-            return args[0] if len(args) == 1 else type(node)(args)
-        raise EmitError(f"unexpected condition element {node!r}", code="emit/condition")
-
-
-def _serialize(node) -> str:
-    if isinstance(node, ConditionIdentifier):
-        return node.identifier
-    if isinstance(node, ConditionNOT):
-        return f"not ({_serialize(node.args[0])})"
-    joiner = " and " if isinstance(node, ConditionAND) else " or "
-    return "(" + joiner.join(_serialize(a) for a in node.args) + ")"
 
 
 def detection_of(items: list, linking=ConditionOR) -> SigmaDetection:

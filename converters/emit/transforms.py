@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
 from converters.emit.errors import EmitError
+from converters.emit.folding import fold, prune, serialize
 from converters.emit.strings import has_single_wildcard, to_pcre
 from converters.notes import EITHER, LESS, MORE, PIPELINE_NOTES_KEY, Affects, Note, eq, exists, not_
 from converters.platforms.elastic import caseless_in_every, caseless_in_some, caseless_templates, defend_only
 from converters.translate.fieldmap import ecs_of
 from converters.translate.logsource import definition_indexes
-from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionNOT, ConditionOR, ConditionSelector
+from sigma.conditions import ConditionAND, ConditionOR
 from sigma.correlations import SigmaCorrelationRule
 from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.processing.conditions.base import RuleProcessingCondition
@@ -225,23 +226,6 @@ class UnavailableFields(PreprocessingTransformation):
             return values <= {a.lower() for a in allowed} and len(values) <= 1
         return bool(values & {a.lower() for a in allowed})
 
-    def _prune(self, det, hits: list[str]):
-        """True, False, or the detection without its constant parts."""
-        if isinstance(det, SigmaDetectionItem):
-            return self._item_value(det, hits)
-        is_and = det.item_linking is ConditionAND
-        kept = []
-        for item in det.detection_items:
-            sub = self._prune(item, hits)
-            if sub is (not is_and):  # OR: True absorbs; AND: False absorbs
-                return sub
-            if sub is not is_and:
-                kept.append(sub)
-        if not kept:
-            return is_and
-        det.detection_items = kept
-        return det
-
     def apply(self, rule) -> None:
         super().apply(rule)
         if not isinstance(rule, SigmaRule):
@@ -251,7 +235,7 @@ class UnavailableFields(PreprocessingTransformation):
         touched: dict[str, list[str]] = {}
         for name, det in list(detections.items()):
             hits: list[str] = []
-            pruned = self._prune(det, hits)
+            pruned = prune(det, lambda item, hits=hits: self._item_value(item, hits))
             if hits:
                 touched[name] = hits
             if isinstance(pruned, bool):
@@ -262,16 +246,16 @@ class UnavailableFields(PreprocessingTransformation):
         category = rule.logsource.category
         for cond in rule.detection.parsed_condition:
             tree = cond.parse(postprocess=False)
-            polarity: set[bool] = set()
-            self._touched = set(touched)
-            value = self._simplify(tree, rule.detection, constants, True, polarity)
+            signs: dict[str, set[bool]] = {}
+            value = fold(tree, rule.detection, constants, set(touched), signs)
+            polarity = {s for each in signs.values() for s in each}
             if isinstance(value, bool):
                 raise EmitError(
                     f"{', '.join(fields)}: not available on {self.platform} or implied by its scope; "
                     f"the condition becomes always {'true' if value else 'false'}",
                     code="emit/field-unavailable",
                 )
-            cond.condition = self._serialize(value)
+            cond.condition = serialize(value)
         for f in fields:
             ecs = ecs_of(category, f)
             if f in self.implied:
@@ -295,51 +279,6 @@ class UnavailableFields(PreprocessingTransformation):
                     Affects.of(MORE, exists(ecs)))
         for name in constants:
             del detections[name]
-
-    def _simplify(self, node, detections, constants, positive, polarity):
-        """Constant-fold the parse tree; returns True, False or a tree of identifiers."""
-        if isinstance(node, ConditionSelector):
-            ids = node.resolve_referenced_detections(detections)
-            if not ids:
-                raise EmitError("selector matches no detection", code="emit/condition")
-            node = node.cond_class(list(ids))
-        if isinstance(node, str):
-            node = ConditionIdentifier([node])
-        if isinstance(node, ConditionIdentifier):
-            if node.identifier in self._touched:  # constant, or with some alternatives pruned
-                polarity.add(positive)
-            if node.identifier in constants:
-                return constants[node.identifier]
-            return node
-        if isinstance(node, ConditionNOT):
-            inner = self._simplify(node.args[0], detections, constants, not positive, polarity)
-            if isinstance(inner, bool):
-                return not inner
-            return ConditionNOT([inner])
-        if isinstance(node, (ConditionAND, ConditionOR)):
-            absorbing = isinstance(node, ConditionOR)  # OR: True absorbs; AND: False absorbs
-            args = []
-            for arg in node.args:
-                v = self._simplify(arg, detections, constants, positive, polarity)
-                if v is absorbing:
-                    return absorbing
-                if v is (not absorbing):
-                    continue
-                args.append(v)
-            if not args:
-                return not absorbing
-            if len(args) == 1:
-                return args[0]
-            return type(node)(args)
-        raise EmitError(f"unexpected condition element {node!r}", code="emit/condition")
-
-    def _serialize(self, node) -> str:
-        if isinstance(node, ConditionIdentifier):
-            return node.identifier
-        if isinstance(node, ConditionNOT):
-            return f"not ({self._serialize(node.args[0])})"
-        joiner = " and " if isinstance(node, ConditionAND) else " or "
-        return "(" + joiner.join(self._serialize(a) for a in node.args) + ")"
 
 
 def _basename_value(value, separators: tuple[str, ...]):
