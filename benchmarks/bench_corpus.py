@@ -21,7 +21,6 @@ Usage: `python -m benchmarks corpus` (needs ../shared: the Elastic corpus).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 import subprocess
@@ -109,14 +108,7 @@ def _run(cmd: list[str], conn) -> None:
 
 def measure(cmd: list[str]) -> dict:
     """Wall time and the peak RSS of the largest process of `cmd`, measured from a fresh process."""
-    ctx = multiprocessing.get_context("fork")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_run, args=(cmd, child))
-    proc.start()
-    child.close()
-    row = parent.recv()
-    proc.join()
-    return row
+    return bench_convert._measure(_run, cmd)
 
 
 def main() -> None:
