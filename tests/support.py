@@ -38,3 +38,22 @@ def need_shared(path: Path) -> Path:
     """Return `path` under ../shared, or fail (CI) / skip (locally) when absent."""
     require("../shared", None if path.exists() else f"{path} is missing (../shared is not beside the checkout)")
     return path
+
+
+def fixture_report(folder: Path, stem: str) -> tuple[int, dict]:
+    """`ruleport test --format json` on folder/<stem>.toml with its .jsonl events and .expect.json:
+    (exit code, report). Outside CI only Lucene may skip (no Java)."""
+    import contextlib
+    import io
+    import json
+
+    from converters.cli import main
+
+    argv = ["test", str(folder / f"{stem}.toml"), "--events", str(folder / f"{stem}.jsonl"),
+            "--expect", str(folder / f"{stem}.expect.json"), "--format", "json"]
+    if not in_ci():
+        argv.append("--allow-skip")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(argv)
+    return code, json.loads(out.getvalue())

@@ -10,36 +10,19 @@ sidecar names (a platform with no data model of the source).
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import os
 
 import pytest
 
-from converters.cli import main
 from converters.prove.matrix import TARGETS
-from tests.support import FIXTURES
+from tests.support import FIXTURES, fixture_report, in_ci
 
 DIR = FIXTURES / "cloud"
 RULES = sorted(p.stem for p in DIR.glob("*.toml"))
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def _report(stem: str) -> tuple[int, dict]:
-    argv = ["test", str(DIR / f"{stem}.toml"), "--events", str(DIR / f"{stem}.jsonl"),
-            "--expect", str(DIR / f"{stem}.expect.json"), "--format", "json"]
-    if not IN_CI:
-        argv.append("--allow-skip")  # only Lucene may skip, and only without Java
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(argv)
-    return code, json.loads(out.getvalue())
 
 
 @pytest.fixture(scope="module")
 def reports() -> dict[str, tuple[int, dict]]:
-    return {stem: _report(stem) for stem in RULES}
+    return {stem: fixture_report(DIR, stem) for stem in RULES}
 
 
 def test_there_is_a_fixture_per_audit_source():
@@ -56,7 +39,7 @@ def test_every_target_agrees_or_its_differences_are_explained(reports, stem):
             continue
         assert "error" not in column, (stem, name, column.get("error"))
         if "skipped" in column:
-            assert name == "lucene" and not IN_CI
+            assert name == "lucene" and not in_ci()
             continue
         for d in column["differs"]:
             assert d["accepted"], (stem, name, d)
