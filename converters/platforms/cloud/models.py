@@ -15,13 +15,14 @@ from typing import Any, Mapping
 
 from typing import Callable
 
+from converters.platforms.activity import get
 from converters.platforms.cloud import render
 from converters.platforms.cloud.facts import CLOUD_PRODUCTS, sources
 
 
 def is_cloud_event(event: Mapping[str, Any]) -> bool:
     for key in ("data_stream.dataset", "event.dataset"):
-        value = render._get(event, key)
+        value = get(event, key)
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
         if isinstance(value, str) and value.partition(".")[0] in CLOUD_PRODUCTS:

@@ -43,6 +43,7 @@ from dataclasses import replace
 from typing import Any, Mapping
 
 from converters.engine.timestamps import epoch_seconds
+from converters.platforms.activity import get
 from converters.platforms.cloud import javamap
 from converters.platforms.cloud.facts import DOT, ROOT, Platform, Source, key, source_of_dataset
 
@@ -50,17 +51,6 @@ TABLE_MARKER = "$table"
 #: the time column of a Kusto platform's tables (see the module docstring)
 TIME_COLUMNS = {"sentinel": "TimeGenerated", "defender": "Timestamp"}
 _MISSING = object()
-
-
-def _get(event: Mapping[str, Any], path: str) -> Any:
-    if path in event:
-        return event[path]
-    node: Any = event
-    for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def _nested(event: Mapping[str, Any]) -> dict:
@@ -98,7 +88,7 @@ def _merge(into: dict, other: dict) -> None:
 def source_of(event: Mapping[str, Any]) -> Source | None:
     """The declared cloud source an ECS event is a record of (see the module docstring)."""
     for name in ("data_stream.dataset", "event.dataset"):
-        value = _get(event, name)
+        value = get(event, name)
         if isinstance(value, list) and len(value) == 1:
             value = value[0]
         if isinstance(value, str):
@@ -168,7 +158,7 @@ def raw_record(source: Source, event: Mapping[str, Any]) -> dict:
     for name, f in source.fields.items():
         if f.kind == "object":
             # the parts of the object another declared field reads are that field's to write
-            value = _without(_get(nested, name), [n[len(name) + 1:] for n in source.fields
+            value = _without(get(nested, name), [n[len(name) + 1:] for n in source.fields
                                                  if n.startswith(name + ".")])
             if f.keys or f.renames:
                 value = _raw_keys(f, value, "")
@@ -178,12 +168,12 @@ def raw_record(source: Source, event: Mapping[str, Any]) -> dict:
             elif value is not None:
                 _set(record, f.raw[0], value)
         elif f.kind == "keyed":
-            value = _without(_get(nested, name), [n[len(name) + 1:] for n in source.fields
+            value = _without(get(nested, name), [n[len(name) + 1:] for n in source.fields
                                                  if n.startswith(name + ".")])
             if isinstance(value, Mapping):
                 _set(record, f.raw[0], _keyed_list(f, value))
         elif f.kind == "raw":
-            value = _get(nested, name)
+            value = get(nested, name)
             if f.type == "boolean":
                 value = _es_boolean(value)
             if value is None or (f.ip and not _all_ips(value)) or (f.only and not _all_match(f.only, value)) \
@@ -324,7 +314,7 @@ def _all_ips(value: Any) -> bool:
 def holds(cond: dict, event: Mapping[str, Any]) -> bool:
     """A platform scope (exists / eq / all / any / not over ECS fields) on an event."""
     if "exists" in cond:
-        v = _get(event, cond["exists"])
+        v = get(event, cond["exists"])
         return v is not None and v != []
     if "all" in cond:
         return all(holds(c, event) for c in cond["all"])
@@ -333,7 +323,7 @@ def holds(cond: dict, event: Mapping[str, Any]) -> bool:
     if "not" in cond:
         return not holds(cond["not"], event)
     if "eq" in cond:
-        v = _get(event, cond["field"])
+        v = get(event, cond["field"])
         values = v if isinstance(v, list) else [v]
         return any(x is not None and str(x) in {str(e) for e in cond["eq"]} for x in values)
     raise ValueError(f"a platform scope is exists/eq/all/any/not, not {cond!r}")
@@ -457,7 +447,7 @@ def render(platform_key: str, event: Mapping[str, Any]) -> dict | None:
     if platform.scope is not None and not holds(platform.scope, _nested(event)):
         return None
     record = raw_record(source, event)
-    time = _get(event, "@timestamp")
+    time = get(event, "@timestamp")
     if platform.layout == "json":
         fields = render_json_layout(platform, record)
         if epoch_seconds(time) is not None:
