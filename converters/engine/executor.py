@@ -42,3 +42,30 @@ class Executor(ABC):
         the events behind each alert it raises, as tuples of 0-based indexes of `events`.
         `events` are in time order. Executors that run correlations override this."""
         raise ExecutionError(f"{self.engine or self.name} does not run correlation queries")
+
+
+def provenance(i) -> frozenset:
+    """The events a row stands for: a row index, or the frozenset of a grouped row's events."""
+    return i if isinstance(i, frozenset) else frozenset((i,))
+
+
+class RowsExecutor(Executor):
+    """An executor whose queries are pipelines of row stages (SPL, ES|QL): `_rows` yields
+    (provenance, row) pairs; a single-event query's rows stand for one event, a grouping
+    command's for the events of its group."""
+
+    @abstractmethod
+    def _rows(self, query: str, events: Sequence[Event]) -> list:
+        """The query's result rows over `events`, each with its provenance."""
+
+    def run(self, query: str, events: Sequence[Event]) -> list[int]:
+        return sorted({i for p, _ in self._rows(query, events) for i in provenance(p)})
+
+    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
+        """The events behind each result row (a grouped row: its group's)."""
+        found: list[tuple[int, ...]] = []
+        for p, _ in self._rows(query, events):
+            group = tuple(sorted(provenance(p)))
+            if group not in found:
+                found.append(group)
+        return found

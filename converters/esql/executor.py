@@ -63,30 +63,18 @@ from functools import lru_cache
 from typing import Callable, Sequence
 
 from converters.engine.documents import doc_values_reader, gc_paused
-from converters.engine.executor import Event, ExecutionError, Executor
+from converters.engine.executor import Event, ExecutionError, RowsExecutor
 from converters.esql import stats as cross
 from converters.esql.expressions import compile_condition, parse_field_list
 
 INDEX = "_index"
 
 
-class EsqlExecutor(Executor):
+class EsqlExecutor(RowsExecutor):
     """ES|QL FROM/WHERE pipelines (see the module docstring)."""
 
     name = "esql"
     engine = "ruleport ES|QL evaluator (Elasticsearch ES|QL semantics)"
-
-    def run(self, query: str, events: Sequence[Event]) -> list[int]:
-        return sorted({i for p, _ in self._rows(query, events) for i in cross.provenance(p)})
-
-    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        """The events behind each result row (a STATS row: its group's)."""
-        found: list[tuple[int, ...]] = []
-        for p, _ in self._rows(query, events):
-            group = tuple(sorted(cross.provenance(p)))
-            if group not in found:
-                found.append(group)
-        return found
 
     def _rows(self, query: str, events: Sequence[Event]) -> list:
         source, stages, fields = compile_esql(query)

@@ -22,12 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from converters.engine.executor import ExecutionError
+from converters.engine.executor import ExecutionError, provenance
 from converters.esql.expressions import _Parser
-
-
-def provenance(i) -> frozenset:
-    return i if isinstance(i, frozenset) else frozenset((i,))
 
 
 def _assignments(text: str, allow_bare: bool = False) -> list[tuple[str, Callable, tuple[str, ...]]]:

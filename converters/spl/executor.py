@@ -77,7 +77,7 @@ from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from converters.engine.documents import gc_paused
-from converters.engine.executor import Event, ExecutionError, Executor
+from converters.engine.executor import Event, ExecutionError, RowsExecutor
 from converters.engine.patterns import PatternError, pcre_to_python, wildcard_matcher
 from converters.spl.expressions import compile_eval, parse_eval_assignments, regex_test
 from converters.spl import stats as cross
@@ -90,23 +90,11 @@ Pred = Callable[[Record], bool]
 DATAMODEL_KEY = "$datamodel"
 
 
-class SplunkSearchExecutor(Executor):
+class SplunkSearchExecutor(RowsExecutor):
     """Splunk's search pipeline over events (see the module docstring)."""
 
     name = "splunk"
     engine = "ruleport SPL evaluator (Splunk search semantics)"
-
-    def run(self, query: str, events: Sequence[Event]) -> list[int]:
-        return sorted({i for p, _ in self._rows(query, events) for i in cross.provenance(p)})
-
-    def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
-        """The events behind each result row (converters/spl/stats.py)."""
-        found: list[tuple[int, ...]] = []
-        for p, _ in self._rows(query, events):
-            group = tuple(sorted(cross.provenance(p)))
-            if group not in found:
-                found.append(group)
-        return found
 
     def _rows(self, query: str, events: Sequence[Event]) -> list:
         stages = compile_spl(query)

@@ -36,15 +36,11 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from converters.engine.executor import ExecutionError
+from converters.engine.executor import ExecutionError, provenance
 
 _SPAN = re.compile(r"^(\d+(?:\.\d+)?)(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|"
                    r"d|day|days|mon)?$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "mon": 2592000}
-
-
-def provenance(i) -> frozenset:
-    return i if isinstance(i, frozenset) else frozenset((i,))
 
 
 def span_seconds(text: str) -> float:
