@@ -76,6 +76,7 @@ class Format:
     description = ""
 
     def entry(self, item: Packaged, ctx: Context) -> Entry:
+        """One rule's part of the format's files (each format implements it)."""
         raise NotImplementedError
 
     def files(self, entries: list[Entry], ctx: Context) -> dict[str, str]:

@@ -93,6 +93,8 @@ class CorrelationBackend:
         return [query] if rule._output and query is not None else []
 
     def correlation_query(self, rule: SigmaCorrelationRule, kind: str, method: str, steps: list[Step]) -> str:
+        """The query of one correlation: each language's backend implements it; a backend whose
+        language has no correlation form sets `correlation_refusal` and never gets here."""
         raise NotImplementedError
 
     # --- helpers for the backends ----------------------------------------------------
