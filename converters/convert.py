@@ -80,7 +80,8 @@ def convert_rule(rule_file: RuleFile, targets: list[str],
         from converters.emit import emit  # emit loads pySigma backends: only when a SIEM target is asked for
 
         try:
-            emitted = emit(translation.sigma_yaml, target, extra_pipelines(target) if extra_pipelines else ())
+            emitted = emit(translation.sigma_yaml, target, extra_pipelines(target) if extra_pipelines else (),
+                           translation.documents)
         except RuleportError as exc:
             result.errors.append(_error(target, exc))
             continue

@@ -1,7 +1,8 @@
 """emit(): one Sigma rule (YAML text) to the queries of one target.
 
 Speed (the corpus runs this path for every rule and target): the YAML of
-the last rule is parsed once, with libyaml, into plain dicts, and each
+the last rule is parsed once, with libyaml, into plain dicts (or not at
+all: the translator hands over the dicts its text was written from), and each
 target builds its pySigma rule from those dicts (pipelines rewrite rules in
 place, so each target needs its own; building from dicts costs a twentieth
 of parsing YAML). Each target's backend and pipeline are built once per
@@ -59,11 +60,13 @@ def _backend(spec, extra: tuple = ()):
     return cached[0]
 
 
-def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = ()) -> Emitted:
+def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = (), documents: tuple | None = None) -> Emitted:
     """Convert `sigma_yaml` for `target`; raise EmitError when it cannot be expressed.
 
     `extra_pipelines`: more pySigma processing pipelines for this target; pass the same objects
-    for every rule (their backend is built once and kept)."""
+    for every rule (their backend is built once and kept). `documents`: the YAML documents of
+    `sigma_yaml` as plain data, when the caller has them (Translation.documents): the same rule,
+    without parsing the text."""
     spec = TARGETS.get(target)
     if spec is None:
         raise EmitError(f"unknown target {target!r} (known: {', '.join(TARGETS)})", code="emit/unknown-target")
@@ -75,7 +78,8 @@ def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = ()) -> Emitted:
 
     try:
         # pySigma may rewrite what it is given: each target gets its own copy of the documents
-        collection = SigmaCollection.from_dicts([_copy(d) for d in _documents(sigma_yaml)])
+        docs = documents if documents is not None else _documents(sigma_yaml)
+        collection = SigmaCollection.from_dicts([_copy(d) for d in docs])
     except SigmaError as exc:
         raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
     except Exception as exc:  # YAML errors surface as various types

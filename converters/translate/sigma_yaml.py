@@ -68,27 +68,36 @@ def _lines(key: str, value, indent: int) -> list[str]:
     return [f"{pad}{_scalar(key)}: {_scalar(value)}"]
 
 
-def render(header: list[str], meta: dict, logsource: dict, selections: dict[str, Selection],
-           condition: str, trailer: dict, notes: list[Note]) -> str:
+def document(meta: dict, logsource: dict, selections: dict[str, Selection], condition: str,
+             trailer: dict) -> dict:
+    """The Sigma rule as plain data: what its YAML text loads to (emit builds pySigma rules from it
+    without parsing the text again; tests/translate hold the two equal)."""
+    detection: dict = {name: {it.key: _value(it.values) for it in sel.items} for name, sel in selections.items()}
+    detection["condition"] = condition
+    return {**meta, "logsource": logsource, "detection": detection, **trailer}
+
+
+def _value(values: tuple):
+    # one value reads best as a scalar, as Sigma rules customarily write it
+    return values[0] if len(values) == 1 else list(values)
+
+
+def render(header: list[str], doc: dict, notes: list[Note]) -> str:
+    """The YAML text of `doc` (a Sigma rule as document() builds it), the notes as comments."""
+    out = _comments(header, notes)
+    for k, v in doc.items():
+        out.extend(_lines(k, v, 0))
+    return "\n".join(out) + "\n"
+
+
+def _comments(header: list[str], notes: list[Note]) -> list[str]:
     out = [f"# {line}" if line else "#" for line in header]
     if notes:
         out.append("# Approximations (also in `ruleport convert --format json`):")
         for n in notes:
             where = f" [{n.field}]" if n.field else ""
             out.append(f"#   {n.code}{where}: {n.message}")
-    for k, v in meta.items():
-        out.extend(_lines(k, v, 0))
-    out.extend(_lines("logsource", logsource, 0))
-    out.append("detection:")
-    for name, sel in selections.items():
-        out.append(f"  {name}:")
-        for it in sel.items:
-            # one value reads best as a scalar, as Sigma rules customarily write it
-            out.extend(_lines(it.key, it.values[0] if len(it.values) == 1 else list(it.values), 4))
-    out.append(f"  condition: {_scalar(condition)}")
-    for k, v in trailer.items():
-        out.extend(_lines(k, v, 0))
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _detection_lines(logsource: dict, selections: dict[str, Selection], condition: str) -> list[str]:
@@ -97,7 +106,7 @@ def _detection_lines(logsource: dict, selections: dict[str, Selection], conditio
     for name, sel in selections.items():
         out.append(f"  {name}:")
         for it in sel.items:
-            out.extend(_lines(it.key, it.values[0] if len(it.values) == 1 else list(it.values), 4))
+            out.extend(_lines(it.key, _value(it.values), 4))
     out.append(f"  condition: {_scalar(condition)}")
     return out
 
@@ -108,12 +117,7 @@ def render_correlation(header: list[str], notes: list[Note], base_rules: list[di
 
     base_rules: dicts with `meta` (title, id, name, status...), `logsource`,
     `selections`, `condition`; `correlation`: the correlation section's keys."""
-    out = [f"# {line}" if line else "#" for line in header]
-    if notes:
-        out.append("# Approximations (also in `ruleport convert --format json`):")
-        for n in notes:
-            where = f" [{n.field}]" if n.field else ""
-            out.append(f"#   {n.code}{where}: {n.message}")
+    out = _comments(header, notes)
     first = True
     for base in base_rules:
         if not first:

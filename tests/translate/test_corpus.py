@@ -63,6 +63,29 @@ def test_every_translation_parses_in_pysigma(corpus_results):
     assert bad == {}
 
 
+def test_every_translation_documents_are_what_its_yaml_loads_to(corpus_results):
+    """emit builds pySigma rules from Translation.documents instead of parsing the text: the two
+    must be the same data (values and their types: 1, True and "1" differ), or the emitted query
+    would not be the committed Sigma rule's."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    checked, bad = 0, []
+
+    def typed(x):
+        if isinstance(x, dict):
+            return {k: typed(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [typed(v) for v in x]
+        return (type(x).__name__, x)
+
+    for path, r in corpus_results.items():
+        if isinstance(r, TranslationError) or r.documents is None:
+            continue
+        checked += 1
+        if typed(list(yaml.load_all(r.sigma_yaml, Loader=loader))) != typed(list(r.documents)):
+            bad.append(path)
+    assert checked > 1000 and bad == []
+
+
 def test_every_translation_matches_the_sigma_schema(corpus_results, sigma_spec_dir):
     import jsonschema
 

@@ -72,3 +72,17 @@ def test_seed_sigma_matches_sigma_json_schema(seed_sigma, sigma_spec_dir):
     errors = sorted(jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
                     .iter_errors(doc), key=str)
     assert errors == []
+
+
+def test_translation_documents_are_the_rule_its_yaml_holds(seed_rule):
+    """emit reads Translation.documents instead of parsing sigma_yaml: same data, and so the
+    same query on every target."""
+    from converters.emit import emit
+    from converters.emit.targets import TARGETS
+
+    t = translate_rule(load_rule(seed_rule))
+    assert t.documents is not None
+    assert list(yaml.safe_load_all(t.sigma_yaml)) == list(t.documents)
+    for name, target in TARGETS.items():
+        if target.backend:
+            assert emit(t.sigma_yaml, name).queries == emit(t.sigma_yaml, name, (), t.documents).queries
