@@ -258,10 +258,6 @@ def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> Proc
     return _pipeline("ruleport elastic defend", items)
 
 
-_MICROSOFT_LACKS = {"image_load": "ASIM has no schema for library (image) loads",
-                    "driver_load": "ASIM has no schema for driver loads"}
-
-
 def defender_xdr() -> ProcessingPipeline:
     """Defender XDR advanced hunting tables, one per event kind (converters.emit.tables_microsoft)."""
     return endpoint_pipelines.pipeline("ruleport defender xdr", DEFENDER_MODELS, "Defender XDR", {},
@@ -269,8 +265,9 @@ def defender_xdr() -> ProcessingPipeline:
 
 
 def sentinel_asim() -> ProcessingPipeline:
-    """Sentinel ASIM parsers, one per event kind (converters.emit.tables_microsoft)."""
-    return endpoint_pipelines.pipeline("ruleport sentinel asim", ASIM_MODELS, "Sentinel ASIM", _MICROSOFT_LACKS,
+    """Sentinel ASIM parsers, one per event kind, and the tables Sentinel has where ASIM has no
+    schema (converters.emit.tables_microsoft)."""
+    return endpoint_pipelines.pipeline("ruleport sentinel asim", ASIM_MODELS, "Sentinel ASIM", {},
                                        endpoint_pipelines.kusto_state)
 
 

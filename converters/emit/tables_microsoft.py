@@ -8,6 +8,8 @@ use and the ECS names it keeps where Sigma has none.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from converters.emit.tables import Directory, EndpointModel, From, Implied, KeyPath, Prefix, Same, Suffix, Uppercase, Values, basename_of
 from converters.notes import any_, eq, exists
 
@@ -265,6 +267,20 @@ ASIM_POWERSHELL = EndpointModel(
     selects=("powershell.file.script_block_text",),
 )
 
-ASIM_MODELS = (ASIM_POWERSHELL, ASIM_PROCESS, ASIM_FILE, ASIM_REGISTRY, ASIM_NETWORK, ASIM_DNS, ASIM_DNS_QUERY)
+
+def _streamed(model: EndpointModel, table: str) -> EndpointModel:
+    """A Defender XDR model read on Sentinel: the Defender XDR connector streams the table into
+    the workspace with advanced hunting's columns (sentinel-asim.json borrows its facts), so the
+    rule reads it exactly as kusto-defender does."""
+    return replace(model, target="kusto-sentinel", platform="asim",
+                   title=f"Sentinel {table} (Defender XDR connector)")
+
+
+# library and driver loads: no ASIM schema; Defender XDR's tables hold them
+ASIM_LIBRARY = _streamed(DEFENDER_LIBRARY, "DeviceImageLoadEvents")
+ASIM_DRIVER = _streamed(DEFENDER_DRIVER, "DeviceEvents (DriverLoad)")
+
+ASIM_MODELS = (ASIM_POWERSHELL, ASIM_PROCESS, ASIM_FILE, ASIM_REGISTRY, ASIM_NETWORK, ASIM_DNS, ASIM_DNS_QUERY,
+               ASIM_LIBRARY, ASIM_DRIVER)
 
 __all__ = ["DEFENDER_MODELS", "ASIM_MODELS"]

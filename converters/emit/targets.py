@@ -155,10 +155,13 @@ _LIST = [
            artifacts=("defender-detection-rule",), settings=("enabled",)),
     Target("kusto-sentinel", "asim", ".kql", "kusto", RuleportKustoBackend, (cloud_audit("sentinel"), skip_cloud(pipelines.sentinel_asim)),
            "Microsoft Sentinel ASIM parsers: imProcessCreate, imFileEvent, imRegistry, imNetworkSession, imDns; "
-           "PowerShell script blocks from WindowsEvent (no ASIM schema has them); cloud and SaaS audit tables "
+           "PowerShell script blocks from WindowsEvent (no ASIM schema has them); library and driver loads from "
+           "DeviceImageLoadEvents and DeviceEvents (DriverLoad), which no ASIM schema has either: the Microsoft "
+           "Defender XDR connector streams them from advanced hunting (a deployment prerequisite, like the "
+           "connectors of every other table); cloud and SaaS audit tables "
            "(AWSCloudTrail, OfficeActivity, AzureActivity, SigninLogs, AuditLogs, GCPAuditLogs, OktaV2_CL, AKSAudit, "
            "GitHubAuditLogsV3_CL)",
-           "Kusto over the rule's parser, its EventType/DvcOs filter first",
+           "Kusto over the rule's parser or table, its EventType/DvcOs (ActionType) filter first",
            sentinel_executor, platforms.ASIM, "sigma.backends.kusto.KustoBackend",
            artifacts=("sentinel-analytics",), settings=("table", "connectors", "fields", "enabled")),
 ]

@@ -42,6 +42,9 @@ _PROCESS_CONNECTORS = (
 CONNECTORS = {
     "imProcessCreate": _PROCESS_CONNECTORS,
     "DeviceProcessEvents": (("MicrosoftThreatProtection", ("DeviceProcessEvents",)),),
+    # library and driver loads on kusto-sentinel: the Defender XDR connector's advanced hunting tables
+    "DeviceImageLoadEvents": (("MicrosoftThreatProtection", ("DeviceImageLoadEvents",)),),
+    "DeviceEvents": (("MicrosoftThreatProtection", ("DeviceEvents",)),),
     "SecurityEvent": (("SecurityEvents", ("SecurityEvent",)), ("WindowsSecurityEvents", ("SecurityEvent",))),
 }
 
@@ -62,6 +65,14 @@ ENTITIES = {
         ("Process", (("ProcessId", "ProcessId"), ("CommandLine", "ProcessCommandLine"))),
         ("File", (("Name", "FileName"),)),
     ),
+    # the loaded library or driver is the file; the loading process and its user are InitiatingProcess*
+    **dict.fromkeys(("DeviceImageLoadEvents", "DeviceEvents"), (
+        ("Host", (("HostName", "DeviceName"),)),
+        ("Account", (("Name", "InitiatingProcessAccountName"), ("NTDomain", "InitiatingProcessAccountDomain"),
+                     ("Sid", "InitiatingProcessAccountSid"))),
+        ("Process", (("ProcessId", "InitiatingProcessId"), ("CommandLine", "InitiatingProcessCommandLine"))),
+        ("File", (("Name", "FileName"),)),
+    )),
 }
 
 

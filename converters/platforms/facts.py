@@ -23,6 +23,10 @@ A table (`Table`)
                      a process start is event.type `start` or `process_started`
                      (the Auditbeat spelling Elastic's prebuilt rules accept
                      beside it, as the translation does)
+    origin           the platform whose facts declare the table: itself, or the
+                     platform a `"table_of": "<platform>"` entry borrows it from
+                     (Sentinel holds Defender XDR's tables as the Defender XDR
+                     connector streams them: one declaration, cited per platform)
 
 Loaded on first use (no work at import time).
 """
@@ -30,7 +34,7 @@ Loaded on first use (no work at import time).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -120,6 +124,12 @@ class Table:
     fields: Mapping[str, Field]
     select: Mapping[str, Any] = field(default_factory=dict)
     actions: Actions | None = None
+    origin: str = ""        # the platform whose facts declare it ("" : this one)
+
+    @property
+    def recorded_as(self) -> str:
+        """The platform whose records the table holds (converters.platforms renders them so)."""
+        return self.origin or self.platform
 
     def has(self, name: str) -> bool:
         return name in self.fields
@@ -190,6 +200,9 @@ def _load(name: str) -> Platform:
     tables = {}
     for tname, t in raw["tables"].items():
         where = f"{path.name}: {tname}"
+        if "table_of" in t:
+            tables[tname] = _borrowed(name, tname, t, where)
+            continue
         kind = t.get("kind")
         if kind not in KINDS:
             raise FactsError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -199,6 +212,25 @@ def _load(name: str) -> Platform:
         tables[tname] = Table(name, tname, kind, tuple(t.get("os", ("windows", "linux", "macos"))), t["source"],
                               fields, dict(t.get("select", {})), _actions(t.get("actions"), where))
     return Platform(name, raw.get("platform", name), raw["source"], tables)
+
+
+def _borrowed(name: str, tname: str, spec: dict, where: str) -> Table:
+    """A table another platform's facts declare, as this platform receives it (same name, columns
+    and records); `source` cites how it gets there, the declaring table's source follows."""
+    other = spec["table_of"]
+    if other not in FILES or other == name or set(spec) - {"table_of", "source"}:
+        raise FactsError(f"{where}: \"table_of\" names another platform ({', '.join(FILES)}) and takes only "
+                         "a \"source\"")
+    if not spec.get("source"):
+        raise FactsError(f"{where}: every table cites its source")
+    try:
+        declared = platform(other).table(tname)
+    except KeyError as exc:
+        raise FactsError(f"{where}: {exc.args[0]}") from None
+    if declared.origin:
+        raise FactsError(f"{where}: {other}'s {tname} is itself borrowed; name the platform declaring it")
+    return replace(declared, platform=name, source=f"{spec['source']}; as {other} declares it: {declared.source}",
+                   origin=other)
 
 
 @lru_cache(maxsize=None)

@@ -45,6 +45,11 @@ and sentinel-asim.json (Microsoft's schema references).
 - PowerShell script blocks, which no ASIM schema covers: the WindowsEvent
   table (Provider Microsoft-Windows-PowerShell, EventID 4104), the event's
   data in the dynamic EventData, the user's SID in SystemUserId.
+- library (image) loads and driver loads, which no ASIM schema covers either:
+  DeviceImageLoadEvents and DeviceEvents (DriverLoad), which the Microsoft
+  Defender XDR connector streams into the workspace from advanced hunting;
+  their records are Defender's, written as `defender` writes them (the
+  facts borrow the tables: sentinel-asim.json `"table_of": "defender"`).
 No signer, no argv anywhere.
 """
 
@@ -166,12 +171,7 @@ def _defender_fields(a: Activity, table: facts.Table, action: str | None) -> dic
 
 
 def render_defender(event: Mapping[str, Any]) -> dict | None:
-    a = Activity(event)
-    for table in facts.platform("defender").tables.values():
-        recorded, action = a.recorded_by(table)
-        if recorded:
-            return _kusto(table, _defender_fields(a, table, action))
-    return None
+    return _render("defender", event)
 
 
 def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
@@ -249,9 +249,18 @@ def _text_id(value: Any) -> str | None:
 
 
 def render_asim(event: Mapping[str, Any]) -> dict | None:
+    return _render("asim", event)
+
+
+#: how each platform's records are written; a table one platform borrows from another
+#: (facts.Table.recorded_as) holds the records of the platform declaring it
+_FIELDS = {"defender": _defender_fields, "asim": _asim_fields}
+
+
+def _render(platform: str, event: Mapping[str, Any]) -> dict | None:
     a = Activity(event)
-    for table in facts.platform("asim").tables.values():
+    for table in facts.platform(platform).tables.values():
         recorded, action = a.recorded_by(table)
         if recorded:
-            return _kusto(table, _asim_fields(a, table, action))
+            return _kusto(table, _FIELDS[table.recorded_as](a, table, action))
     return None

@@ -62,9 +62,7 @@ def data_models_section() -> str:
     from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, SYSMON_MODELS
     from converters.emit.targets import TARGETS
 
-    lacks = {"splunk": SYSMON_LACKS, "splunk-cim": CIM_LACKS,
-             "kusto-sentinel": {"image_load": "ASIM has no schema for library loads",
-                                "driver_load": "ASIM has no schema for driver loads"}, "kusto-defender": {}}
+    lacks = {"splunk": SYSMON_LACKS, "splunk-cim": CIM_LACKS, "kusto-sentinel": {}, "kusto-defender": {}}
     models = {"splunk": SYSMON_MODELS, "splunk-cim": CIM_MODELS, "kusto-defender": DEFENDER_MODELS,
               "kusto-sentinel": ASIM_MODELS}
     out = []

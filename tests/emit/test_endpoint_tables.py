@@ -145,10 +145,13 @@ def test_dns_rules_go_to_the_dns_tables():
 
 def test_what_a_platform_lacks_is_refused_naming_field_and_platform():
     lib = sigma("image_load", "  sel:\n    ImageLoaded|endswith: '.dll'")
-    for target, words in (("splunk-cim", "library"), ("kusto-sentinel", "ASIM")):
-        with pytest.raises(EmitError) as exc:
-            emit(lib, target)
-        assert exc.value.code == "emit/logsource-unsupported" and words in exc.value.message
+    with pytest.raises(EmitError) as exc:
+        emit(lib, "splunk-cim")
+    assert exc.value.code == "emit/logsource-unsupported" and "library" in exc.value.message
+    linux_driver = sigma("driver_load", "  sel:\n    ImageLoaded|endswith: '.ko'", product="linux")
+    with pytest.raises(EmitError) as exc:  # Defender's DriverLoad events, on Sentinel too, are Windows only
+        emit(linux_driver, "kusto-sentinel")
+    assert exc.value.code == "emit/logsource-unsupported" and "windows" in exc.value.message
     mac = sigma("process_creation", "  sel:\n    Image|endswith: '/bash'", product="macos")
     with pytest.raises(EmitError) as exc:
         emit(mac, "splunk")
@@ -158,6 +161,31 @@ def test_what_a_platform_lacks_is_refused_naming_field_and_platform():
         emit(need, "kusto-defender")
     assert exc.value.code == "emit/field-unavailable"
     assert "container.id" in exc.value.message and "DeviceProcessEvents" in exc.value.message
+
+
+LIBRARY_EVENTS = [  # (event, loaded by rundll32.exe from Temp)
+    _event("library", "start", "load", dll={"path": r"C:\Temp\x.dll", "name": "x.dll"},
+           process={"pid": 1, "executable": r"C:\Windows\System32\rundll32.exe", "name": "rundll32.exe"}),
+    _event("library", "start", "load", dll={"path": r"C:\Windows\x.dll", "name": "x.dll"},
+           process={"pid": 1, "executable": r"C:\Windows\System32\rundll32.exe", "name": "rundll32.exe"}),
+    _event("library", "start", "load", dll={"path": r"C:\Temp\x.dll", "name": "x.dll"}),
+]
+
+
+def test_sentinel_reads_library_and_driver_loads_from_the_defender_connector_tables():
+    lib = sigma("image_load", "  sel:\n    ImageLoaded|startswith: 'C:\\Temp\\'\n    Image|endswith: '\\rundll32.exe'")
+    drv = sigma("driver_load", "  sel:\n    ImageLoaded|endswith: '\\evil.sys'")
+    for text, head in ((lib, 'DeviceImageLoadEvents\n| where ActionType == "ImageLoaded"\n'),
+                       (drv, 'DeviceEvents\n| where ActionType == "DriverLoad"\n')):
+        sentinel, defender = emit(text, "kusto-sentinel"), emit(text, "kusto-defender")
+        assert sentinel.queries[0].startswith(head)
+        assert sentinel.queries[0] == defender.queries[0]  # the same table and columns as on Defender XDR
+        assert sentinel.state["query_table"] == head.split("\n")[0]
+    q = emit(lib, "kusto-sentinel").queries[0]
+    assert 'FolderPath startswith "C:\\\\Temp\\\\"' in q and 'InitiatingProcessFileName =~ "rundll32.exe"' in q
+    spec = TARGETS["kusto-sentinel"]
+    records, origin = spec.platform.records(LIBRARY_EVENTS)
+    assert {origin[i] for i in spec.executor().run(q, records)} == {0}
 
 
 def test_an_exclusion_on_a_field_the_platform_lacks_is_dropped_with_a_note():

@@ -62,6 +62,21 @@ def test_sentinel_table_connectors_and_field_mappings(tmp_path):
     assert "package/settings" in codes and "package/entities" in codes  # no columns known for that parser
 
 
+def test_a_sentinel_library_load_rule_requires_the_defender_xdr_connector(tmp_path):
+    from tests.support import FIXTURES
+
+    rule = FIXTURES / "endpoint" / "library_unsigned_dll_from_temp.toml"
+    result = package([str(rule)], str(tmp_path / "out"), ["kusto-sentinel"], settings(tmp_path, ""), [])
+    assert not result.failed, result.rules[0].errors
+    (path,) = (tmp_path / "out" / "kusto-sentinel").rglob("*.yaml")
+    doc = yaml.safe_load(path.read_text())
+    assert doc["query"].startswith('DeviceImageLoadEvents\n| where ActionType == "ImageLoaded"\n')
+    assert doc["requiredDataConnectors"] == [{"connectorId": "MicrosoftThreatProtection",
+                                              "dataTypes": ["DeviceImageLoadEvents"]}]
+    assert {e["entityType"] for e in doc["entityMappings"]} == {"Host", "Account", "Process", "File"}
+    assert not {n.code for n in result.rules[0].notes} & {"package/connectors", "package/entities"}
+
+
 def test_packaged_rules_can_start_disabled(tmp_path):
     out, _ = run(tmp_path, ["lucene", "kusto-defender", "splunk"], "[package]\nenabled = false\n")
     assert json.loads((out / "lucene" / "rules.ndjson").read_text())["enabled"] is False

@@ -62,6 +62,38 @@ def test_kusto_schema_merges_tables_and_leaves_computed_columns_out():
     assert schema["DeviceProcessEvents"]["ProcessId"] == "long"
 
 
+def test_sentinel_borrows_defenders_library_and_driver_tables_citing_the_connector():
+    for name in ("DeviceImageLoadEvents", "DeviceEvents/DriverLoad"):
+        borrowed, declared = facts.table("asim", name), facts.table("defender", name)
+        assert (borrowed.platform, borrowed.origin, borrowed.recorded_as) == ("asim", "defender", "defender")
+        assert (borrowed.kind, borrowed.os, borrowed.fields, borrowed.select, borrowed.actions) == (
+            declared.kind, declared.os, declared.fields, declared.select, declared.actions)
+        assert "connect-microsoft-365-defender" in borrowed.source and declared.source in borrowed.source
+    assert facts.table("asim", "imFileEvent").recorded_as == "asim"
+    schema = facts.kusto_schema("asim")  # what the kusto-sentinel executor knows
+    assert schema["DeviceImageLoadEvents"] == facts.kusto_schema("defender")["DeviceImageLoadEvents"]
+    assert schema["DeviceEvents"]["FolderPath"] == "string" and "DnsQueryString" not in schema["DeviceEvents"]
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"table_of": "qradar", "source": "s"}, "names another platform"),
+    ({"table_of": "defender", "source": "s", "kind": "library"}, "takes only"),
+    ({"table_of": "defender"}, "cites its source"),
+    ({"table_of": "defender", "source": "s", "_name": "DeviceTvmSoftwareInventory"}, "has no table"),
+])
+def test_a_borrowed_table_is_checked(tmp_path, monkeypatch, spec, message):
+    import json
+
+    facts.platform("defender")  # loaded (and cached) from the real data
+    name = spec.pop("_name", "DeviceImageLoadEvents")
+    (tmp_path / "x.json").write_text(json.dumps({"source": "s", "tables": {name: spec}}), encoding="utf-8")
+    monkeypatch.setattr(facts, "DATA", tmp_path)
+    monkeypatch.setattr(facts, "FILES", {**facts.FILES, "x": "x.json"})
+    with pytest.raises(facts.FactsError, match=message) as exc:
+        facts._load("x")
+    assert "x.json" in str(exc.value)
+
+
 def test_unknown_platform_and_table_are_errors():
     with pytest.raises(KeyError, match="no platform facts"):
         facts.platform("qradar")

@@ -300,17 +300,20 @@ def _kind_event(kind, os_type="windows", **extra):
         "library": {"event": {"category": ["library"], "type": ["start"], "action": "load"},
                     "dll": {"path": r"C:\Temp\x.dll", "name": "x.dll",
                             "code_signature": {"exists": True, "trusted": True, "subject_name": "Contoso"}}},
+        "driver": {"event": {"category": ["driver"], "type": ["start"], "action": "load"},
+                   "file": {"path": r"C:\Windows\System32\drivers\evil.sys", "name": "evil.sys",
+                            "hash": {"sha256": "ab" * 32}}},
     }
     return {**base, **events[kind], **extra}
 
 
 @pytest.mark.parametrize("platform", ["sysmon", "cim", "defender", "asim"])
-@pytest.mark.parametrize("kind", ["file", "registry", "network", "dns", "library"])
+@pytest.mark.parametrize("kind", ["file", "registry", "network", "dns", "library", "driver"])
 def test_records_hold_only_fields_their_table_declares(platform, kind):
     record = render(platform, _kind_event(kind))
     held = [t for t in facts.platform(platform).tables.values() if t.kind == kind]
     if record is None:  # a platform with no table of the kind never receives the event
-        assert not held or platform == "cim" and kind == "library"
+        assert not held or platform == "cim" and kind in ("library", "driver")
         return
     table = next(t for t in held if record.get("$table", t.select.get("table")) == t.select.get("table")
                  and record.get("$datamodel", t.name) == t.name
@@ -373,7 +376,22 @@ def test_library_events_per_platform():
     assert (s["EventCode"], s["ImageLoaded"], s["Signed"], s["SignatureStatus"], s["Signature"]) == (
         "7", r"C:\Temp\x.dll", "true", "Valid", "Contoso")
     assert render("defender", lib)["FileName"] == "x.dll"
-    assert render("cim", lib) is None and render("asim", lib) is None  # no data model, no schema
+    assert render("cim", lib) is None  # no data model
+
+
+def test_sentinel_holds_library_and_driver_loads_as_the_defender_connector_streams_them():
+    # no ASIM schema: the Defender XDR connector's DeviceImageLoadEvents / DeviceEvents, Defender's records
+    for kind, table, action, path in (("library", "DeviceImageLoadEvents", "ImageLoaded", r"C:\Temp\x.dll"),
+                                      ("driver", "DeviceEvents", "DriverLoad", r"C:\Windows\System32\drivers\evil.sys")):
+        ev = _kind_event(kind)
+        a, d = render("asim", ev), render("defender", ev)
+        assert (a["$table"], a["ActionType"], a["FolderPath"]) == (table, action, path)
+        assert a == d
+        assert "DvcOs" not in a and "EventType" not in a  # not an ASIM record
+        assert facts.table("asim", a["$table"] if kind == "library" else "DeviceEvents/DriverLoad").origin == "defender"
+        # Defender records Windows devices' loads only
+        assert render("asim", _kind_event(kind, "linux")) is None
+    assert render("asim", _kind_event("driver"))["SHA256"] == "ab" * 32
 
 
 def test_elastic_index_comes_from_the_data_stream_or_the_kind():
