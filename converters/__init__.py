@@ -2,7 +2,8 @@
 
 The package is laid out as the pipeline it runs, bottom layer first:
 
-    errors, files  findings, exceptions, atomic file output
+    errors, files  findings, exceptions, atomic file output; batch: one function over
+                   many rules, in this process or forked workers
     load           TOML rule files to rule objects (with line numbers)
     engine         what every evaluator shares: the Executor interface, doc values,
                    wildcard/regex dialects, three-valued logic

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from converters.batch import run_batch
 from converters.errors import RuleportError
 from converters.load import RuleFile, RuleMeta, load_rule, rule_meta
 from converters.notes import Note
@@ -134,18 +135,18 @@ def convert_files(files: list[tuple[str, str]], targets: list[str], jobs: int = 
     global _EXTRA
     _EXTRA = extra_pipelines
     work = [(f, d, targets) for f, d in files]
-    results: list[Conversion] = []
-    if jobs > 1 and len(work) >= PARALLEL_THRESHOLD:
-        import multiprocessing
+    return run_batch(_convert_one, work, jobs, min_parallel=PARALLEL_THRESHOLD, chunksize=8,
+                     warm=lambda: prepare(targets), progress=progress)
 
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(work))) as pool:
-            for result in pool.imap(_convert_one, work, chunksize=8):
-                results.append(result)
-                if progress:
-                    progress()
-        return results
-    for item in work:
-        results.append(_convert_one(item))
-        if progress:
-            progress()
-    return results
+
+def prepare(targets: list[str]) -> None:
+    """Build what converting any rule reads (the EQL parser, each target's backend and pipelines)
+    now: before a batch forks its workers, so that they inherit it."""
+    from converters.eql import warm
+
+    warm()
+    siem = [t for t in targets if t != "sigma"]
+    if siem:  # pySigma and the backends load only when a SIEM target is asked for
+        from converters.emit import prepare as prepare_targets
+
+        prepare_targets(siem)

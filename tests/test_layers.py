@@ -9,7 +9,7 @@ from tests.support import ROOT
 # bottom to top; stages on one line may not import each other
 LAYERS = [
     {"(root)", "errors", "notes"},
-    {"files"},
+    {"files", "batch"},
     {"load"},
     {"engine"},
     {"eql", "kql", "spl", "esql", "kusto", "lucene", "sqlite"},

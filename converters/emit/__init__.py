@@ -7,14 +7,14 @@
     pipelines    processing pipelines built from the tables, by name
     backend_*    stock backends subclassed where they lose meaning
     kibana_kql   ruleport's own Kibana Query Language backend
-    core         emit()
+    core         emit(), prepare()
 
 Importing this package loads pySigma and every backend: the commands that
 do not emit (validate) never import it.
 """
 
-from converters.emit.core import Emitted, emit
+from converters.emit.core import Emitted, emit, prepare
 from converters.emit.errors import EmitError
 from converters.emit.targets import TARGETS, Target
 
-__all__ = ["TARGETS", "Target", "emit", "Emitted", "EmitError"]
+__all__ = ["TARGETS", "Target", "emit", "prepare", "Emitted", "EmitError"]

@@ -60,6 +60,15 @@ def _backend(spec, extra: tuple = ()):
     return cached[0]
 
 
+def prepare(targets) -> None:
+    """Build the named targets' backends and pipelines now (before a batch forks its workers),
+    not on their first rule."""
+    for name in targets:
+        spec = TARGETS.get(name)
+        if spec is not None and spec.backend:
+            _backend(spec)
+
+
 def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = (), documents: tuple | None = None) -> Emitted:
     """Convert `sigma_yaml` for `target`; raise EmitError when it cannot be expressed.
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from converters.batch import run_batch
 from converters.errors import RuleLoadError
 from converters.files import repository_root
 from converters.lint.codes import finding
@@ -260,19 +261,8 @@ def collect_files(paths: list[str]) -> list[tuple[str, str]]:
 
 def _run(files: list[tuple[str, str]], options: Options) -> list:
     jobs = options.jobs or os.cpu_count() or 1
-    if jobs > 1 and len(files) >= PARALLEL_THRESHOLD:
-        import multiprocessing  # noqa: PLC0415
-
-        _warm(options)
-        # Freeze what the parent built (parsers, tables, schema) out of the collector's reach:
-        # the workers' collections then skip it and do not touch (copy) its pages.
-        import gc  # noqa: PLC0415
-
-        gc.freeze()
-        ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(jobs, len(files))) as pool:
-            return pool.map(_work, [(f, d, options) for f, d in files], chunksize=16)
-    return [_work((f, d, options)) for f, d in files]
+    return run_batch(_work, [(f, d, options) for f, d in files], jobs, min_parallel=PARALLEL_THRESHOLD,
+                     chunksize=16, warm=lambda: _warm(options))
 
 
 def repository_rules(near: str, config: Config) -> list[tuple[str, str]]:

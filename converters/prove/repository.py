@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from converters.convert import convert_rule
+from converters.batch import run_batch
+from converters.convert import convert_rule, prepare
 from converters.emit.targets import TARGETS
 from converters.errors import RuleportError
 from converters.load import iter_rule_paths, load_rule
@@ -155,21 +156,9 @@ def prove_repository(paths: Iterable[str], options: Options, progress: Callable[
     """The whole report: a summary per target and one entry per rule, in file order."""
     files = rule_files(paths)
     work = [(f, d, options) for f, d in files]
-    if options.jobs > 1 and len(work) > 1:
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(min(options.jobs, len(work))) as pool:
-            rules = []
-            for entry in pool.imap(_work, work, chunksize=4):
-                rules.append(entry)
-                if progress:
-                    progress()
-    else:
-        rules = []
-        for item in work:
-            rules.append(_work(item))
-            if progress:
-                progress()
+    # executors (the Lucene JVM, DuckDB...) start in each worker, on its first rule: never before the fork
+    rules = run_batch(_work, work, options.jobs, chunksize=4, warm=lambda: prepare(options.targets),
+                      progress=progress)
     return {"summary": summarize(rules, options.targets), "rules": rules}
 
 
