@@ -311,7 +311,9 @@ class SplunkTstatsBackend(SplunkSearchBackend):
             "count min(_time) as firstTime max(_time) as lastTime "
             f"from datamodel={model}"
         )
-        head += f" where {query}" if query else ""
+        where = list(ps.get("data_model_where", ())) + ([f"({query})" if ps.get("data_model_where") else query]
+                                                          if query else [])
+        head += f" where {' AND '.join(where)}" if where else ""
         lines = [f"{head} by {fields}"] + ["| " + s for s in stages]
         if post:
             lines.append(f"| search {f' {self.and_token} '.join(post)}")

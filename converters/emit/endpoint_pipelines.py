@@ -27,7 +27,16 @@ from converters.emit.backend_splunk import base_search
 from converters.emit.errors import EmitError
 from converters.emit.platform_conditions import PlatformConditions
 from converters.emit.tables import EndpointModel, resolve_item
-from converters.emit.transforms import BasenameField, KnownFields, ProductIs, StaticNote, record_note
+from converters.emit.transforms import (
+    BasenameField,
+    KnownFields,
+    ProductIs,
+    StaticNote,
+    probe_of,
+    record_note,
+    remember_model,
+    remembered_model,
+)
 from converters.notes import EITHER, LESS, MORE, Affects, any_, eq, exists, not_, wildcard
 from converters.platforms.activity import OS_DISPLAY, OS_TYPES, REGISTRY_ROOTS
 from sigma.conditions import ConditionIdentifier, ConditionNOT, ConditionSelector
@@ -107,12 +116,32 @@ def _fields_of(det) -> set[str]:
     return found
 
 
+def _positive_values(rule: SigmaRule, field_name: str) -> set[str]:
+    """The plain values the rule's detections outside any `not` ask `field_name` for (lower case)."""
+    positive = _positive_fields(rule)
+    if field_name not in positive:
+        return set()
+    found: set[str] = set()
+    stack = list(rule.detection.detections.values())
+    while stack:
+        node = stack.pop()
+        if hasattr(node, "detection_items"):
+            stack.extend(node.detection_items)
+        elif node.field == field_name:
+            found |= {str(v.to_plain()).lower() for v in node.value if isinstance(v, SigmaString)
+                      and not v.contains_special()}
+    return found
+
+
 def takes(model: EndpointModel, rule) -> bool:
-    """Whether `model` is the one for this rule (logsource, and for DNS the fields it names)."""
+    """Whether `model` is the one for this rule (logsource, and for DNS the fields it names; for a
+    rule with no Sigma category, the ECS event.category it asks for)."""
     if not isinstance(rule, SigmaRule):
         return False
     ls = rule.logsource
     if ls.category != model.category or ls.product not in model.tables:
+        return False
+    if model.selects_category and not _positive_values(rule, "event.category") & set(model.selects_category):
         return False
     if model.selects or model.avoids:
         named = _positive_fields(rule)
@@ -144,12 +173,21 @@ class RequireModel(PreprocessingTransformation):
 
     def apply(self, rule) -> None:
         super().apply(rule)
-        chosen = next((m for m in self.models if takes(m, rule)), None)
+        base = probe_of(rule)
+        if base is not None and remembered_model(base) in self.models:
+            chosen = remembered_model(base)   # a join-key probe: its base rule's model
+        else:
+            chosen = next((m for m in self.models if takes(m, rule)), None)
         self._pipeline.state[_CHOSEN] = chosen
+        if isinstance(rule, SigmaRule) and base is None:
+            remember_model(rule, chosen)
         if chosen is not None:
             return
         ls = rule.logsource
         why = self.lacks.get(ls.category) or self.lacks.get(ls.product)
+        if why is None and ls.category is None:   # a rule on ECS categories: what the platform lacks of them
+            why = next((self.lacks[f"{c}/{ls.product}"] for c in sorted(_positive_values(rule, "event.category"))
+                        if f"{c}/{ls.product}" in self.lacks), None)
         if why is None:
             same = [m for m in self.models if m.category == ls.category]
             products = sorted({p for m in same for p in m.products})
@@ -293,7 +331,8 @@ def model_items(model: EndpointModel, *, scope: bool = True) -> list[ProcessingI
             items.append(_item(BasenameField(dict(model.names), SEPARATORS[product]), f"basename_{product}",
                                rule_conditions=[TakesRule(model), ProductIs(product)]))
     if model.domain_user:
-        items.append(_item(DomainQualifiedUser("User", model.title), "domain_user", **when()))
+        for user_field in model.user_fields:
+            items.append(_item(DomainQualifiedUser(user_field, model.title), f"domain_user_{user_field}", **when()))
     for field_name in model.registry_paths:
         sigma = [k for k, v in model.fields.items() if v == field_name]
         for s in sigma:
@@ -363,11 +402,14 @@ def sysmon_state(model: EndpointModel, product: str | None) -> dict:
 
 def cim_state(model: EndpointModel, product: str | None) -> dict:
     table = model.facts_tables(product)[0]
-    dataset = table.name.split(".", 1)[1]
+    model_set = table.select.get("datamodel", table.name)
+    dataset = model_set.split(".", 1)[1]
     standard = [f"{dataset}.{f}" for f in ("dest", "user", "process_name", "process_path", "process",
                                            "parent_process_name", "file_path", "registry_path", "dest_ip",
                                            "dest_port", "query") if f"{dataset}.{f}" in table.fields]
-    return {"data_model_set": table.name, "fields": standard, "filled": table.filled()}
+    # a table that is part of a dataset (Authentication's sshd logins) names its part in `where`
+    where = [f'{k}="{v}"' for k, v in table.select.get("where", {}).items()]
+    return {"data_model_set": model_set, "fields": standard, "filled": table.filled(), "data_model_where": where}
 
 
 @dataclass

@@ -22,7 +22,7 @@ from converters.emit.endpoint_pipelines import ArrayAsLines, SysmonRegistryData
 from converters.emit.platform_conditions import PlatformConditions
 from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
 from converters.emit.datamodels import ECS_ARRAYS, ELASTIC_DEFEND, ELASTIC_ECS, ELASTIC_MODELS, DataModel
-from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_MODELS
+from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_LACKS, DEFENDER_MODELS
 from converters.emit.tables import records_resolver
 from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, SYSMON_MODELS
 from converters.emit.transforms import (
@@ -260,7 +260,7 @@ def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> Proc
 
 def defender_xdr() -> ProcessingPipeline:
     """Defender XDR advanced hunting tables, one per event kind (converters.emit.tables_microsoft)."""
-    return endpoint_pipelines.pipeline("ruleport defender xdr", DEFENDER_MODELS, "Defender XDR", {},
+    return endpoint_pipelines.pipeline("ruleport defender xdr", DEFENDER_MODELS, "Defender XDR", DEFENDER_LACKS,
                                        endpoint_pipelines.kusto_state)
 
 

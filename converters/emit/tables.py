@@ -28,6 +28,7 @@ from converters.emit.actions import resolve as resolve_action
 from converters.emit.platform_conditions import Constant, Rewrite
 from converters.notes import EITHER, Affects, all_, any_, basename_mismatch, eq, exists, not_, regex, wildcard
 from converters.platforms import facts
+from converters.platforms.activity import WINDOWS_LOGON_TYPES
 from converters.translate.fieldmap import ecs_of, lookup
 from sigma.conditions import ConditionAND, ConditionOR
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
@@ -57,13 +58,14 @@ KIND_DATASETS = {
     "dns": ("endpoint.events.network", "windows.sysmon_operational", "endpoint", "microsoft-windows-sysmon"),
     "library": ("endpoint.events.library", "windows.sysmon_operational", "endpoint", "microsoft-windows-sysmon"),
     "driver": ("windows.sysmon_operational", "microsoft-windows-sysmon"),
+    "authentication": ("system.auth", "system.security", "windows.forwarded", "microsoft-windows-security-auditing"),
 }
 #: values of event.kind / event.outcome / agent.type every recorded event has
 COMMON_VALUES = {"event.kind": ("event",), "event.outcome": ("success",), "agent.type": ("endpoint",)}
 #: ECS event.category values of each kind
 KIND_CATEGORIES = {"process": ("process",), "file": ("file",), "registry": ("registry",),
                    "network": ("network",), "dns": ("network", "dns"), "library": ("library",),
-                   "driver": ("driver",)}
+                   "driver": ("driver",), "authentication": ("authentication",)}
 ACTION_FIELDS = ("event.type", "event.action", "network.direction")
 
 
@@ -373,6 +375,51 @@ class KeyPath:
 
 
 @dataclass(frozen=True)
+class LogonType:
+    """Elastic's winlog.logon.type (the logon type's name: Network, RemoteInteractive...) as
+    `target`, which holds the type as Windows numbers it (`numbers`: Splunk's LogonType) or by its
+    name in Windows' spelling (Defender's LogonType, ASIM's EventSubType). Noted for the events
+    the platform reads otherwise: another spelling of a name under a case-sensitive condition, and
+    types Windows does not define (the platform has none)."""
+
+    target: str
+    numbers: bool = False
+
+    def resolve(self, item, model, rule):
+        values = plain_values(item)
+        if values is None:
+            return None
+        canonical = {n.lower(): (k if self.numbers else n) for k, n in WINDOWS_LOGON_TYPES.items()}
+        mapped = list(dict.fromkeys(canonical[v.lower()] for v in values if v.lower() in canonical))
+        unknown = [v for v in values if v.lower() not in canonical]
+        cased = any(isinstance(v, SigmaCasedString) for v in item.value)
+        known = [v for v in values if v.lower() in canonical]
+        where = []
+        if cased and known:
+            where.append(all_(eq(item.field, known, case_insensitive=True), not_(eq(item.field, known))))
+        if unknown:
+            where.append(eq(item.field, unknown, case_insensitive=not cased))
+        notes = []
+        if where:
+            notes.append(("emit/field-approximated", f"{item.field} is read as {self.target} on {model.title}, "
+                          f"which holds the logon types Windows defines, {'by number' if self.numbers else 'by name'}"
+                          f"{' (compared ignoring case)' if cased else ''}", item.field,
+                          Affects.of(EITHER, any_(*where))))
+        if not mapped:
+            return Rewrite(False, notes)
+        return Rewrite(with_values(item, self.target, [SigmaString(m) for m in mapped]), notes)
+
+
+def logon_event_data(columns: dict[str, str]) -> dict:
+    """A Windows logon's own EventData fields (winlog.event_data.<name>) read as the platform column
+    that holds the ECS field Elastic fills from them (user.name from TargetUserName...): `columns`
+    maps those ECS fields to the platform's columns; noted where the two disagree on an event."""
+    raw = {"TargetUserName": "user.name", "TargetUserSid": "user.id", "TargetDomainName": "user.domain",
+           "IpAddress": "source.ip", "IpPort": "source.port"}
+    return {f"winlog.event_data.{name}": From(columns[ecs], ecs) for name, ecs in raw.items() if ecs in columns}
+
+
+@dataclass(frozen=True)
 class Refuse:
     """A field the platform does not record, said in the platform's terms."""
 
@@ -404,9 +451,11 @@ class EndpointModel:
     os_field: str | None = None        # the platform's field for host.os.type (compared case-insensitively)
     os_values: dict = field(default_factory=dict)   # host.os.type value -> (platform field, value), no OS field
     selects: tuple[str, ...] = ()      # fields whose presence selects this model within its category
+    selects_category: tuple[str, ...] = ()  # ECS event.category values a rule with no Sigma category must ask for
     avoids: tuple[str, ...] = ()       # fields whose presence selects another model
     registry_paths: tuple[str, ...] = ()  # platform fields holding registry paths with full root names
     missing_as: dict = field(default_factory=dict)   # platform field -> the value it holds when missing
+    user_fields: tuple[str, ...] = ("User",)   # with domain_user: the rule's fields naming the bare user
 
     def table_names(self, product: str | None) -> tuple[str, ...]:
         return tuple(self.tables.get(product, ()))
@@ -616,8 +665,8 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
     if f in model.equivalents:
         res = model.equivalents[f].resolve(item, model, rule)
         return res if res is not None else model.unrecorded(item, "only plain values of it have an equivalent")
-    if f in ACTION_FIELDS:
-        return _action(model, item, rule)
+    if f in ACTION_FIELDS or (f == "event.outcome" and f in _action_fields(model, rule)):
+        return _action(model, item, rule)   # a logon's outcome is the platform's result field
     if f == "event.category":
         return _implied(model, item, KIND_CATEGORIES[model.kind], "the data of the table's kind")
     if f == "host.os.type":
@@ -626,6 +675,11 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
         allowed = COMMON_VALUES.get(f) or KIND_DATASETS.get(model.kind, ())
         return _implied(model, item, allowed, "where the platform's events come from")
     return model.unrecorded(item)
+
+
+def _action_fields(model: EndpointModel, rule: SigmaRule) -> tuple[str, ...]:
+    actions = model.facts_tables(rule.logsource.product)[0].actions
+    return actions.ecs_fields if actions is not None else ()
 
 
 def _path_of_name(model: EndpointModel, ecs_field: str) -> str | None:

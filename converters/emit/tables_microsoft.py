@@ -10,7 +10,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from converters.emit.tables import Directory, EndpointModel, From, Implied, KeyPath, Prefix, Same, Suffix, Uppercase, Values, basename_of
+from converters.emit.tables import (
+    Directory,
+    EndpointModel,
+    From,
+    Implied,
+    KeyPath,
+    LogonType,
+    Prefix,
+    Refuse,
+    Same,
+    Suffix,
+    Uppercase,
+    Values,
+    basename_of,
+    logon_event_data,
+)
 from converters.notes import any_, eq, exists
 
 def _tables(name: str, products=(None, "windows", "linux", "macos")) -> dict:
@@ -157,7 +172,26 @@ DEFENDER_DRIVER = EndpointModel(
                  "process.pid": Same("InitiatingProcessId")},
 )
 
-DEFENDER_MODELS = (DEFENDER_PROCESS, DEFENDER_FILE, DEFENDER_REGISTRY, DEFENDER_NETWORK, DEFENDER_DNS,
+# Windows logons (4624/4625), for rules with no Sigma category asking for ECS event.category authentication
+_D_LOGON_COLUMNS = {"user.name": "AccountName", "user.id": "AccountSid", "user.domain": "AccountDomain",
+                    "source.ip": "RemoteIP", "source.port": "RemotePort"}
+DEFENDER_LOGON = EndpointModel(
+    target="kusto-defender", title="Defender XDR DeviceLogonEvents", platform="defender",
+    tables={"windows": ("DeviceLogonEvents",)}, category=None, fields=dict(_D_LOGON_COLUMNS),
+    equivalents={**logon_event_data(_D_LOGON_COLUMNS), "winlog.logon.type": LogonType("LogonType"),
+                 "winlog.computer_name": From("DeviceName", ("winlog.computer_name", "host.name")),
+                 "winlog.event_data.Status": Refuse("DeviceLogonEvents has FailureReason, a text, not the NTSTATUS "
+                                                    "code"),
+                 "winlog.event_data.SubStatus": Refuse("DeviceLogonEvents has FailureReason, a text, not the NTSTATUS "
+                                                       "code")},
+    selects_category=("authentication",),
+)
+
+DEFENDER_LACKS = {"authentication/linux": "Microsoft documents DeviceLogonEvents' logon types as Windows' own "
+                                          "(Interactive, RemoteInteractive, Network, Batch, Service) and no record "
+                                          "of Linux (sshd) logons in it"}
+
+DEFENDER_MODELS = (DEFENDER_LOGON, DEFENDER_PROCESS, DEFENDER_FILE, DEFENDER_REGISTRY, DEFENDER_NETWORK, DEFENDER_DNS,
                    DEFENDER_DNS_QUERY, DEFENDER_LIBRARY, DEFENDER_DRIVER)
 
 
@@ -280,7 +314,33 @@ def _streamed(model: EndpointModel, table: str) -> EndpointModel:
 ASIM_LIBRARY = _streamed(DEFENDER_LIBRARY, "DeviceImageLoadEvents")
 ASIM_DRIVER = _streamed(DEFENDER_DRIVER, "DeviceEvents (DriverLoad)")
 
-ASIM_MODELS = (ASIM_POWERSHELL, ASIM_PROCESS, ASIM_FILE, ASIM_REGISTRY, ASIM_NETWORK, ASIM_DNS, ASIM_DNS_QUERY,
-               ASIM_LIBRARY, ASIM_DRIVER)
+# imAuthentication: sshd logins (the OpenSSH parser) and Windows logons (the Security Events parser)
+ASIM_SSHD = EndpointModel(
+    target="kusto-sentinel", title="Sentinel ASIM imAuthentication (OpenSSH)", platform="asim",
+    tables={"linux": ("imAuthentication/OpenSSH",)}, category=None,
+    fields={"source.ip": "SrcIpAddr", "source.port": "SrcPortNumber", "user.name": "TargetUsername"},
+    selects_category=("authentication",),
+)
 
-__all__ = ["DEFENDER_MODELS", "ASIM_MODELS"]
+_A_LOGON_COLUMNS = {"user.name": "TargetUsername", "user.id": "TargetUserId", "source.ip": "SrcIpAddr",
+                    "source.port": "SrcPortNumber"}
+ASIM_WINDOWS_LOGON = EndpointModel(
+    target="kusto-sentinel", title="Sentinel ASIM imAuthentication (Security Events)", platform="asim",
+    tables={"windows": ("imAuthentication/SecurityEvents",)}, category=None, fields=dict(_A_LOGON_COLUMNS),
+    equivalents={**logon_event_data(_A_LOGON_COLUMNS), "winlog.logon.type": LogonType("EventSubType"),
+                 "user.domain": Prefix("TargetUsername"),
+                 "winlog.event_data.TargetDomainName": Prefix("TargetUsername"),
+                 "winlog.computer_name": From("DvcHostname", ("winlog.computer_name", "host.name")),
+                 "winlog.event_data.AuthenticationPackageName": Same("LogonProtocol"),
+                 "winlog.event_data.Status": Refuse("the parser keeps a normalized reason (EventResultDetails), "
+                                                    "not the NTSTATUS code"),
+                 "winlog.event_data.SubStatus": Refuse("the parser keeps a normalized reason (EventResultDetails), "
+                                                       "not the NTSTATUS code")},
+    domain_user=True, user_fields=("user.name", "winlog.event_data.TargetUserName"),
+    selects_category=("authentication",),
+)
+
+ASIM_MODELS = (ASIM_SSHD, ASIM_WINDOWS_LOGON, ASIM_POWERSHELL, ASIM_PROCESS, ASIM_FILE, ASIM_REGISTRY, ASIM_NETWORK,
+               ASIM_DNS, ASIM_DNS_QUERY, ASIM_LIBRARY, ASIM_DRIVER)
+
+__all__ = ["DEFENDER_MODELS", "DEFENDER_LACKS", "ASIM_MODELS"]

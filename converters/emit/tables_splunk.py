@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from converters.emit.tables import (
     Implied,
+    LogonType,
     Directory,
     EndpointModel,
     From,
@@ -23,6 +24,7 @@ from converters.emit.tables import (
     Values,
     WellKnownUser,
     basename_of,
+    logon_event_data,
 )
 from converters.notes import exists
 
@@ -163,7 +165,32 @@ SPLUNK_POWERSHELL = EndpointModel(
     selects=("powershell.file.script_block_text",),
 )
 
-SYSMON_MODELS = (SPLUNK_POWERSHELL, SYSMON_PROCESS, SYSMON_FILE, SYSMON_REGISTRY, SYSMON_NETWORK, SYSMON_DNS, SYSMON_DNS_QUERY,
+# Logons, which no Sysmon event records: rules with no Sigma category that ask for ECS
+# event.category authentication (the translator keeps the ECS names), one model per product.
+SPLUNK_SSHD = EndpointModel(
+    target="splunk", title="sshd logins (linux_secure) in Splunk", platform="sysmon",
+    tables={"linux": ("linux-secure-sshd",)}, category=None,
+    fields={"source.ip": "src", "source.port": "src_port", "user.name": "user"},
+    selects_category=("authentication",),
+)
+
+SPLUNK_WINDOWS_LOGON = EndpointModel(
+    target="splunk", title="Windows logons (Security 4624/4625) in Splunk", platform="sysmon",
+    tables={"windows": ("windows-security-logon",)}, category=None,
+    fields={"source.ip": "IpAddress", "source.port": "IpPort", "user.name": "TargetUserName",
+            "user.id": "TargetUserSid", "user.domain": "TargetDomainName",
+            "winlog.event_data.Status": "Status", "winlog.event_data.SubStatus": "SubStatus",
+            "winlog.event_data.LogonProcessName": "LogonProcessName",
+            "winlog.event_data.AuthenticationPackageName": "AuthenticationPackageName"},
+    equivalents={**logon_event_data({"user.name": "TargetUserName", "user.id": "TargetUserSid",
+                                      "user.domain": "TargetDomainName", "source.ip": "IpAddress"}),
+                 "winlog.logon.type": LogonType("LogonType", numbers=True),
+                 "winlog.computer_name": From("Computer", ("winlog.computer_name", "host.name"))},
+    missing_as={"source.ip": "-"},   # Windows writes "-" where the logon came from no network address
+    selects_category=("authentication",),
+)
+
+SYSMON_MODELS = (SPLUNK_POWERSHELL, SPLUNK_SSHD, SPLUNK_WINDOWS_LOGON, SYSMON_PROCESS, SYSMON_FILE, SYSMON_REGISTRY, SYSMON_NETWORK, SYSMON_DNS, SYSMON_DNS_QUERY,
                  SYSMON_LIBRARY, SYSMON_DRIVER)
 
 
@@ -260,10 +287,20 @@ CIM_DNS = EndpointModel(
 )
 CIM_DNS_QUERY = EndpointModel(**{**CIM_DNS.__dict__, "category": "dns_query", "selects": ()})
 
-CIM_MODELS = (CIM_PROCESS, CIM_FILE, CIM_REGISTRY, CIM_NETWORK, CIM_DNS, CIM_DNS_QUERY)
+CIM_SSHD = EndpointModel(
+    target="splunk-cim", title="Splunk CIM Authentication (sshd logins)", platform="cim",
+    tables={"linux": ("Authentication.Authentication/sshd",)}, category=None,
+    fields={"source.ip": "Authentication.src", "user.name": "Authentication.user"},
+    selects_category=("authentication",),
+)
+
+CIM_MODELS = (CIM_SSHD, CIM_PROCESS, CIM_FILE, CIM_REGISTRY, CIM_NETWORK, CIM_DNS, CIM_DNS_QUERY)
 
 #: what no CIM data model records, by Sigma category (the refusal names it)
 CIM_LACKS = {"image_load": "no CIM data model records library (image) loads",
+             "authentication/windows": "the CIM Authentication data model records no Windows logon type "
+                                       "(winlog.logon.type) and no event data of 4624/4625; ruleport maps only "
+                                       "sshd logins to it",
              "driver_load": "no CIM data model records driver loads"}
 SYSMON_LACKS = {"macos": "Sysmon has no macOS version: no Sysmon event records macOS activity"}
 

@@ -122,7 +122,8 @@ _LIST = [
     Target("splunk", "spl", ".spl", "spl", SplunkSearchBackend, (cloud_audit("splunk"), skip_cloud(pipelines.splunk_sysmon)),
            "Sysmon for Windows (EventCode 1, 3, 5, 6, 7, 11, 12/13/14, 22, 23/26) via the Splunk Add-on for "
            "Sysmon, Sysmon for Linux (sourcetype sysmon:linux: 1, 3, 5, 11, 23) and PowerShell script blocks "
-           "(EventCode 4104) via the Splunk Add-on for Microsoft Windows; one data model per event kind; cloud and "
+           "(EventCode 4104) and Security logons (4624/4625) via the Splunk Add-on for Microsoft Windows, sshd logins "
+           "(linux_secure) via the Splunk Add-on for Unix and Linux; one data model per event kind; cloud and "
            "SaaS audit records by their add-ons' sourcetypes (aws:cloudtrail, o365:management:activity, ...)",
            "SPL search: the conditions Splunk evaluates in the base search, `| regex` for a regex, "
            "rex/eval flags only for regexes under OR",
@@ -130,7 +131,7 @@ _LIST = [
            settings=("index", "sourcetype", "source", "macro", "app", "security_domain", "fields", "enabled")),
     Target("splunk-cim", "cim", ".spl", "spl", SplunkTstatsBackend, (cloud_audit("cim"), skip_cloud(pipelines.splunk_cim)),
            "Splunk CIM data models (accelerated or not): Endpoint.Processes, Endpoint.Filesystem, "
-           "Endpoint.Registry, Network_Traffic.All_Traffic, Network_Resolution.DNS",
+           "Endpoint.Registry, Network_Traffic.All_Traffic, Network_Resolution.DNS, Authentication (sshd logins)",
            "| tstats over the rule's data model: conditions in `where`, the rest after it on the grouped fields",
            SplunkSearchExecutor, platforms.CIM, "sigma.backends.splunk.SplunkBackend", artifacts=_SPLUNK_APP,
            settings=("app", "security_domain", "enabled")),
@@ -148,13 +149,15 @@ _LIST = [
            KibanaKqlExecutor, platforms.ELASTIC, "sigma.conversion.base.TextQueryBackend", **_KIBANA),
     Target("kusto-defender", "mde", ".kql", "kusto", RuleportKustoBackend, (cloud_audit("defender"), skip_cloud(pipelines.defender_xdr)),
            "Microsoft Defender XDR advanced hunting: DeviceProcessEvents, DeviceFileEvents, DeviceRegistryEvents, "
-           "DeviceNetworkEvents, DeviceImageLoadEvents, DeviceEvents (DnsQueryResponse, DriverLoad); Microsoft 365 "
+           "DeviceNetworkEvents, DeviceImageLoadEvents, DeviceEvents (DnsQueryResponse, DriverLoad), DeviceLogonEvents "
+           "(Windows logons); Microsoft 365 "
            "audit records in CloudAppEvents",
            "Kusto over the rule's table, its ActionType filter first",
            defender_executor, platforms.DEFENDER, "sigma.backends.kusto.KustoBackend",
            artifacts=("defender-detection-rule",), settings=("enabled",)),
     Target("kusto-sentinel", "asim", ".kql", "kusto", RuleportKustoBackend, (cloud_audit("sentinel"), skip_cloud(pipelines.sentinel_asim)),
-           "Microsoft Sentinel ASIM parsers: imProcessCreate, imFileEvent, imRegistry, imNetworkSession, imDns; "
+           "Microsoft Sentinel ASIM parsers: imProcessCreate, imFileEvent, imRegistry, imNetworkSession, imDns, "
+           "imAuthentication (sshd and Windows logons); "
            "PowerShell script blocks from WindowsEvent (no ASIM schema has them); library and driver loads from "
            "DeviceImageLoadEvents and DeviceEvents (DriverLoad), which no ASIM schema has either: the Microsoft "
            "Defender XDR connector streams them from advanced hunting (a deployment prerequisite, like the "

@@ -113,6 +113,29 @@ def referrers(rule) -> list:
                         "(SigmaRule._backreferences): ruleport needs pySigma 1.5", code="emit/unsupported") from None
 
 
+#: attributes ruleport sets on pySigma rule objects: the base rule a join-key probe stands for,
+#: and the data model the pipeline chose for a rule (a probe names one field only, which may not
+#: be enough to choose the same model: it is taken by its base rule's)
+_PROBE_OF = "_ruleport_probe_of"
+_MODEL = "_ruleport_model"
+
+
+def mark_probe(probe, base) -> None:
+    setattr(probe, _PROBE_OF, base)
+
+
+def probe_of(rule):
+    return getattr(rule, _PROBE_OF, None)
+
+
+def remember_model(rule, model) -> None:
+    setattr(rule, _MODEL, model)
+
+
+def remembered_model(rule):
+    return getattr(rule, _MODEL, None)
+
+
 def correlation_step(rule) -> bool:
     """The rule is referenced by a correlation rule (a join-key probe carries its base rule's)."""
     return any(isinstance(r, SigmaCorrelationRule) for r in referrers(rule))

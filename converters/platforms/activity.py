@@ -27,6 +27,14 @@ REGISTRY_ROOTS = (
 )
 
 
+#: Windows logon types: the number a 4624/4625 event holds and the name Microsoft gives it
+#: (https://learn.microsoft.com/windows/security/threat-protection/auditing/event-4624, "Logon types"),
+#: which Elastic's winlog.logon.type, Defender's LogonType and ASIM's EventSubType spell out
+WINDOWS_LOGON_TYPES = {"2": "Interactive", "3": "Network", "4": "Batch", "5": "Service", "7": "Unlock",
+                       "8": "NetworkCleartext", "9": "NewCredentials", "10": "RemoteInteractive",
+                       "11": "CachedInteractive"}
+
+
 def get(event: Mapping[str, Any], path: str) -> Any:
     """The value at a dotted ECS path of a nested event (or a flat dotted key), else None."""
     if path in event:
@@ -125,6 +133,8 @@ class Activity:
             return "library"
         if "driver" in cats:
             return "driver"
+        if "authentication" in cats:
+            return "authentication"   # a logon (sshd's, Windows 4624/4625): the platforms' logon records
         return None
 
     def __call__(self, path: str) -> Any:
@@ -192,6 +202,14 @@ class Activity:
         if value is not None and path.lower().endswith("\\" + str(value).lower()):
             return path[: -len(str(value)) - 1]
         return path
+
+    def logon_type_name(self) -> str | None:
+        """The logon type's name (Network, RemoteInteractive...), from winlog.logon.type or the number."""
+        name = self.one("winlog.logon.type")
+        if name is not None:
+            return next((n for n in WINDOWS_LOGON_TYPES.values() if n.lower() == str(name).lower()), None)
+        number = self.one("winlog.event_data.LogonType")
+        return WINDOWS_LOGON_TYPES.get(str(number)) if number is not None else None
 
     def outbound(self) -> bool:
         """A connection the local process made (not one it accepted)."""

@@ -21,6 +21,10 @@ source leaves them empty, are the tables of converters/data/platforms/splunk-cim
 - All_Traffic: src_ip/src_port (initiator), dest_ip/dest_port, transport,
   direction (outbound for a connection the host made), user. No process.
 - DNS: query (the name looked up), answer, query_type. No process.
+- Authentication (the root dataset, `from datamodel=Authentication.Authentication`):
+  sshd logins from the Unix and Linux add-on's linux_secure: action
+  success/failure, app sshd, src (the client), user, dest (the host);
+  Elastic's ssh_login events only (auditd's user_login are not sshd's lines).
 No data model holds argv, signers, library or driver loads.
 """
 
@@ -33,6 +37,11 @@ from converters.platforms import facts
 from converters.platforms.activity import Activity, basename, text, values
 
 MARKER = "$datamodel"
+
+
+def dataset_of(table: facts.Table) -> str:
+    """The `<data model>.<dataset>` tstats reads for a table (tables sharing a dataset name their own)."""
+    return table.select.get("datamodel", table.name)
 
 
 def _acting(a: Activity) -> dict:
@@ -82,6 +91,10 @@ def _fields(a: Activity, action: str | None) -> dict:
                 "dest_port": text(a.one("destination.port")), "transport": a.one("network.transport"),
                 "dest": a.one("destination.domain") or a.one("destination.ip"), "src": a.one("source.ip"),
                 "user": a.account("name")}
+    if kind == "authentication":
+        return {"action": action, "app": "sshd", "src": a.one("source.ip"), "user": a.one("user.name"),
+                "dest": a("host.name"), "authentication_method": a.one("system.auth.ssh.method"),
+                "signature": a.one("system.auth.ssh.event")}
     if kind == "dns":
         answers = [str(v) for v in values(a.event, "dns.resolved_ip")]
         return {"query": a.one("dns.question.name"), "query_type": a.one("dns.question.type"),
@@ -95,12 +108,13 @@ def render_cim(event: Mapping[str, Any]) -> dict | None:
         recorded, action = a.recorded_by(table)
         if not recorded:
             continue
-        dataset = table.name.split(".", 1)[1]
+        model_set = dataset_of(table)
+        dataset = model_set.split(".", 1)[1]
         record = {f"{dataset}.{k}": v for k, v in _fields(a, action).items() if v is not None and v != []}
         for name, fill in table.filled().items():
             if record.get(name) in (None, ""):
                 record[name] = fill  # the data model's eval: if(isnull(x) OR x="", "unknown", x)
-        record[MARKER] = table.name
+        record[MARKER] = model_set
         time = epoch_seconds(a("@timestamp"))
         if time is not None:
             record["_time"] = time  # every Splunk event (and data-model record) has its time in _time

@@ -12,7 +12,8 @@ mapping (converters.translate.fieldmap) is never read here.
 A table (`Table`)
     platform, name   e.g. "defender", "DeviceFileEvents"
     kind             the endpoint event kind it holds: process, file, registry,
-                     network, dns, library, driver, script (PowerShell script blocks)
+                     network, dns, library, driver, script (PowerShell script blocks),
+                     authentication (logons: sshd's, Windows 4624/4625)
     os               the operating systems whose events it holds
     select           how a query selects it (an index pattern, a source and
                      EventCodes, a data model dataset, a table name)
@@ -53,7 +54,7 @@ FILES = {
 #: a decision-list value that holds for any value of the field (the field exists)
 EXISTS = "*"
 
-KINDS = ("process", "file", "registry", "network", "dns", "library", "driver", "script")
+KINDS = ("process", "file", "registry", "network", "dns", "library", "driver", "script", "authentication")
 
 
 class FactsError(ValueError):

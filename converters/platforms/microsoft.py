@@ -27,7 +27,20 @@ and sentinel-asim.json (Microsoft's schema references).
   AdditionalFields.DnsQueryString is the name; ActionType DriverLoad: the
   driver's FileName / FolderPath.
 
+- DeviceLogonEvents (Windows logons): ActionType LogonSuccess / LogonFailed,
+  LogonType as Windows names it (Network, RemoteInteractive...),
+  AccountName / AccountDomain / AccountSid the account logged on, RemoteIP /
+  RemotePort the client, DeviceName the computer (lower-cased). Microsoft
+  documents no Linux (sshd) logon in it: such events are not received.
+
 `asim`
+- imAuthentication (EventType Logon): sshd logins through the OpenSSH parser
+  (EventProduct OpenSSH: EventResult Success/Failure, TargetUsername as sshd
+  names it, SrcIpAddr, LogonProtocol ssh, DvcOs Linux), Windows 4624/4625
+  through the Security Events parser (EventProduct "Security Events":
+  EventOriginalType the event ID, EventSubType the logon type's name,
+  TargetUsername DOMAIN\\name, TargetUserId the SID, SrcIpAddr, DvcHostname
+  the computer; no NTSTATUS code).
 - imProcessCreate: TargetProcessName (full path), TargetProcessCommandLine,
   TargetProcessFileOriginalName, ActingProcessName (full path) and
   ActingProcessCommandLine for the parent, TargetUsername (DOMAIN\\name), DvcOs.
@@ -162,6 +175,13 @@ def _defender_fields(a: Activity, table: facts.Table, action: str | None) -> dic
         return {**common, **_initiating(a),
                 "AdditionalFields": {"DnsQueryString": a.one("dns.question.name"),
                                      "DnsQueryResult": [str(v) for v in values(a.event, "dns.resolved_ip")]}}
+    if kind == "authentication":
+        return {**common, "DeviceName": str(a.one("winlog.computer_name") or a("host.name") or "").lower(),
+                "LogonType": a.logon_type_name(), "AccountName": a.one("user.name"),
+                "AccountDomain": a.one("user.domain"),
+                "AccountSid": a.one("user.id"), "RemoteIP": a.one("source.ip"),
+                "RemotePort": _number(a.one("source.port")),
+                "LogonId": _number(a.one("winlog.logon.id"))}
     if kind == "driver":
         prefix = "dll" if a.one("dll.path") is not None else "file"
         return {**common, **_initiating(a), "FileName": a.path_name(f"{prefix}.path", f"{prefix}.name"),
@@ -228,6 +248,9 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
                 _text_id(a("process.pid")), "NetworkProtocol": str(transport).upper() if transport else None,
                 "NetworkApplicationProtocol": str(a.one("network.protocol")).upper()   # "all uppercase" (ASIM)
                 if a.one("network.protocol") else None}
+    if kind == "authentication":
+        return {**_asim_logon(a, table, action), "TimeGenerated": a("@timestamp"), "EventType": "Logon",
+                "EventResult": action, "EventCount": 1, "EventSchema": "Authentication"}
     if kind == "script":
         data = {"ScriptBlockText": a.one("powershell.file.script_block_text"),
                 "ScriptBlockId": a.one("powershell.file.script_block_id"), "Path": a.one("file.path"),
@@ -242,6 +265,23 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
                 "SrcUserId": a.account("id"), "SrcIpAddr": a.one("source.ip"),
                 "DnsResponseName": ",".join(str(v) for v in values(a.event, "dns.resolved_ip")) or None}
     return {}
+
+
+def _asim_logon(a: Activity, table: facts.Table, action: str | None) -> dict:
+    """A logon as the ASIM OpenSSH or Security Events parser gives it (the table's EventProduct)."""
+    if table.select["EventProduct"] == ["OpenSSH"]:
+        return {"EventProduct": "OpenSSH", "EventVendor": "OpenBSD", "DvcOs": "Linux", "DvcHostname": a("host.name"),
+                "TargetUsername": a.one("user.name"), "SrcIpAddr": a.one("source.ip"),
+                "SrcPortNumber": _number(a.one("source.port")), "LogonProtocol": "ssh", "TargetAppName": "sshd",
+                "EventSubType": "Remote", "TargetUsernameType": "Simple"}
+    name, domain = a.one("user.name"), a.one("user.domain")
+    return {"EventProduct": "Security Events", "EventVendor": "Microsoft",
+            "DvcHostname": a.one("winlog.computer_name") or a("host.name"),
+            "EventOriginalType": "4625" if action == "Failure" else "4624", "EventSubType": a.logon_type_name(),
+            "TargetUsername": f"{domain}\\{name}" if name is not None and domain not in (None, "", "-") else name,
+            "TargetUserId": a.one("user.id"), "SrcIpAddr": a.one("source.ip"),
+            "SrcPortNumber": _number(a.one("source.port")),
+            "LogonProtocol": a.one("winlog.event_data.AuthenticationPackageName")}
 
 
 def _text_id(value: Any) -> str | None:

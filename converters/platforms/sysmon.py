@@ -21,6 +21,13 @@ converters/data/platforms/sysmon.json (Sysmon's documentation). Per event:
 - DNS: EventCode 22, QueryName, QueryResults (`;`-separated).
 - library: EventCode 7 (ImageLoaded, Signed, Signature, SignatureStatus);
   driver: EventCode 6. Windows only.
+- logons (not Sysmon): sshd's lines in linux_secure (Splunk Add-on for Unix
+  and Linux: action success/failure, app sshd, src, src_port, user, dest),
+  for Elastic's ssh_login events (its auditd user_login records are another
+  sourcetype); Windows Security 4624/4625 (Splunk Add-on for Microsoft
+  Windows, source XmlWinEventLog:Security): the EventData names
+  (TargetUserName, TargetUserSid, TargetDomainName, IpAddress, '-' without a
+  network address, LogonType as its number, Status), Computer.
 - PowerShell script blocks (not Sysmon: the Windows add-on's
   Microsoft-Windows-PowerShell/Operational channel), EventCode 4104:
   ScriptBlockText, ScriptBlockId, Path (the script's file), UserID (SID).
@@ -49,7 +56,7 @@ from typing import Any, Mapping
 from converters.engine.documents import flatten_ecs
 from converters.engine.timestamps import epoch_seconds
 from converters.platforms import facts
-from converters.platforms.activity import Activity, basename, drop_none, first, text
+from converters.platforms.activity import WINDOWS_LOGON_TYPES, Activity, basename, drop_none, first, text
 
 WINDOWS_SOURCE = "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"
 
@@ -192,6 +199,26 @@ def _fields(a: Activity, table: facts.Table | None, action: str | None, kind: st
     return {}
 
 
+def _logon(a: Activity, table: facts.Table, action: str | None) -> dict:
+    """A logon as the Splunk add-ons extract it (linux_secure's sshd line, or Security 4624/4625)."""
+    if "EventCode" not in table.select:   # linux_secure: sshd's Accepted / Failed / Invalid user lines
+        return {"action": action, "app": "sshd", "process": "sshd", "src": a.one("source.ip"),
+                "src_port": text(a.one("source.port")), "user": a.one("user.name"), "dest": a("host.name"),
+                "vendor_product": "sshd"}
+    number = {v: k for k, v in WINDOWS_LOGON_TYPES.items()}.get(a.logon_type_name() or "")
+    return {"EventCode": action, "Computer": a.one("winlog.computer_name") or a("host.name"),
+            "TargetUserName": a.one("user.name"),
+            "TargetUserSid": a.one("user.id"),
+            "TargetDomainName": a.one("user.domain"),
+            "IpAddress": a.one("source.ip") or "-",   # Windows writes "-" for no address
+            "IpPort": text(a.one("source.port")),
+            "LogonType": number, "Status": a.one("winlog.event_data.Status"),
+            "SubStatus": a.one("winlog.event_data.SubStatus"),
+            "LogonProcessName": a.one("winlog.event_data.LogonProcessName"),
+            "AuthenticationPackageName": a.one("winlog.event_data.AuthenticationPackageName"),
+            "action": "success" if action == "4624" else "failure"}
+
+
 def _event_code(table: facts.Table, action: str | None) -> str:
     codes = table.select["EventCode"]
     if table.kind == "file":
@@ -207,6 +234,11 @@ def sysmon_record(a: Activity) -> tuple[facts.Table, dict] | None:
         recorded, action = a.recorded_by(table)
         if not recorded:
             continue
+        if table.kind == "authentication":
+            select = table.select
+            record = {"source": select.get("source", "/var/log/secure"), "sourcetype": select["sourcetype"],
+                      "host": a("host.name"), "_time": epoch_seconds(a("@timestamp")), **_logon(a, table, action)}
+            return table, drop_none(record)
         code = _event_code(table, action)
         fields = drop_none(_fields(a, table, action))
         record = {"source": table.select["source"], "sourcetype": table.select["sourcetype"], "EventCode": code,
@@ -273,7 +305,7 @@ def render_sigma(event: Mapping[str, Any]) -> dict:
     for key, found in flatten_ecs(event).items():
         # one value per SQLite column: an array of several is kept as its values, one per line
         record[key] = found[0] if len(found) == 1 else "\n".join(text(v) or "" for v in found)
-    table, action = _sigma_table(a)
+    table, action = _sigma_table(a) if a.kind in SIGMA_CATEGORY else (None, None)
     if table is not None:
         # Sigma's taxonomy has no placeholder: what Sysmon writes "-" for is missing here
         record.update({k: v for k, v in drop_none(_fields(a, table, action)).items()
@@ -291,7 +323,7 @@ def render_sigma(event: Mapping[str, Any]) -> dict:
         if a.kind == "process":  # the taxonomy's hash fields beside Sysmon's Hashes
             record.update(drop_none({alg: a.one(f"process.hash.{alg}") for alg in ("md5", "sha1", "sha256")}))
     record["UtcTime"] = _utc(a("@timestamp"))   # Sysmon's time column (correlations order by it)
-    if a.kind is not None:
+    if a.kind in SIGMA_CATEGORY:
         record["sigma.category"] = sigma_category(table, a)
     elif a.categories:   # an ECS category no Sigma category is (database, threat): no category's rule reads it
         record["sigma.category"] = NO_CATEGORY

@@ -58,11 +58,11 @@ def _selection(table) -> str:
 
 def data_models_section() -> str:
     """Per endpoint target: each data model, its table, what selects its events, and its source."""
-    from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_MODELS
+    from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_LACKS, DEFENDER_MODELS
     from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, SYSMON_MODELS
     from converters.emit.targets import TARGETS
 
-    lacks = {"splunk": SYSMON_LACKS, "splunk-cim": CIM_LACKS, "kusto-sentinel": {}, "kusto-defender": {}}
+    lacks = {"splunk": SYSMON_LACKS, "splunk-cim": CIM_LACKS, "kusto-sentinel": {}, "kusto-defender": DEFENDER_LACKS}
     models = {"splunk": SYSMON_MODELS, "splunk-cim": CIM_MODELS, "kusto-defender": DEFENDER_MODELS,
               "kusto-sentinel": ASIM_MODELS}
     out = []
@@ -74,7 +74,8 @@ def data_models_section() -> str:
             products = ", ".join(p for p in m.tables if p) or "any"
             for t in m.facts_tables():
                 names = ", ".join(f"`{s}`" for s in m.selects) or "(any)"
-                out.append(f"| {m.category} ({products}) | {names} | `{t.platform}:{t.name}` | {_selection(t)} | "
+                category = m.category or "none, event.category " + "/".join(m.selects_category)
+                out.append(f"| {category} ({products}) | {names} | `{t.platform}:{t.name}` | {_selection(t)} | "
                            f"{', '.join(t.os)} | {t.source} |")
         for what, why in lacks[target].items():
             out.append(f"| {what} | | refused | | | {why} |")

@@ -56,7 +56,7 @@ def test_decision_lists_name_actions_and_unrecorded_events():
 def test_kusto_schema_merges_tables_and_leaves_computed_columns_out():
     schema = facts.kusto_schema("defender")
     assert {"DeviceProcessEvents", "DeviceFileEvents", "DeviceRegistryEvents", "DeviceNetworkEvents",
-            "DeviceImageLoadEvents", "DeviceEvents"} == set(schema)
+            "DeviceImageLoadEvents", "DeviceEvents", "DeviceLogonEvents"} == set(schema)
     assert schema["DeviceEvents"]["AdditionalFields"] == "dynamic"
     assert "RegistryPath" not in schema["DeviceRegistryEvents"]      # an extend column
     assert schema["DeviceProcessEvents"]["ProcessId"] == "long"

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from converters.emit.errors import EmitError
-from converters.emit.transforms import referrers
+from converters.emit.transforms import mark_probe, referrers
 from converters.notes import MORE, PIPELINE_NOTES_KEY, Affects, Note, group_differs
 from converters.translate.fieldmap import ecs_of
 from sigma.conversion.state import ConversionState
@@ -224,6 +224,7 @@ def target_field(pipeline, base: SigmaRule, field: str) -> str:
         "detection": {"probe": {f"{field}|cased": _PROBE}, "condition": "probe"}})
     for referrer in referrers(base):  # the probe is a step of the same correlations (transforms.RuleIndexes)
         probe.add_backreference(referrer)
+    mark_probe(probe, base)   # read with the data model that read the base rule
     try:
         if pipeline is not None:
             pipeline.apply(probe)
