@@ -10,6 +10,7 @@ case-insensitive operator on keyword fields).
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 
 from converters.emit.errors import EmitError
 from converters.emit.regex import sigma_regex_to_lucene  # noqa: F401 (Sigma regexes: converters.emit.regex)
@@ -87,7 +88,14 @@ def to_lucene_regex(s: SigmaString, *, case_insensitive: bool, any_char: str = "
 
 
 def letters(s: SigmaString) -> int:
-    return sum(1 for part in _parts(s) if isinstance(part, str) for c in part if c.lower() != c.upper())
+    """How many characters of `s` have an upper and a lower case."""
+    return sum(_cased_count(part) for part in _parts(s) if isinstance(part, str))
+
+
+@lru_cache(maxsize=8192)
+def _cased_count(text: str) -> int:
+    # the backends ask this of every value of every rule, once per target
+    return sum(1 for c in text if c.lower() != c.upper())
 
 
 def case_variants(s: SigmaString, limit: int) -> list[SigmaString] | None:
