@@ -35,7 +35,7 @@ from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
 from converters.emit.correlation.spl import SplCorrelation
-from converters.emit.tables import other_than
+from converters.emit.item_values import other_than
 from sigma.backends.splunk import SplunkBackend
 from sigma.backends.splunk.splunk import SplunkDeferredORRegularExpression as _StockDeferredRegex
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR

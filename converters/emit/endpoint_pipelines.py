@@ -26,7 +26,8 @@ from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, D
 from converters.emit.backend_splunk import base_search
 from converters.emit.errors import EmitError
 from converters.emit.platform_conditions import PlatformConditions
-from converters.emit.tables import EndpointModel, resolve_item
+from converters.emit.endpoint_items import resolve_item
+from converters.emit.tables import EndpointModel
 from converters.emit.transforms import (
     BasenameField,
     KnownFields,

@@ -20,10 +20,10 @@ from dataclasses import replace
 from converters.emit import endpoint_pipelines
 from converters.emit.endpoint_pipelines import ArrayAsLines, SysmonRegistryData
 from converters.emit.platform_conditions import PlatformConditions
+from converters.emit.record_notes import records_resolver
 from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
 from converters.emit.datamodels import ECS_ARRAYS, ELASTIC_DEFEND, ELASTIC_ECS, ELASTIC_MODELS, DataModel
 from converters.emit.tables_microsoft import ASIM_MODELS, DEFENDER_LACKS, DEFENDER_MODELS
-from converters.emit.tables import records_resolver
 from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, SYSMON_MODELS
 from converters.emit.transforms import (
     BasenameField,

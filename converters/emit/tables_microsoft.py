@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from converters.emit.tables import (
+from converters.emit.equivalents import (
     Directory,
-    EndpointModel,
     From,
     Implied,
     KeyPath,
@@ -26,6 +25,7 @@ from converters.emit.tables import (
     basename_of,
     logon_event_data,
 )
+from converters.emit.tables import EndpointModel
 from converters.notes import any_, eq, exists
 
 def _tables(name: str, products=(None, "windows", "linux", "macos")) -> dict:

@@ -10,12 +10,11 @@ process, file and network events; nothing records macOS).
 
 from __future__ import annotations
 
-from converters.emit.tables import (
+from converters.emit.equivalents import (
+    Directory,
+    From,
     Implied,
     LogonType,
-    Directory,
-    EndpointModel,
-    From,
     Prefix,
     Refuse,
     Same,
@@ -26,6 +25,7 @@ from converters.emit.tables import (
     basename_of,
     logon_event_data,
 )
+from converters.emit.tables import EndpointModel
 from converters.notes import exists
 
 _WIN = "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"

@@ -109,7 +109,7 @@ def _models():
 
 
 def test_emit_data_models_name_only_fields_the_facts_declare():
-    from converters.emit.tables import Prefix, Same, Suffix, Template, Values, WellKnownUser
+    from converters.emit.equivalents import Prefix, Same, Suffix, Template, Values, WellKnownUser
 
     for model in _models():
         declared = set().union(*(t.fields for t in model.facts_tables())) | {
