@@ -37,7 +37,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.backend_base import CombinedPipelineOnce
-from converters.emit.cloud import KUSTO_FUNCTIONS
+from converters.emit.cloud_paths import KUSTO_FUNCTIONS
 from converters.emit.correlation.kusto import KustoCorrelation
 from converters.emit.strings import to_pcre
 from sigma.backends.kusto import KustoBackend
@@ -96,7 +96,7 @@ class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend)
 
     def escape_and_quote_field(self, field_name: str) -> str:
         # a cloud data model reads values inside a column's object: `tostring(parse_json(C).path)`
-        # is an expression, written as it is (converters.emit.cloud)
+        # is an expression, written as it is (converters.emit.cloud_paths)
         if field_name.startswith(KUSTO_FUNCTIONS):
             return field_name
         return super().escape_and_quote_field(field_name)

@@ -5,13 +5,13 @@ platform: `resolve(item, positive)` turns a detection item of a translated rule
 (ECS field names, as Elastic's integration writes them) into a formula over the
 platform's own fields (converters.emit.formulas), following the source's facts:
 
-- a field copied from a raw path reads the platform field holding that path:
-  on a JSON layout (Splunk's JSON extraction) the path itself, array members as
-  ``key{}.sub``; on a table (Kusto) the column, or inside a column's object
-  ``tostring(parse_json(Column).path)`` (``toreal`` for numeric comparisons).
-  Values mapped by the integration are mapped back (``values``, ``enum``), a
-  field read from the first of several raw paths reads them in that order, a
-  field that only keeps IP addresses also requires the raw value to be one;
+- a field copied from a raw path reads the platform field holding that path
+  (converters.emit.cloud_reading: the path on a JSON layout, a column or a
+  value inside a column's object on a table, JSON text where no field
+  reaches it). Values mapped by the integration are mapped back (``values``),
+  a value cut out of a raw value is a regex on it (``extract``), a field read
+  from the first of several raw paths reads them in that order, a field that
+  only keeps IP addresses also requires the raw value to be one;
 - a derived field becomes its decision list over the fields it is derived from;
 - a constant of the source (its dataset) is implied by the platform's scope;
 - a field the platform never holds (a GeoIP enrichment, a parsed user agent)
@@ -28,49 +28,28 @@ by the note of the item that caused it, and nothing else is).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from converters.emit.cloud_conditions import (
-    condition_formula,
-    item,
-    item_condition,
-    item_matches,
-)
+from converters.emit.cloud_conditions import condition_formula, item, item_condition, item_matches
+from converters.emit.cloud_reading import CloudReading
 from converters.emit.errors import EmitError
-from converters.emit.formulas import Atom, Formula, and_, not_, or_
-from converters.emit.strings import pcre_escape, to_pcre
-from converters.notes import EITHER, LESS, Affects, all_, any_, exists, regex, values_differ
+from converters.emit.formulas import Atom, Formula, and_, map_atoms, not_, or_
+from converters.emit.item_values import literal_string, literal_values, with_values
+from converters.emit.strings import to_pcre
+from converters.notes import LESS, all_, any_, exists, regex, values_differ
 from converters.notes import not_ as cond_not
-from converters.platforms.cloud.facts import ROOT, Column, EcsField, Platform, Source, key
+from converters.platforms.cloud.facts import ROOT, EcsField
 from sigma.conditions import ConditionAND
 from sigma.modifiers import SigmaRegularExpressionFlag
 from sigma.rule import SigmaDetectionItem
-from sigma.types import (
-    SigmaBool,
-    SigmaCasedString,
-    SigmaCIDRExpression,
-    SigmaCompareExpression,
-    SigmaExists,
-    SigmaNull,
-    SigmaNumber,
-    SigmaRegularExpression,
-    SigmaString,
-    SpecialChars,
-)
+from sigma.types import SigmaCasedString, SigmaExists, SigmaNull, SigmaRegularExpression, SigmaString
 
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # what grok's %{IP} accepts, closely enough: dotted-quad IPv4, or hex groups with colons
 _IP_REGEX = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"
-KUSTO_FUNCTIONS = ("tostring(", "toreal(")
 
 
-@dataclass
-class CloudModel:
-    source: Source
-    platform: Platform
-    title: str
-    notes: list = field(default_factory=list)   # (code, message, field, Affects)
+class CloudModel(CloudReading):
+    """A cloud source on a platform, resolving each ECS field (see the module docstring)."""
 
     # --- the entry point -------------------------------------------------------
 
@@ -114,28 +93,9 @@ class CloudModel:
         them), for a rule that reads every record of a source the tables hold alone."""
         if not self.platform.scope_by_tables or "Type" not in self.platform.columns:
             return None
-        return Atom(item("Type", [_escaped_cased(t) for t in self.platform.tables]))
+        return Atom(item("Type", [literal_string(t) for t in self.platform.tables]))
 
-    # --- notes -------------------------------------------------------------------
-
-    def _note(self, code: str, message: str, fld: str | None, where: dict | None, direction: str = EITHER) -> None:
-        affects = Affects.of(direction, where if where is not None else exists(fld))
-        entry = (code, message, fld, affects)
-        if entry not in self.notes:
-            self.notes.append(entry)
-
-    def _differs(self, it: SigmaDetectionItem, platform_holds: dict | bool) -> dict | None:
-        """Where the ECS item and the platform's reading of it disagree."""
-        ecs = item_condition(it)
-        if ecs is None:
-            return None
-        if platform_holds is True:
-            return cond_not(ecs)
-        if platform_holds is False:
-            return ecs
-        return any_(all_(ecs, cond_not(platform_holds)), all_(cond_not(ecs), platform_holds))
-
-    # --- constants, unrecorded fields ---------------------------------------------
+    # --- constants -----------------------------------------------------------------
 
     def _constant(self, it: SigmaDetectionItem, value: str, why: str) -> Formula:
         holds = item_matches(it, value)
@@ -143,13 +103,6 @@ class CloudModel:
                    f"{it.field} is not recorded by {self.title}; {it.field} = {value} "
                    f"{'holds' if holds else 'does not hold'} for every record there ({why})",
                    it.field, self._differs(it, holds))
-        return holds
-
-    def _unrecorded(self, it: SigmaDetectionItem, why: str) -> Formula:
-        holds = item_matches(it, None)
-        self._note("emit/field-unavailable",
-                   f"{it.field} is not recorded by {self.title} ({why}): the condition "
-                   f"{'always holds' if holds else 'never holds'} there", it.field, self._differs(it, holds))
         return holds
 
     # --- derived fields ------------------------------------------------------------
@@ -200,7 +153,7 @@ class CloudModel:
 
     def _formula(self, cond: dict, positive: bool) -> Formula:
         """A notes-language condition over ECS fields, resolved to the platform."""
-        return _map_atoms(condition_formula(cond), lambda a: self.resolve(a.item, positive))
+        return map_atoms(condition_formula(cond), lambda a: self.resolve(a.item, positive))
 
     # --- raw copies ------------------------------------------------------------------
 
@@ -219,7 +172,7 @@ class CloudModel:
                 parts.append(or_(*tests) if present else and_(*[not_(t) for t in tests]))
             others = [v for v in it.value if not isinstance(v, (SigmaNull, SigmaExists))]
             if others:
-                parts.append(self._raw(_with_values(it, others), f, raw))
+                parts.append(self._raw(with_values(it, it.field, others), f, raw))
             return and_(*parts) if it.value_linking is ConditionAND else or_(*parts)
         self._shared_note(it.field, paths[0])
         if f.approximate:
@@ -299,13 +252,10 @@ class CloudModel:
                        "value, so an event where they disagree cannot exist there as it is",
                        name, any_(*[values_differ(name, o) for o in others]))
 
-    def _exists(self, path: str) -> Formula:
-        return self._read(item("_", [SigmaExists(True)]), path)
-
     def _mapped_values(self, it: SigmaDetectionItem, f: EcsField, path: str) -> Formula:
         """An ECS field whose values the integration maps from raw values (`values`): each ECS
         value read as the raw values that map to it (a case-insensitive value: to any casing)."""
-        plain = _plain(it)
+        plain = literal_values(it)
         if plain is None:
             raise EmitError(f"{it.field}: only plain values can be read through the integration's value "
                             f"mapping on {self.title}", code="emit/field-unsupported")
@@ -320,11 +270,11 @@ class CloudModel:
             raws = [r for r, m in values.items() if r != "*" and same(m)]
             alts = []
             if raws:
-                alts.append(self._read(item(it.field, [_escaped_cased(r) for r in raws]), path))
+                alts.append(self._read(item(it.field, [literal_string(r) for r in raws]), path))
             if "*" in values and same(values["*"]):
                 others = [r for r in values if r != "*"]
                 alts.append(and_(self._exists(path),
-                                 not_(self._read(item(it.field, [_escaped_cased(r) for r in others]), path))))
+                                 not_(self._read(item(it.field, [literal_string(r) for r in others]), path))))
             if "*" not in values and not any(same(m) for m in values.values()):
                 alts.append(self._read(item(it.field, [v]), path))
             if not alts:
@@ -334,216 +284,16 @@ class CloudModel:
             self._note("emit/value-unmapped",
                        f"{it.field}: no {path} value maps to {', '.join(str(x) for x in lost)} in the integration's "
                        f"table, so {self.title} never matches {'it' if len(lost) == 1 else 'them'}", it.field,
-                       item_condition(_with_values(it, lost)))
-        return and_(*parts) if it.value_linking is ConditionAND else or_(*parts)
-
-    def _text(self, it: SigmaDetectionItem, f: EcsField, raw: str) -> Formula:
-        """An ECS text rendering of a raw object (Java's Map.toString), read as the platform's JSON text."""
-        if self.platform.layout == "json":
-            target_field = "_raw"
-            where = "the whole record's JSON text (_raw)"
-        else:
-            found = self.platform.column_for(raw)
-            if found is None or found[1] or not found[0].json:
-                return self._unrecorded(it, f"no column holds {raw} as text")
-            target_field = found[0].name
-            where = f"{target_field}, the JSON text of {raw}"
-        values = []
-        for v in it.value:
-            if isinstance(v, (SigmaExists, SigmaNull)):
-                values.append(v)
-            elif type(v) in (SigmaString, SigmaCasedString):
-                body = "^" + _java_map_regex(v) + "$"
-                body = body[len("^.*"):] if body.startswith("^.*") else body
-                body = body[:-len(".*$")] if body.endswith(".*$") and not body.endswith("\\.*$") else body
-                rx = SigmaRegularExpression(body)
-                if not isinstance(v, SigmaCasedString):
-                    rx.add_flag(SigmaRegularExpressionFlag.IGNORECASE)
-                rx.add_flag(SigmaRegularExpressionFlag.DOTALL)
-                values.append(rx)
-            else:
-                raise EmitError(f"{it.field}: {type(v).__name__} values cannot be read in {where}",
-                                code="emit/field-unsupported")
-        self._note("emit/field-approximated",
-                   f"{it.field} is Java's Map.toString of {raw}; on {self.title} it is read in {where}, "
-                   "each key=value of the pattern as \"key\":value", it.field, exists(it.field))
-        out = SigmaDetectionItem(target_field, [], values, value_linking=it.value_linking)
-        return Atom(out)
-
-    # --- JSON text: name/value lists, arrays on tables -----------------------------------
-
-    def _json_field(self, raw_array: str) -> str:
-        """The platform field holding the JSON text of the raw array (or list) `raw_array`."""
-        if self.platform.layout == "json":
-            return "_raw"
-        found = self.platform.column_for(raw_array)
-        if found is None:
-            raise EmitError(f"{self.platform.select.get('table')} has no column holding {raw_array}",
-                            code="emit/field-unsupported")
-        col, rest = found
-        return _kusto_expr(col, rest, "tostring")
-
-    def _keyed(self, it: SigmaDetectionItem, f: EcsField, raw: str) -> Formula:
-        """`F.name` of a name/value list: the element named `name`, read in the list's JSON text."""
-        sub = raw[len(f.raw[0]) + 1:] if raw.startswith(f.raw[0] + ".") else ""
-        if not sub:
-            raise EmitError(f"{it.field}: the whole name/value list cannot be tested on {self.title}",
-                            code="emit/field-unsupported")
-        if f.value is not None:
-            names, value_key = f.element_names(sub), f.value
-            if "." in sub and sub not in (f.renames or {}):
-                raise EmitError(f"{it.field}: {f.raw[0]}'s values hold no object", code="emit/field-unsupported")
-        else:
-            name, _, value_key = sub.partition(".")
-            names = (name,)
-            if not value_key or "." in value_key:
-                raise EmitError(f"{it.field}: only a direct field of a {f.raw[0]} element can be read on "
-                                f"{self.title}", code="emit/field-unsupported")
-        name_rx = "|".join("".join(f"[{re.escape(f.key_chars)}_]" if c == "_" and f.key_chars
-                                   else pcre_escape(_json_escape(c)) for c in name) for name in names)
-        if len(names) > 1:
-            name_rx = f"(?:{name_rx})"
-        target = self._json_field(f.raw[0])
-        self._note("emit/field-approximated",
-                   f"{it.field} is the {value_key} of the {f.raw[0]} element named {' or '.join(names)}; on "
-                   f"{self.title} it is read in the JSON text of {f.raw[0]} ({target}), the element's fields in "
-                   f"the record's order, {f.key} first", it.field, exists(it.field))
-        return self._json_atoms(it, target, lambda val: (
-            rf'\{{[^{{}}]*"{pcre_escape(f.key)}"\s*:\s*"{name_rx}"[^{{}}]*"{pcre_escape(value_key)}"\s*:\s*{val}'))
-
-    def _array_text(self, it: SigmaDetectionItem, col: Column, rest: str) -> Formula:
-        """A path through an array of a Kusto column: its last key searched in the array's JSON text."""
-        parts = rest.split(".")
-        base = "" if col.raw == ROOT else col.raw + "."
-        cut = 0 if col.raw in self.source.arrays else next(
-            i for i in range(1, len(parts) + 1) if f"{base}{'.'.join(parts[:i])}" in self.source.arrays)
-        target = _kusto_expr(col, ".".join(parts[:cut]), "tostring")
-        key = parts[-1]
-        self._note("emit/field-approximated",
-                   f"{it.field} lies inside an array of {col.name}: on {self.title} its key {key} is searched in the "
-                   "array's JSON text (any element, at any depth)", it.field, exists(it.field))
-        return self._json_atoms(it, target, lambda val: rf'"{pcre_escape(_json_escape(key))}"\s*:\s*{val}')
-
-    def _json_atoms(self, it: SigmaDetectionItem, target: str, template) -> Formula:
-        parts = []
-        for v in it.value:
-            if isinstance(v, SigmaExists):
-                f = Atom(item(target, [SigmaRegularExpression(template(""))]))
-                parts.append(f if v.exists else not_(f))
-                continue
-            if isinstance(v, SigmaNull):
-                parts.append(not_(Atom(item(target, [SigmaRegularExpression(template(""))]))))
-                continue
-            val = _json_value_regex(v)
-            if val is None:
-                raise EmitError(f"{it.field}: {type(v).__name__} values cannot be read in JSON text on {self.title}",
-                                code="emit/field-unsupported")
-            rx = SigmaRegularExpression("(?s)" + template(val))
-            if not isinstance(v, SigmaCasedString) and not isinstance(v, (SigmaBool, SigmaNumber)):
-                rx.add_flag(SigmaRegularExpressionFlag.IGNORECASE)
-            parts.append(Atom(item(target, [rx])))
-        return and_(*parts) if it.value_linking is ConditionAND else or_(*parts)
-
-    # --- reading one raw path on the platform -----------------------------------------
-
-    def _read(self, it: SigmaDetectionItem, raw: str) -> Formula:
-        """`it`'s values tested on the platform field holding raw path `raw` (`@F`: where the
-        platform reads ECS field F)."""
-        if raw.startswith("@"):
-            return self.resolve(SigmaDetectionItem(raw[1:], [], list(it.value), value_linking=it.value_linking))
-        if self.platform.layout == "json":
-            name = self.platform.prefix + self.platform.platform_path(_splunk_name(raw, self.source))
-            if any(p.isdigit() for p in raw.split(".")):
-                self._note("emit/field-approximated",
-                           f"{it.field} names one position of an array; {self.title} keeps no positions, so every "
-                           f"member of the array is read ({name})", it.field, exists(it.field))
-            return Atom(_retarget(it, name, "string"))
-        found = self.platform.column_for(raw)
-        if found is None:
-            return self._unrecorded(it, f"{self.platform.select.get('table')} has no column for {raw}")
-        col, rest = found
-        if rest and self._crosses_array(col, rest):
-            return self._array_text(it, col, rest)
-        if col.enum is not None:
-            return self._enum(it, col, rest)
-        if col.caseless and not rest and any(isinstance(v, SigmaCasedString) for v in it.value):
-            loose = _with_values(it, [_uncased(v) for v in it.value])
-            exact = item_condition(it)
-            widened = item_condition(loose)
-            self._note("emit/case-ignored",
-                       f"{col.name} holds {col.raw} in another case than the record: {it.field} is compared "
-                       f"ignoring case on {self.title}", it.field,
-                       all_(widened, cond_not(exact)) if exact and widened else exists(it.field))
-            it = loose
-        return self._typed(it, col, rest)
-
-    def _crosses_array(self, col: Column, rest: str) -> bool:
-        """Whether the path goes through an array without naming a position in it."""
-        parts = rest.split(".")
-        base = "" if col.raw == ROOT else col.raw + "."
-        if col.raw in self.source.arrays and not (parts and parts[0].isdigit()):
-            return True
-        return any(f"{base}{'.'.join(parts[:i])}" in self.source.arrays
-                   and not (i < len(parts) and parts[i].isdigit()) for i in range(1, len(parts)))
-
-    def _enum(self, it: SigmaDetectionItem, col: Column, rest: str) -> Formula:
-        plain = _plain(it, strings=True)
-        if plain is None or rest:
-            raise EmitError(f"{it.field}: {col.name} holds {self.title}'s names for {col.raw}; only plain values "
-                            "can be read through that mapping", code="emit/field-unsupported")
-        names = [(col.enum or {}).get(str(v), str(v)) for v in plain]
-        mapped = item(col.name, [_escaped_cased(n) for n in names],
-                      all_values=it.value_linking is ConditionAND)
-        return self._typed(mapped, col, "")
-
-    def _typed(self, it: SigmaDetectionItem, col: Column, rest: str) -> Formula:
-        """Split `it` by value kind: numeric comparisons read the value as a number, the rest as text."""
-        numeric = [v for v in it.value if isinstance(v, SigmaCompareExpression)]
-        textual = [v for v in it.value if not isinstance(v, SigmaCompareExpression)]
-        parts = []
-        if textual:
-            expr = _kusto_expr(col, rest, "tostring" if (rest or col.type not in ("string",)) else None)
-            parts.append(Atom(_retarget(_with_values(it, textual), expr, "string")))
-        if numeric:
-            expr = _kusto_expr(col, rest, None if (not rest and col.type in ("int", "long", "real")) else "toreal")
-            parts.append(Atom(_retarget(_with_values(it, numeric), expr, "number")))
+                       item_condition(with_values(it, it.field, lost)))
         return and_(*parts) if it.value_linking is ConditionAND else or_(*parts)
 
 
 # --- helpers -----------------------------------------------------------------------
 
-def _map_atoms(f: Formula, fn) -> Formula:
-    from converters.emit.formulas import And, Not, Or
-
-    if isinstance(f, Atom):
-        return fn(f)
-    if isinstance(f, Not):
-        return not_(_map_atoms(f.arg, fn))
-    if isinstance(f, And):
-        return and_(*[_map_atoms(a, fn) for a in f.args])
-    if isinstance(f, Or):
-        return or_(*[_map_atoms(a, fn) for a in f.args])
-    return f
-
-
 def _same(mapped: Any, ecs_value: Any) -> bool:
     if isinstance(mapped, bool) or isinstance(ecs_value, bool):
         return str(mapped).lower() == str(ecs_value).lower()
     return str(mapped) == str(ecs_value)
-
-
-def _plain(it: SigmaDetectionItem, strings: bool = False) -> list | None:
-    out = []
-    for v in it.value:
-        if isinstance(v, SigmaBool):
-            out.append(v.boolean)
-        elif isinstance(v, SigmaNumber):
-            out.append(v.number)
-        elif type(v) in (SigmaString, SigmaCasedString) and not v.contains_special():
-            out.append(v.to_plain())
-        else:
-            return None
-    return [str(v) if strings and not isinstance(v, str) else v for v in out]
 
 
 def _describe(cond: dict) -> str:
@@ -552,143 +302,3 @@ def _describe(cond: dict) -> str:
     if "exists" in cond:
         return f"{cond['exists']} is present"
     return str(cond)
-
-
-def _uncased(v):
-    """A case-sensitive Sigma string as the case-insensitive one (other values unchanged)."""
-    if not isinstance(v, SigmaCasedString):
-        return v
-    out = SigmaString("")
-    out.s = v.s
-    return out
-
-
-def _escaped_cased(text: str) -> SigmaCasedString:
-    s = SigmaString("")
-    s.s = (text,) if text else ()
-    return SigmaCasedString.from_sigma_string(s)
-
-
-def _ip_regex() -> SigmaRegularExpression:
-    return SigmaRegularExpression(_IP_REGEX)
-
-
-def _with_values(it: SigmaDetectionItem, values: list) -> SigmaDetectionItem:
-    return SigmaDetectionItem(it.field, [], values, value_linking=it.value_linking)
-
-
-def _as_text(v):
-    if isinstance(v, SigmaBool):
-        return _escaped_cased("true" if v.boolean else "false")
-    if isinstance(v, SigmaNumber):
-        return _escaped_cased(str(v.number))
-    return v
-
-
-def _retarget(it: SigmaDetectionItem, name: str, kind: str) -> SigmaDetectionItem:
-    """`it` on platform field `name`; on text fields booleans and numbers compare as their text."""
-    values = [_as_text(v) if kind == "string" else v for v in it.value]
-    return SigmaDetectionItem(name, [], values, value_linking=it.value_linking)
-
-
-def _splunk_name(raw: str, source: Source) -> str:
-    """Splunk's JSON extraction name of a raw path: array members as key{}.sub (an array
-    position, which Splunk does not keep apart, reads every member)."""
-    parts = raw.split(".")
-    out: list[str] = []
-    for i, part in enumerate(parts):
-        if part.isdigit() and out:
-            if not out[-1].endswith("{}"):
-                out[-1] += "{}"
-            continue
-        out.append(key(part))
-        if ".".join(parts[:i + 1]) in source.arrays and not (i + 1 < len(parts) and parts[i + 1].isdigit()):
-            out[-1] += "{}"
-    return ".".join(out)
-
-
-def _json_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-_JSON_CHAR = r'(?:[^"\\]|\\.)'
-
-
-def _json_value_regex(v) -> str | None:
-    """A regex for the JSON text of a value a Sigma value matches (a string, or the literal it is)."""
-    if isinstance(v, SigmaBool):
-        text = "true" if v.boolean else "false"
-        return f'(?:"{text}"|{text})'
-    if isinstance(v, SigmaNumber):
-        return f'(?:"{v.number}"|{v.number})'
-    if type(v) not in (SigmaString, SigmaCasedString):
-        return None
-    body = []
-    for part in v.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            body.append(_JSON_CHAR + "*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            body.append(_JSON_CHAR)
-        else:
-            body.append(pcre_escape(_json_escape(part)))
-    text = "".join(body)
-    literal = v.to_plain() if not v.contains_special() else None
-    if literal is not None and re.fullmatch(r"true|false|null|-?\d+(?:\.\d+)?", literal):
-        return f'(?:"{text}"|{text})'
-    return f'"{text}"'
-
-
-def _kusto_expr(col: Column, rest: str, wrap: str | None) -> str:
-    if col.raw == ROOT:
-        return f"{wrap or 'tostring'}({col.name}" + _kusto_path(rest) + ")" if rest else col.name
-    if not rest:
-        return f"{wrap}({col.name})" if wrap else col.name
-    return f"{wrap or 'tostring'}(parse_json({col.name}){_kusto_path(rest)})"
-
-
-def _kusto_path(rest: str) -> str:
-    path = ""
-    for part in map(key, rest.split(".")):
-        if part.isdigit():
-            path += f"[{part}]"
-            continue
-        path += f".{part}" if _IDENT.match(part) else '["' + part.replace("\\", "\\\\").replace('"', '\\"') + '"]'
-    return path
-
-
-def _java_map_regex(v: SigmaString) -> str:
-    """A regex over JSON text for a pattern over Java's Map.toString of the same object."""
-    out = []
-    for part in v.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            out.append(".*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out.append(".")
-        elif isinstance(part, str):
-            i = 0
-            while i < len(part):
-                c = part[i]
-                if c == "=":
-                    out.append(r'"?\s*:\s*"?')
-                elif part.startswith(", ", i):
-                    out.append(r'"?\s*,\s*"?')
-                    i += 1
-                elif c == "{":
-                    out.append(r'\{\s*"?')
-                elif c == "}":
-                    out.append(r'"?\s*\}')
-                elif c == "[":
-                    out.append(r'\[\s*"?')
-                elif c == "]":
-                    out.append(r'"?\s*\]')
-                elif c == '"':
-                    out.append(r'\\"')
-                elif c == "\\":
-                    out.append(r"\\\\")
-                else:
-                    out.append(pcre_escape(c))
-                i += 1
-    return "".join(out)
-
-
-__all__ = ["CloudModel", "KUSTO_FUNCTIONS", "SigmaCIDRExpression"]

@@ -81,6 +81,19 @@ def not_(arg: Formula) -> Formula:
     return Not(arg)
 
 
+def map_atoms(f: Formula, fn: Callable[[Atom], Formula]) -> Formula:
+    """`f` with each atom replaced by `fn(atom)`, simplified as and_/or_/not_ do."""
+    if isinstance(f, Atom):
+        return fn(f)
+    if isinstance(f, Not):
+        return not_(map_atoms(f.arg, fn))
+    if isinstance(f, And):
+        return and_(*[map_atoms(a, fn) for a in f.args])
+    if isinstance(f, Or):
+        return or_(*[map_atoms(a, fn) for a in f.args])
+    return f
+
+
 def _fixed(f: Formula) -> tuple[str, frozenset] | None:
     """(field, values) when `f` tests one field for case-sensitive plain values (any of them)."""
     from sigma.conditions import ConditionAND as _And

@@ -58,6 +58,29 @@ def wildcard_values(item: SigmaDetectionItem) -> list[str] | None:
     return out
 
 
+def literal_values(it: SigmaDetectionItem, strings: bool = False) -> list | None:
+    """The item's values as Python values (bool, number, str; `strings`: all as text), or None
+    when one is not a plain value."""
+    out = []
+    for v in it.value:
+        if isinstance(v, SigmaBool):
+            out.append(v.boolean)
+        elif isinstance(v, SigmaNumber):
+            out.append(v.number)
+        elif type(v) in (SigmaString, SigmaCasedString) and not v.contains_special():
+            out.append(v.to_plain())
+        else:
+            return None
+    return [str(v) if strings and not isinstance(v, str) else v for v in out]
+
+
+def literal_string(text: str) -> SigmaCasedString:
+    """A case-sensitive Sigma string matching `text` literally (no wildcards)."""
+    s = SigmaString("")
+    s.s = (text,) if text else ()
+    return SigmaCasedString.from_sigma_string(s)
+
+
 def with_values(item: SigmaDetectionItem, field_name: str, values: list) -> SigmaDetectionItem:
     return SigmaDetectionItem(field_name, [], values, value_linking=item.value_linking)
 
