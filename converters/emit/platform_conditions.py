@@ -1,7 +1,7 @@
 """Conditions read against one platform table: kept, rewritten, or folded to a constant.
 
 `PlatformConditions` looks at every detection item of a rule before field
-mapping and asks the target's data model (converters.emit.endpoint_models)
+mapping and asks the target's data model (converters.emit.endpoint_items)
 what the item becomes on the platform's table:
 
 - kept: the field is one the platform has (after mapping);
