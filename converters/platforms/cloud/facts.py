@@ -230,7 +230,7 @@ class Source:
     arrays: tuple[str, ...]
     platforms: Mapping[str, Platform]
     refusals: Mapping[str, str]
-    path: str
+    path: str  # the data file, from the package root (converters/data/cloud/<source>.json)
 
     def ecs(self, name: str) -> tuple[EcsField, str] | None:
         """The declaration of ECS field `name`: (field, raw path) for raw and object fields
@@ -393,7 +393,13 @@ def _load(path: Path) -> Source:
     return Source(dataset, product, service, raw["title"], raw["record"], raw["integration"],
                   dict(raw.get("constants") or {}), fields, tuple(encode_path(a) for a in raw.get("arrays", ())),
                   platforms, refusals,
-                  str(path))
+                  _shown(path))
+
+
+def _shown(path: Path) -> str:
+    """The data file as messages name it: from the package root (the same wherever ruleport is installed)."""
+    root = DATA.parent.parent.parent
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 @lru_cache(maxsize=1)

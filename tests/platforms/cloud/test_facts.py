@@ -29,6 +29,12 @@ def test_every_declared_source_loads_and_cites_its_documents():
             assert key_ in src.platforms or key_ in src.refusals, (src.dataset, key_)
 
 
+def test_sources_name_their_data_file_from_the_package_root():
+    # messages quote it: the same text wherever ruleport is installed
+    assert {s.path for s in sources().values()} == {
+        f"converters/data/cloud/{p.name}" for p in facts.DATA.glob("*.json")}
+
+
 def test_every_source_has_splunk_and_sentinel_models():
     for dataset in DATASETS:
         src = sources()[dataset]
