@@ -90,82 +90,13 @@ from typing import Any, Callable, Sequence
 
 from converters.engine.executor import Event, ExecutionError, Executor
 from converters.engine.logic import and_of, or_of
-from converters.kusto.lexer import Token, _read_string
+from converters.kusto.lexer import Token, tokenize
 from converters.kusto.scalar import parse_json as _parse_json
 from converters.kusto.scalar import walk as _walk
 
 Predicate = Callable[[Event], bool]
 
 # ---------------------------------------------------------------- tokens
-
-
-_WORD_OPS = {
-    "contains", "contains_cs", "startswith", "startswith_cs", "endswith", "endswith_cs",
-    "has", "has_cs", "hasprefix", "hasprefix_cs", "hassuffix", "hassuffix_cs",
-    "has_any", "has_all", "in", "matches", "and", "or", "where", "between",
-}
-_SYMBOLS = ("==", "!=", "=~", "!~", "<=", ">=", "<", ">", "=", "(", ")", ",", "|", "[", "]", ".")
-_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-
-
-def tokenize(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        is_string = ch in "\"'" or text.startswith("```", i) or (ch == "@" and text[i + 1:i + 2] in ("\"", "'")) \
-            or (ch in "hH" and text[i + 1:i + 2] in ("\"", "'", "@"))
-        if is_string:
-            value, i2 = _read_string(text, i)
-            if tokens and tokens[-1].kind == "string":  # adjacent literals concatenate
-                tokens[-1] = Token("string", tokens[-1].value + value, tokens[-1].pos)
-            else:
-                tokens.append(Token("string", value, i))
-            i = i2
-            continue
-        if ch == "!" and _IDENT_RE.match(text, i + 1):
-            m = _IDENT_RE.match(text, i + 1)
-            word = m.group(0)
-            end = m.end()
-            if word == "in" and text[end:end + 1] == "~":
-                word, end = "in~", end + 1
-            tokens.append(Token("op", "!" + word, i))
-            i = end
-            continue
-        m = _IDENT_RE.match(text, i)
-        if m:
-            word, end = m.group(0), m.end()
-            if word == "in" and text[end:end + 1] == "~":
-                tokens.append(Token("op", "in~", i))
-                i = end + 1
-                continue
-            kind = "word" if word in _WORD_OPS else "ident"
-            tokens.append(Token(kind, word, i))
-            i = end
-            continue
-        m = _NUMBER_RE.match(text, i)
-        if m:
-            raw = m.group(0)
-            tokens.append(Token("number", float(raw) if any(c in raw for c in ".eE") else int(raw), i))
-            i = m.end()
-            continue
-        for sym in _SYMBOLS:
-            if text.startswith(sym, i):
-                tokens.append(Token("op", sym, i))
-                i += len(sym)
-                break
-        else:
-            raise ExecutionError(f"unexpected character {ch!r} at offset {i}")
-    tokens.append(Token("eof", None, n))
-    return tokens
 
 
 # ---------------------------------------------------------------- values
@@ -777,11 +708,9 @@ class KustoExecutor(Executor):
 
 def _is_tabular(query: str) -> bool:
     """A query with operators other than `where` (a correlation), which converters.kusto.tabular runs."""
-    from converters.kusto.scalar import tokens
-
     # a union of single-table queries (a source held by several tables) is one too: only an
     # operator after it at the top level (a correlation's summarize or scan) makes it tabular
-    toks = tokens(query)
+    toks = tokenize(query)
     depth = 0
     for n, tok in enumerate(toks):
         if tok.kind == "op" and tok.value in "([":
