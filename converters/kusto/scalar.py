@@ -14,12 +14,12 @@ is no column of the row).
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
 from converters.engine.timestamps import epoch_seconds
 from converters.kusto.lexer import Timespan, Token
+from converters.kusto.values import parse_json, tostring, walk
 
 Row = tuple[frozenset, dict]
 
@@ -45,16 +45,6 @@ def _compare(op: str, a: Any, b: Any) -> bool | None:
     if x is None or y is None:
         x, y = str(a), str(b)
     return {"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
-
-
-def _tostring(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, list):
-        return json.dumps(v, separators=(",", ":"))
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
 
 
 # --- expressions --------------------------------------------------------------------------------
@@ -225,16 +215,6 @@ def _arith(op: str, a: Any, b: Any):
     return a + b if op == "+" else a - b
 
 
-def parse_json(value: Any) -> Any:
-    """parse_json: a string holding JSON is parsed; anything else is returned as it is."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _member(c: _Ctx, name: str, path: tuple) -> Any:
     """`name.key...`: a property of the row's dynamic column `name` when the row has that column,
     else column `key` of the record that matched scan step `name` (`s1.ruleport_time`). Kusto
@@ -246,17 +226,6 @@ def _member(c: _Ctx, name: str, path: tuple) -> Any:
     return walk(step.get(path[0]), path[1:]) if isinstance(path[0], str) else None
 
 
-def walk(value: Any, path: tuple) -> Any:
-    for step in path:
-        if isinstance(step, int) and not isinstance(step, bool):
-            value = value[step] if isinstance(value, list) and -len(value) <= step < len(value) else None
-        elif isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-    return value
-
-
 def _bin(value, span):
     t = _time(value)
     if t is None or not span:
@@ -265,7 +234,7 @@ def _bin(value, span):
 
 
 _FUNCTIONS: dict[str, Callable] = {
-    "tostring": _tostring,
+    "tostring": tostring,
     "isempty": _empty,
     "isnotempty": lambda v: not _empty(v),
     "isnull": lambda v: v is None,
@@ -273,7 +242,7 @@ _FUNCTIONS: dict[str, Callable] = {
     "pack_array": lambda *a: list(a),
     "array_length": lambda v: len(v) if isinstance(v, list) else None,
     "iff": lambda cond, a, b: a if cond is True else b,
-    "strcat": lambda *a: "".join(_tostring(x) for x in a),
+    "strcat": lambda *a: "".join(tostring(x) for x in a),
     "bin": _bin,
     "parse_json": parse_json,
     "not": lambda v: None if v is None else not v,

@@ -45,7 +45,8 @@ from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
 from converters.kusto.lexer import Token, tokenize
-from converters.kusto.scalar import Row, _Ctx, _Expr, _time, _tostring
+from converters.kusto.scalar import Row, _Ctx, _Expr, _time
+from converters.kusto.values import tostring
 
 # --- tabular operators ---------------------------------------------------------------------------
 
@@ -410,7 +411,7 @@ def _sort_key(v: Any):
     if v is None:
         return (0, 0.0, "")
     t = _time(v)
-    return (1, t, "") if t is not None else (2, 0.0, _tostring(v))
+    return (1, t, "") if t is not None else (2, 0.0, tostring(v))
 
 
 def _hashable(v: Any) -> Any:
