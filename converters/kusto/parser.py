@@ -161,7 +161,7 @@ class Parser:
             key = self.expect("string").value
             self.expect("op", "]")
             return lambda e: walk(parse_json(e.get(col)), (key,))
-        if self.peek().kind == "op" and self.peek().value == "." :
+        if self.peek().kind == "op" and self.peek().value == ".":
             self.next()
             key = self.expect("ident").value
             return lambda e: walk(parse_json(e.get(col)), (key,))
