@@ -14,65 +14,14 @@ is no column of the row).
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
 from converters.engine.timestamps import epoch_seconds
-from converters.kusto.lexer import Token, _read_string
+from converters.kusto.lexer import Timespan, Token
+from converters.kusto.values import parse_json, tostring, walk
 
-_TIME_UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001, "tick": 1e-7}
 Row = tuple[frozenset, dict]
-
-
-class Timespan(float):
-    """A Kusto timespan, in seconds."""
-
-
-_SYMBOLS = ("==", "!=", "=~", "!~", "<=", ">=", "=>", "<", ">", "(", ")", ",", "|", "[", "]", ".", ":", ";",
-            "=", "+", "-", "*", "/", "!")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*~?")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def tokens(text: str) -> list[Token]:
-    """Tokens with their offsets (strings read as the single-row evaluator reads them)."""
-    out: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-            continue
-        if text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if ch in "\"'" or text.startswith("```", i) or (ch == "@" and text[i + 1:i + 2] in "\"'" and i + 1 < n) \
-                or (ch in "hH" and text[i + 1:i + 2] in ("\"", "'", "@")):
-            value, j = _read_string(text, i)
-            out.append(Token("string", value, i))
-            i = j
-            continue
-        m = _NUMBER.match(text, i)
-        if m:
-            raw = m.group(0)
-            out.append(Token("number", float(raw) if "." in raw else int(raw), i))
-            i = m.end()
-            continue
-        m = _IDENT.match(text, i)
-        if m:
-            out.append(Token("ident", m.group(0), i))
-            i = m.end()
-            continue
-        sym = next((s for s in _SYMBOLS if text.startswith(s, i)), None)
-        if sym is None:
-            raise ExecutionError(f"Kusto: unexpected character {ch!r} at offset {i}")
-        out.append(Token("op", sym, i))
-        i += len(sym)
-    out.append(Token("eof", None, n))
-    return out
 
 
 def _time(v: Any) -> float | None:
@@ -96,16 +45,6 @@ def _compare(op: str, a: Any, b: Any) -> bool | None:
     if x is None or y is None:
         x, y = str(a), str(b)
     return {"==": x == y, "!=": x != y, "<": x < y, "<=": x <= y, ">": x > y, ">=": x >= y}[op]
-
-
-def _tostring(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, list):
-        return json.dumps(v, separators=(",", ":"))
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
 
 
 # --- expressions --------------------------------------------------------------------------------
@@ -177,14 +116,7 @@ class _Expr:
     def primary(self):
         tok = self.peek()
         self.i += 1
-        if tok.kind == "number":
-            unit = self.peek()
-            if unit.kind == "ident" and unit.value in _TIME_UNITS and unit.pos == tok.pos + len(str(tok.value)):
-                self.i += 1
-                span = Timespan(tok.value * _TIME_UNITS[unit.value])
-                return lambda c: span
-            return lambda c: tok.value
-        if tok.kind == "string":
+        if tok.kind in ("number", "timespan", "string"):
             return lambda c: tok.value
         if tok.kind == "op" and tok.value == "(":
             inner = self.expr()
@@ -230,7 +162,7 @@ class _Expr:
             self.i += 1
             if self.toks[self.i - 1].value == ".":
                 key = self.peek()
-                if key.kind != "ident":
+                if key.kind not in ("ident", "word"):
                     raise ExecutionError(f"Kusto: expected a property name at offset {key.pos}")
                 self.i += 1
                 steps.append(key.value)
@@ -283,16 +215,6 @@ def _arith(op: str, a: Any, b: Any):
     return a + b if op == "+" else a - b
 
 
-def parse_json(value: Any) -> Any:
-    """parse_json: a string holding JSON is parsed; anything else is returned as it is."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def _member(c: _Ctx, name: str, path: tuple) -> Any:
     """`name.key...`: a property of the row's dynamic column `name` when the row has that column,
     else column `key` of the record that matched scan step `name` (`s1.ruleport_time`). Kusto
@@ -304,17 +226,6 @@ def _member(c: _Ctx, name: str, path: tuple) -> Any:
     return walk(step.get(path[0]), path[1:]) if isinstance(path[0], str) else None
 
 
-def walk(value: Any, path: tuple) -> Any:
-    for step in path:
-        if isinstance(step, int) and not isinstance(step, bool):
-            value = value[step] if isinstance(value, list) and -len(value) <= step < len(value) else None
-        elif isinstance(value, dict):
-            value = value.get(step)
-        else:
-            return None
-    return value
-
-
 def _bin(value, span):
     t = _time(value)
     if t is None or not span:
@@ -323,7 +234,7 @@ def _bin(value, span):
 
 
 _FUNCTIONS: dict[str, Callable] = {
-    "tostring": _tostring,
+    "tostring": tostring,
     "isempty": _empty,
     "isnotempty": lambda v: not _empty(v),
     "isnull": lambda v: v is None,
@@ -331,7 +242,7 @@ _FUNCTIONS: dict[str, Callable] = {
     "pack_array": lambda *a: list(a),
     "array_length": lambda v: len(v) if isinstance(v, list) else None,
     "iff": lambda cond, a, b: a if cond is True else b,
-    "strcat": lambda *a: "".join(_tostring(x) for x in a),
+    "strcat": lambda *a: "".join(tostring(x) for x in a),
     "bin": _bin,
     "parse_json": parse_json,
     "not": lambda v: None if v is None else not v,

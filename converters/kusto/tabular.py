@@ -44,8 +44,9 @@ import json
 from typing import Any, Callable
 
 from converters.engine.executor import ExecutionError
-from converters.kusto.lexer import Token
-from converters.kusto.scalar import Row, _Ctx, _Expr, _time, _tostring, tokens
+from converters.kusto.lexer import Token, tokenize
+from converters.kusto.scalar import Row, _Ctx, _Expr, _time
+from converters.kusto.values import tostring
 
 # --- tabular operators ---------------------------------------------------------------------------
 
@@ -54,7 +55,7 @@ class TabularQuery:
 
     def __init__(self, text: str, predicate: Callable[[str, str], Callable[[dict], bool]], default_table: str):
         self.text = text
-        self.toks = tokens(text)
+        self.toks = tokenize(text)
         self.i = 0
         self.predicate = predicate
         self.default_table = default_table
@@ -68,7 +69,7 @@ class TabularQuery:
 
     def at(self, value: Any, k: int = 0) -> bool:
         tok = self.peek(k)
-        return tok.kind in ("op", "ident") and tok.value == value
+        return tok.kind in ("op", "ident", "word") and tok.value == value
 
     def take(self, value: Any) -> None:
         if not self.at(value):
@@ -77,7 +78,7 @@ class TabularQuery:
 
     def name(self) -> str:
         tok = self.peek()
-        if tok.kind != "ident":
+        if tok.kind not in ("ident", "word"):  # `where` is a keyword (lexer), an operator's name here
             self._fail("expected a name")
         self.i += 1
         return tok.value
@@ -410,7 +411,7 @@ def _sort_key(v: Any):
     if v is None:
         return (0, 0.0, "")
     t = _time(v)
-    return (1, t, "") if t is not None else (2, 0.0, _tostring(v))
+    return (1, t, "") if t is not None else (2, 0.0, tostring(v))
 
 
 def _hashable(v: Any) -> Any:

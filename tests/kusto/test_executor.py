@@ -8,7 +8,7 @@ import pytest
 
 from converters.engine.executor import ExecutionError
 from converters.emit.targets import defender_executor, sentinel_executor
-from converters.kusto.executor import KustoExecutor, tokenize
+from converters.kusto.executor import KustoExecutor
 from converters.platforms.facts import kusto_schema
 from tests.support import FIXTURES
 
@@ -130,22 +130,6 @@ def test_numeric_comparisons(kql):
     assert run(kql, "ProcessId > 99") == [0, 2]
     assert run(kql, "ProcessId <= 100") == [1, 2]
     assert run(kql, "ProcessId == 99") == [1]
-
-
-def test_string_literal_forms():
-    def value(src):
-        toks = tokenize(src)
-        assert toks[0].kind == "string" and toks[1].kind == "eof"
-        return toks[0].value
-
-    assert value(r'"a\\b\"c\td"') == 'a\\b"c\td'
-    assert value(r"'it\'s'") == "it's"
-    assert value(r'@"C:\Users\""x"""') == 'C:\\Users\\"x"'
-    assert value(r"@'a\'") == "a\\"
-    assert value('"ab" \'cd\' @"e\\"') == "abcde\\"  # adjacent literals concatenate
-    assert value('```line1\nline2\\n```') == "line1\nline2\\n"
-    assert value('h"secret"') == "secret"
-    assert value(r'"\u00e9"') == "é"
 
 
 def test_comments_ignored(kql):
