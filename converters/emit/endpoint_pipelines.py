@@ -27,6 +27,7 @@ from converters.emit.backend_splunk import base_search
 from converters.emit.errors import EmitError
 from converters.emit.platform_conditions import PlatformConditions
 from converters.emit.endpoint_items import resolve_item
+from converters.emit.item_values import wildcard_pattern
 from converters.emit.tables import EndpointModel
 from converters.emit.transforms import (
     BasenameField,
@@ -461,22 +462,9 @@ class SysmonCurrentDirectory(ValueTransformation):
         record_note(self._pipeline, "emit/field-approximated",
                     f"{self.platform} writes CurrentDirectory with a trailing backslash on Windows: the "
                     "rule's directories are matched with and without one", "process.working_directory",
-                    Affects.of(MORE, wildcard("process.working_directory", [_escaped(val) + "\\\\"],
+                    Affects.of(MORE, wildcard("process.working_directory", [wildcard_pattern(val) + "\\\\"],
                                               case_insensitive=not isinstance(val, SigmaCasedString))))
         return [val, with_slash]
-
-
-def _escaped(val) -> str:
-    """A SigmaString as a notes wildcard pattern (`*`, `?`; literal ones escaped)."""
-    out = ""
-    for part in val.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            out += "*"
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out += "?"
-        else:
-            out += "".join("\\" + c if c in "*?\\" else c for c in part)
-    return out
 
 
 def within_lines(rx: str) -> str:

@@ -42,20 +42,22 @@ def plain_values(item: SigmaDetectionItem) -> list[str] | None:
 
 def wildcard_values(item: SigmaDetectionItem) -> list[str] | None:
     """The item's string values as wildcard patterns (`*`, `?`; literal ones escaped), else None."""
-    out = []
-    for v in item.value:
-        if type(v) not in (SigmaString, SigmaCasedString):
-            return None
-        text = ""
-        for part in v.s:
-            if part is SpecialChars.WILDCARD_MULTI:
-                text += "*"
-            elif part is SpecialChars.WILDCARD_SINGLE:
-                text += "?"
-            else:
-                text += "".join("\\" + c if c in "*?\\" else c for c in part)
-        out.append(text)
-    return out
+    if any(type(v) not in (SigmaString, SigmaCasedString) for v in item.value):
+        return None
+    return [wildcard_pattern(v) for v in item.value]
+
+
+def wildcard_pattern(value: SigmaString) -> str:
+    """A Sigma string as a notes wildcard pattern (`*`, `?`; literal ones escaped)."""
+    text = ""
+    for part in value.s:
+        if part is SpecialChars.WILDCARD_MULTI:
+            text += "*"
+        elif part is SpecialChars.WILDCARD_SINGLE:
+            text += "?"
+        else:
+            text += "".join("\\" + c if c in "*?\\" else c for c in part)
+    return text
 
 
 def literal_values(it: SigmaDetectionItem, strings: bool = False) -> list | None:
