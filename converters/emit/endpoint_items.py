@@ -47,6 +47,7 @@ KIND_DATASETS = {
     "library": ("endpoint.events.library", "windows.sysmon_operational", "endpoint", "microsoft-windows-sysmon"),
     "driver": ("windows.sysmon_operational", "microsoft-windows-sysmon"),
     "authentication": ("system.auth", "system.security", "windows.forwarded", "microsoft-windows-security-auditing"),
+    "winlog": ("system.security", "windows.forwarded"),
 }
 #: values of event.kind / event.outcome / agent.type every recorded event has
 COMMON_VALUES = {"event.kind": ("event",), "event.outcome": ("success",), "agent.type": ("endpoint",)}

@@ -135,6 +135,26 @@ def _positive_values(rule: SigmaRule, field_name: str) -> set[str]:
     return found
 
 
+#: the fields that make a category-less rule one on Windows event log records (event IDs, EventData)
+WINLOG_FIELDS = ("event.code", "winlog.*")
+
+
+def _named(select: str, named: set[str]) -> bool:
+    """`select` is one of the fields named (`prefix.*`: a field under prefix)."""
+    if select.endswith(".*"):
+        return any(n.startswith(select[:-1]) for n in named)
+    return select in named
+
+
+def _asks_values(model: EndpointModel, rule: SigmaRule) -> bool:
+    """The rule asks (outside any `not`) for one of the values `model.selects_values` lists."""
+    for field_name, values in model.selects_values:
+        listed = values() if callable(values) else values
+        if _positive_values(rule, field_name) & {v.lower() for v in listed}:
+            return True
+    return False
+
+
 def takes(model: EndpointModel, rule) -> bool:
     """Whether `model` is the one for this rule (logsource, and for DNS the fields it names; for a
     rule with no Sigma category, the ECS event.category it asks for)."""
@@ -147,7 +167,7 @@ def takes(model: EndpointModel, rule) -> bool:
         return False
     if model.selects or model.avoids:
         named = _positive_fields(rule)
-        if model.selects and not named & set(model.selects):
+        if model.selects and not any(_named(s, named) for s in model.selects) and not _asks_values(model, rule):
             return False
         if model.avoids and named & set(model.avoids):
             return False
@@ -187,6 +207,9 @@ class RequireModel(PreprocessingTransformation):
             return
         ls = rule.logsource
         why = self.lacks.get(ls.category) or self.lacks.get(ls.product)
+        if why is None and ls.category is None and f"winlog/{ls.product}" in self.lacks \
+                and any(_named(s, _positive_fields(rule)) for s in WINLOG_FIELDS):
+            why = self.lacks[f"winlog/{ls.product}"]   # a rule on Windows event log records
         if why is None and ls.category is None:   # a rule on ECS categories: what the platform lacks of them
             why = next((self.lacks[f"{c}/{ls.product}"] for c in sorted(_positive_values(rule, "event.category"))
                         if f"{c}/{ls.product}" in self.lacks), None)
@@ -299,6 +322,10 @@ def _coverage_items(model: EndpointModel) -> list[ProcessingItem]:
                 "emit/scope-widened", f"{model.title} has no operating-system field: the {product} product "
                 "is not enforced", "host.os.type", Affects.of(MORE, where)), f"oswide_{model.category}_{product}",
                 rule_conditions=cond))
+    for i, entry in enumerate(model.scope):
+        code, message, field_name, affects = entry() if callable(entry) else entry
+        items.append(_item(StaticNote(code, message, field_name, affects), f"scope_{i}_{model.title}",
+                           rule_conditions=[TakesRule(model)]))
     table = model.facts_tables()[0]
     # process_creation too: a start that is a fork (Linux) is no process creation for Sysmon or Defender
     gap = unrecorded(table.actions)

@@ -41,10 +41,12 @@ class EndpointModel:
     os_values: dict = field(default_factory=dict)   # host.os.type value -> (platform field, value), no OS field
     selects: tuple[str, ...] = ()      # fields whose presence selects this model within its category
     selects_category: tuple[str, ...] = ()  # ECS event.category values a rule with no Sigma category must ask for
+    selects_values: tuple = ()         # (field, values or a function giving them): asking for one also selects it
     avoids: tuple[str, ...] = ()       # fields whose presence selects another model
     registry_paths: tuple[str, ...] = ()  # platform fields holding registry paths with full root names
     missing_as: dict = field(default_factory=dict)   # platform field -> the value it holds when missing
     user_fields: tuple[str, ...] = ("User",)   # with domain_user: the rule's fields naming the bare user
+    scope: tuple = ()   # notes (code, message, field, Affects), or functions giving one, every rule on it gets
 
     def table_names(self, product: str | None) -> tuple[str, ...]:
         return tuple(self.tables.get(product, ()))

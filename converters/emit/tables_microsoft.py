@@ -9,6 +9,7 @@ use and the ECS names it keeps where Sigma has none.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from converters.emit.equivalents import (
     Directory,
@@ -26,7 +27,9 @@ from converters.emit.equivalents import (
     logon_event_data,
 )
 from converters.emit.tables import EndpointModel
+from converters.emit.tables_winlog import CodeOf, EventCode, EventDataEquivalents, EventDataXml, security_scope
 from converters.notes import any_, eq, exists
+from converters.platforms import winlog
 
 def _tables(name: str, products=(None, "windows", "linux", "macos")) -> dict:
     return {p: (name,) for p in products}
@@ -187,7 +190,11 @@ DEFENDER_LOGON = EndpointModel(
     selects_category=("authentication",),
 )
 
-DEFENDER_LACKS = {"authentication/linux": "Microsoft documents DeviceLogonEvents' logon types as Windows' own "
+DEFENDER_LACKS = {"winlog/windows": "Defender XDR's advanced hunting holds no Windows event log records: its tables "
+                                    "(DeviceEvents, DeviceLogonEvents, ...) keep the activities Defender observes under "
+                                    "its own ActionType names, not the event log's event IDs (event.code) and EventData "
+                                    "(winlog.event_data.*)",
+                  "authentication/linux": "Microsoft documents DeviceLogonEvents' logon types as Windows' own "
                                           "(Interactive, RemoteInteractive, Network, Batch, Service) and no record "
                                           "of Linux (sshd) logons in it"}
 
@@ -340,7 +347,40 @@ ASIM_WINDOWS_LOGON = EndpointModel(
     selects_category=("authentication",),
 )
 
-ASIM_MODELS = (ASIM_SSHD, ASIM_WINDOWS_LOGON, ASIM_POWERSHELL, ASIM_PROCESS, ASIM_FILE, ASIM_REGISTRY, ASIM_NETWORK,
+
+def _security_actions() -> tuple[str, ...]:
+    return winlog.security().actions()
+
+
+def _security_event_model() -> EndpointModel:
+    """The Windows Security channel's records (category-less rules naming event.code or winlog.*):
+    the SecurityEvent table, its columns named as the EventData fields, the others read in its
+    EventData XML (converters.emit.tables_winlog)."""
+    title = "Sentinel SecurityEvent (Windows Security Events via AMA)"
+    return EndpointModel(
+        target="kusto-sentinel", title=title, platform="asim",
+        tables={"windows": ("SecurityEvent",)}, category=None,
+        fields={"event.provider": "EventSourceName"},
+        equivalents=EventDataEquivalents({
+            "winlog.channel": Implied(("Security",), "SecurityEvent holds the Security channel's records"),
+            "event.code": EventCode("EventID", numeric=True),
+            "event.action": CodeOf("EventID", numeric=True), "event.category": CodeOf("EventID", numeric=True),
+            "event.type": CodeOf("EventID", numeric=True),
+            "winlog.computer_name": From("Computer", ("winlog.computer_name", "host.name")),
+            "winlog.event_data.NewUACList": Refuse("NewUACList is Elastic's reading of NewUacValue's flags; "
+                                                   "SecurityEvent keeps NewUacValue, a hexadecimal number"),
+        }, "asim", "SecurityEvent", fallback=EventDataXml),
+        selects=("event.code", "winlog.*"), selects_values=(("event.action", _security_actions),), scope=(partial(security_scope, title),),
+    )
+
+
+ASIM_SECURITY_EVENT = _security_event_model()
+
+# a category-less rule reading the script block text (Elastic's 4104 events, whatever they name)
+ASIM_POWERSHELL_ANY = replace(ASIM_POWERSHELL, category=None, equivalents={
+    **ASIM_POWERSHELL.equivalents, "event.code": Implied(("4104",), "WindowsEvent's script blocks are event 4104")})
+
+ASIM_MODELS = (ASIM_SSHD, ASIM_WINDOWS_LOGON, ASIM_POWERSHELL_ANY, ASIM_SECURITY_EVENT, ASIM_POWERSHELL, ASIM_PROCESS, ASIM_FILE, ASIM_REGISTRY, ASIM_NETWORK,
                ASIM_DNS, ASIM_DNS_QUERY, ASIM_LIBRARY, ASIM_DRIVER)
 
-__all__ = ["DEFENDER_MODELS", "DEFENDER_LACKS", "ASIM_MODELS"]
+__all__ = ["DEFENDER_MODELS", "DEFENDER_LACKS", "ASIM_MODELS", "ASIM_SECURITY_EVENT"]

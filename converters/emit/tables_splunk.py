@@ -297,7 +297,11 @@ CIM_SSHD = EndpointModel(
 CIM_MODELS = (CIM_SSHD, CIM_PROCESS, CIM_FILE, CIM_REGISTRY, CIM_NETWORK, CIM_DNS, CIM_DNS_QUERY)
 
 #: what no CIM data model records, by Sigma category (the refusal names it)
-CIM_LACKS = {"image_load": "no CIM data model records library (image) loads",
+CIM_LACKS = {"winlog/windows": "no CIM data model holds Windows event log records: the Splunk Add-on for Microsoft "
+                               "Windows maps some events to CIM data models (Authentication, Change, ...) with CIM "
+                               "fields only, without the event ID (event.code) and the EventData fields "
+                               "(winlog.event_data.*)",
+             "image_load": "no CIM data model records library (image) loads",
              "authentication/windows": "the CIM Authentication data model records no Windows logon type "
                                        "(winlog.logon.type) and no event data of 4624/4625; ruleport maps only "
                                        "sshd logins to it",

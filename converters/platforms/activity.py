@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from converters.platforms import winlog
 from converters.platforms.facts import Table
 
 OS_TYPES = ("windows", "linux", "macos")
@@ -135,10 +136,17 @@ class Activity:
             return "driver"
         if "authentication" in cats:
             return "authentication"   # a logon (sshd's, Windows 4624/4625): the platforms' logon records
+        if self.os in ("windows", None) and (get(self.event, "event.code") is not None or self.has("winlog")
+                                             or set(self.actions) & set(winlog.security().actions())):
+            return "winlog"   # another Windows event log record (Elastic's System / Windows integrations)
         return None
 
     def __call__(self, path: str) -> Any:
         return get(self.event, path)
+
+    def has(self, prefix: str) -> bool:
+        """The event has a value under `prefix` (nested, or as flat dotted keys)."""
+        return get(self.event, prefix) is not None or any(str(k).startswith(prefix + ".") for k in self.event)
 
     def one(self, path: str) -> Any:
         """The first value of a field that may be an array."""

@@ -53,7 +53,7 @@ def index_of(event: Mapping[str, Any], kind: str | None) -> str:
     if isinstance(dataset, str) and dataset:
         return f"logs-{dataset}-default"
     # logons are no Defend data (Elastic's system and windows integrations): placed like an event of no kind
-    table = defend_table(kind) if kind not in (None, "authentication") else _mapping_every_field(event)
+    table = defend_table(kind) if kind not in (None, "authentication", "winlog") else _mapping_every_field(event)
     if table is not None:
         return table.select["index"].replace("*", "default")
     return "logs-generic-default"

@@ -13,7 +13,8 @@ A table (`Table`)
     platform, name   e.g. "defender", "DeviceFileEvents"
     kind             the endpoint event kind it holds: process, file, registry,
                      network, dns, library, driver, script (PowerShell script blocks),
-                     authentication (logons: sshd's, Windows 4624/4625)
+                     authentication (logons: sshd's, Windows 4624/4625),
+                     winlog (the other records of a Windows event log channel)
     os               the operating systems whose events it holds
     select           how a query selects it (an index pattern, a source and
                      EventCodes, a data model dataset, a table name)
@@ -54,7 +55,7 @@ FILES = {
 #: a decision-list value that holds for any value of the field (the field exists)
 EXISTS = "*"
 
-KINDS = ("process", "file", "registry", "network", "dns", "library", "driver", "script", "authentication")
+KINDS = ("process", "file", "registry", "network", "dns", "library", "driver", "script", "authentication", "winlog")
 
 
 class FactsError(ValueError):

@@ -55,6 +55,13 @@ and sentinel-asim.json (Microsoft's schema references).
   an outbound session and DstProcessName for an inbound one,
   NetworkDirection Outbound/Inbound, NetworkProtocol TCP/UDP.
 - imDns (EventType Query): DnsQuery, SrcProcessName, SrcIpAddr.
+- SecurityEvent (Windows Security Events via AMA): the Security channel's
+  records (converters.platforms.winlog: an ECS event naming no channel is
+  a Security record unless its provider says otherwise): EventID the
+  event ID (event.code, else the one code Elastic gives its event.action),
+  Channel, EventSourceName the provider, Computer, the EventData fields
+  that have a column under their own names, and all of them as XML in
+  EventData. Records of other channels are not in it.
 - PowerShell script blocks, which no ASIM schema covers: the WindowsEvent
   table (Provider Microsoft-Windows-PowerShell, EventID 4104), the event's
   data in the dynamic EventData, the user's SID in SystemUserId.
@@ -70,7 +77,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from converters.platforms import facts
+from converters.platforms import facts, winlog
 from converters.platforms.activity import (
     OS_DISPLAY,
     Activity,
@@ -251,6 +258,8 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
     if kind == "authentication":
         return {**_asim_logon(a, table, action), "TimeGenerated": a("@timestamp"), "EventType": "Logon",
                 "EventResult": action, "EventCount": 1, "EventSchema": "Authentication"}
+    if kind == "winlog":
+        return _security_event(a, table)
     if kind == "script":
         data = {"ScriptBlockText": a.one("powershell.file.script_block_text"),
                 "ScriptBlockId": a.one("powershell.file.script_block_id"), "Path": a.one("file.path"),
@@ -284,6 +293,25 @@ def _asim_logon(a: Activity, table: facts.Table, action: str | None) -> dict:
             "LogonProtocol": a.one("winlog.event_data.AuthenticationPackageName")}
 
 
+def _security_event(a: Activity, table: facts.Table) -> dict | None:
+    """A Security channel record as SecurityEvent holds it (None: another channel's, or no event ID)."""
+    rec = winlog.record(a)
+    if rec is None or rec.channel != winlog.security().channel:
+        return None
+    columns = {}
+    for name, value in rec.data.items():
+        kind = table.type_of(name)
+        if kind is not None and name not in _SECURITY_EVENT_OWN:
+            columns[name] = _number(value) if kind in ("int", "long") else value
+    return {**columns, "TimeGenerated": a("@timestamp"), "Computer": rec.computer, "EventID": int(rec.code),
+            "Channel": rec.channel, "EventSourceName": rec.provider, "EventData": winlog.event_data_xml(rec.data),
+            "Type": "SecurityEvent"}
+
+
+#: SecurityEvent columns that are the record's own, never an EventData field's
+_SECURITY_EVENT_OWN = ("TimeGenerated", "Computer", "EventID", "Channel", "EventSourceName", "EventData", "Type")
+
+
 def _text_id(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -302,5 +330,7 @@ def _render(platform: str, event: Mapping[str, Any]) -> dict | None:
     for table in facts.platform(platform).tables.values():
         recorded, action = a.recorded_by(table)
         if recorded:
-            return _kusto(table, _FIELDS[table.recorded_as](a, table, action))
+            fields = _FIELDS[table.recorded_as](a, table, action)
+            if fields is not None:
+                return _kusto(table, fields)
     return None
