@@ -207,12 +207,19 @@ class RequireModel(PreprocessingTransformation):
             return
         ls = rule.logsource
         why = self.lacks.get(ls.category) or self.lacks.get(ls.product)
-        if why is None and ls.category is None and f"winlog/{ls.product}" in self.lacks \
-                and any(_named(s, _positive_fields(rule)) for s in WINLOG_FIELDS):
-            why = self.lacks[f"winlog/{ls.product}"]   # a rule on Windows event log records
         if why is None and ls.category is None:   # a rule on ECS categories: what the platform lacks of them
             why = next((self.lacks[f"{c}/{ls.product}"] for c in sorted(_positive_values(rule, "event.category"))
                         if f"{c}/{ls.product}" in self.lacks), None)
+        if why is None and ls.category is None and f"winlog/{ls.product}" in self.lacks \
+                and any(_named(s, _positive_fields(rule)) for s in WINLOG_FIELDS):
+            why = self.lacks[f"winlog/{ls.product}"]   # a rule on Windows event log records
+        if why is None and ls.category is None:
+            asks = sorted({f"event.category {c}" for m in self.models if m.category is None and ls.product in m.tables
+                           for c in m.selects_category}
+                          | {s for m in self.models if m.category is None and ls.product in m.tables for s in m.selects})
+            if asks:
+                why = (f"a rule with no Sigma category is read on its {ls.product} data only where it names "
+                       f"{', '.join(asks)}")
         if why is None:
             same = [m for m in self.models if m.category == ls.category]
             products = sorted({p for m in same for p in m.products})

@@ -27,7 +27,7 @@ from converters.emit.equivalents import (
     logon_event_data,
 )
 from converters.emit.tables import EndpointModel
-from converters.emit.tables_winlog import CodeOf, EventCode, EventDataEquivalents, EventDataXml, security_scope
+from converters.emit.tables_winlog import GROUP_FIELDS, CodeOf, EventCode, EventDataEquivalents, EventDataXml, security_scope
 from converters.notes import any_, eq, exists
 from converters.platforms import winlog
 
@@ -366,9 +366,7 @@ def _security_event_model() -> EndpointModel:
             "event.code": EventCode("EventID", numeric=True),
             "event.action": CodeOf("EventID", numeric=True), "event.category": CodeOf("EventID", numeric=True),
             "event.type": CodeOf("EventID", numeric=True),
-            "winlog.computer_name": From("Computer", ("winlog.computer_name", "host.name")),
-            "winlog.event_data.NewUACList": Refuse("NewUACList is Elastic's reading of NewUacValue's flags; "
-                                                   "SecurityEvent keeps NewUacValue, a hexadecimal number"),
+            **GROUP_FIELDS, "winlog.computer_name": From("Computer", ("winlog.computer_name", "host.name")),
         }, "asim", "SecurityEvent", fallback=EventDataXml),
         selects=("event.code", "winlog.*"), selects_values=(("event.action", _security_actions),), scope=(partial(security_scope, title),),
     )

@@ -10,6 +10,9 @@ process, file and network events; nothing records macOS).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+
 from converters.emit.equivalents import (
     Directory,
     From,
@@ -26,7 +29,9 @@ from converters.emit.equivalents import (
     logon_event_data,
 )
 from converters.emit.tables import EndpointModel
+from converters.emit.tables_winlog import GROUP_FIELDS, CodeOf, EventCode, EventDataEquivalents, security_scope
 from converters.notes import exists
+from converters.platforms import winlog
 
 _WIN = "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"
 
@@ -190,7 +195,36 @@ SPLUNK_WINDOWS_LOGON = EndpointModel(
     selects_category=("authentication",),
 )
 
-SYSMON_MODELS = (SPLUNK_POWERSHELL, SPLUNK_SSHD, SPLUNK_WINDOWS_LOGON, SYSMON_PROCESS, SYSMON_FILE, SYSMON_REGISTRY, SYSMON_NETWORK, SYSMON_DNS, SYSMON_DNS_QUERY,
+
+def _security_actions() -> tuple[str, ...]:
+    return winlog.security().actions()
+
+
+# Windows Security channel records, for category-less rules naming event.code or winlog.* (or an
+# event.action Elastic's Security pipeline gives a Security event): the add-on's extraction keeps
+# every EventData field under its own name
+_SECURITY_TITLE = "Windows Security events (XmlWinEventLog:Security) in Splunk"
+SPLUNK_SECURITY_EVENT = EndpointModel(
+    target="splunk", title=_SECURITY_TITLE, platform="sysmon",
+    tables={"windows": ("windows-security",)}, category=None, fields={},
+    equivalents=EventDataEquivalents({
+        "event.code": EventCode("EventCode"), "event.action": CodeOf("EventCode"),
+        "event.category": CodeOf("EventCode"), "event.type": CodeOf("EventCode"),
+        "winlog.channel": Implied(("Security",), "the source holds the Security channel's records"),
+        "event.provider": Implied(winlog.SECURITY_PROVIDERS, "the Security channel's records are written by the "
+                                  "auditing subsystem and the event log service"),
+        **GROUP_FIELDS, "winlog.computer_name": From("Computer", ("winlog.computer_name", "host.name")),
+    }, "sysmon", "windows-security"),
+    selects=("event.code", "winlog.*"), selects_values=(("event.action", _security_actions),),
+    scope=(partial(security_scope, _SECURITY_TITLE),),
+)
+
+# a category-less rule reading the script block text (Elastic's 4104 events, whatever they name)
+SPLUNK_POWERSHELL_ANY = replace(SPLUNK_POWERSHELL, category=None, equivalents={
+    **SPLUNK_POWERSHELL.equivalents, "event.code": Implied(("4104",), "the source's script blocks are event 4104")})
+
+SYSMON_MODELS = (SPLUNK_POWERSHELL, SPLUNK_SSHD, SPLUNK_WINDOWS_LOGON, SPLUNK_POWERSHELL_ANY, SPLUNK_SECURITY_EVENT,
+                 SYSMON_PROCESS, SYSMON_FILE, SYSMON_REGISTRY, SYSMON_NETWORK, SYSMON_DNS, SYSMON_DNS_QUERY,
                  SYSMON_LIBRARY, SYSMON_DRIVER)
 
 

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 
 from converters.emit.platform_conditions import Rewrite
-from converters.emit.equivalents import Same
+from converters.emit.equivalents import From, Refuse, Same
 from converters.emit.item_values import plain_values, with_values
 from converters.notes import EITHER, LESS, Affects, all_, any_, eq, exists, not_
 from converters.platforms import facts, winlog
@@ -172,6 +172,10 @@ class EventDataEquivalents(dict):
         if not isinstance(key, str) or not key.startswith(EVENT_DATA):
             return None
         name = key[len(EVENT_DATA):]
+        derived = winlog.security().derived.get(name)
+        if derived is not None:
+            return Refuse(f"Elastic's pipeline derives {name} ({derived}); the platform keeps the record's own "
+                          "EventData only")
         kind = facts.table(self.platform, self.table).type_of(name)
         if kind in ("int", "long"):
             return Numeric(name)
@@ -202,6 +206,12 @@ class Numeric:
         return Rewrite(with_values(item, self.target, [SigmaNumber(int(v)) for v in values]))
 
 
+#: the group of a group-management event (4727-4764: added-member-to-group, ...), which Elastic's
+#: pipeline fills from the record's Target* fields: read as those fields (noted where they disagree)
+GROUP_FIELDS = {f"group.{ecs}": From(name, f"{EVENT_DATA}{name}")
+                for ecs, name in (("id", "TargetSid"), ("name", "TargetUserName"), ("domain", "TargetDomainName"))}
+
+
 def security_scope(title: str) -> tuple:
     """The note of a table holding the Security channel's records: which ECS events it never receives."""
     sec = winlog.security()
@@ -223,4 +233,4 @@ def security_scope(title: str) -> tuple:
             "and events with no event ID are never received", "event.code", Affects.of(LESS, where))
 
 
-__all__ = ["EventCode", "CodeOf", "EventDataXml", "EventDataEquivalents", "Numeric", "security_scope"]
+__all__ = ["GROUP_FIELDS", "EventCode", "CodeOf", "EventDataXml", "EventDataEquivalents", "Numeric", "security_scope"]

@@ -28,6 +28,11 @@ converters/data/platforms/sysmon.json (Sysmon's documentation). Per event:
   Windows, source XmlWinEventLog:Security): the EventData names
   (TargetUserName, TargetUserSid, TargetDomainName, IpAddress, '-' without a
   network address, LogonType as its number, Status), Computer.
+- other Windows Security channel records (not Sysmon: the Windows add-on's
+  XmlWinEventLog:Security; converters.platforms.winlog decides which ECS
+  events are such records): EventCode the event ID (event.code, else the one
+  code Elastic gives the event's event.action), Computer, Channel, and every
+  EventData field under its own name, as text.
 - PowerShell script blocks (not Sysmon: the Windows add-on's
   Microsoft-Windows-PowerShell/Operational channel), EventCode 4104:
   ScriptBlockText, ScriptBlockId, Path (the script's file), UserID (SID).
@@ -55,7 +60,7 @@ from typing import Any, Mapping
 
 from converters.engine.documents import flatten_ecs
 from converters.engine.timestamps import epoch_seconds
-from converters.platforms import facts
+from converters.platforms import facts, winlog
 from converters.platforms.activity import WINDOWS_LOGON_TYPES, Activity, basename, drop_none, first, text
 
 WINDOWS_SOURCE = "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"
@@ -234,6 +239,14 @@ def sysmon_record(a: Activity) -> tuple[facts.Table, dict] | None:
         recorded, action = a.recorded_by(table)
         if not recorded:
             continue
+        if table.kind == "winlog":
+            rec = winlog.record(a)
+            if rec is None or rec.channel != winlog.security().channel:
+                continue   # another channel's record, or one with no event ID: not in this source
+            return table, drop_none({"source": table.select["source"], "sourcetype": table.select["sourcetype"],
+                                     "host": a("host.name"), "_time": epoch_seconds(a("@timestamp")),
+                                     **rec.data, "EventCode": rec.code, "Computer": rec.computer,
+                                     "Channel": rec.channel})
         if table.kind == "authentication":
             select = table.select
             record = {"source": select.get("source", "/var/log/secure"), "sourcetype": select["sourcetype"],

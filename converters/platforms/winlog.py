@@ -40,6 +40,7 @@ class SecurityEvents:
     provider: str
     source: str
     events: Mapping[str, Mapping[str, tuple[str, ...]]]   # code -> ECS field -> values
+    derived: Mapping[str, str] = None   # EventData name Elastic's pipeline adds -> what it derives it from
 
     def codes_where(self, ecs_field: str, wanted, *, case_insensitive: bool = True) -> tuple[str, ...]:
         """The event codes the pipeline gives one of `wanted` in `ecs_field` (sorted numerically)."""
@@ -80,7 +81,7 @@ def security() -> SecurityEvents:
             raise FactsError(f"{FILE.name}: events.{code}: an event code with action, category and type")
         events[code] = {ecs: tuple([spec[key]] if isinstance(spec[key], str) else spec[key])
                         for ecs, key in ECS_OF_CODE.items()}
-    return SecurityEvents(raw["channel"], raw["provider"], raw["source"], events)
+    return SecurityEvents(raw["channel"], raw["provider"], raw["source"], events, dict(raw["derived_event_data"]))
 
 
 #: the providers that write the Security channel's records: the auditing subsystem, and the
@@ -123,10 +124,12 @@ def _text(value: Any) -> str:
 
 def event_data(event: Mapping[str, Any]) -> dict[str, str]:
     """The record's EventData fields (winlog.event_data.<Name>) as the text Windows writes: an
-    ECS array (a list Elastic split the field into) as its values one per line."""
+    ECS array (a list Elastic split the field into) as its values one per line; the fields
+    Elastic's pipeline derives (NewUACList, AccessMaskDescription, ...) are no part of it."""
     found = flatten_ecs(event)
+    derived = security().derived
     return {k[len(EVENT_DATA):]: "\n".join(_text(v) for v in vs) for k, vs in found.items()
-            if k.startswith(EVENT_DATA) and "." not in k[len(EVENT_DATA):]}
+            if k.startswith(EVENT_DATA) and "." not in k[len(EVENT_DATA):] and k[len(EVENT_DATA):] not in derived}
 
 
 def _xml_text(text: str) -> str:

@@ -97,6 +97,31 @@ def test_sentinel_reads_security_event_columns_and_the_event_data_xml():
     assert "SubjectUserName endswith" in q   # a column of SecurityEvent
 
 
+def test_splunk_reads_the_security_source_with_event_data_fields_under_their_names():
+    q = emit(AD_CHANGE, "splunk").queries[0]
+    assert q.startswith("source=XmlWinEventLog:Security")
+    assert 'EventCode="5136"' in q and 'AttributeLDAPDisplayName="servicePrincipalName"' in q
+    assert 'ObjectDN="*CN=Users*"' in q
+    q = emit(GROUP_ADD, "splunk").queries[0]
+    assert 'EventCode IN ("4728", "4732", "4756")' in q or 'EventCode="4728" OR' in q, q
+
+
+def test_fields_elastic_derives_are_refused_naming_the_derivation():
+    for target in TARGETS_WITH_WINLOG:
+        with pytest.raises(EmitError) as e:
+            emit(rule("  sel:\n    event.code: '4662'\n    winlog.event_data.AccessMaskDescription: Write Property"),
+                 target)
+        assert "AccessMaskDescription" in e.value.message, e.value.message
+
+
+def test_a_category_less_rule_on_other_data_says_what_it_would_need_to_name():
+    text = rule("  sel:\n    url.full: http://x")
+    for target in TARGETS_WITH_WINLOG:
+        with pytest.raises(EmitError) as e:
+            emit(text, target)
+        assert "event.code" in e.value.message and "winlog.*" in e.value.message, e.value.message
+
+
 def test_an_action_is_the_event_codes_elastic_gives_it():
     out = emit(GROUP_ADD, "kusto-sentinel")
     assert "EventID == 4728 or EventID == 4732 or EventID == 4756" in out.queries[0]
@@ -143,6 +168,28 @@ def test_a_security_event_as_sentinel_records_it():
     assert '<Data Name="ObjectDN">CN=a&lt;b&gt;,DC=x</Data>' in rec["EventData"]
     assert rec["EventSourceName"] == "Microsoft-Windows-Security-Auditing"
     assert set(rec) - {"$table"} <= set(facts.table("asim", "SecurityEvent").fields)
+
+
+def test_a_security_event_as_splunk_records_it():
+    ev = security_event("4697", ServiceName="evil", ServiceFileName="C:\\x.exe", AccessMaskDescription=["Read"])
+    rec = render("sysmon", ev)
+    assert rec["source"] == "XmlWinEventLog:Security" and rec["EventCode"] == "4697"
+    assert rec["ServiceName"] == "evil" and rec["ServiceFileName"] == "C:\\x.exe" and rec["Computer"] == "dc1"
+    assert "AccessMaskDescription" not in rec   # Elastic's, not the record's
+    assert render("sysmon", security_event("7045", channel="System", ImagePath="x")) is None
+
+
+def test_group_fields_are_the_records_target_fields():
+    text = rule("  sel:\n    event.action: added-member-to-group\n    group.name: Domain Admins")
+    for target in TARGETS_WITH_WINLOG:
+        events = [security_event("4728", action="added-member-to-group", TargetUserName=n) for n in
+                  ("Domain Admins", "x")]
+        for e, name in zip(events, ("Domain Admins", "other")):
+            e["group"] = {"name": name}
+        events.append(security_event("4728", action="added-member-to-group"))   # group.name but no TargetUserName
+        events[-1]["group"] = {"name": "Domain Admins"}
+        got = check(target, text, events, lambda e: e.get("group", {}).get("name") == "Domain Admins")
+        assert got == {0}, (target, got)
 
 
 def test_events_sentinels_security_event_never_receives():
