@@ -73,8 +73,10 @@ def data_models_section() -> str:
         for m in models[target]:
             products = ", ".join(p for p in m.tables if p) or "any"
             for t in m.facts_tables():
-                names = ", ".join(f"`{s}`" for s in m.selects) or "(any)"
-                category = m.category or "none, event.category " + "/".join(m.selects_category)
+                names = ", ".join([f"`{s}`" for s in m.selects]
+                                  + [f"`{f}` of its kind" for f, _ in m.selects_values]) or "(any)"
+                category = m.category or ("none, event.category " + "/".join(m.selects_category)
+                                          if m.selects_category else "none")
                 out.append(f"| {category} ({products}) | {names} | `{t.platform}:{t.name}` | {_selection(t)} | "
                            f"{', '.join(t.os)} | {t.source} |")
         for what, why in lacks[target].items():
