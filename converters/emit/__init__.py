@@ -8,6 +8,7 @@ Data models: which platform field holds what
     datamodels        the Elastic targets: one declared table per Defend event kind
     tables            EndpointModel: one Sigma logsource on one platform table
     tables_splunk     the Sysmon and CIM models; tables_microsoft: Defender XDR and ASIM
+    tables_winlog     Windows event log records: event codes, EventData fields, what is never received
     equivalents       how a table states an ECS field it has no column for
     actions           event.type / event.action as the table's action field
 
