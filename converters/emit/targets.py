@@ -122,7 +122,8 @@ _LIST = [
     Target("splunk", "spl", ".spl", "spl", SplunkSearchBackend, (cloud_audit("splunk"), skip_cloud(pipelines.splunk_sysmon)),
            "Sysmon for Windows (EventCode 1, 3, 5, 6, 7, 11, 12/13/14, 22, 23/26) via the Splunk Add-on for "
            "Sysmon, Sysmon for Linux (sourcetype sysmon:linux: 1, 3, 5, 11, 23) and PowerShell script blocks "
-           "(EventCode 4104) and Security logons (4624/4625) via the Splunk Add-on for Microsoft Windows, sshd logins "
+           "(EventCode 4104), Security logons (4624/4625) and the Security channel's other events "
+           "(XmlWinEventLog:Security) via the Splunk Add-on for Microsoft Windows, sshd logins "
            "(linux_secure) via the Splunk Add-on for Unix and Linux; one data model per event kind; cloud and "
            "SaaS audit records by their add-ons' sourcetypes (aws:cloudtrail, o365:management:activity, ...)",
            "SPL search: the conditions Splunk evaluates in the base search, `| regex` for a regex, "
@@ -158,7 +159,8 @@ _LIST = [
     Target("kusto-sentinel", "asim", ".kql", "kusto", RuleportKustoBackend, (cloud_audit("sentinel"), skip_cloud(pipelines.sentinel_asim)),
            "Microsoft Sentinel ASIM parsers: imProcessCreate, imFileEvent, imRegistry, imNetworkSession, imDns, "
            "imAuthentication (sshd and Windows logons); "
-           "PowerShell script blocks from WindowsEvent (no ASIM schema has them); library and driver loads from "
+           "PowerShell script blocks from WindowsEvent and the Security channel's events from SecurityEvent (no "
+           "ASIM schema has them); library and driver loads from "
            "DeviceImageLoadEvents and DeviceEvents (DriverLoad), which no ASIM schema has either: the Microsoft "
            "Defender XDR connector streams them from advanced hunting (a deployment prerequisite, like the "
            "connectors of every other table); cloud and SaaS audit tables "
