@@ -25,6 +25,7 @@ from converters.emit.item_values import CASELESS, caseless, other_than, plain_va
 from converters.emit.platform_conditions import Constant, Rewrite
 from converters.emit.record_notes import account_note, one_value_note
 from converters.emit.tables import EndpointModel
+from converters.emit.transforms import probe_of
 from converters.notes import EITHER, Affects, eq
 from converters.translate.fieldmap import lookup
 from sigma.conditions import ConditionAND, ConditionOR
@@ -81,6 +82,9 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
     f = item.field
     if f is None:
         return None  # keyword search: KnownFields refuses it
+    if f in model.identities and probe_of(rule) is not None:
+        # a join key: the platform's own id of the entity groups the same events (its values are not ECS's)
+        return Rewrite(with_values(item, model.identities[f], list(item.value)))
     if f in model.missing_as and item.value and all(
             isinstance(v, SigmaNull) or (isinstance(v, SigmaExists) and not v.exists) for v in item.value):
         # `F: null` (`F|exists: false`) is the platform's placeholder too

@@ -46,6 +46,10 @@ class EndpointModel:
     registry_paths: tuple[str, ...] = ()  # platform fields holding registry paths with full root names
     missing_as: dict = field(default_factory=dict)   # platform field -> the value it holds when missing
     user_fields: tuple[str, ...] = ("User",)   # with domain_user: the rule's fields naming the bare user
+    # ECS entity ids -> the platform column that identifies the same entity (the device's own id):
+    # read as join keys only (grouping needs equal ids for one entity, not ECS's values), never
+    # in a condition, where the values would have to be ECS's
+    identities: dict = field(default_factory=dict)
     scope: tuple = ()   # notes (code, message, field, Affects), or functions giving one, every rule on it gets
 
     def table_names(self, product: str | None) -> tuple[str, ...]:

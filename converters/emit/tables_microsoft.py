@@ -55,6 +55,13 @@ def _signed(field: str) -> dict:
     return exists(field)
 
 
+#: the host's identity on each platform, for join keys (EndpointModel.identities): Defender's
+#: DeviceId ("unique identifier for the machine in the service") and ASIM's DvcId ("the unique ID
+#: of the device"), as Microsoft's schema references describe them
+_DEVICE_ID = {"host.id": "DeviceId"}
+_DVC_ID = {"host.id": "DvcId"}
+
+
 # --- Defender XDR -------------------------------------------------------------
 
 _D_ACTING = {
@@ -77,7 +84,7 @@ _D_ACTING_ARGV = {"process.args": "InitiatingProcessCommandLine"}
 _D_ACTING_ARGC = {"process.args_count": "InitiatingProcessCommandLine"}
 
 DEFENDER_PROCESS = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceProcessEvents", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceProcessEvents", platform="defender",
     tables=_tables("DeviceProcessEvents"), category="process_creation",
     fields={
         "Image": "FolderPath", "CommandLine": "ProcessCommandLine", "ParentImage": "InitiatingProcessFolderPath",
@@ -103,7 +110,7 @@ DEFENDER_PROCESS = EndpointModel(
 )
 
 DEFENDER_FILE = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceFileEvents", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceFileEvents", platform="defender",
     tables=_tables("DeviceFileEvents"), category="file_event",
     fields={"TargetFilename": "FolderPath", **_D_ACTING},
     names={"TargetFilename": "FileName", **_D_ACTING_NAMES},
@@ -125,7 +132,7 @@ DEFENDER_FILE = EndpointModel(
 )
 
 DEFENDER_REGISTRY = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceRegistryEvents", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceRegistryEvents", platform="defender",
     tables=_tables("DeviceRegistryEvents", (None, "windows")), category="registry_event",
     fields={"TargetObject": "RegistryPath", "Details": "RegistryValueData", **_D_ACTING},
     names=_D_ACTING_NAMES, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
@@ -135,7 +142,7 @@ DEFENDER_REGISTRY = EndpointModel(
 )
 
 DEFENDER_NETWORK = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceNetworkEvents", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceNetworkEvents", platform="defender",
     tables=_tables("DeviceNetworkEvents"), category="network_connection",
     fields={"Protocol": "Protocol", **_D_ACTING}, names=_D_ACTING_NAMES, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
     equivalents={**_D_ACTING_EQUIV,
@@ -149,7 +156,7 @@ DEFENDER_NETWORK = EndpointModel(
 )
 
 DEFENDER_DNS = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceEvents (DnsQueryResponse)", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceEvents (DnsQueryResponse)", platform="defender",
     tables=_tables("DeviceEvents/DnsQueryResponse", (None, "windows")), category="network_connection",
     fields={"QueryName": "DnsQueryString", "dns.question.name": "DnsQueryString", **_D_ACTING},
     names=_D_ACTING_NAMES, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
@@ -158,7 +165,7 @@ DEFENDER_DNS = EndpointModel(
 DEFENDER_DNS_QUERY = EndpointModel(**{**DEFENDER_DNS.__dict__, "category": "dns_query", "selects": ()})
 
 DEFENDER_LIBRARY = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceImageLoadEvents", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceImageLoadEvents", platform="defender",
     tables=_tables("DeviceImageLoadEvents", (None, "windows")), category="image_load",
     fields={"ImageLoaded": "FolderPath", **_D_ACTING},
     names={"ImageLoaded": "FileName", **_D_ACTING_NAMES}, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
@@ -167,7 +174,7 @@ DEFENDER_LIBRARY = EndpointModel(
 )
 
 DEFENDER_DRIVER = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceEvents (DriverLoad)", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceEvents (DriverLoad)", platform="defender",
     tables=_tables("DeviceEvents/DriverLoad", (None, "windows")), category="driver_load",
     fields={"ImageLoaded": "FolderPath"}, names={"ImageLoaded": "FileName"},
     equivalents={"dll.hash.sha256": Same("SHA256"), "file.hash.sha256": Same("SHA256"),
@@ -179,7 +186,7 @@ DEFENDER_DRIVER = EndpointModel(
 _D_LOGON_COLUMNS = {"user.name": "AccountName", "user.id": "AccountSid", "user.domain": "AccountDomain",
                     "source.ip": "RemoteIP", "source.port": "RemotePort"}
 DEFENDER_LOGON = EndpointModel(
-    target="kusto-defender", title="Defender XDR DeviceLogonEvents", platform="defender",
+    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceLogonEvents", platform="defender",
     tables={"windows": ("DeviceLogonEvents",)}, category=None, fields=dict(_D_LOGON_COLUMNS),
     equivalents={**logon_event_data(_D_LOGON_COLUMNS), "winlog.logon.type": LogonType("LogonType"),
                  "winlog.computer_name": From("DeviceName", ("winlog.computer_name", "host.name")),
@@ -216,7 +223,7 @@ _A_ACTING_ARGV = {"process.args": "ActingProcessCommandLine"}
 _A_ACTING_ARGC = {"process.args_count": "ActingProcessCommandLine"}
 
 ASIM_PROCESS = EndpointModel(
-    target="kusto-sentinel", title="Sentinel ASIM imProcessCreate", platform="asim",
+    identities={**_DVC_ID, "ProcessGuid": "TargetProcessGuid", "process.parent.entity_id": "ActingProcessGuid"}, target="kusto-sentinel", title="Sentinel ASIM imProcessCreate", platform="asim",
     tables=_tables("imProcessCreate"), category="process_creation",
     fields={
         "Image": "TargetProcessName", "CommandLine": "TargetProcessCommandLine", "ParentImage": "ActingProcessName",
@@ -241,7 +248,7 @@ ASIM_PROCESS = EndpointModel(
 )
 
 ASIM_FILE = EndpointModel(
-    target="kusto-sentinel", title="Sentinel ASIM imFileEvent", platform="asim",
+    identities={**_DVC_ID, "process.entity_id": "ActingProcessGuid"}, target="kusto-sentinel", title="Sentinel ASIM imFileEvent", platform="asim",
     tables=_tables("imFileEvent"), category="file_event",
     fields={"TargetFilename": "TargetFilePath", **_A_ACTING},
     names={"TargetFilename": "TargetFileName"}, argv=_A_ACTING_ARGV, argc=_A_ACTING_ARGC,
@@ -261,7 +268,7 @@ ASIM_FILE = EndpointModel(
 )
 
 ASIM_REGISTRY = EndpointModel(
-    target="kusto-sentinel", title="Sentinel ASIM imRegistry", platform="asim",
+    identities={**_DVC_ID, "process.entity_id": "ActingProcessGuid"}, target="kusto-sentinel", title="Sentinel ASIM imRegistry", platform="asim",
     tables=_tables("imRegistry", (None, "windows")), category="registry_event",
     fields={"TargetObject": "RegistryPath", "Details": "RegistryValueData", **_A_ACTING},
     argv=_A_ACTING_ARGV, argc=_A_ACTING_ARGC,
@@ -271,7 +278,7 @@ ASIM_REGISTRY = EndpointModel(
 )
 
 ASIM_NETWORK = EndpointModel(
-    target="kusto-sentinel", title="Sentinel ASIM imNetworkSession", platform="asim",
+    identities=_DVC_ID, target="kusto-sentinel", title="Sentinel ASIM imNetworkSession", platform="asim",
     tables=_tables("imNetworkSession"), category="network_connection",
     fields={"DestinationIp": "DstIpAddr", "DestinationPort": "DstPortNumber", "DestinationHostname": "DstHostname",
             "SourceIp": "SrcIpAddr", "SourcePort": "SrcPortNumber", "Protocol": "NetworkProtocol",
@@ -287,7 +294,7 @@ ASIM_NETWORK = EndpointModel(
 )
 
 ASIM_DNS = EndpointModel(
-    target="kusto-sentinel", title="Sentinel ASIM imDns", platform="asim",
+    identities=_DVC_ID, target="kusto-sentinel", title="Sentinel ASIM imDns", platform="asim",
     tables=_tables("imDns"), category="network_connection",
     fields={"QueryName": "DnsQuery", "dns.question.name": "DnsQuery", "Image": "SrcProcessName",
             "User": "SrcUsername"},
@@ -323,7 +330,7 @@ ASIM_DRIVER = _streamed(DEFENDER_DRIVER, "DeviceEvents (DriverLoad)")
 
 # imAuthentication: sshd logins (the OpenSSH parser) and Windows logons (the Security Events parser)
 ASIM_SSHD = EndpointModel(
-    target="kusto-sentinel", title="Sentinel ASIM imAuthentication (OpenSSH)", platform="asim",
+    identities=_DVC_ID, target="kusto-sentinel", title="Sentinel ASIM imAuthentication (OpenSSH)", platform="asim",
     tables={"linux": ("imAuthentication/OpenSSH",)}, category=None,
     fields={"source.ip": "SrcIpAddr", "source.port": "SrcPortNumber", "user.name": "TargetUsername"},
     selects_category=("authentication",),
@@ -332,7 +339,7 @@ ASIM_SSHD = EndpointModel(
 _A_LOGON_COLUMNS = {"user.name": "TargetUsername", "user.id": "TargetUserId", "source.ip": "SrcIpAddr",
                     "source.port": "SrcPortNumber"}
 ASIM_WINDOWS_LOGON = EndpointModel(
-    target="kusto-sentinel", title="Sentinel ASIM imAuthentication (Security Events)", platform="asim",
+    identities=_DVC_ID, target="kusto-sentinel", title="Sentinel ASIM imAuthentication (Security Events)", platform="asim",
     tables={"windows": ("imAuthentication/SecurityEvents",)}, category=None, fields=dict(_A_LOGON_COLUMNS),
     equivalents={**logon_event_data(_A_LOGON_COLUMNS), "winlog.logon.type": LogonType("EventSubType"),
                  "user.domain": Prefix("TargetUsername"),

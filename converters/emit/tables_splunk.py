@@ -63,7 +63,12 @@ _S_ACTING_EQUIV = {
 }
 _SIGNED = {"true": "true", "false": "false"}
 
+#: the process's own id on Sysmon (ProcessGuid, ParentProcessGuid) and CIM (process_guid), for join
+#: keys (EndpointModel.identities): one per process, the platform's value, not ECS's entity_id
+_S_GUID = {"process.entity_id": "ProcessGuid"}
+
 SYSMON_PROCESS = EndpointModel(
+    identities={"process.parent.entity_id": "ParentProcessGuid"},
     target="splunk", title="Sysmon process creation (EventCode 1) in Splunk", platform="sysmon",
     tables=_sysmon_tables("process", True), category="process_creation",
     fields=_same("Image", "CommandLine", "ParentImage", "ParentCommandLine", "OriginalFileName", "User",
@@ -91,7 +96,7 @@ SYSMON_PROCESS = EndpointModel(
 )
 
 SYSMON_FILE = EndpointModel(
-    target="splunk", title="Sysmon file events (EventCode 11, 23, 26) in Splunk", platform="sysmon",
+    identities=_S_GUID, target="splunk", title="Sysmon file events (EventCode 11, 23, 26) in Splunk", platform="sysmon",
     tables=_sysmon_tables("file", True), category="file_event",
     fields={"TargetFilename": "TargetFilename", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, "file.extension": Suffix("TargetFilename", ".", ("file.path",)),
@@ -101,7 +106,7 @@ SYSMON_FILE = EndpointModel(
 )
 
 SYSMON_REGISTRY = EndpointModel(
-    target="splunk", title="Sysmon registry events (EventCode 12, 13, 14) in Splunk", platform="sysmon",
+    identities=_S_GUID, target="splunk", title="Sysmon registry events (EventCode 12, 13, 14) in Splunk", platform="sysmon",
     tables=_sysmon_tables("registry", False), category="registry_event",
     fields={"TargetObject": "TargetObject", "Details": "Details", "EventType": "EventType", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, "registry.value": Suffix("TargetObject", "\\", ("registry.path",))},
@@ -109,7 +114,7 @@ SYSMON_REGISTRY = EndpointModel(
 )
 
 SYSMON_NETWORK = EndpointModel(
-    target="splunk", title="Sysmon network connections (EventCode 3) in Splunk", platform="sysmon",
+    identities=_S_GUID, target="splunk", title="Sysmon network connections (EventCode 3) in Splunk", platform="sysmon",
     tables=_sysmon_tables("network", True), category="network_connection",
     fields={**_same("DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "SourcePort", "Protocol",
                     "Initiated", "SourceHostname"), **_S_ACTING},
@@ -118,7 +123,7 @@ SYSMON_NETWORK = EndpointModel(
 )
 
 SYSMON_DNS = EndpointModel(
-    target="splunk", title="Sysmon DNS queries (EventCode 22) in Splunk", platform="sysmon",
+    identities=_S_GUID, target="splunk", title="Sysmon DNS queries (EventCode 22) in Splunk", platform="sysmon",
     tables={"windows": ("windows-dns",), None: ("windows-dns",)}, category="network_connection",
     fields={"QueryName": "QueryName", "dns.question.name": "QueryName", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, **_DNS_PROTOCOL}, domain_user=True, os_values=_S_OS,
@@ -139,7 +144,7 @@ _S_SIGNER = {
 }
 
 SYSMON_LIBRARY = EndpointModel(
-    target="splunk", title="Sysmon image loads (EventCode 7) in Splunk", platform="sysmon",
+    identities=_S_GUID, target="splunk", title="Sysmon image loads (EventCode 7) in Splunk", platform="sysmon",
     tables={"windows": ("windows-library",), None: ("windows-library",)}, category="image_load",
     fields={"ImageLoaded": "ImageLoaded", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, **_S_SIGNER,
@@ -249,6 +254,7 @@ def _acting_equiv(ds: str) -> dict:
 
 
 CIM_PROCESS = EndpointModel(
+    identities={"ProcessGuid": "Processes.process_guid", "process.parent.entity_id": "Processes.parent_process_guid"},
     target="splunk-cim", title="Splunk CIM Endpoint.Processes", platform="cim",
     tables=_cim_tables("Endpoint.Processes"), category="process_creation",
     fields={
@@ -275,7 +281,7 @@ CIM_PROCESS = EndpointModel(
 )
 
 CIM_FILE = EndpointModel(
-    target="splunk-cim", title="Splunk CIM Endpoint.Filesystem", platform="cim",
+    identities={"process.entity_id": "Filesystem.process_guid"}, target="splunk-cim", title="Splunk CIM Endpoint.Filesystem", platform="cim",
     tables=_cim_tables("Endpoint.Filesystem"), category="file_event",
     fields={"TargetFilename": "Filesystem.file_path", **_acting("Filesystem")},
     names={"TargetFilename": "Filesystem.file_name", "Image": "Filesystem.process_name"},
@@ -288,7 +294,7 @@ CIM_FILE = EndpointModel(
 )
 
 CIM_REGISTRY = EndpointModel(
-    target="splunk-cim", title="Splunk CIM Endpoint.Registry", platform="cim",
+    identities={"process.entity_id": "Registry.process_guid"}, target="splunk-cim", title="Splunk CIM Endpoint.Registry", platform="cim",
     tables=_cim_tables("Endpoint.Registry", (None, "windows")), category="registry_event",
     fields={"TargetObject": "Registry.registry_path", "Details": "Registry.registry_value_data",
             **_acting("Registry")},

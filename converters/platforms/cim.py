@@ -70,6 +70,7 @@ def _fields(a: Activity, action: str | None) -> dict:
             "parent_process_name": a.file_name("process.parent") if parent else None,
             "parent_process_path": a.executable("process.parent") if parent else None,
             "parent_process_id": text(a("process.parent.pid")) if parent else None,
+            "parent_process_guid": a("process.parent.entity_id") if parent else None,
             "user_id": a.account("id"),
             "os": a.os,
         }

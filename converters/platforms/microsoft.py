@@ -1,6 +1,9 @@
 """Microsoft Defender XDR advanced hunting (kusto-defender) and Sentinel ASIM (kusto-sentinel).
 
 Records carry their table in `$table` (the name a query's first line reads).
+Each record carries its device's own id (Defender's DeviceId, "unique identifier for the
+machine in the service"; ASIM's DvcId, "the unique ID of the device"), one per ECS host.id:
+the platform's value, which emit reads as a join key only (never in a condition).
 Kusto string columns are never null: a missing string is "". Tables, their
 columns and ActionType/EventType values: converters/data/platforms/defender-xdr.json
 and sentinel-asim.json (Microsoft's schema references).
@@ -134,7 +137,7 @@ def _initiating(a: Activity) -> dict:
 
 def _defender_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
     common = {"Timestamp": a("@timestamp"), "DeviceName": (a("host.name") or "").lower(),  # lower-cased by Defender
-              "ActionType": action}
+              "DeviceId": _device_id(a), "ActionType": action}
     kind = a.kind
     if kind == "process":
         parent = a.has_parent()
@@ -197,15 +200,24 @@ def _defender_fields(a: Activity, table: facts.Table, action: str | None) -> dic
     return {}
 
 
+def _device_id(a: Activity) -> str | None:
+    """The device's own id (Defender's DeviceId, ASIM's DvcId: one per device, given by the
+    platform): one per ECS host.id here, so that one host's events share it and two hosts' do not.
+    Its value is the platform's, not ECS's: emit reads it as a join key only."""
+    host = a.one("host.id")
+    return None if host is None else f"device-{host}"
+
+
 def render_defender(event: Mapping[str, Any]) -> dict | None:
     return _render("defender", event)
 
 
 def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
     common = {"TimeGenerated": a("@timestamp"), "DvcOs": OS_DISPLAY.get(a.os or "", a.os),
-              "DvcHostname": a("host.name"), "EventProduct": "Defender for Endpoint"}
+              "DvcHostname": a("host.name"), "DvcId": _device_id(a), "EventProduct": "Defender for Endpoint"}
     kind = a.kind
     acting = {"ActingProcessName": a.executable(), "ActingProcessId": _text_id(a("process.pid")),
+              "ActingProcessGuid": a("process.entity_id"),
               "ActingProcessCommandLine": a("process.command_line"), "ActorUsername": a.user_with_domain()}
     if kind == "process":
         parent = a.has_parent()
@@ -223,7 +235,8 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
             "TargetProcessIntegrityLevel": a("process.Ext.token.integrity_level_name"),
             "TargetProcessSHA256": a("process.hash.sha256"),
             "TargetUsername": a.user_with_domain(), "TargetUserId": a.account("id"),
-            "TargetProcessId": a("process.pid"),
+            "TargetProcessId": a("process.pid"), "TargetProcessGuid": a("process.entity_id"),
+            "ActingProcessGuid": a("process.parent.entity_id") if parent else None,
             "ActingProcessName": a.executable("process.parent") if parent else None,
             "ActingProcessCommandLine": a("process.parent.command_line") if parent else None,
             "ActingProcessId": a("process.parent.pid") if parent else None,
@@ -256,7 +269,7 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
                 "NetworkApplicationProtocol": str(a.one("network.protocol")).upper()   # "all uppercase" (ASIM)
                 if a.one("network.protocol") else None}
     if kind == "authentication":
-        return {**_asim_logon(a, table, action), "TimeGenerated": a("@timestamp"), "EventType": "Logon",
+        return {**_asim_logon(a, table, action), "DvcId": _device_id(a), "TimeGenerated": a("@timestamp"), "EventType": "Logon",
                 "EventResult": action, "EventCount": 1, "EventSchema": "Authentication"}
     if kind == "winlog":
         return _security_event(a, table)

@@ -117,6 +117,7 @@ def _process_create(a: Activity) -> dict:
         "IntegrityLevel": a("process.Ext.token.integrity_level_name") if a.os == "windows" else "no level",
         "Hashes": _hashes(a, "process"),
         "ParentProcessId": text(a("process.parent.pid")) if parent else "0",
+        "ParentProcessGuid": a("process.parent.entity_id") if parent else None,
         "ParentImage": a.executable("process.parent") if parent else "-",
         "ParentCommandLine": a("process.parent.command_line") if parent else "-",
     }

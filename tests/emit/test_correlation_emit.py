@@ -234,3 +234,64 @@ def test_events_every_step_selects_make_the_sequence_in_time_order(target):
     alerts = {tuple(sorted({origin[i] for i in group})) for group in t.executor().alerts(query, records)}
     assert (0, 1, 2) in alerts
     assert all(3 not in a and 4 not in a for a in alerts)
+
+
+# --- join keys read as the platform's own id of the entity ---------------------------------------
+
+def _on_host(event: dict, host_id: str) -> dict:
+    return {**event, "host": {**event["host"], "id": host_id}}
+
+
+@pytest.mark.parametrize("target, column", [("kusto-defender", "DeviceId"), ("kusto-sentinel", "DvcId")])
+def test_a_host_join_key_is_the_device_s_own_id(target, column):
+    """host.id as a join key: Defender's DeviceId / ASIM's DvcId identify the device as host.id identifies
+    the host (other values, the same grouping): one host's events make the sequence, two hosts' do not."""
+    text = ORDERED.replace("    - ParentProcessId\n", "    - host.id\n")
+    emitted = emit(text, target)
+    assert column in emitted.queries[0] and "host.id" not in emitted.queries[0]
+    assert not any(n.code == "emit/join-key-dropped" for n in emitted.notes)
+    t = TARGETS[target]
+    events = [_on_host(process_start(0), "h1"), _on_host(process_start(10, "whoami.exe"), "h2"),   # two hosts
+              _on_host(process_start(20), "h3"), _on_host(process_start(30, "whoami.exe"), "h3")]  # one host
+    records, origin = t.platform.records(events)
+    alerts = {tuple(sorted({origin[i] for i in group})) for group in t.executor().alerts(emitted.queries[0], records)}
+    assert alerts == {(2, 3)}
+
+
+def test_a_condition_on_host_id_is_never_read_as_the_device_id():
+    # the device id is the platform's value, not ECS's: only a join key may be read from it
+    rule = BASE.format(title="t", name="n", image="cmd.exe").replace(
+        "  condition: selection", "  host:\n    host.id: abc\n  condition: selection and host").rstrip("-\n") + "\n"
+    for target in ("kusto-defender", "kusto-sentinel"):
+        with pytest.raises(EmitError, match="host.id: not recorded") as caught:
+            emit(rule, target)
+        assert caught.value.code == "emit/field-unavailable"
+
+
+@pytest.mark.parametrize("target, column", [("splunk", "ProcessGuid"), ("splunk-cim", "Filesystem.process_guid"),
+                                            ("kusto-sentinel", "ActingProcessGuid")])
+def test_a_process_join_key_is_the_platform_s_process_guid(target, column):
+    text = """title: f
+name: f
+logsource:
+  category: file_event
+  product: windows
+detection:
+  selection:
+    TargetFilename|endswith: '.exe'
+  condition: selection
+---
+title: c
+name: c
+correlation:
+  type: event_count
+  rules:
+    - f
+  group-by:
+    - process.entity_id
+  timespan: 1m
+  condition:
+    gte: 3
+"""
+    query = emit(text, target).queries[0]
+    assert column in query and "entity_id" not in query
