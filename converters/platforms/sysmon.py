@@ -11,7 +11,10 @@ converters/data/platforms/sysmon.json (Sysmon's documentation). Per event:
   ParentCommandLine, OriginalFileName, User (DOMAIN\\name on Windows, the bare
   name on Linux), CurrentDirectory (with Sysmon's trailing backslash on
   Windows). Version information Sysmon cannot read, and a parent it does not
-  know, are `-`. Process end: EventCode 5.
+  know, are `-`. Process end: EventCode 5. ProcessGuid / ParentProcessGuid
+  (on every event kind, the acting process's ProcessGuid): Sysmon's own id of
+  the process, one per ECS process.entity_id here (emit reads it as a join key
+  only; its values are not ECS's).
 - file: EventCode 11 (created or overwritten), 23 (deleted); TargetFilename
   = the file's full path. Modifications, renames and reads are not recorded.
 - registry: EventCode 12 (CreateKey, DeleteKey, DeleteValue), 13 (SetValue, with Details),
