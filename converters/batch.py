@@ -14,8 +14,9 @@ platform tables, parsers). For the batch, `gc.freeze()` sets what was built
 before it aside (it lives for the whole run; in forked workers the collector
 then never touches, and so never copies, those pages) and young collections
 run every 10,000 allocations. Cyclic garbage is still collected; both
-settings are restored afterwards. Measured on the corpus convert: about a
-tenth less CPU time, a few MB more peak memory (`make bench`).
+settings are restored afterwards. Measured on the corpus convert in one
+process, alternating runs with and without: about 9 % less CPU time, peak
+RSS about 10 MB higher.
 """
 
 from __future__ import annotations
