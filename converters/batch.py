@@ -48,12 +48,12 @@ def run_batch(work: Callable[[T], R], items: Sequence[T], jobs: int = 1, *, min_
               chunksize: int = 8, warm: Callable[[], None] | None = None,
               progress: Callable[[], None] | None = None) -> list[R]:
     """[work(item) for item in items], in order; over `jobs` forked workers when there are at
-    least `min_parallel` items. `warm` builds what every item reads, before the collector sets it
-    aside and the workers fork (they inherit it instead of each building its own); `progress` is
+    least `min_parallel` items. `warm` builds what every item reads before the workers fork (they
+    inherit it, set aside from the collector, instead of each building its own); `progress` is
     called once per result."""
     results: list[R] = []
     parallel = jobs > 1 and len(items) >= min_parallel
-    if warm is not None:
+    if parallel and warm is not None:   # in this process, each item builds what it needs when it needs it
         warm()
     with batch_collector():
         if parallel:

@@ -53,3 +53,10 @@ def test_the_collector_is_restored_when_the_work_fails():
     except ValueError:
         pass
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def test_warm_runs_only_before_forking():
+    # in this process each item builds what it needs: a one-file validate pays for nothing else
+    warmed = []
+    run_batch(_pid_and_square, [1, 2, 3], 1, warm=lambda: warmed.append(1))
+    assert warmed == []
