@@ -21,7 +21,7 @@ one value (converters.emit.record_notes).
 from __future__ import annotations
 
 from converters.emit.actions import resolve as resolve_action
-from converters.emit.item_values import CASELESS, caseless, other_than, plain_values, with_values
+from converters.emit.item_values import CASELESS, caseless, is_cased, other_than, plain_values, with_values
 from converters.emit.platform_conditions import Constant, Rewrite
 from converters.emit.record_notes import account_note, one_value_note
 from converters.emit.tables import EndpointModel
@@ -30,7 +30,7 @@ from converters.notes import EITHER, Affects, eq
 from converters.translate.fieldmap import lookup
 from sigma.conditions import ConditionAND, ConditionOR
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
-from sigma.types import SigmaCasedString, SigmaExists, SigmaNull, SigmaString
+from sigma.types import SigmaExists, SigmaNull, SigmaString
 
 
 #: ECS fields that name where an event came from: true on a table when they name data of its kind
@@ -135,7 +135,7 @@ def _action(model, item, rule):
     actions = tables[0].actions
     if values is None or actions is None or (item.value_linking.__name__ == "ConditionAND" and len(values) > 1):
         return model.unrecorded(item, "only plain values of it can be read against the platform's actions")
-    ci = not any(isinstance(v, SigmaCasedString) for v in item.value)
+    ci = not is_cased(item)
     res = resolve_action(actions, item.field, values, case_insensitive=ci)
     desc = f"{item.field} {'/'.join(values)}"
     if actions.field is None or res.values is None:

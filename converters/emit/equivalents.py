@@ -18,13 +18,21 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from converters.emit.item_values import caseless, disagree, pattern_string, plain_values, wildcard_values, with_values
+from converters.emit.item_values import (
+    caseless,
+    disagree,
+    is_cased,
+    pattern_string,
+    plain_values,
+    wildcard_values,
+    with_values,
+)
 from converters.emit.platform_conditions import Rewrite
 from converters.notes import EITHER, Affects, all_, any_, basename_mismatch, eq, exists, not_, wildcard
 from converters.platforms.activity import WINDOWS_LOGON_TYPES
 from sigma.conditions import ConditionOR
 from sigma.rule import SigmaDetection
-from sigma.types import SigmaCasedString, SigmaNull, SigmaRegularExpression, SigmaString
+from sigma.types import SigmaNull, SigmaRegularExpression, SigmaString
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,7 @@ class Suffix:
         pats = wildcard_values(item)
         if pats is None:
             return None
-        cased = any(isinstance(v, SigmaCasedString) for v in item.value)
+        cased = is_cased(item)
         ci = not cased
         seps = [self.sep] if self.sep is not None else \
             {"windows": ["\\"], "linux": ["/"], "macos": ["/"]}.get(rule.logsource.product, ["\\", "/"])
@@ -90,7 +98,7 @@ class Prefix:
         pats = wildcard_values(item)
         if pats is None:
             return None
-        cased = any(isinstance(v, SigmaCasedString) for v in item.value)
+        cased = is_cased(item)
         note = ("emit/field-approximated",
                 f"{item.field} is read as the domain part of {self.target} (DOMAIN\\name) on {model.title}",
                 item.field, Affects.of(EITHER, any_(not_(exists("user.name")), wildcard("user.name", ["*\\\\*"]),
@@ -110,7 +118,7 @@ class Directory:
         pats = wildcard_values(item)
         if pats is None:
             return None
-        cased = any(isinstance(v, SigmaCasedString) for v in item.value)
+        cased = is_cased(item)
         esc = self.sep.replace("\\", "\\\\")
         under = [f"{p}{esc}*" for p in pats]
         deeper = [f"{p}{esc}*{esc}*" for p in pats]
@@ -157,7 +165,7 @@ class Uppercase:
         ecs = model.ecs(item.field)
         values = plain_values(item)
         notes = []
-        if values is not None and any(isinstance(v, SigmaCasedString) for v in item.value):
+        if values is not None and is_cased(item):
             notes.append(("emit/field-approximated", f"{ecs} is read as {self.target} on {model.title}, which "
                           "writes it in upper case: compared ignoring case", ecs,
                           Affects.of(EITHER, all_(eq(ecs, values, case_insensitive=True), not_(eq(ecs, values))))))
@@ -270,7 +278,7 @@ class KeyPath:
         pats = wildcard_values(item)
         if pats is None:
             return None
-        cased = any(isinstance(v, SigmaCasedString) for v in item.value)
+        cased = is_cased(item)
         ends = [p if p.startswith("*") else "*\\\\" + p for p in pats]
         note = ("emit/field-approximated", f"{item.field} is read as the end of {self.target} (the key with its "
                 f"root) on {model.title}", item.field,
@@ -296,7 +304,7 @@ class LogonType:
         canonical = {n.lower(): (k if self.numbers else n) for k, n in WINDOWS_LOGON_TYPES.items()}
         mapped = list(dict.fromkeys(canonical[v.lower()] for v in values if v.lower() in canonical))
         unknown = [v for v in values if v.lower() not in canonical]
-        cased = any(isinstance(v, SigmaCasedString) for v in item.value)
+        cased = is_cased(item)
         known = [v for v in values if v.lower() in canonical]
         where = []
         if cased and known:

@@ -112,6 +112,11 @@ def caseless(item: SigmaDetectionItem, field_name: str | None = None) -> SigmaDe
     return with_values(item, field_name or item.field, [uncased(v) for v in item.value])
 
 
+def is_cased(item: SigmaDetectionItem) -> bool:
+    """The item compares case-sensitively (`|cased`: an event's other spelling differs)."""
+    return any(isinstance(v, SigmaCasedString) for v in item.value)
+
+
 def uncased(v):
     """A SigmaCasedString as the SigmaString of the same parts (wildcards kept)."""
     if isinstance(v, SigmaCasedString):

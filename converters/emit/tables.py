@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from converters.emit.item_values import plain_values
+from converters.emit.item_values import is_cased, plain_values
 from converters.emit.platform_conditions import Constant
 from converters.notes import eq, exists, not_
 from converters.platforms import facts
 from converters.translate.fieldmap import ecs_of
 from sigma.rule import SigmaDetectionItem
-from sigma.types import SigmaCasedString, SigmaExists, SigmaNull
+from sigma.types import SigmaExists, SigmaNull
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ class EndpointModel:
         if values is None:
             return self.unrecorded(item)
         holds = bool({v.lower() for v in values} & {a.lower() for a in allowed})
-        cased = any(isinstance(v, SigmaCasedString) for v in item.value)   # an event's other spelling differs
+        cased = is_cased(item)   # an event's other spelling differs
         cond = eq(item.field, values, case_insensitive=not cased)
         return Constant(holds, "emit/condition-implied",
                         f"{item.field} is not recorded by {self.title}; {', '.join(values)} "

@@ -29,17 +29,13 @@ from dataclasses import dataclass
 
 from converters.emit.platform_conditions import Rewrite
 from converters.emit.equivalents import From, Refuse, Same
-from converters.emit.item_values import plain_values, with_values
+from converters.emit.item_values import is_cased, plain_values, with_values
 from converters.notes import EITHER, LESS, Affects, all_, any_, eq, exists, not_
 from converters.platforms import facts, winlog
 from sigma.types import SigmaCasedString, SigmaNumber, SigmaRegularExpression, SigmaRegularExpressionFlag, \
     SigmaString, SpecialChars
 
 EVENT_DATA = "winlog.event_data."
-
-
-def _is_cased(item) -> bool:
-    return any(isinstance(v, SigmaCasedString) for v in item.value)
 
 
 def _numbers(values: list[str], numeric: bool) -> list:
@@ -90,7 +86,7 @@ class EventCode:
             odd = [v for v in values if not v.isdigit()]
             notes.append(("emit/field-approximated", f"{item.field} {', '.join(odd)} is no event ID: "
                           f"{model.title} holds none", item.field,
-                          Affects.of(EITHER, eq("event.code", odd, case_insensitive=not _is_cased(item)))))
+                          Affects.of(EITHER, eq("event.code", odd, case_insensitive=not is_cased(item)))))
         if not known:
             return Rewrite(False, notes)
         return Rewrite(with_values(item, self.target, _numbers(known, self.numeric)), notes)
@@ -108,7 +104,7 @@ class CodeOf:
         values = plain_values(item)
         if values is None or (item.value_linking.__name__ == "ConditionAND" and len(values) > 1):
             return None
-        ci = not _is_cased(item)
+        ci = not is_cased(item)
         codes = winlog.security().codes_where(item.field, values, case_insensitive=ci)
         holds = eq(item.field, values, case_insensitive=ci)
         note = ("emit/action-mapped", f"{item.field} {'/'.join(values)} is read as {self.target} "
@@ -153,7 +149,7 @@ class EventDataXml:
         regexes = [_element_regex(self.name, v) for v in item.value]
         if not regexes or None in regexes:
             return None
-        flags = [] if _is_cased(item) else [SigmaRegularExpressionFlag.IGNORECASE]
+        flags = [] if is_cased(item) else [SigmaRegularExpressionFlag.IGNORECASE]
         note = ("emit/field-approximated", f"{item.field} has no column on {model.title}: read as its element "
                 f'<Data Name="{self.name}"> in {self.target}', item.field, None)
         return Rewrite(with_values(item, self.target, [SigmaRegularExpression(r, flags) for r in regexes]), [note])
