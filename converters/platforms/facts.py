@@ -193,12 +193,17 @@ def _actions(spec: Any, where: str) -> Actions | None:
     return Actions(spec.get("field"), tuple(rules))
 
 
-def _load(name: str) -> Platform:
-    path = DATA / FILES[name]
+def read_data(path) -> dict:
+    """A platform data file's JSON, or a FactsError naming the file."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise FactsError(f"{path}: {exc}") from None
+
+
+def _load(name: str) -> Platform:
+    path = DATA / FILES[name]
+    raw = read_data(path)
     tables = {}
     for tname, t in raw["tables"].items():
         where = f"{path.name}: {tname}"

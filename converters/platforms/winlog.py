@@ -20,13 +20,12 @@ the ID its event.action stands for, when one ID alone has that action
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Mapping
 
 from converters.engine.documents import flatten_ecs
-from converters.platforms.facts import DATA, FactsError
+from converters.platforms.facts import DATA, FactsError, read_data
 
 FILE = DATA / "elastic-windows-security.json"
 
@@ -71,10 +70,7 @@ class SecurityEvents:
 
 @lru_cache(maxsize=None)
 def security() -> SecurityEvents:
-    try:
-        raw = json.loads(FILE.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise FactsError(f"{FILE}: {exc}") from None
+    raw = read_data(FILE)
     events = {}
     for code, spec in raw["events"].items():
         if not code.isdigit() or set(spec) != set(ECS_OF_CODE.values()):
