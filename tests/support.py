@@ -57,3 +57,30 @@ def fixture_report(folder: Path, stem: str) -> tuple[int, dict]:
     with contextlib.redirect_stdout(out):
         code = main(argv)
     return code, json.loads(out.getvalue())
+
+
+def matched(target: str, query: str, events: list[dict]) -> set[int]:
+    """The events (their indexes) a target's query matches: run by the target's executor over the
+    records its platform model makes of them."""
+    from converters.emit.targets import TARGETS  # pySigma loads only for the tests that emit
+
+    spec = TARGETS[target]
+    records, origin = spec.platform.records(events)
+    return {origin[i] for i in spec.executor().run(query, records)}
+
+
+def alerted(target: str, query: str, events: list[dict]) -> set[tuple[int, ...]]:
+    """The alerts a target's correlation query raises, each as the indexes of its events."""
+    from converters.emit.targets import TARGETS
+
+    spec = TARGETS[target]
+    records, origin = spec.platform.records(events)
+    return {tuple(sorted({origin[i] for i in group})) for group in spec.executor().alerts(query, records)}
+
+
+def emit_and_match(target: str, sigma_yaml: str, events: list[dict]) -> tuple[set[int], object]:
+    """The events a rule's emitted query matches on `target`, and what emit gave."""
+    from converters.emit import emit
+
+    out = emit(sigma_yaml, target)
+    return matched(target, out.queries[0], events), out

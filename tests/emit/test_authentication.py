@@ -16,10 +16,10 @@ import itertools
 import pytest
 
 from converters.emit import EmitError, emit
-from converters.emit.targets import TARGETS
 from converters.platforms import facts
 from converters.platforms.models import render
 from converters.prove.explain import explaining_note
+from tests.support import emit_and_match as run
 
 ENDPOINT = ("splunk", "splunk-cim", "kusto-defender", "kusto-sentinel")
 LINUX = ("splunk", "splunk-cim", "kusto-sentinel")
@@ -61,13 +61,6 @@ def win_event(action="logon-failed", outcome=None, logon_type="Network", ip="8.8
     if ip:
         ev["source"] = {"ip": ip}
     return ev
-
-
-def run(target: str, text: str, events: list[dict]) -> tuple[set[int], object]:
-    out = emit(text, target)
-    spec = TARGETS[target]
-    records, origin = spec.platform.records(events)
-    return {origin[i] for i in spec.executor().run(out.queries[0], records)}, out
 
 
 # --- emission ---------------------------------------------------------------------

@@ -9,10 +9,10 @@ import json
 import pytest
 
 from converters.emit import EmitError, emit
-from converters.emit.targets import TARGETS
 from converters.notes import Affects
 from converters.prove.explain import holds
 from converters.engine.documents import flatten_ecs
+from tests.support import matched
 
 
 def cloud_rule(product: str, service: str, detection: str, condition: str = "sel") -> str:
@@ -32,9 +32,7 @@ AWS = cloud_rule("aws", "cloudtrail", """  sel:
 
 
 def matches(target: str, query: str, events: list[dict]) -> list[int]:
-    t = TARGETS[target]
-    records, origin = t.platform.records(events)
-    return sorted(origin[i] for i in t.executor().run(query, records))
+    return sorted(matched(target, query, events))
 
 
 def event(**fields) -> dict:

@@ -13,6 +13,7 @@ from converters.eql import parse_query
 from converters.esql.executor import compile_esql
 from converters.kusto.tabular import TabularQuery
 from converters.spl.executor import compile_spl
+from tests.support import alerted
 
 BASE = """title: {title}
 name: {name}
@@ -227,11 +228,9 @@ def test_events_every_step_selects_make_the_sequence_in_time_order(target):
     # hide (Splunk's max of earlier starts) the chain its step-2 row continues
     text = collection("temporal_ordered", ["cmd.exe", "cmd.exe", "cmd.exe"])
     query = emit(text, target).queries[0]
-    t = TARGETS[target]
     events = [process_start(0), process_start(10), process_start(20),                 # one sequence
               process_start(30, ppid=8), process_start(40, ppid=8)]                   # two events: none
-    records, origin = t.platform.records(events)
-    alerts = {tuple(sorted({origin[i] for i in group})) for group in t.executor().alerts(query, records)}
+    alerts = alerted(target, query, events)
     assert (0, 1, 2) in alerts
     assert all(3 not in a and 4 not in a for a in alerts)
 
@@ -250,11 +249,9 @@ def test_a_host_join_key_is_the_device_s_own_id(target, column):
     emitted = emit(text, target)
     assert column in emitted.queries[0] and "host.id" not in emitted.queries[0]
     assert not any(n.code == "emit/join-key-dropped" for n in emitted.notes)
-    t = TARGETS[target]
     events = [_on_host(process_start(0), "h1"), _on_host(process_start(10, "whoami.exe"), "h2"),   # two hosts
               _on_host(process_start(20), "h3"), _on_host(process_start(30, "whoami.exe"), "h3")]  # one host
-    records, origin = t.platform.records(events)
-    alerts = {tuple(sorted({origin[i] for i in group})) for group in t.executor().alerts(emitted.queries[0], records)}
+    alerts = alerted(target, emitted.queries[0], events)
     assert alerts == {(2, 3)}
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from converters.emit import EmitError, emit
-from converters.emit.targets import TARGETS
 from converters.platforms.elastic import defend_only
+from tests.support import alerted
 
 WINLOG = "winlogbeat-*, logs-windows.sysmon_operational-*"
 DEFEND = "logs-endpoint.events.process-*"
@@ -51,12 +51,10 @@ def start(second: int, image: str, computer: str = "ws1", level: str = "High") -
 def test_a_step_reading_winlogbeat_keeps_its_winlog_fields_and_join_key(target):
     query = emit(chain(WINLOG), target).queries[0]
     assert "winlog.event_data.IntegrityLevel" in query and "winlog.computer_name" in query
-    t = TARGETS[target]
     events = [start(0, "cmd.exe"), start(10, "whoami.exe"),                               # one sequence
               start(20, "cmd.exe", "ws2"), start(30, "whoami.exe", "ws3"),                 # other hosts
               start(40, "cmd.exe", "ws4", "Medium"), start(50, "whoami.exe", "ws4")]       # step 1 not High
-    records, origin = t.platform.records(events)
-    alerts = {tuple(sorted({origin[i] for i in group})) for group in t.executor().alerts(query, records)}
+    alerts = alerted(target, query, events)
     assert alerts == {(0, 1)}
 
 

@@ -18,6 +18,7 @@ import pytest
 from converters.emit import EmitError, emit
 from converters.emit.targets import TARGETS
 from converters.prove.explain import explaining_note
+from tests.support import matched
 
 ENDPOINT = ("splunk", "splunk-cim", "kusto-defender", "kusto-sentinel")
 
@@ -82,12 +83,10 @@ def test_action_conditions_agree_or_are_explained(target, case):
     except EmitError as exc:
         assert exc.code == "emit/field-unavailable", exc.message  # the platform records none of them
         return
-    spec = TARGETS[target]
     events = [_event(ecs_category, t, a, product, **extra) for t, a in itertools.product(types, actions)]
     for e in events:
         e["process"]["executable"] = "/usr/bin/tool.exe" if product == "linux" else r"C:\W\tool.exe"
-    records, origin = spec.platform.records(events)
-    got = {origin[i] for i in spec.executor().run(out.queries[0], records)}
+    got = matched(target, out.queries[0], events)
     for i, e in enumerate(events):
         found = e["event"].get("type", []) if field == "event.type" else [e["event"].get("action")]
         expected = any(v in values for v in found)
@@ -183,9 +182,7 @@ def test_sentinel_reads_library_and_driver_loads_from_the_defender_connector_tab
         assert sentinel.state["query_table"] == head.split("\n")[0]
     q = emit(lib, "kusto-sentinel").queries[0]
     assert 'FolderPath startswith "C:\\\\Temp\\\\"' in q and 'InitiatingProcessFileName =~ "rundll32.exe"' in q
-    spec = TARGETS["kusto-sentinel"]
-    records, origin = spec.platform.records(LIBRARY_EVENTS)
-    assert {origin[i] for i in spec.executor().run(q, records)} == {0}
+    assert matched("kusto-sentinel", q, LIBRARY_EVENTS) == {0}
 
 
 def test_an_exclusion_on_a_field_the_platform_lacks_is_dropped_with_a_note():

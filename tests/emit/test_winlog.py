@@ -16,10 +16,10 @@ import itertools
 import pytest
 
 from converters.emit import EmitError, emit
-from converters.emit.targets import TARGETS
 from converters.platforms import facts, winlog
 from converters.platforms.models import render
 from converters.prove.explain import explaining_note
+from tests.support import emit_and_match as run
 
 TARGETS_WITH_WINLOG = ("kusto-sentinel", "splunk")
 
@@ -50,13 +50,6 @@ def security_event(code: str | None = "5136", action: str | None = None, channel
     if channel is not None:
         ev["winlog"]["channel"] = channel
     return ev
-
-
-def run(target: str, text: str, events: list[dict]) -> tuple[set[int], object]:
-    out = emit(text, target)
-    spec = TARGETS[target]
-    records, origin = spec.platform.records(events)
-    return {origin[i] for i in spec.executor().run(out.queries[0], records)}, out
 
 
 def check(target: str, text: str, events: list[dict], expected) -> set[int]:
