@@ -51,7 +51,7 @@ from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.correlation.eql import EqlCorrelation
 from converters.emit.correlation.esql import EsqlCorrelation, index_note, names_its_indexes
 from converters.emit.errors import EmitError
-from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex
+from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex, wildcard_text
 from converters.emit.transforms import record_note
 from converters.notes import EITHER, Affects, contains
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
@@ -300,18 +300,6 @@ def _esql_string(text: str) -> str:
     return '"' + text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
 
 
-def _like_pattern(value: SigmaString) -> str:
-    out = []
-    for part in value.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            out.append("*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out.append("?")
-        else:
-            out.append("".join("\\" + c if c in "*?\\" else c for c in part))
-    return "".join(out)
-
-
 class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
     name: ClassVar[str] = "ruleport ES|QL (Elastic Defend)"
     # ES|QL's syntax reference: an identifier is quoted with backticks when it does not start with a
@@ -341,7 +329,7 @@ class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
             return f"{subject} RLIKE {_esql_string(regex)}"
         subject = f"TO_LOWER({name})" if case_insensitive else name
         if value.contains_special():
-            return f"{subject} LIKE {_esql_string(_like_pattern(value))}"
+            return f"{subject} LIKE {_esql_string(wildcard_text(value))}"
         return f"{subject} == {_esql_string(''.join(p for p in value.s if isinstance(p, str)))}"
 
     def _note(self, field: str) -> None:

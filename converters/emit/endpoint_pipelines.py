@@ -26,8 +26,8 @@ from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, D
 from converters.emit.backend_splunk import base_search
 from converters.emit.errors import EmitError
 from converters.emit.platform_conditions import PlatformConditions
+from converters.emit.strings import wildcard_text
 from converters.emit.endpoint_items import resolve_item
-from converters.emit.item_values import wildcard_pattern
 from converters.emit.tables import EndpointModel
 from converters.emit.transforms import (
     BasenameField,
@@ -496,7 +496,7 @@ class SysmonCurrentDirectory(ValueTransformation):
         record_note(self._pipeline, "emit/field-approximated",
                     f"{self.platform} writes CurrentDirectory with a trailing backslash on Windows: the "
                     "rule's directories are matched with and without one", "process.working_directory",
-                    Affects.of(MORE, wildcard("process.working_directory", [wildcard_pattern(val) + "\\\\"],
+                    Affects.of(MORE, wildcard("process.working_directory", [wildcard_text(val) + "\\\\"],
                                               case_insensitive=not isinstance(val, SigmaCasedString))))
         return [val, with_slash]
 

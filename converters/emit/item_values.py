@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from converters.emit.strings import wildcard_text
 from converters.notes import all_, any_, exists, not_, regex
 from sigma.rule import SigmaDetectionItem
 from sigma.types import (
@@ -44,20 +45,7 @@ def wildcard_values(item: SigmaDetectionItem) -> list[str] | None:
     """The item's string values as wildcard patterns (`*`, `?`; literal ones escaped), else None."""
     if any(type(v) not in (SigmaString, SigmaCasedString) for v in item.value):
         return None
-    return [wildcard_pattern(v) for v in item.value]
-
-
-def wildcard_pattern(value: SigmaString) -> str:
-    """A Sigma string as a notes wildcard pattern (`*`, `?`; literal ones escaped)."""
-    text = ""
-    for part in value.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            text += "*"
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            text += "?"
-        else:
-            text += "".join("\\" + c if c in "*?\\" else c for c in part)
-    return text
+    return [wildcard_text(v) for v in item.value]
 
 
 def literal_values(it: SigmaDetectionItem, strings: bool = False) -> list | None:
