@@ -82,13 +82,10 @@ def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = (), documents: t
     if not spec.backend:
         return Emitted(target, [sigma_yaml], [])
 
-    from sigma.collection import SigmaCollection
     from sigma.exceptions import SigmaError
 
     try:
-        # pySigma may rewrite what it is given: each target gets its own copy of the documents
-        docs = documents if documents is not None else _documents(sigma_yaml)
-        collection = SigmaCollection.from_dicts([_copy(d) for d in docs])
+        collection = _collection(documents if documents is not None else _documents(sigma_yaml))
     except SigmaError as exc:
         raise EmitError(f"not a valid Sigma rule: {exc}", code="emit/sigma-invalid") from None
     except Exception as exc:  # YAML errors surface as various types
@@ -109,6 +106,26 @@ def emit(sigma_yaml: str, target: str, extra_pipelines: tuple = (), documents: t
     state = backend.last_processing_pipeline.state
     return Emitted(target, [str(q) for q in queries], _collect_notes(backend, target),
                    {k: v for k, v in state.items() if k != NOTES_KEY})
+
+
+#: the last rule's documents and the pySigma rule built from them, kept unconverted: each target
+#: converts a copy of it (converters/emit/rule_copy.py)
+_LAST: list = [None, None]
+
+
+def _collection(docs: tuple):
+    """A pySigma collection of `docs` for one target to convert (and rewrite) as its own."""
+    from sigma.collection import SigmaCollection
+
+    from converters.emit.rule_copy import copy_collection, copyable
+
+    if _LAST[0] is not docs:
+        # pySigma may rewrite the dicts it is given: it reads a copy
+        built = SigmaCollection.from_dicts([_copy(d) for d in docs])
+        if not copyable(built):
+            return built
+        _LAST[:] = [docs, built]
+    return copy_collection(_LAST[1])
 
 
 def _copy(value):
