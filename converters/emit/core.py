@@ -139,10 +139,6 @@ def _copy(value):
 
 def _collect_notes(backend, target: str) -> list[Note]:
     # one channel: pipelines and backends alike record their notes in the pipeline state
-    found = list(backend.last_processing_pipeline.state.get(NOTES_KEY, []))
-    notes: list[Note] = []
-    for n in found:
-        n = Note(n.code, n.message, target=target, field=n.field, affects=n.affects)
-        if n not in notes:
-            notes.append(n)
-    return notes
+    found = backend.last_processing_pipeline.state.get(NOTES_KEY, ())
+    return list(dict.fromkeys(Note(n.code, n.message, target=target, field=n.field, affects=n.affects)
+                              for n in found))

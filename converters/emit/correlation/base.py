@@ -184,12 +184,10 @@ class CorrelationBackend:
 
     def _publish_notes(self, steps: list[Step]) -> None:
         """Every base rule's notes and the correlation's own, where emit() collects them."""
-        notes: list[Note] = []
+        notes: dict[Note, None] = {}   # an ordered set, as record_note keeps them
         for step in steps:
-            for note in step.state.get(PIPELINE_NOTES_KEY, []):
-                if note not in notes:
-                    notes.append(note)
-        notes += [n for n in self._correlation_notes if n not in notes]
+            notes.update(dict.fromkeys(step.state.get(PIPELINE_NOTES_KEY, ())))
+        notes.update(dict.fromkeys(self._correlation_notes))
         self.last_processing_pipeline.state[PIPELINE_NOTES_KEY] = notes
 
 
