@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.backend_base import CombinedPipelineOnce, RegexWhenAsked
 from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.correlation.eql import EqlCorrelation
 from converters.emit.correlation.esql import EsqlCorrelation, index_note, names_its_indexes
@@ -179,7 +179,7 @@ def _all_exact(cond) -> bool:
     )
 
 
-class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBackend):
+class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBackend, RegexWhenAsked):
     correlation_refusal: ClassVar[str] = (
         "a Lucene query string matches single documents: it has no aggregation, sequence or time window, so "
         "a correlation has no Lucene form (EQL and ES|QL run it on Elastic data)")
@@ -225,7 +225,7 @@ def _literal_wildcard_chars(value: SigmaString) -> bool:
     return any(isinstance(p, str) and ("*" in p or "?" in p) for p in value.s)
 
 
-class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend):
+class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend, RegexWhenAsked):
     """EQL strings, written here rather than by the stock backend, which
     compared |cased lists with `like~` (ignoring case), |cased patterns with
     `==` (no wildcards), numbers with `:` (strings only) and escaped a literal
@@ -300,7 +300,7 @@ def _esql_string(text: str) -> str:
     return '"' + text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
 
 
-class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend):
+class ElasticEsqlBackend(CombinedPipelineOnce, EsqlCorrelation, ESQLBackend, RegexWhenAsked):
     name: ClassVar[str] = "ruleport ES|QL (Elastic Defend)"
     # ES|QL's syntax reference: an identifier is quoted with backticks when it does not start with a
     # letter, `_` or `@`, or holds another character than a letter, digit or `_`; a dotted name is

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.backend_base import CombinedPipelineOnce, RegexWhenAsked
 from converters.emit.cloud_paths import KUSTO_FUNCTIONS
 from converters.emit.correlation.kusto import KustoCorrelation
 from converters.emit.strings import to_pcre
@@ -59,7 +59,7 @@ def _control_escaped(text: str) -> str:
     return text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
-class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend):
+class RuleportKustoBackend(CombinedPipelineOnce, KustoCorrelation, KustoBackend, RegexWhenAsked):
     name: ClassVar[str] = "ruleport Kusto (exact wildcards)"
 
     case_sensitive_match_expression: ClassVar[str] = "{field} == {value}"

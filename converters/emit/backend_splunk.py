@@ -33,7 +33,7 @@ import hashlib
 import re
 from typing import ClassVar
 
-from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.backend_base import CombinedPipelineOnce, RegexWhenAsked
 from converters.emit.correlation.spl import SplCorrelation
 from converters.emit.item_values import other_than
 from sigma.backends.splunk import SplunkBackend
@@ -137,7 +137,7 @@ def _single_regex(cond) -> tuple[object, bool] | None:
     return None
 
 
-class SplunkSearchBackend(CombinedPipelineOnce, SplCorrelation, SplunkBackend):
+class SplunkSearchBackend(CombinedPipelineOnce, SplCorrelation, SplunkBackend, RegexWhenAsked):
     """SPL search over one source, fully parenthesised, conditions pushed into the base search."""
 
     name: ClassVar[str] = "ruleport Splunk SPL (explicit grouping)"

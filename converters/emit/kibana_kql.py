@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from converters.emit.backend_base import CombinedPipelineOnce
+from converters.emit.backend_base import CombinedPipelineOnce, RegexWhenAsked
 from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.errors import EmitError
 from converters.emit.regex_values import NotExpandable, expand
@@ -47,7 +47,6 @@ from converters.emit.transforms import record_note
 from converters.notes import EITHER, Affects, all_, any_, not_, regex, wildcard
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
 from sigma.modifiers import SigmaRegularExpressionFlag
-from sigma.conversion.base import TextQueryBackend
 from sigma.types import SigmaCasedString, SigmaCompareExpression, SigmaString, SpecialChars
 
 MAX_CASE_VARIANTS = 64
@@ -67,7 +66,7 @@ def _unquoted_char(c: str) -> str:
     return c
 
 
-class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, TextQueryBackend):
+class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, RegexWhenAsked):
     """Kibana Query Language over keyword fields (see module docstring)."""
 
     correlation_refusal: ClassVar[str] = (
