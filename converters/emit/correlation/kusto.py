@@ -8,6 +8,12 @@ reference, as converters/kusto/tabular.py runs it):
   (`ruleport_time`: Timestamp in Defender XDR's advanced hunting tables,
   Device* and CloudAppEvents, TimeGenerated in Log Analytics tables) and its own join-key fields (`ruleport_key`, the keys packed as a
   JSON array when there are several); rows lacking a key are dropped;
+- a composite identity (converters.platforms.facts.Identity: Defender XDR's
+  process is `DeviceId`, `ProcessId`, `ProcessCreationTime`, as Microsoft's
+  advanced hunting best practices say to join on processes) is packed as its
+  columns; a row lacks it when a column of the process is empty (DeviceId is
+  on every record); a key that is a composite on some steps and a single id
+  column on others is refused (the two never compare equal);
 - event_count `gte n` (`gt n`: n + 1): sliding and exact, with the rows of
   each key in time order: a row whose (n-1)-th predecessor has the same key
   and is at most the timespan earlier closes n events within the timespan
