@@ -84,7 +84,7 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
         return None  # keyword search: KnownFields refuses it
     if f in model.identities and probe_of(rule) is not None:
         # a join key: the platform's own id of the entity groups the same events (its values are not ECS's)
-        return Rewrite(with_values(item, model.identities[f], list(item.value)))
+        return Rewrite(with_values(item, model.identity_field(f), list(item.value)))
     if f in model.missing_as and item.value and all(
             isinstance(v, SigmaNull) or (isinstance(v, SigmaExists) and not v.exists) for v in item.value):
         # `F: null` (`F|exists: false`) is the platform's placeholder too

@@ -25,6 +25,14 @@ from sigma.types import SigmaExists, SigmaNull
 
 
 @dataclass(frozen=True)
+class Composite:
+    """A join key read as one of the platform's composite identities (converters.platforms.facts
+    `Identity`, by name): Defender XDR's process is its device, PID and creation time together."""
+
+    identity: str
+
+
+@dataclass(frozen=True)
 class EndpointModel:
     target: str
     title: str                         # e.g. "Defender XDR DeviceFileEvents"
@@ -46,9 +54,10 @@ class EndpointModel:
     registry_paths: tuple[str, ...] = ()  # platform fields holding registry paths with full root names
     missing_as: dict = field(default_factory=dict)   # platform field -> the value it holds when missing
     user_fields: tuple[str, ...] = ("User",)   # with domain_user: the rule's fields naming the bare user
-    # ECS entity ids -> the platform column that identifies the same entity (the device's own id):
-    # read as join keys only (grouping needs equal ids for one entity, not ECS's values), never
-    # in a condition, where the values would have to be ECS's
+    # ECS entity ids -> the platform column that identifies the same entity (the device's own id),
+    # or a `Composite` of the platform's columns (Defender XDR's process): read as join keys only
+    # (grouping needs equal ids for one entity, not ECS's values), never in a condition, where the
+    # values would have to be ECS's
     identities: dict = field(default_factory=dict)
     scope: tuple = ()   # notes (code, message, field, Affects), or functions giving one, every rule on it gets
 
@@ -71,7 +80,16 @@ class EndpointModel:
         known = set(self.fields.values()) | set(self.names.values()) | set(self.argv.values())
         for t in self.facts_tables():
             known |= set(t.fields)
+        known |= {self.identity_field(f) for f, v in self.identities.items() if isinstance(v, Composite)}
         return tuple(sorted(known))
+
+    def identity_field(self, ecs_field: str) -> str:
+        """The platform field a join key on `ecs_field` groups by: a column, or a composite identity's
+        key (facts.Identity.key) as the platform declaring the model's table names it."""
+        ident = self.identities[ecs_field]
+        if not isinstance(ident, Composite):
+            return ident
+        return facts.platform(self.facts_tables()[0].recorded_as).identity(ident.identity).key
 
     def ecs(self, sigma_field: str) -> str:
         """The ECS field a Sigma field of this category stands for (a note speaks of the original events)."""

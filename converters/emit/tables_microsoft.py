@@ -26,7 +26,7 @@ from converters.emit.equivalents import (
     basename_of,
     logon_event_data,
 )
-from converters.emit.tables import EndpointModel
+from converters.emit.tables import Composite, EndpointModel
 from converters.emit.tables_winlog import GROUP_FIELDS, CodeOf, EventCode, EventDataEquivalents, EventDataXml, security_scope
 from converters.notes import any_, eq, exists
 from converters.platforms import winlog
@@ -60,6 +60,14 @@ def _signed(field: str) -> dict:
 #: of the device"), as Microsoft's schema references describe them
 _DEVICE_ID = {"host.id": "DeviceId"}
 _DVC_ID = {"host.id": "DvcId"}
+#: a process on Defender XDR, which has no process GUID: the device, PID and creation time together
+#: (the platform's composite identities, converters/data/platforms/defender-xdr.json "identities"):
+#: on DeviceProcessEvents the created process and its parent (the initiating process), on the other
+#: tables the acting (initiating) process and its parent
+_D_PROCESS_IDS = {**_DEVICE_ID, "ProcessGuid": Composite("process"),
+                  "process.parent.entity_id": Composite("initiating_process")}
+_D_ACTING_IDS = {**_DEVICE_ID, "process.entity_id": Composite("initiating_process"),
+                 "process.parent.entity_id": Composite("initiating_process_parent")}
 
 
 # --- Defender XDR -------------------------------------------------------------
@@ -84,7 +92,7 @@ _D_ACTING_ARGV = {"process.args": "InitiatingProcessCommandLine"}
 _D_ACTING_ARGC = {"process.args_count": "InitiatingProcessCommandLine"}
 
 DEFENDER_PROCESS = EndpointModel(
-    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceProcessEvents", platform="defender",
+    identities=_D_PROCESS_IDS, target="kusto-defender", title="Defender XDR DeviceProcessEvents", platform="defender",
     tables=_tables("DeviceProcessEvents"), category="process_creation",
     fields={
         "Image": "FolderPath", "CommandLine": "ProcessCommandLine", "ParentImage": "InitiatingProcessFolderPath",
@@ -110,7 +118,7 @@ DEFENDER_PROCESS = EndpointModel(
 )
 
 DEFENDER_FILE = EndpointModel(
-    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceFileEvents", platform="defender",
+    identities=_D_ACTING_IDS, target="kusto-defender", title="Defender XDR DeviceFileEvents", platform="defender",
     tables=_tables("DeviceFileEvents"), category="file_event",
     fields={"TargetFilename": "FolderPath", **_D_ACTING},
     names={"TargetFilename": "FileName", **_D_ACTING_NAMES},
@@ -132,7 +140,7 @@ DEFENDER_FILE = EndpointModel(
 )
 
 DEFENDER_REGISTRY = EndpointModel(
-    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceRegistryEvents", platform="defender",
+    identities=_D_ACTING_IDS, target="kusto-defender", title="Defender XDR DeviceRegistryEvents", platform="defender",
     tables=_tables("DeviceRegistryEvents", (None, "windows")), category="registry_event",
     fields={"TargetObject": "RegistryPath", "Details": "RegistryValueData", **_D_ACTING},
     names=_D_ACTING_NAMES, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
@@ -142,7 +150,7 @@ DEFENDER_REGISTRY = EndpointModel(
 )
 
 DEFENDER_NETWORK = EndpointModel(
-    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceNetworkEvents", platform="defender",
+    identities=_D_ACTING_IDS, target="kusto-defender", title="Defender XDR DeviceNetworkEvents", platform="defender",
     tables=_tables("DeviceNetworkEvents"), category="network_connection",
     fields={"Protocol": "Protocol", **_D_ACTING}, names=_D_ACTING_NAMES, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
     equivalents={**_D_ACTING_EQUIV,
@@ -156,7 +164,7 @@ DEFENDER_NETWORK = EndpointModel(
 )
 
 DEFENDER_DNS = EndpointModel(
-    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceEvents (DnsQueryResponse)", platform="defender",
+    identities=_D_ACTING_IDS, target="kusto-defender", title="Defender XDR DeviceEvents (DnsQueryResponse)", platform="defender",
     tables=_tables("DeviceEvents/DnsQueryResponse", (None, "windows")), category="network_connection",
     fields={"QueryName": "DnsQueryString", "dns.question.name": "DnsQueryString", **_D_ACTING},
     names=_D_ACTING_NAMES, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
@@ -165,7 +173,7 @@ DEFENDER_DNS = EndpointModel(
 DEFENDER_DNS_QUERY = EndpointModel(**{**DEFENDER_DNS.__dict__, "category": "dns_query", "selects": ()})
 
 DEFENDER_LIBRARY = EndpointModel(
-    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceImageLoadEvents", platform="defender",
+    identities=_D_ACTING_IDS, target="kusto-defender", title="Defender XDR DeviceImageLoadEvents", platform="defender",
     tables=_tables("DeviceImageLoadEvents", (None, "windows")), category="image_load",
     fields={"ImageLoaded": "FolderPath", **_D_ACTING},
     names={"ImageLoaded": "FileName", **_D_ACTING_NAMES}, argv=_D_ACTING_ARGV, argc=_D_ACTING_ARGC,
@@ -174,7 +182,7 @@ DEFENDER_LIBRARY = EndpointModel(
 )
 
 DEFENDER_DRIVER = EndpointModel(
-    identities=_DEVICE_ID, target="kusto-defender", title="Defender XDR DeviceEvents (DriverLoad)", platform="defender",
+    identities=_D_ACTING_IDS, target="kusto-defender", title="Defender XDR DeviceEvents (DriverLoad)", platform="defender",
     tables=_tables("DeviceEvents/DriverLoad", (None, "windows")), category="driver_load",
     fields={"ImageLoaded": "FolderPath"}, names={"ImageLoaded": "FileName"},
     equivalents={"dll.hash.sha256": Same("SHA256"), "file.hash.sha256": Same("SHA256"),

@@ -30,6 +30,13 @@ A table (`Table`)
                      (Sentinel holds Defender XDR's tables as the Defender XDR
                      connector streams them: one declaration, cited per platform)
 
+An identity (`Identity`, a platform's `"identities"`, cited once for them all)
+    how the platform identifies an entity it has no single id for: Defender XDR
+    has no process GUID, its documented process identity is the device, the
+    process ID and the creation time together. `key` names it as one field
+    ("DeviceId+ProcessId+ProcessCreationTime"), which emit reads as a join key
+    (grouping only) and `key_columns` splits again.
+
 Loaded on first use (no work at import time).
 """
 
@@ -153,12 +160,43 @@ class Table:
         return {n: f.fill for n, f in self.fields.items() if f.fill is not None}
 
 
+#: joins the columns of a composite identity into the one field name emit carries (no Kusto identifier has it)
+KEY_SEPARATOR = "+"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An entity identified by several columns: `device` (on every record of the platform) and
+    `columns`, which identify the entity on that device (empty where a record names no such entity)."""
+
+    name: str
+    device: str
+    columns: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return KEY_SEPARATOR.join((self.device, *self.columns))
+
+
+def key_columns(field_name: str) -> tuple[str, ...]:
+    """The columns of a join-key field: an identity's key split again, else the field itself."""
+    return tuple(field_name.split(KEY_SEPARATOR))
+
+
 @dataclass(frozen=True)
 class Platform:
     name: str
     title: str
     source: str
     tables: Mapping[str, Table]
+    identities: Mapping[str, Identity] = field(default_factory=dict)
+
+    def identity(self, name: str) -> Identity:
+        try:
+            return self.identities[name]
+        except KeyError:
+            raise KeyError(f"{self.name} declares no identity {name!r} (known: {', '.join(self.identities)})") \
+                from None
 
     def table(self, name: str) -> Table:
         try:
@@ -218,7 +256,26 @@ def _load(name: str) -> Platform:
         fields = {n: _field(n, spec, where) for n, spec in t["fields"].items()}
         tables[tname] = Table(name, tname, kind, tuple(t.get("os", ("windows", "linux", "macos"))), t["source"],
                               fields, dict(t.get("select", {})), _actions(t.get("actions"), where))
-    return Platform(name, raw.get("platform", name), raw["source"], tables)
+    return Platform(name, raw.get("platform", name), raw["source"], tables,
+                    _identities(raw.get("identities"), path.name, tables))
+
+
+def _identities(spec: Any, where: str, tables: Mapping[str, Table]) -> dict[str, Identity]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict) or not spec.get("source"):
+        raise FactsError(f"{where}: identities: a mapping that cites its \"source\"")
+    out = {}
+    for name, ident in spec.items():
+        if name == "source":
+            continue
+        if not isinstance(ident, dict) or not isinstance(ident.get("device"), str) or \
+                not isinstance(ident.get("columns"), list) or not ident["columns"]:
+            raise FactsError(f"{where}: identities.{name}: expected {{\"device\": column, \"columns\": [...]}}")
+        out[name] = Identity(name, ident["device"], tuple(ident["columns"]))
+        if not any(all(t.has(c) for c in out[name].key.split(KEY_SEPARATOR)) for t in tables.values()):
+            raise FactsError(f"{where}: identities.{name}: no table has all of {', '.join(out[name].key.split('+'))}")
+    return out
 
 
 def _borrowed(name: str, tname: str, spec: dict, where: str) -> Table:

@@ -4,6 +4,13 @@ Records carry their table in `$table` (the name a query's first line reads).
 Each record carries its device's own id (Defender's DeviceId, "unique identifier for the
 machine in the service"; ASIM's DvcId, "the unique ID of the device"), one per ECS host.id:
 the platform's value, which emit reads as a join key only (never in a condition).
+Defender XDR has no process GUID: a process is its device, PID and creation time together
+(defender-xdr.json "identities", Microsoft's advanced hunting best practices). Its
+ProcessId / InitiatingProcessId / InitiatingProcessParentId are ECS's pid of the process
+(the event's process, its parent), and each *CreationTime is the process's own, one per ECS
+entity_id here (a time derived from the entity id, a year before the fixtures' events): one
+process's events share the identity, two processes' do not, even with one PID. These
+values are the platform's, not ECS's: emit reads the identity as a join key only.
 Kusto string columns are never null: a missing string is "". Tables, their
 columns and ActionType/EventType values: converters/data/platforms/defender-xdr.json
 and sentinel-asim.json (Microsoft's schema references).
@@ -78,8 +85,10 @@ No signer, no argv anywhere.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Mapping
 
+from converters.engine.timestamps import iso_utc
 from converters.platforms import facts, winlog
 from converters.platforms.activity import (
     OS_DISPLAY,
@@ -126,6 +135,9 @@ def _initiating(a: Activity) -> dict:
         "InitiatingProcessFolderPath": a.executable(),
         "InitiatingProcessCommandLine": a("process.command_line"),
         "InitiatingProcessId": _number(a("process.pid")),
+        "InitiatingProcessCreationTime": _created(a("process.entity_id")),
+        "InitiatingProcessParentId": _number(a("process.parent.pid")),
+        "InitiatingProcessParentCreationTime": _created(a("process.parent.entity_id")),
         "InitiatingProcessVersionInfoOriginalFileName": a("process.pe.original_file_name"),
         "InitiatingProcessVersionInfoCompanyName": a("process.pe.company"),
         "InitiatingProcessAccountName": a.account("name"),
@@ -152,7 +164,8 @@ def _defender_fields(a: Activity, table: facts.Table, action: str | None) -> dic
             "ProcessIntegrityLevel": a("process.Ext.token.integrity_level_name"),
             "SHA256": a("process.hash.sha256"), "SHA1": a("process.hash.sha1"), "MD5": a("process.hash.md5"),
             "AccountName": a.account("name"), "AccountDomain": a.account("domain"), "AccountSid": a.account("id"),
-            "ProcessId": _number(a("process.pid")),
+            "ProcessId": _number(a("process.pid")), "ProcessCreationTime": _created(a("process.entity_id")),
+            "InitiatingProcessCreationTime": _created(a("process.parent.entity_id")) if parent else None,
             "InitiatingProcessFileName": a.file_name("process.parent") if parent else None,
             "InitiatingProcessFolderPath": a.executable("process.parent") if parent else None,
             "InitiatingProcessCommandLine": a("process.parent.command_line") if parent else None,
@@ -206,6 +219,20 @@ def _device_id(a: Activity) -> str | None:
     Its value is the platform's, not ECS's: emit reads it as a join key only."""
     host = a.one("host.id")
     return None if host is None else f"device-{host}"
+
+
+#: the creation times _created gives lie within the year before this (the fixtures' events are later)
+_CREATED_BEFORE = 1_735_689_600   # 2025-01-01T00:00:00Z
+_YEAR = 365 * 86400
+
+
+def _created(entity_id: Any) -> str | None:
+    """A process's creation time on Defender XDR, one per ECS entity id (a stable hash of it, to the
+    millisecond): the second half of the platform's process identity (with the device and PID)."""
+    if entity_id is None or entity_id == "":
+        return None
+    digest = int.from_bytes(hashlib.sha256(str(entity_id).encode()).digest()[:8], "big")
+    return iso_utc(_CREATED_BEFORE - _YEAR + (digest % (_YEAR * 1000)) / 1000)
 
 
 def render_defender(event: Mapping[str, Any]) -> dict | None:

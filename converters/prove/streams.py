@@ -27,6 +27,7 @@ with the shared keys) are left out and listed by `stream_cases`.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 from dataclasses import dataclass, field
@@ -78,8 +79,20 @@ class StepEvents:
         self.synth = synth
 
     def positive(self, rng: random.Random, force: dict[str, Any] | None = None, tries: int = 3) -> dict | None:
-        """A nested ECS event satisfying the query with the `force`d field values, or None."""
-        pinned = {name: Need([Exact(value)]) for name, value in (force or {}).items()}
+        """A nested ECS event satisfying the query with the `force`d field values, or None. A pinned
+        process entity id pins its PID too where the query allows it (`pid_of`): one process has one
+        PID on every event, as a platform identifying processes by PID and start (Defender XDR) needs."""
+        force = force or {}
+        pids = {f"{name[:-len('entity_id')]}pid": pid_of(value) for name, value in force.items()
+                if name in _ENTITY_IDS and f"{name[:-len('entity_id')]}pid" not in force}
+        if pids:
+            event = self._positive(rng, {**force, **pids}, tries)
+            if event is not None:
+                return event
+        return self._positive(rng, force, tries)
+
+    def _positive(self, rng: random.Random, force: dict[str, Any], tries: int) -> dict | None:
+        pinned = {name: Need([Exact(value)]) for name, value in force.items()}
         order = list(range(len(self.synth.branches)))
         for _ in range(tries):
             alt = rng.randrange(64)
@@ -92,6 +105,15 @@ class StepEvents:
                     return event
             rng.shuffle(order)
         return None
+
+
+#: the process entity ids a stream may pin, each with its PID beside it (process.pid, process.parent.pid)
+_ENTITY_IDS = ("process.entity_id", "process.parent.entity_id")
+
+
+def pid_of(entity_id: Any) -> int:
+    """The PID a process with this entity id has on every event of a stream (stable, 1000-60999)."""
+    return 1000 + int.from_bytes(hashlib.sha256(str(entity_id).encode()).digest()[:4], "big") % 60000
 
 
 @dataclass

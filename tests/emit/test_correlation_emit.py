@@ -292,3 +292,88 @@ correlation:
 """
     query = emit(text, target).queries[0]
     assert column in query and "entity_id" not in query
+
+
+# --- Defender XDR's process: device, PID and creation time together ------------------------------
+
+PROCESS_THEN_CONNECTION = BASE.format(title="p", name="p", image="cmd.exe") + """title: n
+name: n
+logsource:
+  category: network_connection
+  product: windows
+detection:
+  selection:
+    DestinationPort: 445
+  condition: selection
+---
+title: c
+name: c
+correlation:
+  type: temporal_ordered
+  rules:
+    - p
+    - n
+  group-by:
+    - pe
+  aliases:
+    pe:
+      p: ProcessGuid
+      n: process.entity_id
+  timespan: 1m
+"""
+
+
+def _process(second: int, entity: str, pid: int, parent: tuple[str, int] = ("parent", 1)) -> dict:
+    event = process_start(second)
+    event["process"] = {**event["process"], "pid": pid, "entity_id": entity,
+                        "parent": {"pid": parent[1], "entity_id": parent[0]}}
+    return event
+
+
+def _connection(second: int, entity: str, pid: int) -> dict:
+    return {"@timestamp": f"2025-01-01T00:00:{second:02d}Z", "host": {"name": "ws1", "os": {"type": "windows"}},
+            "event": {"category": ["network"], "type": ["start"], "action": "connection_attempted", "kind": "event"},
+            "network": {"direction": "egress", "transport": "tcp"},
+            "source": {"ip": "10.0.0.1", "port": 50000}, "destination": {"ip": "10.0.0.2", "port": 445},
+            "process": {"executable": "C:\\Windows\\System32\\cmd.exe", "name": "cmd.exe", "pid": pid,
+                        "entity_id": entity}}
+
+
+def test_a_defender_process_key_is_its_device_pid_and_creation_time():
+    """Defender XDR has no process GUID: step 1 keys the created process, step 2 its initiating process,
+    each as (DeviceId, PID, creation time), and only the process's own columns must be present."""
+    query = emit(PROCESS_THEN_CONNECTION, "kusto-defender").queries[0]
+    assert "ruleport_key = tostring(pack_array(DeviceId, ProcessId, ProcessCreationTime))" in query
+    assert "ruleport_key = tostring(pack_array(DeviceId, InitiatingProcessId, InitiatingProcessCreationTime))" \
+        in query
+    assert "| where isnotempty(ruleport_k0) and isnotempty(ruleport_k1)\n" in query
+    assert "ProcessGuid" not in query and "entity_id" not in query
+    TabularQuery(query, lambda table, text: (lambda r: True), TARGETS["kusto-defender"].executor().table)
+
+
+def test_the_defender_process_key_groups_one_process_and_not_another_with_its_pid():
+    query = emit(PROCESS_THEN_CONNECTION, "kusto-defender").queries[0]
+    events = [_process(0, "A", 100), _connection(5, "A", 100),        # one process: the sequence
+              _process(10, "B", 200), _connection(15, "C", 200),      # PID 200 reused by another process
+              _process(20, "", 300), _connection(25, "", 300)]        # no identity (no start time): no group
+    assert alerted("kusto-defender", query, events) == {(0, 1)}
+
+
+def test_a_parent_key_on_defender_process_creation_is_the_initiating_process():
+    text = PROCESS_THEN_CONNECTION.replace("      p: ProcessGuid\n", "      p: process.parent.entity_id\n")
+    query = emit(text, "kusto-defender").queries[0]
+    assert "tostring(pack_array(DeviceId, InitiatingProcessId, InitiatingProcessCreationTime))" in query
+    events = [_process(0, "child", 100, parent=("A", 50)), _connection(5, "A", 50),
+              _process(10, "child2", 101, parent=("B", 60)), _connection(15, "C", 60)]
+    assert alerted("kusto-defender", query, events) == {(0, 1)}
+
+
+def test_sentinel_refuses_a_process_key_that_is_a_guid_on_one_step_and_defender_s_identity_on_another():
+    # imProcessCreate has ASIM's process GUID, DeviceImageLoadEvents (streamed from Defender XDR) the
+    # device, PID and creation time: one process's two ids never compare equal
+    text = PROCESS_THEN_CONNECTION.replace("category: network_connection", "category: image_load").replace(
+        "    DestinationPort: 445\n", "    ImageLoaded|endswith: '\\\\vaultcli.dll'\n")
+    assert "InitiatingProcessCreationTime" in emit(text, "kusto-defender").queries[0]
+    with pytest.raises(EmitError, match="composite identity on some steps and a single id on others") as caught:
+        emit(text, "kusto-sentinel")
+    assert "TargetProcessGuid" in caught.value.message and caught.value.code == "emit/join-key-unavailable"

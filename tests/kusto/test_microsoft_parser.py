@@ -182,6 +182,17 @@ def test_correlation_outputs_are_real_kusto(kusto_check, target, table):
     assert kusto_check(queries, table) == [[] for _ in queries]
 
 
+def test_a_defender_process_key_correlation_is_real_kusto(kusto_check):
+    """The composite process key (device, PID, creation time: a long and a datetime packed with a string)
+    types and parses against both tables' columns."""
+    from converters.emit import emit
+    from tests.emit.test_correlation_emit import PROCESS_THEN_CONNECTION
+
+    query = emit(PROCESS_THEN_CONNECTION, "kusto-defender").queries[0]
+    assert "pack_array(DeviceId, ProcessId, ProcessCreationTime)" in query
+    assert kusto_check([query], ["DeviceProcessEvents", "DeviceNetworkEvents"]) == [[]]
+
+
 def test_endpoint_queries_parse_against_the_platform_facts(kusto_check):
     """Every endpoint fixture rule's Defender and Sentinel query (file, registry with a computed
     path, network, DNS from DeviceEvents' dynamic AdditionalFields, library loads) is valid Kusto for

@@ -94,6 +94,35 @@ def test_a_borrowed_table_is_checked(tmp_path, monkeypatch, spec, message):
     assert "x.json" in str(exc.value)
 
 
+def test_defender_declares_its_composite_process_identities_citing_microsoft():
+    defender = facts.platform("defender")
+    assert defender.identity("process").key == "DeviceId+ProcessId+ProcessCreationTime"
+    assert defender.identity("initiating_process").columns == ("InitiatingProcessId", "InitiatingProcessCreationTime")
+    assert facts.key_columns(defender.identity("initiating_process_parent").key) == (
+        "DeviceId", "InitiatingProcessParentId", "InitiatingProcessParentCreationTime")
+    assert facts.key_columns("DvcId") == ("DvcId",)
+    with pytest.raises(KeyError, match="declares no identity"):
+        defender.identity("thread")
+
+
+@pytest.mark.parametrize("identities, message", [
+    ({"process": {"device": "DeviceId", "columns": ["ProcessId"]}}, "cites its"),
+    ({"source": "s", "process": {"device": "DeviceId"}}, "expected"),
+    ({"source": "s", "process": {"device": "DeviceId", "columns": ["ProcessGuid"]}}, "no table has all of"),
+])
+def test_identities_are_checked(tmp_path, monkeypatch, identities, message):
+    import json
+
+    table = {"kind": "process", "source": "s", "select": {"table": "T"},
+             "fields": {"DeviceId": "string", "ProcessId": "long"}}
+    (tmp_path / "x.json").write_text(json.dumps({"source": "s", "identities": identities, "tables": {"T": table}}),
+                                     encoding="utf-8")
+    monkeypatch.setattr(facts, "DATA", tmp_path)
+    monkeypatch.setattr(facts, "FILES", {**facts.FILES, "x": "x.json"})
+    with pytest.raises(facts.FactsError, match=message):
+        facts._load("x")
+
+
 def test_unknown_platform_and_table_are_errors():
     with pytest.raises(KeyError, match="no platform facts"):
         facts.platform("qradar")
@@ -120,6 +149,20 @@ def test_emit_data_models_name_only_fields_the_facts_declare():
         sigma_names = {k for k in model.fields} | {k for k in model.argv.values()}  # mapped afterwards
         missing = {t for t in targets - declared if t not in sigma_names}
         assert not missing, (model.title, missing)
+
+
+def test_join_key_identities_name_columns_every_table_of_their_model_has():
+    from converters.emit.tables import Composite
+
+    composite = 0
+    for model in _models():
+        for ecs_field, ident in model.identities.items():
+            columns = facts.key_columns(model.identity_field(ecs_field))
+            composite += isinstance(ident, Composite)
+            for t in model.facts_tables():
+                assert all(t.has(c) for c in columns), (model.title, ecs_field, columns)
+            assert model.identity_field(ecs_field) in model.known_fields()
+    assert composite >= 14   # Defender XDR's process, parent and acting process, and Sentinel's streamed tables
 
 
 def test_elastic_data_models_name_their_data_stream():

@@ -473,3 +473,40 @@ def test_caseless_fields_every_index_of_a_rule_has_come_from_the_defend_template
     assert caseless_in_some(["winlogbeat-*", "logs-windows.sysmon_operational-*"]) == ()
     assert "logs-endpoint.events.process-*" in caseless_templates("process.command_line")
     assert "logs-endpoint.events.registry-*" not in caseless_templates("process.command_line")
+
+
+# --- Defender XDR's process identity (device, PID, creation time) ----------------------------------
+
+def _defender_identity(record: dict, columns: tuple[str, ...]) -> tuple:
+    return tuple(record.get(c) for c in columns)
+
+
+def test_defender_gives_one_process_one_identity_on_every_table_and_another_process_another():
+    """One ECS process (entity id) is one Defender process identity wherever it appears: as the created
+    process, as the parent of another, as the acting process of a file, network or image-load event;
+    a process reusing its PID is another identity (its creation time differs)."""
+    created = ("DeviceId", "ProcessId", "ProcessCreationTime")
+    initiating = ("DeviceId", "InitiatingProcessId", "InitiatingProcessCreationTime")
+    parent_of_initiating = ("DeviceId", "InitiatingProcessParentId", "InitiatingProcessParentCreationTime")
+    host = {"id": "h1", "name": "ws1", "os": {"type": "windows"}}
+    proc = {"executable": "C:\\Windows\\System32\\cmd.exe", "name": "cmd.exe", "pid": 100, "entity_id": "A",
+            "parent": {"pid": 4, "entity_id": "P", "executable": "C:\\Windows\\explorer.exe"}}
+    start = {"@timestamp": "2025-01-01T00:00:00Z", "host": host, "process": proc,
+             "event": {"category": ["process"], "type": ["start"]}}
+    child = {**start, "process": {**proc, "pid": 200, "entity_id": "C", "parent": {"pid": 100, "entity_id": "A"}}}
+    file_write = {"@timestamp": "2025-01-01T00:00:01Z", "host": host, "process": proc,
+                  "event": {"category": ["file"], "type": ["creation"]}, "file": {"path": "C:\\x.txt"}}
+    image_load = {**file_write, "event": {"category": ["library"], "type": ["start"]}, "dll": {"path": "C:\\x.dll"}}
+    reused = {**start, "process": {**proc, "entity_id": "B"}}               # PID 100 again, another process
+    records = [render("defender", e) for e in (start, child, file_write, image_load, reused)]
+    assert [r["$table"] for r in records] == ["DeviceProcessEvents", "DeviceProcessEvents", "DeviceFileEvents",
+                                              "DeviceImageLoadEvents", "DeviceProcessEvents"]
+    first, second, third, fourth, fifth = records
+    a = _defender_identity(first, created)
+    assert a[0] == "device-h1" and a[1] == 100 and a[2]
+    assert _defender_identity(second, initiating) == a                       # A as the parent of C
+    assert _defender_identity(third, initiating) == _defender_identity(fourth, initiating) == a
+    assert _defender_identity(third, parent_of_initiating)[1:] == (4, first["InitiatingProcessCreationTime"])
+    assert _defender_identity(fifth, created) != a and fifth["ProcessId"] == 100
+    asim_load = render("asim", image_load)   # Sentinel's DeviceImageLoadEvents is Defender's record
+    assert asim_load["$table"] == "DeviceImageLoadEvents" and _defender_identity(asim_load, initiating) == a

@@ -132,3 +132,24 @@ def test_sequence_streams_follow_the_rule_s_event_category_override(tmp_path):
     assert result["in-order"][:2] == (True, True)
     in_order = next(s for s in stream.scenarios if s.name == "in-order")
     assert all({"process", "start"} <= set(e["event"]["type"]) for e in in_order.events)
+
+
+def test_a_pinned_process_entity_keeps_one_pid_on_every_event(tmp_path):
+    # a process has one PID: Defender XDR identifies it by device, PID and start, so a stream whose
+    # events share an entity id (as process and as parent) gives them that process's PID everywhere
+    from converters.prove.streams import pid_of
+
+    text = SEQUENCE.read_text()
+    start, end = text.index("query = '''") + len("query = '''"), text.index("'''", text.index("query = '''") + 11)
+    query = ('\nsequence with maxspan=1m\n  [process where process.name : "cmd.exe"] by process.entity_id\n'
+             '  [process where process.name : "whoami.exe"] by process.parent.entity_id\n')
+    path = tmp_path / "entity.toml"
+    path.write_text(text[:start] + query + text[end:])
+    stream = stream_cases(load_rule(path))
+    in_order = next(s for s in stream.scenarios if s.name == "in-order")
+    first, second = in_order.events
+    entity = first["process"]["entity_id"]
+    assert second["process"]["parent"]["entity_id"] == entity
+    assert first["process"]["pid"] == second["process"]["parent"]["pid"] == pid_of(entity)
+    other = next(s for s in stream.scenarios if s.name == "other-key").events[-1]["process"]["parent"]
+    assert other["entity_id"] != entity and other["pid"] == pid_of(other["entity_id"])

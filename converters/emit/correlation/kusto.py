@@ -8,6 +8,12 @@ reference, as converters/kusto/tabular.py runs it):
   (`ruleport_time`: Timestamp in Defender XDR's advanced hunting tables,
   Device* and CloudAppEvents, TimeGenerated in Log Analytics tables) and its own join-key fields (`ruleport_key`, the keys packed as a
   JSON array when there are several); rows lacking a key are dropped;
+- a composite identity (converters.platforms.facts.Identity: Defender XDR's
+  process is `DeviceId`, `ProcessId`, `ProcessCreationTime`, as Microsoft's
+  advanced hunting best practices say to join on processes) is packed as its
+  columns; a row lacks it when a column of the process is empty (DeviceId is
+  on every record); a key that is a composite on some steps and a single id
+  column on others is refused (the two never compare equal);
 - event_count `gte n` (`gt n`: n + 1): sliding and exact, with the rows of
   each key in time order: a row whose (n-1)-th predecessor has the same key
   and is at most the timespan earlier closes n events within the timespan
@@ -35,7 +41,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from converters.emit.correlation.base import CorrelationBackend, Step, timespan_units
+from converters.emit.errors import EmitError
 from converters.notes import LESS, Affects, group_crosses_bucket
+from converters.platforms.facts import key_columns
 
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
@@ -82,6 +90,7 @@ class KustoCorrelation(CorrelationBackend):
 
     def correlation_query(self, rule, kind, method, steps: list[Step]) -> str:
         width = len(steps[0].keys) - (1 if kind == "value_count" else 0)
+        self._comparable_keys(steps, width)
         timespan = timespan_units(rule.timespan.seconds, _UNITS)
         search = self._search(steps, width, kind == "value_count")
         present = self.present_expression if width else ""
@@ -109,6 +118,17 @@ class KustoCorrelation(CorrelationBackend):
         query = self.default_correlation_query[method].format(search=search, present=present, aggregate=aggregate)
         return "\n".join(line for line in query.split("\n") if line.strip())
 
+    def _comparable_keys(self, steps: list[Step], width: int) -> None:
+        """Each join key has one form in every step: a composite identity (Defender XDR's device, PID and
+        creation time) never equals a single id column (an ASIM process GUID), even for one process."""
+        for j in range(width):
+            forms = {len(key_columns(s.keys[j])) > 1 for s in steps}
+            if len(forms) > 1:
+                named = "; ".join(f"{s.name}: {' + '.join(key_columns(s.keys[j]))}" for s in steps)
+                raise EmitError(f"the join key in position {j + 1} is a composite identity on some steps and a "
+                                f"single id on others ({named}): the platform's two ids of one entity never "
+                                "compare equal, so no group would form", code="emit/join-key-unavailable")
+
     def _bucket_note(self, rule) -> None:
         self.correlation_note(
             "emit/fixed-buckets",
@@ -119,13 +139,14 @@ class KustoCorrelation(CorrelationBackend):
 
     def _search(self, steps: list[Step], width: int, counted: bool) -> str:
         def normalization(step: Step) -> str:
-            fields = [self.escape_and_quote_field(k) for k in step.keys[:width]]
+            # a composite identity (Defender XDR's device, PID and creation time) joins as its columns
+            fields = [self.escape_and_quote_field(c) for k in step.keys[:width] for c in key_columns(k)]
             key = f"tostring({fields[0]})" if len(fields) == 1 else \
                 f"tostring(pack_array({', '.join(fields)}))" if fields else '"all"'
             out = self.correlation_search_field_normalization_expression.format(
                 step=step.position, time=self.time_column(step), key=key)
-            if len(fields) > 1:
-                out += "".join(f", ruleport_k{j} = tostring({f})" for j, f in enumerate(fields))
+            out += "".join(f", ruleport_k{j} = tostring({self.escape_and_quote_field(f)})"
+                           for j, f in enumerate(_present(step.keys[:width])))
             if counted:
                 out += f", ruleport_value = tostring({self.escape_and_quote_field(step.keys[-1])})"
             return out
@@ -150,8 +171,9 @@ class KustoCorrelation(CorrelationBackend):
             text = self.correlation_search_multi_rule_expression.format(
                 queries=self.correlation_search_multi_rule_query_expression_joiner.join(
                     branch(s, self.correlation_search_multi_rule_query_expression) for s in steps))
-        if width > 1:  # every key present (a packed array of empty strings is not empty)
-            text += "\n| where " + " and ".join(f"isnotempty(ruleport_k{j})" for j in range(width))
+        present = len(_present(steps[0].keys[:width]))
+        if present:  # every key present (a packed array of empty strings is not empty)
+            text += "\n| where " + " and ".join(f"isnotempty(ruleport_k{j})" for j in range(present))
         return text
 
     @staticmethod
@@ -161,3 +183,12 @@ class KustoCorrelation(CorrelationBackend):
         Timestamp, Log Analytics tables TimeGenerated."""
         table = str(step.state.get("query_table", ""))
         return "Timestamp" if table.startswith("Device") or table == "CloudAppEvents" else "TimeGenerated"
+
+
+def _present(keys: list[str]) -> list[str]:
+    """The columns a row needs for its key to count, checked one by one when the key is packed from
+    several (a single plain key is checked as `ruleport_key` itself): a composite identity's own
+    columns, not its device column (on every record: converters.platforms.facts.Identity)."""
+    if len(keys) == 1 and len(key_columns(keys[0])) == 1:
+        return []
+    return [c for k in keys for c in (key_columns(k)[1:] or (k,))]
