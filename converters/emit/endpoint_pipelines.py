@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
+from typing import Callable
 
 from converters.emit.actions import described, unrecorded
 from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, DomainQualifiedUser
@@ -118,10 +119,10 @@ def _fields_of(det) -> set[str]:
     return found
 
 
-def _positive_values(rule: SigmaRule, field_name: str) -> set[str]:
-    """The plain values the rule's detections outside any `not` ask `field_name` for (lower case)."""
-    positive = _positive_fields(rule)
-    if field_name not in positive:
+def _positive_values(rule: SigmaRule, field_name: str, positive: set[str] | None = None) -> set[str]:
+    """The plain values the rule's detections outside any `not` ask `field_name` for (lower case);
+    `positive`: _positive_fields(rule), when the caller has it."""
+    if field_name not in (_positive_fields(rule) if positive is None else positive):
         return set()
     found: set[str] = set()
     stack = list(rule.detection.detections.values())
@@ -146,28 +147,32 @@ def _named(select: str, named: set[str]) -> bool:
     return select in named
 
 
-def _asks_values(model: EndpointModel, rule: SigmaRule) -> bool:
+def _asks_values(model: EndpointModel, rule: SigmaRule, positive: set[str]) -> bool:
     """The rule asks (outside any `not`) for one of the values `model.selects_values` lists."""
     for field_name, values in model.selects_values:
         listed = values() if callable(values) else values
-        if _positive_values(rule, field_name) & {v.lower() for v in listed}:
+        if _positive_values(rule, field_name, positive) & {v.lower() for v in listed}:
             return True
     return False
 
 
-def takes(model: EndpointModel, rule) -> bool:
+def takes(model: EndpointModel, rule, positive: Callable[[], set[str]] | None = None) -> bool:
     """Whether `model` is the one for this rule (logsource, and for DNS the fields it names; for a
-    rule with no Sigma category, the ECS event.category it asks for)."""
+    rule with no Sigma category, the ECS event.category it asks for). `positive`: the rule's
+    _positive_fields, computed once for all the models a caller tries (it parses the condition)."""
     if not isinstance(rule, SigmaRule):
         return False
     ls = rule.logsource
     if ls.category != model.category or ls.product not in model.tables:
         return False
-    if model.selects_category and not _positive_values(rule, "event.category") & set(model.selects_category):
+    positive = positive or (lambda: _positive_fields(rule))
+    if model.selects_category and \
+            not _positive_values(rule, "event.category", positive()) & set(model.selects_category):
         return False
     if model.selects or model.avoids:
-        named = _positive_fields(rule)
-        if model.selects and not any(_named(s, named) for s in model.selects) and not _asks_values(model, rule):
+        named = positive()
+        if model.selects and not any(_named(s, named) for s in model.selects) \
+                and not _asks_values(model, rule, named):
             return False
         if model.avoids and named & set(model.avoids):
             return False
@@ -199,7 +204,8 @@ class RequireModel(PreprocessingTransformation):
         if base is not None and remembered_model(base) in self.models:
             chosen = remembered_model(base)   # a join-key probe: its base rule's model
         else:
-            chosen = next((m for m in self.models if takes(m, rule)), None)
+            positive = cache(lambda: _positive_fields(rule))
+            chosen = next((m for m in self.models if takes(m, rule, positive)), None)
         self._pipeline.state[_CHOSEN] = chosen
         if isinstance(rule, SigmaRule) and base is None:
             remember_model(rule, chosen)
