@@ -166,7 +166,7 @@ def test_kusto_orders_steps_with_scan_per_key(target):
     assert query.startswith("union\n") and "| partition hint.strategy=native by ruleport_key" in query
     assert "step s2: ruleport_step == 2 and isnull(s2.ruleport_time) and ruleport_time > s1.ruleport_time" in query
     assert "step ruleport_done output=none: true;" in query
-    TabularQuery(query, lambda table, text: (lambda r: True), TARGETS[target].executor().table)
+    TabularQuery(query, lambda table, text: (lambda r: r), TARGETS[target].executor().table)
 
 
 def test_kusto_counts_with_prev_and_bins_distinct_values():
