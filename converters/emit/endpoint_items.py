@@ -121,11 +121,15 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
 
 def _join_key(model: EndpointModel, item: SigmaDetectionItem):
     """A join key (the item of a join-key probe, converters.emit.correlation.base): the platform's own
-    id of the entity groups the same events (its values are not ECS's); a field the model refuses is
-    refused as a key with its reason."""
+    id of the entity groups the same events (its values are not ECS's); a column naming the entity
+    groups them approximately, with its notes; a field the model refuses is refused as a key with its
+    reason."""
     f = item.field
     if f in model.identities:
         return Rewrite(with_values(item, model.identity_field(f), list(item.value)))
+    if f in model.approximate_identities:
+        named = model.approximate_identities[f]
+        return Rewrite(with_values(item, named.column, list(item.value)), list(named.notes))
     refusal = model.equivalents.get(f)
     if isinstance(refusal, Refuse):
         raise EmitError(f"{f} is not recorded by {model.title}: {refusal.why}", code="emit/join-key-unavailable")

@@ -136,3 +136,76 @@ def test_a_session_s_parent_process_is_refused_with_the_reason(then, schema):
     assert caught.value.code == "emit/join-key-unavailable"
     assert "process.parent.entity_id" in caught.value.message
     assert f"the {schema} schema has no column for the parent" in caught.value.message
+
+
+# --- host.id read as the host's name (Splunk: Sysmon's Computer, CIM Endpoint's dest) ------------------
+
+COUNT_BY_HOST = STEPS["process"] + """title: c
+name: c
+correlation:
+  type: event_count
+  rules:
+    - p
+  group-by:
+    - host.id
+  timespan: 1m
+  condition:
+    gte: 2
+"""
+
+
+def on_host(second: int, host_id: str, name: str) -> dict:
+    event = process_start(second, f"E{second}")
+    return {**event, "host": {"id": host_id, "name": name, "os": {"type": "windows"}}}
+
+
+#: two hosts named alike (merged), a host renamed within the minute (split), a host with two events
+HOSTS = [on_host(0, "h1", "ws1"), on_host(10, "h2", "ws1"),
+         on_host(20, "h3", "ws3"), on_host(30, "h3", "ws3-new"),
+         on_host(40, "h4", "ws4"), on_host(50, "h4", "ws4")]
+
+
+@pytest.mark.parametrize("target, column, key", [("splunk", "Computer", "Computer"),
+                                                 ("splunk-cim", "Processes.dest", "'Processes.dest'")])
+def test_host_id_groups_by_the_host_name_with_notes_that_explain_each_difference(target, column, key):
+    from converters.prove.stream_explain import StreamContext, explaining_note
+
+    emitted = emit(COUNT_BY_HOST, target)
+    query = emitted.queries[0]
+    assert f"ruleport_k0={key}" in query and "host.id" not in query
+    notes = [n for n in emitted.notes if n.code == "emit/join-key-approximate"]
+    assert {n.affects.direction for n in notes} == {"more", "less"} and all(n.field == "host.id" for n in notes)
+    merged = next(n for n in notes if n.affects.direction == "more")
+    assert f"grouped by the host name ({column})" in merged.message
+    assert "different hosts with the same name are grouped together" in merged.message
+    alerts = alerted(target, query, HOSTS)
+    assert {(0, 1), (4, 5)} <= alerts and not any(2 in a or 3 in a for a in alerts)
+    # the proof's reading: the original groups by host.id (h3's two events, h4's two); each line where the
+    # target differs is explained by the note of its side, and no line where it agrees needs one
+    original = [(2, 3), (4, 5)]
+    column_groups = sorted(alerts)
+    ctx = StreamContext(dict(enumerate(HOSTS)), original, column_groups)
+    assert explaining_note(notes, 0, False, True, ctx) is merged
+    assert explaining_note(notes, 2, True, False, ctx).affects.direction == "less"
+    # a host whose events keep one name is grouped exactly: no note would excuse missing its alert
+    assert explaining_note(notes, 4, True, False, StreamContext(dict(enumerate(HOSTS)), original, [])) is None
+
+
+def test_an_approximate_host_key_is_declared_apart_from_the_exact_ids():
+    from converters.emit.tables import NamedBy
+    from converters.emit.tables_splunk import CIM_PROCESS, SYSMON_FILE, SYSMON_PROCESS
+
+    for model in (SYSMON_PROCESS, SYSMON_FILE, CIM_PROCESS):
+        assert "host.id" not in model.identities and isinstance(model.approximate_identities["host.id"], NamedBy)
+    assert SYSMON_FILE.identities == {"process.entity_id": "ProcessGuid"}
+    # where the platform has the device's own id, the key is exact: no note
+    emitted = emit(COUNT_BY_HOST, "kusto-sentinel")
+    assert "tostring(DvcId)" in emitted.queries[0]
+    assert not any(n.code == "emit/join-key-approximate" for n in emitted.notes)
+
+
+def test_a_host_key_is_still_refused_where_no_field_names_the_host():
+    text = STEPS["network"] + COUNT_BY_HOST.split("---\n", 1)[1].replace("    - p\n", "    - n\n")
+    with pytest.raises(EmitError, match="host.id") as caught:
+        emit(text, "splunk-cim")
+    assert "Network_Traffic" in caught.value.message

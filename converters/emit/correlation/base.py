@@ -11,7 +11,9 @@ another) and refuse rules without a log source. So here:
 - each join key is mapped per referenced rule, by the very pipeline that
   converted that rule: a probe rule (the base rule's log source, one exact
   condition on the key) goes through it and the key's field is read back; a
-  key the platform lacks is refused, naming the field and the rule;
+  key the platform lacks is refused, naming the field and the rule; a key it
+  only approximates (a host's name for its id) comes with the notes of that
+  reading (`emit/join-key-approximate`);
 - the notes of every base rule's conversion are collected, with the
   backend's own notes on the correlation (`correlation_note`);
 - each backend renders its query from its declared templates (class
@@ -36,6 +38,8 @@ from sigma.rule import SigmaDetectionItem, SigmaRule
 
 #: the value a key probe matches; found again after the pipeline ran
 _PROBE = "ruleport-join-key-probe"
+#: the code of a note on a join key the platform only approximates (converters.emit.tables.NamedBy)
+APPROXIMATE_KEY = "emit/join-key-approximate"
 
 TYPE_NAMES = {
     SigmaCorrelationType.EVENT_COUNT: "event_count", SigmaCorrelationType.VALUE_COUNT: "value_count",
@@ -180,7 +184,13 @@ class CorrelationBackend:
         return steps
 
     def _target_field(self, base: SigmaRule, field: str) -> str:
-        return target_field(self.last_processing_pipeline, base, field)
+        found = target_field(self.last_processing_pipeline, base, field)
+        # a key read from a column that only names the entity (a host's name for its id): the notes
+        # the probe's reading recorded (the pipeline's state is the probe's now) are the correlation's
+        for note in self.last_processing_pipeline.state.get(PIPELINE_NOTES_KEY, []):
+            if note.code == APPROXIMATE_KEY and note not in self._correlation_notes:
+                self._correlation_notes.append(note)
+        return found
 
     def _publish_notes(self, steps: list[Step]) -> None:
         """Every base rule's notes and the correlation's own, where emit() collects them."""
