@@ -271,6 +271,7 @@ ASIM_FILE = EndpointModel(
         "file.size": Same("TargetFileSize"),
         "file.hash.sha256": Same("TargetFileSHA256"),
         "file.hash.md5": Same("TargetFileMD5"),
+        "process.parent.entity_id": Refuse("the File Event schema's acting process fields name no parent"),
     },
     domain_user=True, os_field="DvcOs",
 )

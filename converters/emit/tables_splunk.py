@@ -60,6 +60,8 @@ _S_ACTING_EQUIV = {
     "process.pid": Same("ProcessId"),
     "process.executable.caseless": Same("Image"),
     "process.entity_id": Refuse("Sysmon's ProcessGuid is not the ECS entity id"),
+    "process.parent.entity_id": Refuse("the event names the acting process (ProcessGuid), not its parent: only "
+                                       "process creation (EventCode 1) has ParentProcessGuid"),
 }
 _SIGNED = {"true": "true", "false": "false"}
 

@@ -129,13 +129,15 @@ def test_one_process_has_one_guid_in_every_asim_schema():
     assert (dns["$table"], dns["SrcProcessGuid"]) == ("imDns", "P")
 
 
-@pytest.mark.parametrize("then, schema", [("network", "Network Session"), ("dns", "DNS")])
-def test_a_session_s_parent_process_is_refused_with_the_reason(then, schema):
+@pytest.mark.parametrize("target, then, why", [
+    ("kusto-sentinel", "network", "the Network Session schema has no column for the parent"),
+    ("kusto-sentinel", "dns", "the DNS schema has no column for the parent"),
+    ("splunk", "network", "names the acting process (ProcessGuid), not its parent")])
+def test_a_session_s_parent_process_is_refused_with_the_reason(target, then, why):
     with pytest.raises(EmitError) as caught:
-        emit(sequence("process", then, "ProcessGuid", "process.parent.entity_id"), "kusto-sentinel")
+        emit(sequence("process", then, "ProcessGuid", "process.parent.entity_id"), target)
     assert caught.value.code == "emit/join-key-unavailable"
-    assert "process.parent.entity_id" in caught.value.message
-    assert f"the {schema} schema has no column for the parent" in caught.value.message
+    assert "process.parent.entity_id" in caught.value.message and why in caught.value.message
 
 
 # --- host.id read as the host's name (Splunk: Sysmon's Computer, CIM Endpoint's dest) ------------------
