@@ -211,3 +211,14 @@ def test_a_host_key_is_still_refused_where_no_field_names_the_host():
     with pytest.raises(EmitError, match="host.id") as caught:
         emit(text, "splunk-cim")
     assert "Network_Traffic" in caught.value.message
+
+
+def test_distinct_host_ids_are_not_counted_as_host_names():
+    text = COUNT_BY_HOST.replace("    - host.id\n", "    - User\n").replace(
+        "  condition:\n    gte: 2\n", "  condition:\n    field: host.id\n    gte: 2\n").replace(
+        "type: event_count", "type: value_count")
+    assert "field: host.id" in text
+    with pytest.raises(EmitError, match="counted field host.id of p is only approximated") as caught:
+        emit(text, "splunk")
+    assert caught.value.code == "emit/join-key-unavailable"
+    assert "tostring(DvcId)" in emit(text, "kusto-sentinel").queries[0]

@@ -158,7 +158,7 @@ class CorrelationBackend:
                 keys.append(_Missing(f, exc))
         counted = self.counted_field(rule) if rule.type == SigmaCorrelationType.VALUE_COUNT else None
         if counted is not None:
-            keys.append(self._target_field(base, counted))
+            keys.append(self._target_field(base, counted, counted=True))
         return Step(position, base.name or str(base.id), base, str(queries[0]), state, keys)
 
     def _drop_unavailable_keys(self, rule: SigmaCorrelationRule, steps: list[Step]) -> list[Step]:
@@ -183,13 +183,17 @@ class CorrelationBackend:
             step.keys = [k for j, k in enumerate(step.keys) if j not in missing]
         return steps
 
-    def _target_field(self, base: SigmaRule, field: str) -> str:
+    def _target_field(self, base: SigmaRule, field: str, counted: bool = False) -> str:
         found = target_field(self.last_processing_pipeline, base, field)
         # a key read from a column that only names the entity (a host's name for its id): the notes
         # the probe's reading recorded (the pipeline's state is the probe's now) are the correlation's
-        for note in self.last_processing_pipeline.state.get(PIPELINE_NOTES_KEY, []):
-            if note.code == APPROXIMATE_KEY and note not in self._correlation_notes:
-                self._correlation_notes.append(note)
+        notes = [n for n in self.last_processing_pipeline.state.get(PIPELINE_NOTES_KEY, []) if n.code == APPROXIMATE_KEY]
+        if notes and counted:
+            # the notes speak of groups merged or split; counting the names instead of the ids changes
+            # the count itself, which they do not describe
+            raise EmitError(f"the counted field {field} of {base.name} is only approximated on this platform (from "
+                            f"{found}); its distinct values cannot be counted", code="emit/join-key-unavailable")
+        self._correlation_notes.extend(n for n in notes if n not in self._correlation_notes)
         return found
 
     def _publish_notes(self, steps: list[Step]) -> None:
