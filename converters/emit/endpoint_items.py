@@ -21,6 +21,8 @@ one value (converters.emit.record_notes).
 from __future__ import annotations
 
 from converters.emit.actions import resolve as resolve_action
+from converters.emit.equivalents import Refuse
+from converters.emit.errors import EmitError
 from converters.emit.item_values import CASELESS, caseless, is_cased, other_than, plain_values, with_values
 from converters.emit.platform_conditions import Constant, Rewrite
 from converters.emit.record_notes import account_note, one_value_note
@@ -82,9 +84,10 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
     f = item.field
     if f is None:
         return None  # keyword search: KnownFields refuses it
-    if f in model.identities and probe_of(rule) is not None:
-        # a join key: the platform's own id of the entity groups the same events (its values are not ECS's)
-        return Rewrite(with_values(item, model.identity_field(f), list(item.value)))
+    if probe_of(rule) is not None:
+        key = _join_key(model, item)
+        if key is not None:
+            return key
     if f in model.missing_as and item.value and all(
             isinstance(v, SigmaNull) or (isinstance(v, SigmaExists) and not v.exists) for v in item.value):
         # `F: null` (`F|exists: false`) is the platform's placeholder too
@@ -114,6 +117,23 @@ def _resolve(model: EndpointModel, item: SigmaDetectionItem, rule: SigmaRule):
         allowed = COMMON_VALUES.get(f) or KIND_DATASETS.get(model.kind, ())
         return model.implied(item, allowed, "where the platform's events come from")
     return model.unrecorded(item)
+
+
+def _join_key(model: EndpointModel, item: SigmaDetectionItem):
+    """A join key (the item of a join-key probe, converters.emit.correlation.base): the platform's own
+    id of the entity groups the same events (its values are not ECS's); a column naming the entity
+    groups them approximately, with its notes; a field the model refuses is refused as a key with its
+    reason."""
+    f = item.field
+    if f in model.identities:
+        return Rewrite(with_values(item, model.identity_field(f), list(item.value)))
+    if f in model.approximate_identities:
+        named = model.approximate_identities[f]
+        return Rewrite(with_values(item, named.column, list(item.value)), list(named.notes))
+    refusal = model.equivalents.get(f)
+    if isinstance(refusal, Refuse):
+        raise EmitError(f"{f} is not recorded by {model.title}: {refusal.why}", code="emit/join-key-unavailable")
+    return None
 
 
 def _action_fields(model: EndpointModel, rule: SigmaRule) -> tuple[str, ...]:

@@ -33,6 +33,16 @@ class Composite:
 
 
 @dataclass(frozen=True)
+class NamedBy:
+    """An entity's name read as its id in a join key (EndpointModel.approximate_identities): `column`
+    holds the name; `notes` (code, message, ECS field, Affects) say which alert groups change: those
+    the name merges (entities sharing a name) and those it splits (an entity renamed, or unnamed)."""
+
+    column: str
+    notes: tuple
+
+
+@dataclass(frozen=True)
 class EndpointModel:
     target: str
     title: str                         # e.g. "Defender XDR DeviceFileEvents"
@@ -59,6 +69,9 @@ class EndpointModel:
     # (grouping needs equal ids for one entity, not ECS's values), never in a condition, where the
     # values would have to be ECS's
     identities: dict = field(default_factory=dict)
+    # ECS entity ids -> a `NamedBy` column that names the entity without identifying it (a host's
+    # name for its id): a join key read from it groups approximately, with its notes
+    approximate_identities: dict = field(default_factory=dict)
     scope: tuple = ()   # notes (code, message, field, Affects), or functions giving one, every rule on it gets
 
     def table_names(self, product: str | None) -> tuple[str, ...]:

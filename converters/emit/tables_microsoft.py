@@ -271,6 +271,7 @@ ASIM_FILE = EndpointModel(
         "file.size": Same("TargetFileSize"),
         "file.hash.sha256": Same("TargetFileSHA256"),
         "file.hash.md5": Same("TargetFileMD5"),
+        "process.parent.entity_id": Refuse("the File Event schema's acting process fields name no parent"),
     },
     domain_user=True, os_field="DvcOs",
 )
@@ -285,8 +286,13 @@ ASIM_REGISTRY = EndpointModel(
     domain_user=True, os_field="DvcOs", registry_paths=("RegistryPath",),
 )
 
+#: the process of an endpoint's session (sentinel-asim.json imNetworkSession: SrcProcessGuid for a session
+#: it initiated, DstProcessGuid for one it accepted, whichever side the record fills); the Network Session
+#: schema has no column for the process's parent
+_A_SESSION_PROCESS = {"process.entity_id": "LocalProcessGuid"}
+
 ASIM_NETWORK = EndpointModel(
-    identities=_DVC_ID, target="kusto-sentinel", title="Sentinel ASIM imNetworkSession", platform="asim",
+    identities={**_DVC_ID, **_A_SESSION_PROCESS}, target="kusto-sentinel", title="Sentinel ASIM imNetworkSession", platform="asim",
     tables=_tables("imNetworkSession"), category="network_connection",
     fields={"DestinationIp": "DstIpAddr", "DestinationPort": "DstPortNumber", "DestinationHostname": "DstHostname",
             "SourceIp": "SrcIpAddr", "SourcePort": "SrcPortNumber", "Protocol": "NetworkProtocol",
@@ -296,18 +302,22 @@ ASIM_NETWORK = EndpointModel(
         "process.executable.caseless": Same("SrcProcessName", _inbound, "the process of a session the host "
                                             "accepted is DstProcessName"),
         "user.id": Same("SrcUserId"), "process.pid": Same("SrcProcessId"),
+        "process.parent.entity_id": Refuse("the Network Session schema has no column for the parent of the "
+                                           "session's process"),
         "destination.address": From("DstIpAddr", "destination.ip"),
         "network.protocol": Uppercase("NetworkApplicationProtocol")},
     domain_user=True, os_field="DvcOs", avoids=("dns.question.name",),
 )
 
 ASIM_DNS = EndpointModel(
-    identities=_DVC_ID, target="kusto-sentinel", title="Sentinel ASIM imDns", platform="asim",
+    identities={**_DVC_ID, "process.entity_id": "SrcProcessGuid"}, target="kusto-sentinel", title="Sentinel ASIM imDns", platform="asim",
     tables=_tables("imDns"), category="network_connection",
     fields={"QueryName": "DnsQuery", "dns.question.name": "DnsQuery", "Image": "SrcProcessName",
             "User": "SrcUsername"},
     equivalents={"process.executable.caseless": Same("SrcProcessName"), "user.id": Same("SrcUserId"),
-                 "process.pid": Same("SrcProcessId"), **_DNS_PROTOCOL},
+                 "process.pid": Same("SrcProcessId"), **_DNS_PROTOCOL,
+                 "process.parent.entity_id": Refuse("the DNS schema has no column for the parent of the "
+                                                    "requesting process")},
     domain_user=True, os_field="DvcOs", selects=("dns.question.name",),
 )
 ASIM_DNS_QUERY = EndpointModel(**{**ASIM_DNS.__dict__, "category": "dns_query", "selects": ()})

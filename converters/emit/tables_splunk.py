@@ -28,9 +28,9 @@ from converters.emit.equivalents import (
     basename_of,
     logon_event_data,
 )
-from converters.emit.tables import EndpointModel
+from converters.emit.tables import EndpointModel, NamedBy
 from converters.emit.tables_winlog import GROUP_FIELDS, CodeOf, EventCode, EventDataEquivalents, security_scope
-from converters.notes import exists
+from converters.notes import LESS, MORE, Affects, any_, exists, group_differs, not_
 from converters.platforms import winlog
 
 _WIN = "XmlWinEventLog:Microsoft-Windows-Sysmon/Operational"
@@ -60,6 +60,8 @@ _S_ACTING_EQUIV = {
     "process.pid": Same("ProcessId"),
     "process.executable.caseless": Same("Image"),
     "process.entity_id": Refuse("Sysmon's ProcessGuid is not the ECS entity id"),
+    "process.parent.entity_id": Refuse("the event names the acting process (ProcessGuid), not its parent: only "
+                                       "process creation (EventCode 1) has ParentProcessGuid"),
 }
 _SIGNED = {"true": "true", "false": "false"}
 
@@ -67,8 +69,30 @@ _SIGNED = {"true": "true", "false": "false"}
 #: keys (EndpointModel.identities): one per process, the platform's value, not ECS's entity_id
 _S_GUID = {"process.entity_id": "ProcessGuid"}
 
+
+def _host_named_by(column: str, what: str, unnamed_dropped: bool) -> dict:
+    """host.id as a join key, read as the host's name (EndpointModel.approximate_identities): Sysmon's
+    events and CIM's Endpoint datasets carry the host's name (`column`) and no host id. Grouping by
+    the name merges hosts that share it and splits a host whose name changes; an event without a name
+    is left out of every group (`unnamed_dropped`: Splunk's by-clause skips a missing field) or grouped
+    with the other unnamed ones (CIM fills a missing dest with "unknown")."""
+    merged = ("emit/join-key-approximate",
+              f"host.id is grouped by the host name ({column}), as {what} records no host id: events of different "
+              f"hosts with the same name are grouped together", "host.id",
+              Affects.of(MORE, any_(group_differs("host.id"), not_(exists("host.id")))))
+    split_where = any_(group_differs("host.name"), not_(exists("host.name"))) if unnamed_dropped \
+        else group_differs("host.name")
+    split = ("emit/join-key-approximate",
+             f"host.id is grouped by the host name ({column}), as {what} records no host id: the events of a host "
+             f"whose name changes within the timespan are not grouped together"
+             + (", nor are those without a name" if unnamed_dropped else ""), "host.id", Affects.of(LESS, split_where))
+    return {"host.id": NamedBy(column, (merged, split))}
+
+
+_S_HOST = _host_named_by("Computer", "Sysmon", unnamed_dropped=True)
+
 SYSMON_PROCESS = EndpointModel(
-    identities={"process.parent.entity_id": "ParentProcessGuid"},
+    identities={"process.parent.entity_id": "ParentProcessGuid"}, approximate_identities=_S_HOST,
     target="splunk", title="Sysmon process creation (EventCode 1) in Splunk", platform="sysmon",
     tables=_sysmon_tables("process", True), category="process_creation",
     fields=_same("Image", "CommandLine", "ParentImage", "ParentCommandLine", "OriginalFileName", "User",
@@ -96,7 +120,7 @@ SYSMON_PROCESS = EndpointModel(
 )
 
 SYSMON_FILE = EndpointModel(
-    identities=_S_GUID, target="splunk", title="Sysmon file events (EventCode 11, 23, 26) in Splunk", platform="sysmon",
+    identities=_S_GUID, approximate_identities=_S_HOST, target="splunk", title="Sysmon file events (EventCode 11, 23, 26) in Splunk", platform="sysmon",
     tables=_sysmon_tables("file", True), category="file_event",
     fields={"TargetFilename": "TargetFilename", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, "file.extension": Suffix("TargetFilename", ".", ("file.path",)),
@@ -106,7 +130,7 @@ SYSMON_FILE = EndpointModel(
 )
 
 SYSMON_REGISTRY = EndpointModel(
-    identities=_S_GUID, target="splunk", title="Sysmon registry events (EventCode 12, 13, 14) in Splunk", platform="sysmon",
+    identities=_S_GUID, approximate_identities=_S_HOST, target="splunk", title="Sysmon registry events (EventCode 12, 13, 14) in Splunk", platform="sysmon",
     tables=_sysmon_tables("registry", False), category="registry_event",
     fields={"TargetObject": "TargetObject", "Details": "Details", "EventType": "EventType", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, "registry.value": Suffix("TargetObject", "\\", ("registry.path",))},
@@ -114,7 +138,7 @@ SYSMON_REGISTRY = EndpointModel(
 )
 
 SYSMON_NETWORK = EndpointModel(
-    identities=_S_GUID, target="splunk", title="Sysmon network connections (EventCode 3) in Splunk", platform="sysmon",
+    identities=_S_GUID, approximate_identities=_S_HOST, target="splunk", title="Sysmon network connections (EventCode 3) in Splunk", platform="sysmon",
     tables=_sysmon_tables("network", True), category="network_connection",
     fields={**_same("DestinationIp", "DestinationPort", "DestinationHostname", "SourceIp", "SourcePort", "Protocol",
                     "Initiated", "SourceHostname"), **_S_ACTING},
@@ -123,7 +147,7 @@ SYSMON_NETWORK = EndpointModel(
 )
 
 SYSMON_DNS = EndpointModel(
-    identities=_S_GUID, target="splunk", title="Sysmon DNS queries (EventCode 22) in Splunk", platform="sysmon",
+    identities=_S_GUID, approximate_identities=_S_HOST, target="splunk", title="Sysmon DNS queries (EventCode 22) in Splunk", platform="sysmon",
     tables={"windows": ("windows-dns",), None: ("windows-dns",)}, category="network_connection",
     fields={"QueryName": "QueryName", "dns.question.name": "QueryName", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, **_DNS_PROTOCOL}, domain_user=True, os_values=_S_OS,
@@ -144,7 +168,7 @@ _S_SIGNER = {
 }
 
 SYSMON_LIBRARY = EndpointModel(
-    identities=_S_GUID, target="splunk", title="Sysmon image loads (EventCode 7) in Splunk", platform="sysmon",
+    identities=_S_GUID, approximate_identities=_S_HOST, target="splunk", title="Sysmon image loads (EventCode 7) in Splunk", platform="sysmon",
     tables={"windows": ("windows-library",), None: ("windows-library",)}, category="image_load",
     fields={"ImageLoaded": "ImageLoaded", **_S_ACTING},
     equivalents={**_S_ACTING_EQUIV, **_S_SIGNER,
@@ -154,7 +178,7 @@ SYSMON_LIBRARY = EndpointModel(
 )
 
 SYSMON_DRIVER = EndpointModel(
-    target="splunk", title="Sysmon driver loads (EventCode 6) in Splunk", platform="sysmon",
+    approximate_identities=_S_HOST, target="splunk", title="Sysmon driver loads (EventCode 6) in Splunk", platform="sysmon",
     tables={"windows": ("windows-driver",), None: ("windows-driver",)}, category="driver_load",
     fields={"ImageLoaded": "ImageLoaded"},
     equivalents={**_S_SIGNER, "dll.path": Same("ImageLoaded"), "file.path": Same("ImageLoaded"),
@@ -255,6 +279,7 @@ def _acting_equiv(ds: str) -> dict:
 
 CIM_PROCESS = EndpointModel(
     identities={"ProcessGuid": "Processes.process_guid", "process.parent.entity_id": "Processes.parent_process_guid"},
+    approximate_identities=_host_named_by("Processes.dest", "the CIM Endpoint data model", unnamed_dropped=False),
     target="splunk-cim", title="Splunk CIM Endpoint.Processes", platform="cim",
     tables=_cim_tables("Endpoint.Processes"), category="process_creation",
     fields={
@@ -281,7 +306,9 @@ CIM_PROCESS = EndpointModel(
 )
 
 CIM_FILE = EndpointModel(
-    identities={"process.entity_id": "Filesystem.process_guid"}, target="splunk-cim", title="Splunk CIM Endpoint.Filesystem", platform="cim",
+    identities={"process.entity_id": "Filesystem.process_guid"},
+    approximate_identities=_host_named_by("Filesystem.dest", "the CIM Endpoint data model", unnamed_dropped=False),
+    target="splunk-cim", title="Splunk CIM Endpoint.Filesystem", platform="cim",
     tables=_cim_tables("Endpoint.Filesystem"), category="file_event",
     fields={"TargetFilename": "Filesystem.file_path", **_acting("Filesystem")},
     names={"TargetFilename": "Filesystem.file_name", "Image": "Filesystem.process_name"},
@@ -294,7 +321,9 @@ CIM_FILE = EndpointModel(
 )
 
 CIM_REGISTRY = EndpointModel(
-    identities={"process.entity_id": "Registry.process_guid"}, target="splunk-cim", title="Splunk CIM Endpoint.Registry", platform="cim",
+    identities={"process.entity_id": "Registry.process_guid"},
+    approximate_identities=_host_named_by("Registry.dest", "the CIM Endpoint data model", unnamed_dropped=False),
+    target="splunk-cim", title="Splunk CIM Endpoint.Registry", platform="cim",
     tables=_cim_tables("Endpoint.Registry", (None, "windows")), category="registry_event",
     fields={"TargetObject": "Registry.registry_path", "Details": "Registry.registry_value_data",
             **_acting("Registry")},

@@ -147,19 +147,25 @@ class KustoExecutor(Executor):
 
     def predicate(self, query: str, events: Sequence[Event] = ()) -> Callable[[Event], bool]:
         """A single-table query (`T | where ... | extend ...`) as a test of one row of T."""
+        read = self.reader(query, events)
+        return lambda row: read(row) is not None
+
+    def reader(self, query: str, events: Sequence[Event] = ()) -> Callable[[Event], Event | None]:
+        """A single-table query as a function of one row of T: the row as its stages leave it (with
+        the columns it extends), or None when they filter it out."""
         compiled = self.compile(query, events)
         if len(compiled) != 1:
             raise ExecutionError(f"{self.name}: a test of one row reads one table, not a union: {query[:60]}")
         [(table, stages)] = compiled
 
-        def test(row: Event) -> bool:
+        def read(row: Event) -> Event | None:
             if row.get(TABLE_KEY, table) != table:
-                return False
+                return None
             rows = [(0, row)]
             for stage in stages:
                 rows = stage(rows)
-            return bool(rows)
-        return test
+            return rows[0][1] if rows else None
+        return read
 
     def alerts(self, query: str, events: Sequence[Event]) -> list[tuple[int, ...]]:
         """The rows a query across rows returns, each as the events it stands for (converters/kusto/tabular.py);
@@ -167,12 +173,12 @@ class KustoExecutor(Executor):
         if not _is_tabular(query):
             return [(i,) for i in self.run(query, events)]
 
-        def predicate(table: str, text: str):
-            return self.predicate(f"{table}\n| where {text}", events)
+        def read(table: str, text: str):
+            return self.reader(f"{table}\n| where {text}", events)
 
         found: list[tuple[int, ...]] = []
         rows = [(frozenset((i,)), e) for i, e in enumerate(events)]
-        for p, _ in TabularQuery(query, predicate, self.table).run(rows):
+        for p, _ in TabularQuery(query, read, self.table).run(rows):
             group = tuple(sorted(p))
             if group not in found:
                 found.append(group)

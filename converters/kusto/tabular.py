@@ -6,7 +6,7 @@ Microsoft's Kusto Query Language reference, for what is followed here:
   table's `where` predicate is the single-row language of
   converters.kusto.executor (string operators, case rules, empty strings),
   and so is an `extend` right after the table (a computed column the
-  `where` stages read: the rows are filtered, the column is not kept).
+  `where` stages read, and the rows keep, as a join key may read it).
 - `extend c = expr, ...`, `where expr`, `project c, ...`.
 - `sort by c [asc|desc], ...`: sorts (Kusto's default is desc) and
   serializes the rows; `serialize` only serializes.
@@ -51,13 +51,15 @@ from converters.kusto.values import tostring
 # --- tabular operators ---------------------------------------------------------------------------
 
 class TabularQuery:
-    """Parses and runs a query over records; `predicate(table, text)` compiles a table's `where`."""
+    """Parses and runs a query over records; `read(table, text)` compiles a table's own stages (its
+    `where`s and a leading `extend`) into a function giving a row as they leave it, or None when they
+    filter it out."""
 
-    def __init__(self, text: str, predicate: Callable[[str, str], Callable[[dict], bool]], default_table: str):
+    def __init__(self, text: str, read: Callable[[str, str], Callable[[dict], dict | None]], default_table: str):
         self.text = text
         self.toks = tokenize(text)
         self.i = 0
-        self.predicate = predicate
+        self.read_table = read
         self.default_table = default_table
         self.run = self._pipeline(top=True)
         if self.peek().kind != "eof":
@@ -150,11 +152,20 @@ class TabularQuery:
             piece = self.text[start:self.peek().pos].strip()
             chain = f"true\n| extend {piece}" if extend else (f"{chain}\n| where {piece}" if chain else piece)
         if chain:
-            stages.append(self.predicate(table, chain))
+            stages.append(self.read_table(table, chain))
 
         def read(rows: list[Row]) -> list[Row]:
-            mine = [(p, r) for p, r in rows if r.get("$table", self.default_table) == table]
-            return [(p, r) for p, r in mine if all(t(r) for t in stages)]
+            out = []
+            for p, r in rows:
+                if r.get("$table", self.default_table) != table:
+                    continue
+                for stage in stages:
+                    r = stage(r)
+                    if r is None:
+                        break
+                else:
+                    out.append((p, r))
+            return out
 
         return read
 

@@ -61,10 +61,15 @@ and sentinel-asim.json (Microsoft's schema references).
 - imRegistry: RegistryKey (full root names), RegistryValue,
   RegistryValueData, RegistryValueType (Reg_Sz, Reg_Dword, ...).
 - imNetworkSession (EventType EndpointNetworkSession): Src*/Dst* as the
-  connection's initiator/responder, SrcProcessName for the local process of
-  an outbound session and DstProcessName for an inbound one,
+  connection's initiator/responder, SrcProcessName / SrcProcessId /
+  SrcProcessGuid for the local process of an outbound session and
+  DstProcess* for an inbound one,
   NetworkDirection Outbound/Inbound, NetworkProtocol TCP/UDP.
-- imDns (EventType Query): DnsQuery, SrcProcessName, SrcIpAddr.
+- imDns (EventType Query): DnsQuery, SrcProcessName, SrcProcessGuid, SrcIpAddr.
+- a process's GUID (TargetProcessGuid of its start, ActingProcessGuid of what
+  it does, Src/DstProcessGuid of its sessions and lookups): one per ECS
+  process.entity_id, so that one process's events share it (emit reads it as
+  a join key only).
 - SecurityEvent (Windows Security Events via AMA): the Security channel's
   records (converters.platforms.winlog: an ECS event naming no channel is
   a Security record unless its provider says otherwise): EventID the
@@ -285,14 +290,15 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
                 "RegistryValue": a.one("registry.value"), "RegistryValueData": str(data[0]) if data else None,
                 "RegistryValueType": _ASIM_VALUE_TYPES.get(value_type, a.one("registry.data.type"))}
     if kind == "network":
-        side = "SrcProcessName" if a.outbound() else "DstProcessName"
+        side = "Src" if a.outbound() else "Dst"   # the endpoint's own process: the session's initiator or not
         transport = a.one("network.transport")
         return {**common, "EventType": "EndpointNetworkSession", "NetworkDirection": action,
-                side: a.executable(), "SrcIpAddr": a.one("source.ip"), "SrcPortNumber": _number(a.one("source.port")),
+                f"{side}ProcessName": a.executable(), f"{side}ProcessId": _text_id(a("process.pid")),
+                f"{side}ProcessGuid": a("process.entity_id"),
+                "SrcIpAddr": a.one("source.ip"), "SrcPortNumber": _number(a.one("source.port")),
                 "DstIpAddr": a.one("destination.ip"), "DstPortNumber": _number(a.one("destination.port")),
                 "DstHostname": a.one("destination.domain"), "SrcUsername": a.user_with_domain(),
-                "SrcUserId": a.account("id"), "SrcProcessId" if a.outbound() else "DstProcessId":
-                _text_id(a("process.pid")), "NetworkProtocol": str(transport).upper() if transport else None,
+                "SrcUserId": a.account("id"), "NetworkProtocol": str(transport).upper() if transport else None,
                 "NetworkApplicationProtocol": str(a.one("network.protocol")).upper()   # "all uppercase" (ASIM)
                 if a.one("network.protocol") else None}
     if kind == "authentication":
@@ -310,7 +316,8 @@ def _asim_fields(a: Activity, table: facts.Table, action: str | None) -> dict:
     if kind == "dns":
         return {**common, "EventType": "Query", "DnsQuery": a.one("dns.question.name"),
                 "DnsQueryTypeName": a.one("dns.question.type"), "SrcProcessName": a.executable(),
-                "SrcProcessId": _text_id(a("process.pid")), "SrcUsername": a.user_with_domain(),
+                "SrcProcessId": _text_id(a("process.pid")), "SrcProcessGuid": a("process.entity_id"),
+                "SrcUsername": a.user_with_domain(),
                 "SrcUserId": a.account("id"), "SrcIpAddr": a.one("source.ip"),
                 "DnsResponseName": ",".join(str(v) for v in values(a.event, "dns.resolved_ip")) or None}
     return {}

@@ -80,13 +80,17 @@ class StepEvents:
 
     def positive(self, rng: random.Random, force: dict[str, Any] | None = None, tries: int = 3) -> dict | None:
         """A nested ECS event satisfying the query with the `force`d field values, or None. A pinned
-        process entity id pins its PID too where the query allows it (`pid_of`): one process has one
-        PID on every event, as a platform identifying processes by PID and start (Defender XDR) needs."""
+        process entity id pins its PID too, and a pinned host.id the host's name, where the query
+        allows it: one process has one PID on every event, as a platform identifying processes by PID
+        and start (Defender XDR) needs, and one host one name, as a platform that records only the
+        name (Sysmon's Computer, CIM's dest: converters.emit.tables.NamedBy) groups by it."""
         force = force or {}
-        pids = {f"{name[:-len('entity_id')]}pid": pid_of(value) for name, value in force.items()
-                if name in _ENTITY_IDS and f"{name[:-len('entity_id')]}pid" not in force}
-        if pids:
-            event = self._positive(rng, {**force, **pids}, tries)
+        derived = {f"{name[:-len('entity_id')]}pid": pid_of(value) for name, value in force.items()
+                   if name in _ENTITY_IDS}
+        derived.update({_NAMED_BY[name]: name_of(value) for name, value in force.items() if name in _NAMED_BY})
+        derived = {k: v for k, v in derived.items() if k not in force}
+        if derived:
+            event = self._positive(rng, {**force, **derived}, tries)
             if event is not None:
                 return event
         return self._positive(rng, force, tries)
@@ -109,6 +113,15 @@ class StepEvents:
 
 #: the process entity ids a stream may pin, each with its PID beside it (process.pid, process.parent.pid)
 _ENTITY_IDS = ("process.entity_id", "process.parent.entity_id")
+
+
+#: an entity id -> the field naming that entity: one name per id in a stream
+_NAMED_BY = {"host.id": "host.name"}
+
+
+def name_of(host_id: Any) -> str:
+    """The name a host with this id has on every event of a stream."""
+    return f"ws-{host_id}"
 
 
 def pid_of(entity_id: Any) -> int:

@@ -166,7 +166,7 @@ def test_kusto_orders_steps_with_scan_per_key(target):
     assert query.startswith("union\n") and "| partition hint.strategy=native by ruleport_key" in query
     assert "step s2: ruleport_step == 2 and isnull(s2.ruleport_time) and ruleport_time > s1.ruleport_time" in query
     assert "step ruleport_done output=none: true;" in query
-    TabularQuery(query, lambda table, text: (lambda r: True), TARGETS[target].executor().table)
+    TabularQuery(query, lambda table, text: (lambda r: r), TARGETS[target].executor().table)
 
 
 def test_kusto_counts_with_prev_and_bins_distinct_values():
@@ -188,8 +188,8 @@ def test_query_string_targets_refuse_correlations(target):
 
 def test_a_join_key_the_platform_lacks_is_refused_naming_it():
     with pytest.raises(EmitError) as caught:
-        emit(collection("temporal_ordered", ["cmd.exe", "whoami.exe"], group_by="host.id"), "splunk")
-    assert "host.id" in caught.value.message and "s1" in caught.value.message
+        emit(collection("temporal_ordered", ["cmd.exe", "whoami.exe"], group_by="container.id"), "splunk")
+    assert "container.id" in caught.value.message and "s1" in caught.value.message
 
 
 def test_base_rule_notes_reach_the_correlation():
@@ -198,12 +198,13 @@ def test_base_rule_notes_reach_the_correlation():
 
 
 def test_a_join_key_the_platform_lacks_is_left_out_beside_another_key_with_a_note():
-    text = ORDERED.replace("  group-by:\n    - ParentProcessId\n", "  group-by:\n    - host.id\n    - ParentProcessId\n")
+    text = ORDERED.replace("  group-by:\n    - ParentProcessId\n",
+                           "  group-by:\n    - container.id\n    - ParentProcessId\n")
     emitted = emit(text, "splunk")
-    assert "ruleport_k0=ParentProcessId" in emitted.queries[0] and "host.id" not in emitted.queries[0]
+    assert "ruleport_k0=ParentProcessId" in emitted.queries[0] and "container.id" not in emitted.queries[0]
     note = next(n for n in emitted.notes if n.code == "emit/join-key-dropped")
-    assert note.field == "host.id" and note.affects.direction == "more"
-    assert note.affects.condition == {"group_differs": "host.id"}
+    assert note.field == "container.id" and note.affects.direction == "more"
+    assert note.affects.condition == {"group_differs": "container.id"}
 
 
 def test_a_join_key_only_approximated_from_another_field_is_refused():

@@ -80,7 +80,7 @@ def test_a_keyword_column_is_bracketed():
 
 
 def _tabular(query: str, rows: list[dict]) -> list[dict]:
-    compiled = TabularQuery(query, lambda table, text: lambda r: True, "T")
+    compiled = TabularQuery(query, lambda table, text: lambda r: r, "T")
     return [r for _, r in compiled.run([(frozenset((i,)), r) for i, r in enumerate(rows)])]
 
 

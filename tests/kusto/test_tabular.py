@@ -12,7 +12,7 @@ KQL = defender_executor()
 
 
 def run(query: str, rows: list[dict]) -> list[tuple[frozenset, dict]]:
-    compiled = TabularQuery(query, lambda table, text: KQL.predicate(f"{table} | where {text}", rows),
+    compiled = TabularQuery(query, lambda table, text: KQL.reader(f"{table} | where {text}", rows),
                             "DeviceProcessEvents")
     return compiled.run([(frozenset((i,)), r) for i, r in enumerate(rows)])
 
@@ -86,6 +86,16 @@ def test_union_branches_name_their_rows_with_extend():
     out = run("""union (DeviceProcessEvents | where FileName =~ "A.EXE" | extend step = 1),
                       (DeviceProcessEvents | where FileName endswith "exe" | extend step = 2)""", rows)
     assert sorted((sorted(p), r["step"]) for p, r in out) == [([0], 1), ([0], 2), ([1], 2)]
+
+
+def test_a_column_extended_right_after_the_table_is_kept_for_the_stages_after_it():
+    # Kusto's extend adds a column to the rows: the table's filter reads it, and so does a later stage
+    # (a join key computed from two columns, converters/data/platforms/sentinel-asim.json imNetworkSession)
+    rows = [{"Timestamp": minute(0), "FileName": "", "FolderPath": "b.exe"},
+            {"Timestamp": minute(1), "FileName": "a.exe", "FolderPath": "c.exe"}]
+    out = run("""DeviceProcessEvents | extend Name = iff(isempty(FileName), FolderPath, FileName)
+              | where Name endswith ".exe" | extend key = tostring(Name)""", rows)
+    assert sorted((sorted(p), r["key"]) for p, r in out) == [([0], "b.exe"), ([1], "a.exe")]
 
 
 def test_sort_defaults_to_descending():

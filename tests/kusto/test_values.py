@@ -37,5 +37,5 @@ def test_extend_and_predicates_read_one_tostring():
 def test_correlation_expressions_read_the_same_tostring():
     rows = [{"N": 5.0, "D": OBJECT}]
     query = "T | serialize | extend s = tostring(D), n = tostring(N), c = strcat(N, D.n)"
-    [(_, row)] = TabularQuery(query, lambda table, text: lambda r: True, "T").run([(frozenset((0,)), rows[0])])
+    [(_, row)] = TabularQuery(query, lambda table, text: lambda r: r, "T").run([(frozenset((0,)), rows[0])])
     assert (row["s"], row["n"], row["c"]) == ('{"n":"é","a":[1,2.5]}', "5", "5é")

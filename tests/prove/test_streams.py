@@ -153,3 +153,17 @@ def test_a_pinned_process_entity_keeps_one_pid_on_every_event(tmp_path):
     assert first["process"]["pid"] == second["process"]["parent"]["pid"] == pid_of(entity)
     other = next(s for s in stream.scenarios if s.name == "other-key").events[-1]["process"]["parent"]
     assert other["entity_id"] != entity and other["pid"] == pid_of(other["entity_id"])
+
+
+def test_a_stream_gives_each_host_id_one_host_name(tmp_path):
+    # a platform that records only the host's name groups host.id by it (converters.emit.tables.NamedBy):
+    # a real host keeps its name, and so do the stream's hosts; another host has another name
+    path = tmp_path / "by_host.toml"
+    path.write_text(THRESHOLD.read_text().replace('field = ["user.name"]', 'field = ["host.id"]'))
+    stream, result = alerts_by_scenario(path)
+    assert all(fires == fired for fires, fired, _ in result.values())
+    names: dict = {}
+    for event in stream.events:
+        names.setdefault(event["host"]["id"], set()).add(event["host"]["name"])
+    assert len(names) > 1 and all(len(n) == 1 for n in names.values())
+    assert len({n for ns in names.values() for n in ns}) == len(names)

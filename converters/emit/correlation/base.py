@@ -11,7 +11,9 @@ another) and refuse rules without a log source. So here:
 - each join key is mapped per referenced rule, by the very pipeline that
   converted that rule: a probe rule (the base rule's log source, one exact
   condition on the key) goes through it and the key's field is read back; a
-  key the platform lacks is refused, naming the field and the rule;
+  key the platform lacks is refused, naming the field and the rule; a key it
+  only approximates (a host's name for its id) comes with the notes of that
+  reading (`emit/join-key-approximate`);
 - the notes of every base rule's conversion are collected, with the
   backend's own notes on the correlation (`correlation_note`);
 - each backend renders its query from its declared templates (class
@@ -36,6 +38,8 @@ from sigma.rule import SigmaDetectionItem, SigmaRule
 
 #: the value a key probe matches; found again after the pipeline ran
 _PROBE = "ruleport-join-key-probe"
+#: the code of a note on a join key the platform only approximates (converters.emit.tables.NamedBy)
+APPROXIMATE_KEY = "emit/join-key-approximate"
 
 TYPE_NAMES = {
     SigmaCorrelationType.EVENT_COUNT: "event_count", SigmaCorrelationType.VALUE_COUNT: "value_count",
@@ -154,7 +158,7 @@ class CorrelationBackend:
                 keys.append(_Missing(f, exc))
         counted = self.counted_field(rule) if rule.type == SigmaCorrelationType.VALUE_COUNT else None
         if counted is not None:
-            keys.append(self._target_field(base, counted))
+            keys.append(self._target_field(base, counted, counted=True))
         return Step(position, base.name or str(base.id), base, str(queries[0]), state, keys)
 
     def _drop_unavailable_keys(self, rule: SigmaCorrelationRule, steps: list[Step]) -> list[Step]:
@@ -179,8 +183,18 @@ class CorrelationBackend:
             step.keys = [k for j, k in enumerate(step.keys) if j not in missing]
         return steps
 
-    def _target_field(self, base: SigmaRule, field: str) -> str:
-        return target_field(self.last_processing_pipeline, base, field)
+    def _target_field(self, base: SigmaRule, field: str, counted: bool = False) -> str:
+        found = target_field(self.last_processing_pipeline, base, field)
+        # a key read from a column that only names the entity (a host's name for its id): the notes
+        # the probe's reading recorded (the pipeline's state is the probe's now) are the correlation's
+        notes = [n for n in self.last_processing_pipeline.state.get(PIPELINE_NOTES_KEY, []) if n.code == APPROXIMATE_KEY]
+        if notes and counted:
+            # the notes speak of groups merged or split; counting the names instead of the ids changes
+            # the count itself, which they do not describe
+            raise EmitError(f"the counted field {field} of {base.name} is only approximated on this platform (from "
+                            f"{found}); its distinct values cannot be counted", code="emit/join-key-unavailable")
+        self._correlation_notes.extend(n for n in notes if n not in self._correlation_notes)
+        return found
 
     def _publish_notes(self, steps: list[Step]) -> None:
         """Every base rule's notes and the correlation's own, where emit() collects them."""
