@@ -28,6 +28,7 @@ from typing import Callable
 from converters.emit.cloud import CloudModel
 from converters.emit.errors import EmitError
 from converters.emit.formulas import rewrite
+from converters.emit.endpoint_pipelines import TakesRule
 from converters.emit.transforms import StringsAsRegex, record_note
 from converters.notes import LESS, Affects
 from converters.platforms.cloud.facts import CLOUD_PRODUCTS, by_logsource, sources
@@ -149,6 +150,8 @@ def endpoint_only(pipeline: ProcessingPipeline) -> ProcessingPipeline:
         if (it.rule_condition_expression is not None or it.rule_condition_linking not in (None, all)
                 or it.rule_condition_negation):
             raise ValueError(f"{it.identifier}: cannot add a rule condition to this item")
+        if any(isinstance(c, TakesRule) for c in it.rule_conditions):
+            continue   # a data model is chosen only for an endpoint rule: the condition implies it
         it.rule_conditions = list(it.rule_conditions) + [IsCloud(False)]
     return pipeline
 

@@ -33,7 +33,6 @@ from converters.emit.tables import EndpointModel
 from converters.emit.transforms import (
     BasenameField,
     KnownFields,
-    ProductIs,
     StaticNote,
     probe_of,
     record_note,
@@ -184,10 +183,16 @@ _CHOSEN = "ruleport_model"  # pipeline state: the model chosen for the rule (dec
 
 @dataclass
 class TakesRule(RuleProcessingCondition):
+    """The rule's chosen data model is `model` (and, with `product`, its logsource names that
+    product). One condition rather than a list: pySigma evaluates every condition of every item
+    for every rule, and a target's pipeline has a hundred or more items of this kind."""
+
     model: EndpointModel
+    product: object = ...   # the logsource product (None: it names none), or ... for any
 
     def match(self, rule) -> bool:
-        return self._pipeline.state.get(_CHOSEN) is self.model
+        return self._pipeline.state.get(_CHOSEN) is self.model and (
+            self.product is ... or (isinstance(rule, SigmaRule) and rule.logsource.product == self.product))
 
 
 @dataclass
@@ -318,7 +323,7 @@ def _coverage_items(model: EndpointModel) -> list[ProcessingItem]:
         tables = model.facts_tables(product)
         if product is not None and product not in model.tables:
             continue
-        cond = [TakesRule(model), ProductIs(product)]
+        cond = [TakesRule(model, product)]
         held = sorted({o for t in tables for o in t.os})
         missing_os = [o for o in OS_TYPES if o not in held]
         if product is None and missing_os:
@@ -371,7 +376,7 @@ def model_items(model: EndpointModel, *, scope: bool = True) -> list[ProcessingI
     if model.names:
         for product in (None,) + model.products:
             items.append(_item(BasenameField(dict(model.names), SEPARATORS[product]), f"basename_{product}",
-                               rule_conditions=[TakesRule(model), ProductIs(product)]))
+                               rule_conditions=[TakesRule(model, product)]))
     if model.domain_user:
         for user_field in model.user_fields:
             items.append(_item(DomainQualifiedUser(user_field, model.title), f"domain_user_{user_field}", **when()))
@@ -384,7 +389,7 @@ def model_items(model: EndpointModel, *, scope: bool = True) -> list[ProcessingI
     if model.platform == "sysmon" and "CurrentDirectory" in model.fields:
         for product in (None, "windows"):
             items.append(_item(SysmonCurrentDirectory(model.title), f"current_directory_{product}",
-                               rule_conditions=[TakesRule(model), ProductIs(product)]))
+                               rule_conditions=[TakesRule(model, product)]))
     mapping = {k: v for k, v in model.fields.items() if k != v}
     if mapping:
         items.append(_item(FieldMappingTransformation(mapping), "field_mapping", **when()))
@@ -403,7 +408,7 @@ def pipeline(name: str, models: tuple, platform: str, lacks: dict, state) -> Pro
         for product in (None,) + model.products:
             for key, value in state(model, product).items():
                 items.append(_item(SetStateTransformation(key, value), f"state_{key}_{model.category}_{product}",
-                                   rule_conditions=[TakesRule(model), ProductIs(product)]))
+                                   rule_conditions=[TakesRule(model, product)]))
     return ProcessingPipeline(name=name, priority=PRIORITY, items=items)
 
 
