@@ -72,6 +72,8 @@ def _cond(when: tuple) -> dict:
 
 
 def _for_product(product: str | None, when: tuple = ()) -> list:
+    if len(when) == 1 and isinstance(when[0], CategoryIs) and when[0].product is ...:
+        return [replace(when[0], product=product)]   # one condition for both
     return [*_fresh(when), ProductIs(product)]
 
 
