@@ -5,10 +5,16 @@ as times), timespans (`5m`, `30s`, `1h`, `2d`, `100ms`: seconds here) and
 dynamic arrays; `tostring` of an array is its JSON text. Null propagates
 through comparisons and arithmetic; `and`/`or` are three-valued. Functions:
 tostring isempty isnotempty isnull isnotnull pack_array array_length iff
-strcat bin not parse_json (with `.key`, `["key"]`, `[n]` accessors after a call
+strcat trim bin not parse_json (with `.key`, `["key"]`, `[n]` accessors after a call
 or a dynamic column: `RawEventData.UserId`), and prev(c, n) over serialized
 rows. `s.c` reads column c of the record that matched scan step s (a name that
 is no column of the row).
+
+trim(regex, source) (https://learn.microsoft.com/kusto/query/trim-function):
+"removes all leading and trailing matches of the specified regular
+expression" (RE2, as `matches regex` reads it): every consecutive non-empty
+match at the start, then every one ending at the end, are cut; the source is
+read as text (tostring: null is "").
 """
 
 
@@ -19,7 +25,7 @@ from typing import Any, Callable
 from converters.engine.executor import ExecutionError
 from converters.engine.timestamps import epoch_seconds
 from converters.kusto.lexer import Timespan, Token
-from converters.kusto.values import parse_json, tostring, walk
+from converters.kusto.values import compile_regex, parse_json, tostring, walk
 
 Row = tuple[frozenset, dict]
 
@@ -233,6 +239,19 @@ def _bin(value, span):
     return (t // float(span)) * float(span)
 
 
+def _trim(regex: Any, source: Any) -> str:
+    if not isinstance(regex, str):
+        raise ExecutionError(f"trim(): the regular expression must be a string, got {regex!r}")
+    rx = compile_regex(f"(?:{regex})")
+    text = tostring(source)
+    while (m := rx.match(text)) and m.end():
+        text = text[m.end():]
+    ends = compile_regex(f"(?:{regex})$")
+    while (m := ends.search(text)) and m.start() < len(text):
+        text = text[:m.start()]
+    return text
+
+
 _FUNCTIONS: dict[str, Callable] = {
     "tostring": tostring,
     "isempty": _empty,
@@ -243,6 +262,7 @@ _FUNCTIONS: dict[str, Callable] = {
     "array_length": lambda v: len(v) if isinstance(v, list) else None,
     "iff": lambda cond, a, b: a if cond is True else b,
     "strcat": lambda *a: "".join(tostring(x) for x in a),
+    "trim": _trim,
     "bin": _bin,
     "parse_json": parse_json,
     "not": lambda v: None if v is None else not v,

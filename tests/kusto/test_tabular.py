@@ -169,3 +169,23 @@ def test_a_dynamic_columns_properties_are_read_beside_scan_step_columns():
     absent = run("DeviceProcessEvents | where isnotnull(Timestamp) | extend k = tostring(RawEventData.UserId)",
                  [{"Timestamp": minute(0)}])
     assert [r["k"] for _, r in absent] == [""]
+
+
+def test_trim_cuts_every_leading_and_trailing_match_of_its_regex():
+    # trim() page (learn.microsoft.com/kusto/query/trim-function): "--https://bing.com--" with "--" is
+    # "https://bing.com"; @"[^\w]+" on "- Te st1// $" is "Te st1"; repeated matches go too; the middle stays
+    rows = [{"Timestamp": minute(0), **({"S": s} if s is not None else {})}
+            for s in ("--https://bing.com--", "- Te st1// $", "{{AB-{C}-D}}", "x", None)]
+    out = run('DeviceProcessEvents | where isnotnull(Timestamp) | extend a = trim("--", S), b = trim(@"[^\\w]+", S), '
+              'c = trim(@"[{}]", tostring(S))', rows)
+    assert [(r["a"], r["b"], r["c"]) for _, r in out] == [
+        ("https://bing.com", "https://bing.com", "--https://bing.com--"),
+        ("- Te st1// $", "Te st1", "- Te st1// $"),
+        ("{{AB-{C}-D}}", "AB-{C}-D", "AB-{C}-D"),
+        ("x", "x", "x"), ("", "", "")]
+
+
+def test_trim_refuses_a_regex_re2_rejects():
+    with pytest.raises(ExecutionError, match="RE2"):
+        run('DeviceProcessEvents | where isnotnull(Timestamp) | extend a = trim(@"(?=x)", S)',
+            [{"Timestamp": minute(0), "S": "x"}])
