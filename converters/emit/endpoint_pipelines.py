@@ -421,7 +421,8 @@ def _kusto_literal(value) -> str:
 
 
 def kusto_state(model: EndpointModel, product: str | None) -> dict:
-    """Table, pre-filter (the table's own columns: ActionType/EventType, DvcOs) and extend columns."""
+    """Table, pre-filter (the table's own columns: ActionType/EventType, DvcOs), extend columns and the
+    columns holding a process GUID (which a correlation compares as the GUID alone: converters.emit.correlation.kusto)."""
     table = model.facts_tables(product)[0]
     select = dict(table.select)
     name = select.pop("table")
@@ -437,7 +438,7 @@ def kusto_state(model: EndpointModel, product: str | None) -> dict:
     if model.os_field and product is not None:
         terms.append(f"{model.os_field} =~ {_kusto_literal(OS_DISPLAY[product])}")
     return {"query_table": name, "query_prefilter": " and ".join(terms),
-            "query_extend": [f"{k} = {v}" for k, v in extend.items()]}
+            "query_extend": [f"{k} = {v}" for k, v in extend.items()], "query_guids": sorted(table.guids)}
 
 
 def sysmon_state(model: EndpointModel, product: str | None) -> dict:

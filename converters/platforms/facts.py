@@ -25,6 +25,10 @@ A table (`Table`)
                      a process start is event.type `start` or `process_started`
                      (the Auditbeat spelling Elastic's prebuilt rules accept
                      beside it, as the translation does)
+    guids            the columns holding a process GUID, each with the text the
+                     platform's parsers give it: `bare` (without braces) or
+                     `braced` (kept as Sysmon writes it, `{...}`, on some
+                     records); cited by the table's `"guids"` "source"
     origin           the platform whose facts declare the table: itself, or the
                      platform a `"table_of": "<platform>"` entry borrows it from
                      (Sentinel holds Defender XDR's tables as the Defender XDR
@@ -61,6 +65,9 @@ FILES = {
 
 #: a decision-list value that holds for any value of the field (the field exists)
 EXISTS = "*"
+
+#: how a process-GUID column holds the GUID: without braces, or (on some records) in them
+GUID_FORMS = ("bare", "braced")
 
 KINDS = ("process", "file", "registry", "network", "dns", "library", "driver", "script", "authentication", "winlog")
 
@@ -134,6 +141,7 @@ class Table:
     select: Mapping[str, Any] = field(default_factory=dict)
     actions: Actions | None = None
     origin: str = ""        # the platform whose facts declare it ("" : this one)
+    guids: Mapping[str, str] = field(default_factory=dict)   # process-GUID column -> GUID_FORMS
 
     @property
     def recorded_as(self) -> str:
@@ -231,6 +239,18 @@ def _actions(spec: Any, where: str) -> Actions | None:
     return Actions(spec.get("field"), tuple(rules))
 
 
+def _guids(spec: Any, fields: Mapping[str, Field], where: str) -> dict[str, str]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict) or not spec.get("source"):
+        raise FactsError(f"{where}: guids: a mapping that cites its \"source\"")
+    out = {c: form for c, form in spec.items() if c != "source"}
+    for column, form in out.items():
+        if column not in fields or form not in GUID_FORMS:
+            raise FactsError(f"{where}: guids.{column}: a column of the table, as one of {', '.join(GUID_FORMS)}")
+    return out
+
+
 def read_data(path) -> dict:
     """A platform data file's JSON, or a FactsError naming the file."""
     try:
@@ -255,7 +275,8 @@ def _load(name: str) -> Platform:
             raise FactsError(f"{where}: every table cites its source")
         fields = {n: _field(n, spec, where) for n, spec in t["fields"].items()}
         tables[tname] = Table(name, tname, kind, tuple(t.get("os", ("windows", "linux", "macos"))), t["source"],
-                              fields, dict(t.get("select", {})), _actions(t.get("actions"), where))
+                              fields, dict(t.get("select", {})), _actions(t.get("actions"), where),
+                              guids=_guids(t.get("guids"), fields, where))
     return Platform(name, raw.get("platform", name), raw["source"], tables,
                     _identities(raw.get("identities"), path.name, tables))
 

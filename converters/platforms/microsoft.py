@@ -69,7 +69,9 @@ and sentinel-asim.json (Microsoft's schema references).
 - a process's GUID (TargetProcessGuid of its start, ActingProcessGuid of what
   it does, Src/DstProcessGuid of its sessions and lookups): one per ECS
   process.entity_id, so that one process's events share it (emit reads it as
-  a join key only).
+  a join key only), in the text each parser gives it (sentinel-asim.json
+  `guids`): a Windows process start in braces, `{<entity_id>}`, as the Sysmon
+  parser of the WindowsEvent table keeps them; everywhere else without.
 - SecurityEvent (Windows Security Events via AMA): the Security channel's
   records (converters.platforms.winlog: an ECS event naming no channel is
   a Security record unless its provider says otherwise): EventID the
@@ -372,6 +374,16 @@ def render_asim(event: Mapping[str, Any]) -> dict | None:
 _FIELDS = {"defender": _defender_fields, "asim": _asim_fields}
 
 
+def _guid_text(a: Activity, table: facts.Table, fields: dict) -> dict:
+    """A process GUID as the table's parser writes it: Sysmon for Windows writes `{GUID}`, a `braced`
+    column keeps that (facts.Table.guids), a `bare` one holds the GUID alone (as ECS entity_id does)."""
+    if a.os != "windows":
+        return fields
+    braced = {c: f"{{{fields[c]}}}" for c, form in table.guids.items()
+              if form == "braced" and fields.get(c) not in (None, "")}
+    return {**fields, **braced} if braced else fields
+
+
 def _render(platform: str, event: Mapping[str, Any]) -> dict | None:
     a = Activity(event)
     for table in facts.platform(platform).tables.values():
@@ -379,5 +391,6 @@ def _render(platform: str, event: Mapping[str, Any]) -> dict | None:
         if recorded:
             fields = _FIELDS[table.recorded_as](a, table, action)
             if fields is not None:
+                fields = _guid_text(a, table, fields)
                 return _kusto(table, fields)
     return None

@@ -98,31 +98,45 @@ def test_a_session_s_process_is_read_by_its_guid_on_either_side():
     emitted = emit(sequence("process", "network", "ProcessGuid", "process.entity_id"), "kusto-sentinel")
     query = emitted.queries[0]
     assert "LocalProcessGuid = iff(isempty(SrcProcessGuid), DstProcessGuid, SrcProcessGuid)" in query
-    assert "ruleport_key = tostring(LocalProcessGuid)" in query and "entity_id" not in query
+    assert 'ruleport_key = trim(@"[{}]", tostring(LocalProcessGuid))' in query and "entity_id" not in query
     events = [process_start(0, "A"), session(5, "A"),                    # outbound: one process
               process_start(10, "B"), session(15, "C"),                  # two processes: no alert
               process_start(20, "D"), session(25, "D", outbound=False)]  # inbound: one process
     assert alerted("kusto-sentinel", query, events) == {(0, 1), (4, 5)}
 
 
+def test_a_process_guid_joins_without_the_braces_one_parser_keeps():
+    """The Sysmon process-create parser of the WindowsEvent table keeps the braces ({GUID}), the network
+    session one strips them (sentinel-asim.json `guids`): compared as written, one process's start and its
+    session would never join; the emitted key compares the GUID alone, and only the key."""
+    query = emit(sequence("process", "network", "ProcessGuid", "process.entity_id"), "kusto-sentinel").queries[0]
+    keyed = [line.strip() for line in query.splitlines() if "trim(" in line]
+    assert len(keyed) == 2 and all(line.startswith("| extend ruleport_step") for line in keyed)
+    events = [process_start(0, "A"), session(5, "A")]
+    assert alerted("kusto-sentinel", query, events) == {(0, 1)}
+    as_written = query.replace('trim(@"[{}]", tostring(TargetProcessGuid))', "tostring(TargetProcessGuid)")
+    assert as_written != query and alerted("kusto-sentinel", as_written, events) == set()
+
+
 def test_a_dns_lookup_s_process_is_read_by_its_guid():
     query = emit(sequence("process", "dns", "ProcessGuid", "process.entity_id"), "kusto-sentinel").queries[0]
-    assert "ruleport_key = tostring(SrcProcessGuid)" in query
+    assert 'ruleport_key = trim(@"[{}]", tostring(SrcProcessGuid))' in query
     events = [process_start(0, "A"), lookup(5, "A"), process_start(10, "B"), lookup(15, "C")]
     assert alerted("kusto-sentinel", query, events) == {(0, 1)}
 
 
 def test_one_process_has_one_guid_in_every_asim_schema():
     """The platform model writes a process's GUID where each schema keeps it (its start's TargetProcessGuid,
-    ActingProcessGuid of what it does, the session's and the lookup's Src/DstProcessGuid): one value for one
-    process.entity_id, so that the emitted keys group its events."""
+    ActingProcessGuid of what it does, the session's and the lookup's Src/DstProcessGuid): one GUID for one
+    process.entity_id, so that the emitted keys group its events, in the text each parser gives it (a Windows
+    process start's in braces: sentinel-asim.json `guids`)."""
     child = process_start(0, "X")
     file_event = {**_base(1, "P"), "event": {"category": ["file"], "type": ["creation"], "kind": "event"},
                   "file": {"path": "C:\\t\\a.exe", "name": "a.exe", "extension": "exe"}}
     events = [child, file_event, session(2, "P"), session(3, "P", outbound=False), lookup(4, "P")]
     records, _ = TARGETS["kusto-sentinel"].platform.records(events)
     start, written, out, inbound, dns = records
-    assert (start["$table"], start["TargetProcessGuid"], start["ActingProcessGuid"]) == ("imProcessCreate", "X", "P0")
+    assert (start["$table"], start["TargetProcessGuid"], start["ActingProcessGuid"]) == ("imProcessCreate", "{X}", "{P0}")
     assert (written["$table"], written["ActingProcessGuid"]) == ("imFileEvent", "P")
     assert (out["SrcProcessGuid"], out.get("DstProcessGuid", "")) == ("P", "")
     assert (inbound["DstProcessGuid"], inbound.get("SrcProcessGuid", "")) == ("P", "")

@@ -172,3 +172,32 @@ def test_elastic_data_models_name_their_data_stream():
         if dm.category is not None:
             assert dm.stream in facts.platform("elastic").tables, dm.platform
             assert dm.index == facts.table("elastic", dm.stream).select["index"]
+
+
+def test_asim_declares_how_each_parser_writes_a_process_guid_citing_the_parsers():
+    asim = facts.platform("asim")
+    process = asim.table("imProcessCreate")
+    assert dict(process.guids) == {"TargetProcessGuid": "braced", "ActingProcessGuid": "braced"}
+    assert asim.table("imNetworkSession").guids["LocalProcessGuid"] == "bare"
+    assert asim.table("imDns").guids == {"SrcProcessGuid": "bare"}
+    assert not facts.table("defender", "DeviceProcessEvents").guids
+    raw = facts.read_data(facts.DATA / facts.FILES["asim"])["tables"]
+    assert "vimProcessCreateMicrosoftSysmonWidowsEvent.yaml" in raw["imProcessCreate"]["guids"]["source"]
+    assert "vimNetworkSessionMicrosoftSysmonWindowsEvent.yaml" in raw["imNetworkSession"]["guids"]["source"]
+
+
+@pytest.mark.parametrize("guids, message", [
+    ({"ProcessGuid": "braced"}, "cites its"),
+    ({"source": "s", "Nope": "bare"}, "a column of the table"),
+    ({"source": "s", "ProcessGuid": "upper"}, "bare, braced"),
+])
+def test_guid_forms_are_checked(tmp_path, monkeypatch, guids, message):
+    import json
+
+    table = {"kind": "process", "source": "s", "select": {"table": "T"},
+             "fields": {"ProcessGuid": "string"}, "guids": guids}
+    (tmp_path / "x.json").write_text(json.dumps({"source": "s", "tables": {"T": table}}), encoding="utf-8")
+    monkeypatch.setattr(facts, "DATA", tmp_path)
+    monkeypatch.setattr(facts, "FILES", {**facts.FILES, "x": "x.json"})
+    with pytest.raises(facts.FactsError, match=message):
+        facts._load("x")

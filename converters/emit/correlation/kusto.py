@@ -14,6 +14,11 @@ reference, as converters/kusto/tabular.py runs it):
   columns; a row lacks it when a column of the process is empty (DeviceId is
   on every record); a key that is a composite on some steps and a single id
   column on others is refused (the two never compare equal);
+- a process GUID column (converters.platforms.facts.Table.guids: Sentinel's
+  ASIM parsers keep Sysmon's braces on some schemas and strip them on others)
+  joins as the GUID alone, `trim(@"[{}]", tostring(c))`, so that one process's
+  start and its sessions share the key; only the key is normalized, never a
+  condition;
 - event_count `gte n` (`gt n`: n + 1): sliding and exact, with the rows of
   each key in time order: a row whose (n-1)-th predecessor has the same key
   and is at most the timespan earlier closes n events within the timespan
@@ -137,15 +142,25 @@ class KustoCorrelation(CorrelationBackend):
             f"missed (Sigma's timespan is any {rule.timespan.spec} window)",
             Affects.of(LESS, group_crosses_bucket(rule.timespan.seconds)))
 
+    guid_key_expression: ClassVar[str] = 'trim(@"[{{}}]", tostring({column}))'
+
+    def key_value(self, step: Step, column: str, text: bool = True) -> str:
+        """A key column as the join compares it (as text, or as it is inside a packed key): a process GUID
+        without the braces some parsers keep."""
+        field = self.escape_and_quote_field(column)
+        if column in step.state.get("query_guids", ()):
+            return self.guid_key_expression.format(column=field)
+        return f"tostring({field})" if text else field
+
     def _search(self, steps: list[Step], width: int, counted: bool) -> str:
         def normalization(step: Step) -> str:
             # a composite identity (Defender XDR's device, PID and creation time) joins as its columns
-            fields = [self.escape_and_quote_field(c) for k in step.keys[:width] for c in key_columns(k)]
-            key = f"tostring({fields[0]})" if len(fields) == 1 else \
-                f"tostring(pack_array({', '.join(fields)}))" if fields else '"all"'
+            columns = [c for k in step.keys[:width] for c in key_columns(k)]
+            key = self.key_value(step, columns[0]) if len(columns) == 1 else \
+                f"tostring(pack_array({', '.join(self.key_value(step, c, text=False) for c in columns)}))" if columns else '"all"'
             out = self.correlation_search_field_normalization_expression.format(
                 step=step.position, time=self.time_column(step), key=key)
-            out += "".join(f", ruleport_k{j} = tostring({self.escape_and_quote_field(f)})"
+            out += "".join(f", ruleport_k{j} = {self.key_value(step, f)}"
                            for j, f in enumerate(_present(step.keys[:width])))
             if counted:
                 out += f", ruleport_value = tostring({self.escape_and_quote_field(step.keys[-1])})"
