@@ -193,6 +193,17 @@ def test_a_defender_process_key_correlation_is_real_kusto(kusto_check):
     assert kusto_check([query], ["DeviceProcessEvents", "DeviceNetworkEvents"]) == [[]]
 
 
+def test_a_sentinel_process_guid_correlation_is_real_kusto(kusto_check):
+    """The ASIM process-GUID keys, normalized with trim() (a verbatim regex), type and parse against the
+    process-create and network-session tables' columns."""
+    from converters.emit import emit
+    from tests.emit.test_join_keys import sequence
+
+    query = emit(sequence("process", "network", "ProcessGuid", "process.entity_id"), "kusto-sentinel").queries[0]
+    assert 'trim(@"[{}]", tostring(TargetProcessGuid))' in query
+    assert kusto_check([query], ["imProcessCreate", "imNetworkSession"]) == [[]]
+
+
 def test_endpoint_queries_parse_against_the_platform_facts(kusto_check):
     """Every endpoint fixture rule's Defender and Sentinel query (file, registry with a computed
     path, network, DNS from DeviceEvents' dynamic AdditionalFields, library loads) is valid Kusto for
