@@ -52,6 +52,7 @@ from converters.emit.correlation.eql import EqlCorrelation
 from converters.emit.correlation.esql import EsqlCorrelation, index_note, names_its_indexes
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex, wildcard_text
+from converters.emit.text_match import analyzer_of, refuse_eql
 from converters.emit.transforms import record_note
 from converters.notes import EITHER, Affects, contains
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
@@ -190,7 +191,17 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
     add_escaped: ClassVar[str] = LuceneBackend.add_escaped + _PARSER_WHITESPACE
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
-        return super().decide_convert_condition_as_in_expression(cond, state) and _all_exact(cond)
+        return super().decide_convert_condition_as_in_expression(cond, state) and _all_exact(cond) \
+            and not any(analyzer_of(getattr(a, "field", None), state) for a in cond.args)
+
+    @staticmethod
+    def _keyword_only(cond, state) -> None:
+        """A string test on an analysed text field has no keyword form here (text_match)."""
+        analyzer = analyzer_of(cond.field, state)
+        if analyzer:
+            raise EmitError(f"{cond.field} is an analysed text field ({analyzer} analyzer): query_string matches its "
+                            "words, not its value, and ruleport does not write Lucene phrase queries yet",
+                            code="emit/text-field")
 
     def convert_value_str(self, s: SigmaString, state) -> str:
         plain = "" if s.contains_special() else str(s)
@@ -200,6 +211,7 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
         return super().convert_value_str(s, state)
 
     def convert_condition_field_eq_val_str(self, cond, state):
+        self._keyword_only(cond, state)
         value = cond.value
         if letters(value) == 0:
             return super().convert_condition_field_eq_val_str(cond, state)
@@ -207,10 +219,12 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
         return f"{self.escape_and_quote_field(cond.field)}:{_regexp_term(regex)}"
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        self._keyword_only(cond, state)
         # |cased is Lucene's own behaviour on keyword fields: the plain form
         return LuceneBackend.convert_condition_field_eq_val_str(self, cond, state)
 
     def convert_condition_field_eq_val_re(self, cond, state):
+        self._keyword_only(cond, state)
         regex = _checked_regex(_lucene_regex(cond.value))
         return f"{self.escape_and_quote_field(cond.field)}:{_regexp_term(regex)}"
 
@@ -248,6 +262,8 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend, RegexW
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         # `f : ("a", "")` would ask a case-insensitive term "" (matches nothing): such lists stay `or`s
+        for arg in cond.args:
+            self._exact_only(getattr(arg, "field", None), state)
         return super().decide_convert_condition_as_in_expression(cond, state) and all(
             type(arg.value) is SigmaString and not _literal_wildcard_chars(arg.value) and letters(arg.value) > 0
             for arg in cond.args)
@@ -273,10 +289,18 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend, RegexW
         op = "like" if value.contains_special() else "=="
         return f"{field} {op} {self.convert_value_str(value, None)}"
 
+    @staticmethod
+    def _exact_only(field, state) -> None:
+        analyzer = analyzer_of(field, state)
+        if analyzer:
+            raise refuse_eql(field, analyzer)
+
     def convert_condition_field_eq_val_str(self, cond, state):
+        self._exact_only(cond.field, state)
         return self._render(cond, True)
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        self._exact_only(cond.field, state)
         return self._render(cond, False)
 
     def convert_condition_field_eq_val_num(self, cond, state):
@@ -287,6 +311,7 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend, RegexW
 
     def convert_condition_field_eq_val_re(self, cond, state):
         # EQL regexes are Lucene's dialect (whole value); the `i` flag is spelled out (see _lucene_regex)
+        self._exact_only(cond.field, state)
         return f"{self.escape_and_quote_field(cond.field)} regex {_eql_string(_lucene_regex(cond.value))}"
 
     def finalize_query_default(self, rule, query, index, state) -> str:

@@ -12,16 +12,25 @@ reads (its own, from the logsource definition, else the model's `index`).
 Elastic Defend writes one data stream per event kind: process starts
 (ELASTIC_DEFEND), file_event, network_connection, registry_event,
 image_load, dns_query, plus ELASTIC_ECS for rules with no category (the
-translator's fallback: ECS field names kept as they are). The other targets'
-models are in converters.emit.tables_splunk and tables_microsoft.
+translator's fallback: ECS field names kept as they are). ELASTIC_POWERSHELL
+holds PowerShell script blocks as Elastic's Windows integration indexes
+them (its facts: converters/data/platforms/elastic-integrations.json). The
+other targets' models are in converters.emit.tables_splunk and
+tables_microsoft.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
-from converters.lint.ecs import ecs_multi_valued
+from converters.lint.ecs import ecs_multi_valued, ecs_table
 from converters.platforms import facts
+
+
+@functools.cache
+def _ecs_names() -> frozenset[str]:
+    return frozenset(ecs_table().fields)
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class DataModel:
     category: str | None = "process_creation"                 # Sigma logsource category (None: none named)
     index: str = "logs-endpoint.events.process-*"             # Elastic: the indexes holding the data
     ecs: bool = False                                         # Elastic: other dotted (ECS) names pass unchanged
+    facts: tuple[str, str] | None = None                      # Elastic integration: (platform, table) of its facts
+    selects: tuple[str, ...] = ()                             # fields that choose this model within its category
 
     @property
     def caseless(self) -> tuple[str, ...]:
@@ -55,9 +66,20 @@ class DataModel:
         normalizes to an array (process.env_vars, host.ip, ...), as the fixtures hold them."""
         return tuple(sorted(set(self.arrays) | ecs_multi_valued()))
 
+    @property
+    def table(self) -> facts.Table | None:
+        """An integration's data stream (not Defend's): its facts table."""
+        return facts.table(*self.facts) if self.facts else None
+
+    def text_fields(self) -> dict[str, str]:
+        """The analysed `text` fields of the model's data stream -> their analyzer."""
+        table = self.table
+        return {n: f.analyzer or "standard" for n, f in table.fields.items() if f.type == "text"} if table else {}
+
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
-        return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless))
+        own = set(self.table.fields) | _ecs_names() if self.table else set()
+        return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless | own))
 
 
 # Elastic Defend process events (index logs-endpoint.events.process-*), ECS names.
@@ -224,8 +246,28 @@ ELASTIC_ECS = DataModel(
     ecs=True,
 )
 
-# The Elastic targets' tables, in the order their pipeline tries them.
+# PowerShell script block logging (event 4104) as Elastic's Windows integration indexes it
+# (Winlogbeat's winlogbeat-* the same; converters/data/platforms/elastic-integrations.json).
+# Elastic files script blocks under event.category process with event.type info, which the
+# translator reads as Sigma's process_creation: a process_creation rule that names the script
+# block text is this model's. Its scope is the category alone (a script block is no process
+# start); its fields are the data stream's own and ECS's (Fleet's ecs@mappings).
+ELASTIC_POWERSHELL = DataModel(
+    platform="Windows PowerShell script blocks (logs-windows.powershell_operational-*)",
+    category="process_creation",
+    index="logs-windows.powershell_operational-*",
+    fields={},
+    facts=("elastic-integrations", "logs-windows.powershell_operational"),
+    selects=("powershell.file.script_block_text",),
+    arrays=ECS_ARRAYS,
+    scope={"event.category": "process"},
+    os_scope={"windows": {"host.os.type": "windows"}},
+    products=("windows",),
+)
+
+# The Elastic targets' tables, in the order their pipeline tries them (a model that `selects`
+# fields before the other models of its category).
 ELASTIC_MODELS = (
-    ELASTIC_DEFEND, ELASTIC_DEFEND_FILE, ELASTIC_DEFEND_NETWORK, ELASTIC_DEFEND_REGISTRY,
+    ELASTIC_POWERSHELL, ELASTIC_DEFEND, ELASTIC_DEFEND_FILE, ELASTIC_DEFEND_NETWORK, ELASTIC_DEFEND_REGISTRY,
     ELASTIC_DEFEND_LIBRARY, ELASTIC_DEFEND_DNS, ELASTIC_ECS,
 )

@@ -43,6 +43,7 @@ from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.errors import EmitError
 from converters.emit.regex_values import NotExpandable, expand
 from converters.emit.strings import case_variants, letters, wildcard_text
+from converters.emit.text_match import analyzer_of, phrase
 from converters.emit.transforms import record_note
 from converters.notes import EITHER, Affects, all_, any_, not_, regex, wildcard
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
@@ -180,6 +181,8 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, RegexWhenAsked)
         return "".join(out)
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
+        if any(analyzer_of(getattr(arg, "field", None), state) for arg in cond.args):
+            return False  # each value its own phrase
         return super().decide_convert_condition_as_in_expression(cond, state) and all(
             isinstance(arg.value, SigmaCasedString)
             or (isinstance(arg.value, SigmaString) and letters(arg.value) == 0) for arg in cond.args
@@ -190,13 +193,28 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, RegexWhenAsked)
             self._check_value(arg.field, arg.value, arg.field.endswith(CASELESS))
         return super().convert_condition_as_in_expression(cond, state)
 
+    def _phrase(self, cond, state) -> str | None:
+        """A |contains value on an analysed text field, as a phrase (converters.emit.text_match)."""
+        analyzer = analyzer_of(cond.field, state)
+        if analyzer is None:
+            return None
+        text = phrase(self.last_processing_pipeline, cond.field, analyzer, cond.value, "KQL")
+        quoted = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{self.escape_and_quote_field(cond.field)}:{quoted}"
+
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
+        if analyzer_of(cond.field, state):
+            raise EmitError(f"{cond.field} is an analysed text field: its words are matched ignoring case, so a "
+                            "|cased value has no KQL form", code="emit/text-field")
         self._check_value(cond.field, cond.value, cond.field.endswith(CASELESS))
         return self.case_sensitive_match_expression.format(
             field=self.escape_and_quote_field(cond.field), value=self.convert_value_str(cond.value, state))
 
     def convert_condition_field_eq_val_str(self, cond, state):
         """Case-insensitive match on a field without `.caseless`: spell every case."""
+        text_phrase = self._phrase(cond, state)
+        if text_phrase is not None:
+            return text_phrase
         value = cond.value
         if letters(value) == 0:
             return self.convert_condition_field_eq_val_str_case_sensitive(cond, state)
@@ -239,6 +257,9 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, RegexWhenAsked)
 
     def convert_condition_field_eq_val_re(self, cond, state):
         """KQL has no regex: write the values and wildcard patterns the regex denotes (module docstring)."""
+        if analyzer_of(cond.field, state):
+            raise EmitError(f"{cond.field} is an analysed text field: KQL matches its words, and a regex over "
+                            "its value has no KQL form", code="emit/text-field")
         flags = set(cond.value.flags)
         text = str(cond.value.regexp)
         if SigmaRegularExpressionFlag.MULTILINE in flags:

@@ -15,7 +15,7 @@ each copy applied only to rules of its logsource category.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from converters.emit import endpoint_pipelines
 from converters.emit.endpoint_pipelines import ArrayAsLines, SysmonRegistryData
@@ -28,7 +28,6 @@ from converters.emit.tables_splunk import CIM_LACKS, CIM_MODELS, SYSMON_LACKS, S
 from converters.emit.transforms import (
     BasenameField,
     CaselessMultiField,
-    CategoryIs,
     KnownFields,
     NamesNoIndexes,
     NameExistence,
@@ -42,7 +41,8 @@ from converters.emit.transforms import (
 )
 from converters.notes import LESS, MORE, Affects, all_, any_, eq, exists, not_
 from converters.translate.fieldmap import array_fields
-from sigma.processing.conditions import LogsourceCondition
+from sigma.processing.conditions import LogsourceCondition, RuleProcessingCondition
+from sigma.rule import SigmaRule
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
     AddConditionTransformation,
@@ -240,7 +240,50 @@ def _elastic_items(dm: DataModel, *, caseless: bool, with_category: bool, when: 
     return items + [
         _item(SetStateTransformation("array_fields", dm.multi_valued), "array_fields", **_cond(when)),
         _item(SetStateTransformation("scope_fields", ("event.category", "event.type")), "scope_fields", **_cond(when)),
+        _item(SetStateTransformation("text_fields", dm.text_fields()), "text_fields", **_cond(when)),
     ]
+
+
+def _fields_named(rule) -> set[str]:
+    named: set[str] = set()
+
+    def walk(item) -> None:
+        for sub in getattr(item, "detection_items", ()):
+            walk(sub)
+        if getattr(item, "field", None):
+            named.add(item.field)
+    for detection in rule.detection.detections.values():
+        walk(detection)
+    return named
+
+
+def elastic_model(rule, models: tuple[DataModel, ...] = ELASTIC_MODELS) -> DataModel | None:
+    """The Elastic data model of a rule: the first of its logsource category whose `selects`
+    (if it has any) the rule names, wherever (a field an integration alone records)."""
+    if not isinstance(rule, SigmaRule):
+        return None
+    named = None
+    for dm in models:
+        product = rule.logsource.product
+        if dm.category != rule.logsource.category or (product is not None and dm.products
+                                                      and product not in dm.products):
+            continue
+        if dm.selects:
+            named = _fields_named(rule) if named is None else named
+            if not named & set(dm.selects):
+                continue
+        return dm
+    return None
+
+
+@dataclass
+class ElasticModelIs(RuleProcessingCondition):
+    """The rule's Elastic data model is `model` (elastic_model)."""
+
+    model: DataModel
+
+    def match(self, rule) -> bool:
+        return elastic_model(rule) is self.model
 
 
 def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> ProcessingPipeline:
@@ -251,12 +294,14 @@ def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> Proc
     One set of items per Elastic data model (datamodels.ELASTIC_MODELS),
     each applied only to rules of its logsource category; a rule of any other
     category is refused first. Process starts keep their historical items."""
-    accepted = {dm.category: dm.products for dm in ELASTIC_MODELS}
+    accepted: dict = {}
+    for dm in ELASTIC_MODELS:
+        accepted[dm.category] = tuple(dict.fromkeys(accepted.get(dm.category, ()) + dm.products))
     data = "; ".join(dm.platform for dm in ELASTIC_MODELS)
     items = [_item(RequireAnyLogsource(accepted, data), "logsource")]
     for dm in ELASTIC_MODELS:
         items += _elastic_items(dm, caseless=caseless, with_category=with_category,
-                                when=(CategoryIs(dm.category),))
+                                when=(ElasticModelIs(dm),))
     return _pipeline("ruleport elastic defend", items)
 
 

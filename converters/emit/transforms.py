@@ -164,9 +164,9 @@ class RuleIndexes(PreprocessingTransformation):
       from the correlation rule) and its patterns can name indexes other than
       Elastic Defend's (auditbeat-*, winlogbeat-*, logs-windows.*...), whose
       documents hold ECS and integration fields the Defend data model does not
-      list (KnownFields keeps them). Single-event rules stay on the data model's
-      fields for now: kept there, the PowerShell script-block rules (a text field)
-      differ on kibana-kql."""
+      list (KnownFields keeps them). Single-event rules stay on their data model's
+      fields: an integration's own fields choose that integration's model
+      (datamodels.ELASTIC_POWERSHELL), which declares them."""
 
     default: str
 

@@ -19,7 +19,8 @@ A table (`Table`)
     select           how a query selects it (an index pattern, a source and
                      EventCodes, a data model dataset, a table name)
     fields           name -> Field (type; Elastic multi-fields such as
-                     `caseless`; CIM's fill value for a missing field)
+                     `caseless`; an Elastic text field's analyzer; CIM's
+                     fill value for a missing field)
     actions          the table's action field and the ordered decision list
                      that gives each ECS event its value there (see `Actions`);
                      a process start is event.type `start` or `process_started`
@@ -57,6 +58,7 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "platforms"
 #: platform name -> data file
 FILES = {
     "elastic": "elastic-defend.json",
+    "elastic-integrations": "elastic-integrations.json",
     "sysmon": "sysmon.json",
     "cim": "splunk-cim.json",
     "defender": "defender-xdr.json",
@@ -82,6 +84,7 @@ class Field:
     type: str
     multi: tuple[str, ...] = ()     # Elastic multi-fields (`caseless`, `text`)
     fill: str | None = None         # CIM: the value the data model gives a missing field
+    analyzer: str | None = None     # Elastic `text` fields: the analyzer that splits the value into words
 
 
 @dataclass(frozen=True)
@@ -220,7 +223,7 @@ def _field(name: str, spec: Any, where: str) -> Field:
     if isinstance(spec, str):
         return Field(name, spec)
     if isinstance(spec, dict) and isinstance(spec.get("type"), str):
-        return Field(name, spec["type"], tuple(spec.get("multi", ())), spec.get("fill"))
+        return Field(name, spec["type"], tuple(spec.get("multi", ())), spec.get("fill"), spec.get("analyzer"))
     raise FactsError(f"{where}: field {name}: expected a type or {{\"type\": ...}}, got {spec!r}")
 
 

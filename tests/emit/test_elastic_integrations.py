@@ -1,0 +1,107 @@
+"""PowerShell script-block rules on the Elastic targets: the Windows integration's data model.
+
+A process_creation rule naming powershell.file.script_block_text is read where Elastic's Windows
+integration (and Winlogbeat) index script blocks, with the integration's fields (platform facts,
+converters/data/platforms/elastic-integrations.json): ES|QL matches the text's value, KQL writes a
+phrase (what Elastic's own rules write) with a note, Lucene and EQL refuse the analysed text field.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from converters.emit import EmitError, emit
+from converters.emit.datamodels import ELASTIC_DEFEND, ELASTIC_POWERSHELL
+from converters.esql.executor import EsqlExecutor
+from converters.kql.evaluator import KibanaKqlExecutor
+from converters.platforms import facts
+from converters.prove.explain import explaining_note
+from tests.emit.test_elastic_logsources import ev, sigma
+
+PS_RULE = sigma("process_creation", "  sel:\n    powershell.file.script_block_text|contains:\n"
+                "      - 'Install-TransportAgent'\n      - 'scriptCmd.GetSteppablePipeline'\n"
+                "  filter:\n    user.id: S-1-5-18", condition="sel and not filter",
+                extra="  definition: 'Elastic indexes: winlogbeat-*, logs-windows.powershell*'\n")
+
+
+def _ps(text, **kw):
+    base = dict(event__category="process", event__type="info", event__code="4104", host__os__type="windows",
+                powershell__file__script_block_text=text, user__id="S-1-5-21-1",
+                data_stream__type="logs", data_stream__dataset="windows.powershell_operational")
+    base.update(kw)
+    return ev(**{k: v for k, v in base.items() if v is not None})
+
+
+EVENTS = [
+    _ps("Install-TransportAgent -Name x"),                 # 0 match (a script block is event.type info)
+    _ps("$a = 'install-transportagent'"),                 # 1 match, ignoring case
+    _ps("Install-TransportAgents"),                       # 2 |contains only: not a whole word
+    _ps("scriptCmd.GetSteppablePipeline()"),              # 3 match
+    _ps("scriptCmd GetSteppablePipeline"),                # 4 phrase only: the dot is no word character
+    _ps("Install-TransportAgent", user__id="S-1-5-18"),   # 5 filtered
+    _ps("Install-TransportAgent", host__os__type="linux"),  # 6 other OS
+    _ps("Get-Process"),                                   # 7 no
+]
+
+
+def test_facts_declare_the_script_block_text_as_analysed_text():
+    table = facts.table("elastic-integrations", "logs-windows.powershell_operational")
+    field = table.fields["powershell.file.script_block_text"]
+    assert (field.type, field.analyzer) == ("text", "powershell_script_analyzer")
+    assert table.select["index"] == "logs-windows.powershell_operational-*" and table.kind == "script"
+    assert ELASTIC_POWERSHELL.text_fields() == {
+        "powershell.command.invocation_details.value": "standard", "powershell.command.value": "standard",
+        "powershell.file.script_block_text": "powershell_script_analyzer"}
+    assert ELASTIC_DEFEND.text_fields() == {}
+
+
+def test_esql_reads_the_rule_indexes_and_matches_the_text_value():
+    query = emit(PS_RULE, "esql").queries[0]
+    head, _, where = query.partition("\n")
+    assert head == "FROM winlogbeat-*, logs-windows.powershell*"
+    assert 'TO_LOWER(powershell.file.script_block_text) LIKE "*install-transportagent*"' in where
+    assert "event.type" not in where  # a script block is no process start
+    assert EsqlExecutor().run(query, EVENTS) == [0, 1, 2, 3]
+
+
+def test_kql_writes_phrases_with_an_exact_note():
+    emitted = emit(PS_RULE, "kibana-kql")
+    query = emitted.queries[0]
+    assert 'powershell.file.script_block_text:"Install-TransportAgent"' in query
+    assert 'powershell.file.script_block_text:"scriptCmd.GetSteppablePipeline"' in query
+    assert "event.type" not in query
+    matched = KibanaKqlExecutor().run(query, EVENTS)
+    assert matched == [0, 1, 3, 4]
+    notes = [n for n in emitted.notes if n.code == "emit/text-phrase"]
+    assert {n.field for n in notes} == {"powershell.file.script_block_text"} and len(notes) == 2
+    # the notes explain exactly the events where the phrase and |contains disagree (2 and 4)
+    sigma_verdicts = {0, 1, 2, 3}
+    for i, event in enumerate(EVENTS[:5]):
+        differs = (i in matched) != (i in sigma_verdicts)
+        note = explaining_note(notes, event, i in sigma_verdicts, i in matched)
+        assert (note is not None) == differs, i
+
+
+def test_a_value_with_no_phrase_form_is_refused_naming_the_field():
+    rule = PS_RULE.replace("|contains:", "|startswith:")
+    with pytest.raises(EmitError, match="powershell.file.script_block_text is an analysed text field"):
+        emit(rule, "kibana-kql")
+
+
+@pytest.mark.parametrize("target, words", [("lucene", "Lucene phrase"), ("eql", "rejects EQL comparisons")])
+def test_lucene_and_eql_refuse_the_text_field(target, words):
+    with pytest.raises(EmitError, match=words) as err:
+        emit(PS_RULE, target)
+    assert err.value.code == "emit/text-field" and "powershell.file.script_block_text" in err.value.message
+
+
+def test_other_process_rules_stay_on_defend():
+    rule = sigma("process_creation", "  sel:\n    Image|endswith: '\\powershell.exe'")
+    assert emit(rule, "esql").queries[0].startswith("FROM logs-endpoint.events.process-*")
+    # a field of neither data model is refused, naming the model it was read against
+    unknown = PS_RULE.replace("user.id: S-1-5-18", "winlog.event_data.Nope: x")
+    with pytest.raises(EmitError, match="winlog.event_data.Nope has no mapping on Windows PowerShell"):
+        emit(unknown, "esql")
+    # a Linux rule naming the text is not the Windows integration's
+    with pytest.raises(EmitError, match="no mapping on Elastic Defend"):
+        emit(PS_RULE.replace("product: windows", "product: linux"), "esql")
