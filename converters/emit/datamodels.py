@@ -33,6 +33,35 @@ def _ecs_names() -> frozenset[str]:
     return frozenset(ecs_table().fields)
 
 
+@functools.cache
+def _ecs_top_level() -> frozenset[str]:
+    """ECS fields without a dot (message, tags, labels...), which a dotted-name check misses."""
+    return frozenset(n for n in ecs_table().fields if "." not in n and not n.startswith("@"))
+
+
+_TEXT_TYPES = ("text", "match_only_text")
+
+
+@functools.cache
+def _ecs_text() -> dict[str, str]:
+    """ECS's analysed fields (message, error.message, the `.text` multi-fields): match_only_text,
+    which always has the standard analyzer (Elasticsearch mapping reference, match_only_text)."""
+    return {n: "standard" for n, t in ecs_table().fields.items() if t in _TEXT_TYPES}
+
+
+def _text_of(table: facts.Table) -> dict[str, str]:
+    return {n: f.analyzer or "standard" for n, f in table.fields.items() if f.type in _TEXT_TYPES}
+
+
+@functools.cache
+def _integrations_text() -> dict[str, str]:
+    """The analysed fields of every integration data stream the facts declare."""
+    out: dict[str, str] = {}
+    for table in facts.platform("elastic-integrations").tables.values():
+        out.update(_text_of(table))
+    return out
+
+
 @dataclass(frozen=True)
 class DataModel:
     platform: str
@@ -53,7 +82,7 @@ class DataModel:
     index: str = "logs-endpoint.events.process-*"             # Elastic: the indexes holding the data
     ecs: bool = False                                         # Elastic: other dotted (ECS) names pass unchanged
     facts: tuple[str, str] | None = None                      # Elastic integration: (platform, table) of its facts
-    selects: tuple[str, ...] = ()                             # fields that choose this model within its category
+    selects: tuple[str, ...] = ()                             # fields (`x.`: prefixes) that choose this model
 
     @property
     def caseless(self) -> tuple[str, ...]:
@@ -72,14 +101,22 @@ class DataModel:
         return facts.table(*self.facts) if self.facts else None
 
     def text_fields(self) -> dict[str, str]:
-        """The analysed `text` fields of the model's data stream -> their analyzer."""
-        table = self.table
-        return {n: f.analyzer or "standard" for n, f in table.fields.items() if f.type == "text"} if table else {}
+        """The analysed (`text`, `match_only_text`) fields of the data the model reads -> their
+        analyzer: an integration's data stream's and ECS's; for rules naming no category (any
+        index: ELASTIC_ECS), ECS's and every integration's the facts declare. Defend's keyword
+        models: none (their text multi-fields are not read by the translated rules)."""
+        if self.table is not None:
+            return {**_ecs_text(), **_text_of(self.table)}
+        if self.category is None and self.ecs:
+            return {**_ecs_text(), **_integrations_text()}
+        return {}
 
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
         own = set(self.table.fields) | _ecs_names() if self.table else set()
-        return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless | own))
+        top = _ecs_top_level() if self.ecs or self.table else set()
+        return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless | own
+                            | top))
 
 
 # Elastic Defend process events (index logs-endpoint.events.process-*), ECS names.
@@ -249,8 +286,8 @@ ELASTIC_ECS = DataModel(
 # PowerShell script block logging (event 4104) as Elastic's Windows integration indexes it
 # (Winlogbeat's winlogbeat-* the same; converters/data/platforms/elastic-integrations.json).
 # Elastic files script blocks under event.category process with event.type info, which the
-# translator reads as Sigma's process_creation: a process_creation rule that names the script
-# block text is this model's. Its scope is the category alone (a script block is no process
+# translator reads as Sigma's process_creation: a process_creation rule that names one of the
+# integration's powershell.* fields is this model's. Its scope is the category alone (a script block is no process
 # start); its fields are the data stream's own and ECS's (Fleet's ecs@mappings).
 ELASTIC_POWERSHELL = DataModel(
     platform="Windows PowerShell script blocks (logs-windows.powershell_operational-*)",
@@ -258,7 +295,7 @@ ELASTIC_POWERSHELL = DataModel(
     index="logs-windows.powershell_operational-*",
     fields={},
     facts=("elastic-integrations", "logs-windows.powershell_operational"),
-    selects=("powershell.file.script_block_text",),
+    selects=("powershell.",),
     arrays=ECS_ARRAYS,
     scope={"event.category": "process"},
     os_scope={"windows": {"host.os.type": "windows"}},

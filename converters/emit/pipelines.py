@@ -270,7 +270,7 @@ def elastic_model(rule, models: tuple[DataModel, ...] = ELASTIC_MODELS) -> DataM
             continue
         if dm.selects:
             named = _fields_named(rule) if named is None else named
-            if not named & set(dm.selects):
+            if not any(n == s or (s.endswith(".") and n.startswith(s)) for n in named for s in dm.selects):
                 continue
         return dm
     return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from converters.emit import EmitError, emit
-from converters.emit.datamodels import ELASTIC_DEFEND, ELASTIC_POWERSHELL
+from converters.emit.datamodels import ELASTIC_DEFEND, ELASTIC_ECS, ELASTIC_POWERSHELL
 from converters.esql.executor import EsqlExecutor
 from converters.kql.evaluator import KibanaKqlExecutor
 from converters.platforms import facts
@@ -49,10 +49,12 @@ def test_facts_declare_the_script_block_text_as_analysed_text():
     field = table.fields["powershell.file.script_block_text"]
     assert (field.type, field.analyzer) == ("text", "powershell_script_analyzer")
     assert table.select["index"] == "logs-windows.powershell_operational-*" and table.kind == "script"
-    assert ELASTIC_POWERSHELL.text_fields() == {
-        "powershell.command.invocation_details.value": "standard", "powershell.command.value": "standard",
-        "powershell.file.script_block_text": "powershell_script_analyzer"}
+    text = ELASTIC_POWERSHELL.text_fields()
+    assert text["powershell.file.script_block_text"] == "powershell_script_analyzer"
+    assert text["powershell.command.value"] == text["message"] == text["process.command_line.text"] == "standard"
+    assert "powershell.file.script_block_id" not in text and "process.command_line" not in text
     assert ELASTIC_DEFEND.text_fields() == {}
+    assert ELASTIC_ECS.text_fields()["powershell.file.script_block_text"] == "powershell_script_analyzer"
 
 
 def test_esql_reads_the_rule_indexes_and_matches_the_text_value():
@@ -105,3 +107,31 @@ def test_other_process_rules_stay_on_defend():
     # a Linux rule naming the text is not the Windows integration's
     with pytest.raises(EmitError, match="no mapping on Elastic Defend"):
         emit(PS_RULE.replace("product: windows", "product: linux"), "esql")
+
+
+SYSLOG_RULE = sigma(None, "  sel:\n    process.name: kernel\n    message|contains: 'started with executable stack'",
+                    product="linux", extra="  definition: 'Elastic indexes: logs-system.syslog-*'\n")
+
+
+def _syslog(message, **kw):
+    base = dict(host__os__type="linux", process__name="kernel", message=message,
+                data_stream__type="logs", data_stream__dataset="system.syslog")
+    base.update(kw)
+    return ev(**base)
+
+
+def test_ecs_message_is_read_as_analysed_text_on_category_less_rules():
+    events = [_syslog("foo[1]: started with executable stack"),    # 0 match
+              _syslog("Started  with, executable stack!"),         # 1 phrase only (words, not characters)
+              _syslog("started with executable stacks"),           # 2 |contains only
+              _syslog("no stack here")]                            # 3 no
+    esql = emit(SYSLOG_RULE, "esql").queries[0]
+    assert 'TO_LOWER(message) LIKE "*started with executable stack*"' in esql
+    assert EsqlExecutor().run(esql, events) == [0, 2]
+    kql = emit(SYSLOG_RULE, "kibana-kql")
+    assert 'message:"started with executable stack"' in kql.queries[0]
+    assert KibanaKqlExecutor().run(kql.queries[0], events) == [0, 1]
+    note = next(n for n in kql.notes if n.code == "emit/text-phrase")
+    assert all(explaining_note([note], e, i in (0, 2), i in (0, 1)) is not None for i, e in enumerate(events[1:3], 1))
+    with pytest.raises(EmitError, match="message is an analysed text field"):
+        emit(SYSLOG_RULE, "lucene")
