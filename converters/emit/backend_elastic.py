@@ -52,7 +52,7 @@ from converters.emit.correlation.eql import EqlCorrelation
 from converters.emit.correlation.esql import EsqlCorrelation, index_note, names_its_indexes
 from converters.emit.errors import EmitError
 from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex, wildcard_text
-from converters.emit.text_match import analyzer_of, refuse_eql
+from converters.emit.text_match import analyzer_of, phrase, refuse_eql
 from converters.emit.transforms import record_note
 from converters.notes import EITHER, Affects, contains
 from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
@@ -195,13 +195,21 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
             and not any(analyzer_of(getattr(a, "field", None), state) for a in cond.args)
 
     @staticmethod
-    def _keyword_only(cond, state) -> None:
-        """A string test on an analysed text field has no keyword form here (text_match)."""
+    def _keyword_only(cond, state, what: str) -> None:
+        """A |cased value or a regex on an analysed text field has no query_string form (text_match)."""
         analyzer = analyzer_of(cond.field, state)
         if analyzer:
             raise EmitError(f"{cond.field} is an analysed text field ({analyzer} analyzer): query_string matches its "
-                            "words, not its value, and ruleport does not write Lucene phrase queries yet",
-                            code="emit/text-field")
+                            f"lower-cased words, and {what} has no form there", code="emit/text-field")
+
+    def _phrase(self, cond, state) -> str | None:
+        """A |contains value on an analysed text field, as a query_string phrase (text_match)."""
+        analyzer = analyzer_of(cond.field, state)
+        if analyzer is None:
+            return None
+        text = phrase(self.last_processing_pipeline, cond.field, analyzer, cond.value, "query_string")
+        quoted = '"' + "".join("\\" + c if c in '"\\' else c for c in text) + '"'
+        return f"{self.escape_and_quote_field(cond.field)}:{quoted}"
 
     def convert_value_str(self, s: SigmaString, state) -> str:
         plain = "" if s.contains_special() else str(s)
@@ -211,7 +219,9 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
         return super().convert_value_str(s, state)
 
     def convert_condition_field_eq_val_str(self, cond, state):
-        self._keyword_only(cond, state)
+        text_phrase = self._phrase(cond, state)
+        if text_phrase is not None:
+            return text_phrase
         value = cond.value
         if letters(value) == 0:
             return super().convert_condition_field_eq_val_str(cond, state)
@@ -219,12 +229,12 @@ class ElasticLuceneBackend(CombinedPipelineOnce, CorrelationBackend, LuceneBacke
         return f"{self.escape_and_quote_field(cond.field)}:{_regexp_term(regex)}"
 
     def convert_condition_field_eq_val_str_case_sensitive(self, cond, state):
-        self._keyword_only(cond, state)
+        self._keyword_only(cond, state, "a |cased value")
         # |cased is Lucene's own behaviour on keyword fields: the plain form
         return LuceneBackend.convert_condition_field_eq_val_str(self, cond, state)
 
     def convert_condition_field_eq_val_re(self, cond, state):
-        self._keyword_only(cond, state)
+        self._keyword_only(cond, state, "a regex over its value")
         regex = _checked_regex(_lucene_regex(cond.value))
         return f"{self.escape_and_quote_field(cond.field)}:{_regexp_term(regex)}"
 

@@ -14,7 +14,9 @@ languages can say there:
   case) disagree (converters.translate.text_fields.differences: exact for
   the powershell_script_analyzer, a bound for the standard analyzer).
   Values of other shapes (a wildcard inside, |startswith, |endswith, an
-  exact value, a regex) have no phrase form and are refused, naming the field.
+  exact value, a regex, a |cased value: the words are lower-cased) have no
+  phrase form and are refused, naming the field. The lucene column indexes
+  these fields with their analyzers (converters/lucene/executor.py).
 - ES|QL reads a text field's value itself (TO_LOWER(f) LIKE "*v*"): no change.
 - EQL compares exact values only; Elasticsearch rejects an EQL comparison on
   a text field that has no keyword multi-field (the QL "exact match" rule:

@@ -62,6 +62,15 @@ Semantics (what Elasticsearch does for keyword fields, and what we test):
     (`source.ip:10.0.0.0\\/8` matches 10.1.2.3: Elasticsearch's term query on
     an ip field takes `address/prefix`, the ip field type reference); a
     range compares addresses; a wildcard, prefix or regexp is an error.
+  - text, match_only_text: analysed words (Elasticsearch's `text` field,
+    https://www.elastic.co/guide/en/elasticsearch/reference/current/text.html):
+    the standard analyzer (standard tokenizer, lower-cased, no stop words) or,
+    for a type `text:powershell_script_analyzer`, the Windows integration's
+    pattern analyzer (words are runs of ASCII letters, digits, `_` and `-`,
+    lower-cased). A quoted value is a phrase of its words (consecutive, never
+    across two values of an array: position_increment_gap 100), an unquoted
+    one any of its words; wildcard and prefix terms are lower-cased and
+    matched against each word alone.
   A value the type cannot parse raises ExecutionError (Elasticsearch rejects
   the document: converters.prove.mapping leaves such events out first).
   Other fields (dates, booleans, fields no mapping names) take their type
@@ -112,13 +121,16 @@ def _values(value: Any) -> list:
     return [value]
 
 
-#: Elasticsearch field type -> the helper's kind (k keyword, l long, d double, f float, i ip);
-#: types not listed (date, boolean, text...) take their kind from the values
+#: Elasticsearch field type -> the helper's kind (k keyword, l long, d double, f float, i ip,
+#: t text with the standard analyzer, p text with Elastic's powershell_script_analyzer: an
+#: analysed field's type names its analyzer, `text:<analyzer>`, when it is not the standard one);
+#: types not listed (date, boolean...) take their kind from the values
 MAPPED_KINDS = {
     "keyword": "k", "constant_keyword": "k", "wildcard": "k",
     "long": "l", "integer": "l", "short": "l", "byte": "l", "unsigned_long": "l",
     "double": "d", "scaled_float": "d", "float": "f", "half_float": "f",
     "ip": "i",
+    "text": "t", "match_only_text": "t", "text:powershell_script_analyzer": "p",
 }
 
 
@@ -163,7 +175,7 @@ def _text(v: Any, kind: str, field: str = "") -> str:
         if kind in "ldfi":
             raise ExecutionError(f"field {field!r}: the boolean {v!r} cannot be indexed in a {_KIND_NAMES[kind]} field")
         return "true" if v else "false"
-    if kind == "k":
+    if kind in "ktp":
         return str(v)
     if kind == "i":
         try:
@@ -181,7 +193,7 @@ def _text(v: Any, kind: str, field: str = "") -> str:
         raise ExecutionError(f"field {field!r}: {v!r} is not a number (a {_KIND_NAMES[kind]} field)") from None
 
 
-_KIND_NAMES = {"k": "keyword", "l": "long", "d": "double", "f": "float", "i": "ip"}
+_KIND_NAMES = {"k": "keyword", "l": "long", "d": "double", "f": "float", "i": "ip", "t": "text", "p": "text"}
 
 
 def _unescape(text: str) -> str:

@@ -157,14 +157,23 @@ def caseless_in_some(patterns: list[str]) -> tuple[str, ...]:
 
 def field_types(ecs: Mapping[str, str]) -> dict[str, str]:
     """Field -> Elasticsearch type as the indexes map it: the Defend data streams' index templates
-    (the platform facts: their own fields, e.g. `process.Ext.*`, and ECS's), and ECS's type for the
+    (the platform facts: their own fields, e.g. `process.Ext.*`, and ECS's), the integrations' data
+    streams the facts declare (elastic-integrations.json: powershell.*), and ECS's type for the
     other ECS fields (`ecs`: field -> type, converters/data/ecs_fields.json), as the integrations'
     templates map ECS fields. The facts give each field one type across the Defend streams, and it is
     ECS's (tests hold both to that)."""
     types = dict(ecs)
+    for table in facts.platform("elastic-integrations").tables.values():
+        types.update((name, _analysed(f)) for name, f in table.fields.items())
     for table in facts.platform("elastic").tables.values():
         types.update((name, f.type) for name, f in table.fields.items())
     return types
+
+
+def _analysed(f: facts.Field) -> str:
+    """A field's type, naming its analyzer when it is an analysed field with another than the
+    standard one (`text:powershell_script_analyzer`: the Lucene column indexes its words so)."""
+    return f"{f.type}:{f.analyzer}" if f.analyzer and f.analyzer != "standard" else f.type
 
 
 def render_elastic(event: Mapping[str, Any]) -> dict[str, list]:

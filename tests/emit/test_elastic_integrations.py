@@ -24,6 +24,18 @@ PS_RULE = sigma("process_creation", "  sel:\n    powershell.file.script_block_te
                 extra="  definition: 'Elastic indexes: winlogbeat-*, logs-windows.powershell*'\n")
 
 
+@pytest.fixture(scope="module")
+def lucene_column():
+    """The lucene target's executor: real Lucene, fields indexed by the Elastic facts' types."""
+    from converters.emit.targets import TARGETS
+    from tests.support import require
+
+    executor = TARGETS["lucene"].executor()
+    require("Lucene", executor.unavailable())
+    yield executor
+    executor.close()
+
+
 def _ps(text, **kw):
     base = dict(event__category="process", event__type="info", event__code="4104", host__os__type="windows",
                 powershell__file__script_block_text=text, user__id="S-1-5-21-1",
@@ -90,10 +102,19 @@ def test_a_value_with_no_phrase_form_is_refused_naming_the_field():
         emit(rule, "kibana-kql")
 
 
-@pytest.mark.parametrize("target, words", [("lucene", "Lucene phrase"), ("eql", "rejects EQL comparisons")])
-def test_lucene_and_eql_refuse_the_text_field(target, words):
-    with pytest.raises(EmitError, match=words) as err:
-        emit(PS_RULE, target)
+def test_lucene_writes_phrases_its_words_match(lucene_column):
+    emitted = emit(PS_RULE, "lucene")
+    query = emitted.queries[0]
+    assert 'powershell.file.script_block_text:"scriptCmd.GetSteppablePipeline"' in query
+    assert lucene_column.run(query, EVENTS) == [0, 1, 3, 4]   # as KQL: the phrase of the words
+    assert sum(n.code == "emit/text-phrase" for n in emitted.notes) == 2
+    with pytest.raises(EmitError, match="a regex over its value has no form there"):
+        emit(PS_RULE.replace("|contains:", "|re:"), "lucene")
+
+
+def test_eql_refuses_the_text_field():
+    with pytest.raises(EmitError, match="rejects EQL comparisons") as err:
+        emit(PS_RULE, "eql")
     assert err.value.code == "emit/text-field" and "powershell.file.script_block_text" in err.value.message
 
 
@@ -120,7 +141,7 @@ def _syslog(message, **kw):
     return ev(**base)
 
 
-def test_ecs_message_is_read_as_analysed_text_on_category_less_rules():
+def test_ecs_message_is_read_as_analysed_text_on_category_less_rules(lucene_column):
     events = [_syslog("foo[1]: started with executable stack"),    # 0 match
               _syslog("Started  with, executable stack!"),         # 1 phrase only (words, not characters)
               _syslog("started with executable stacks"),           # 2 |contains only
@@ -133,5 +154,6 @@ def test_ecs_message_is_read_as_analysed_text_on_category_less_rules():
     assert KibanaKqlExecutor().run(kql.queries[0], events) == [0, 1]
     note = next(n for n in kql.notes if n.code == "emit/text-phrase")
     assert all(explaining_note([note], e, i in (0, 2), i in (0, 1)) is not None for i, e in enumerate(events[1:3], 1))
+    assert lucene_column.run(emit(SYSLOG_RULE, "lucene").queries[0], events) == [0, 1]
     with pytest.raises(EmitError, match="message is an analysed text field"):
-        emit(SYSLOG_RULE, "lucene")
+        emit(SYSLOG_RULE, "eql")

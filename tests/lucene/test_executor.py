@@ -401,3 +401,22 @@ def test_lucene_target_indexes_ecs_and_defend_fields_by_type():
     assert types["source.ip"] == "ip" and types["destination.port"] == "long"
     assert types["process.name"] == "keyword"
     assert types["process.Ext.effective_parent.pid"] == "long"  # a Defend field ECS lacks
+
+
+def test_text_fields_are_indexed_as_their_analyzer_words(lucene):
+    """`text` (standard analyzer) and `text:powershell_script_analyzer` fields (executor docstring)."""
+    executor = LuceneExecutor(field_types={"message": "match_only_text",
+                                           "ps": "text:powershell_script_analyzer"})
+    events = [{"message": ["Started with executable stack"], "ps": ["$x = New-Object Net.WebClient"]},
+              {"message": ["started with executable stacks"], "ps": ["New-ObjectX"]},
+              {"message": ["started", "with executable stack"], "ps": ["new object"]}]
+    try:
+        assert executor.run('message:"started with executable stack"', events) == [0]   # words, ignoring case
+        assert executor.run("message:stack", events) == [0, 2]                          # one word
+        assert executor.run("message:STAC*", events) == [0, 1, 2]                       # lower-cased, per word
+        assert executor.run('message:"started with"', events) == [0, 1]                 # never across two values
+        assert executor.run('ps:"new-object net.webclient"', events) == [0]             # `-` stays in a word
+        assert executor.run('ps:"new object"', events) == [2]
+        assert executor.run('ps:"()"', events) == []                                    # no words: nothing
+    finally:
+        executor.close()

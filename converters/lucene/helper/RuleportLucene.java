@@ -9,8 +9,9 @@
 //   ?                      optional: asks which fields the queries read; the
 //                          helper answers "FIELDS<TAB>f1<TAB>f2..." (or
 //                          "FIELDS<TAB>*" for all) at once, before the events
-//   F<TAB>field<TAB>k|l|d|f|i<TAB>value   one value of the current event
-//                          (k keyword, l long, d double, f float, i ip)
+//   F<TAB>field<TAB>k|l|d|f|i|t|p<TAB>value   one value of the current event
+//                          (k keyword, l long, d double, f float, i ip; analysed
+//                          text: t standard analyzer, p Elastic's powershell_script_analyzer)
 //   .                      end of the current event
 // Output on stdout: one line per query, in order, "H<TAB>i,j,k" (the matching
 // indexes, ascending) or "E<TAB>message" when the parser rejects the query.
@@ -49,6 +50,8 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
+import org.apache.lucene.analysis.pattern.PatternTokenizer;
+import org.apache.lucene.analysis.standard.StandardTokenizer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
 import org.apache.lucene.document.Field;
@@ -57,6 +60,7 @@ import org.apache.lucene.document.InetAddressPoint;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
@@ -91,22 +95,56 @@ public final class RuleportLucene {
     static final String INDEX = "_ruleport_index";
     static final String ALL = "*";                    // query_string's default_field
 
-    /** Keyword fields keep values whole; `.caseless` fields carry a lowercase normalizer. */
+    /** Elastic's powershell_script_analyzer (the Windows integration's powershell_operational
+     *  manifest): a `pattern` analyzer splitting on runs of ASCII non-word characters other than
+     *  `-`, lower-casing (the pattern analyzer's default). */
+    static final java.util.regex.Pattern POWERSHELL_SPLIT = java.util.regex.Pattern.compile("[\\W&&[^-]]+");
+
+    /** Keyword fields keep values whole; `.caseless` fields carry a lowercase normalizer; text
+     *  fields (kind t: Elasticsearch's standard analyzer, the standard tokenizer and lower-casing,
+     *  no stop words; kind p: powershell_script_analyzer) are split into lower-cased words, their
+     *  wildcard and prefix terms lower-cased (the analyzer's normalizer). */
     static final class KeywordFields extends Analyzer {
+        final Map<String, Character> types;
+
         KeywordFields() {
+            this(new HashMap<>());
+        }
+
+        KeywordFields(Map<String, Character> types) {
             super(PER_FIELD_REUSE_STRATEGY); // components differ by field name
+            this.types = types;
+        }
+
+        boolean text(String field) {
+            Character t = types.get(field);
+            return t != null && (t == 't' || t == 'p');
         }
 
         @Override
         protected TokenStreamComponents createComponents(String field) {
+            Character t = types.get(field);
+            if (t != null && t == 't') {
+                StandardTokenizer source = new StandardTokenizer();
+                return new TokenStreamComponents(source, new LowerCaseFilter(source));
+            }
+            if (t != null && t == 'p') {
+                PatternTokenizer source = new PatternTokenizer(POWERSHELL_SPLIT, -1);
+                return new TokenStreamComponents(source, new LowerCaseFilter(source));
+            }
             KeywordTokenizer source = new KeywordTokenizer();
             TokenStream sink = field.endsWith(".caseless") ? new LowerCaseFilter(source) : source;
             return new TokenStreamComponents(source, sink);
         }
 
         @Override
+        public int getPositionIncrementGap(String field) {
+            return text(field) ? 100 : 0;  // Elasticsearch's position_increment_gap: no phrase spans two values
+        }
+
+        @Override
         protected TokenStream normalize(String field, TokenStream in) {
-            return field.endsWith(".caseless") ? new LowerCaseFilter(in) : in;
+            return field.endsWith(".caseless") || text(field) ? new LowerCaseFilter(in) : in;
         }
     }
 
@@ -177,7 +215,9 @@ public final class RuleportLucene {
             } catch (NumberFormatException e) {
                 throw new ParseException("failed to create query: '" + text + "' is not a number for field " + field);
             }
-            return super.getFieldQuery(field, text, quoted);
+            Query q = super.getFieldQuery(field, text, quoted);
+            // a text with no words (only separators) matches nothing, as Elasticsearch's match queries
+            return q == null && (t == 't' || t == 'p') ? new MatchNoDocsQuery() : q;
         }
 
         @Override
@@ -252,7 +292,8 @@ public final class RuleportLucene {
         }
 
         Query keywordOnly(String field, String what) throws ParseException {
-            if (type(field) != 'k') {
+            char t = type(field);
+            if (t != 'k' && t != 't' && t != 'p') {
                 throw new ParseException("can only use " + what + " queries on keyword and text fields - not on [" + field + "]");
             }
             return null;
@@ -384,12 +425,12 @@ public final class RuleportLucene {
             line = in.readLine();
         }
 
-        Analyzer analyzer = new KeywordFields();
+        Map<String, Character> types = new HashMap<>();
+        Analyzer analyzer = new KeywordFields(types);
         ByteBuffersDirectory dir = new ByteBuffersDirectory();
         IndexWriterConfig cfg = new IndexWriterConfig(analyzer);
         cfg.setRAMBufferSizeMB(256);
         IndexWriter writer = new IndexWriter(dir, cfg);
-        Map<String, Character> types = new HashMap<>();
 
         Document doc = new Document();
         TreeSet<String> present = new TreeSet<>();
@@ -425,6 +466,8 @@ public final class RuleportLucene {
                 doc.add(new FloatPoint(field, Float.parseFloat(value)));
             } else if (t == 'i') {
                 doc.add(new InetAddressPoint(field, ipAddress(value)));
+            } else if (t == 't' || t == 'p') {
+                doc.add(new TextField(field, value, Field.Store.NO));  // words, with positions (phrases)
             } else {
                 // tokenized by the keyword analyzer: one whole token, lower-cased for .caseless
                 doc.add(new Field(field, value, keywordType()));
