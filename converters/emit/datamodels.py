@@ -114,6 +114,8 @@ class DataModel:
     def known_fields(self) -> tuple[str, ...]:
         caseless = {f + ".caseless" for f in self.caseless}
         own = set(self.table.fields) | _ecs_names() if self.table else set()
+        if self.stream:  # every field the Defend data stream's index template maps (platform facts)
+            own |= set(facts.table("elastic", self.stream).fields)
         top = _ecs_top_level() if self.ecs or self.table else set()
         return tuple(sorted(set(self.fields.values()) | set(self.names.values()) | set(self.native) | caseless | own
                             | top))
@@ -302,9 +304,30 @@ ELASTIC_POWERSHELL = DataModel(
     products=("windows",),
 )
 
+# Sysmon records naming a target process (event 10 ProcessAccess, 8 CreateRemoteThread) as the
+# Windows integration (and Winlogbeat) index them: event.category process, event.type access or
+# change, never start. Elastic's rules read them as `process where event.code == "10"`, which the
+# translator calls process_creation: a process_creation rule naming the target process's Sysmon
+# fields is this model's, scoped by its category alone (its event.code says which record).
+ELASTIC_SYSMON_TARGET = DataModel(
+    platform="Sysmon process access records (logs-windows.sysmon_operational-*)",
+    category="process_creation",
+    index="logs-windows.sysmon_operational-*",
+    fields={"Image": "process.executable", "User": "user.name", "ProcessId": "process.pid",
+            "ProcessGuid": "process.entity_id"},
+    names={"Image": "process.name"},
+    facts=("elastic-integrations", "logs-windows.sysmon_operational"),
+    selects=("winlog.event_data.TargetImage", "winlog.event_data.GrantedAccess", "winlog.event_data.CallTrace",
+             "winlog.event_data.TargetProcessGUID", "winlog.event_data.TargetProcessId"),
+    arrays=ECS_ARRAYS,
+    scope={"event.category": "process"},
+    os_scope={"windows": {"host.os.type": "windows"}},
+    products=("windows",),
+)
+
 # The Elastic targets' tables, in the order their pipeline tries them (a model that `selects`
 # fields before the other models of its category).
 ELASTIC_MODELS = (
-    ELASTIC_POWERSHELL, ELASTIC_DEFEND, ELASTIC_DEFEND_FILE, ELASTIC_DEFEND_NETWORK, ELASTIC_DEFEND_REGISTRY,
+    ELASTIC_POWERSHELL, ELASTIC_SYSMON_TARGET, ELASTIC_DEFEND, ELASTIC_DEFEND_FILE, ELASTIC_DEFEND_NETWORK, ELASTIC_DEFEND_REGISTRY,
     ELASTIC_DEFEND_LIBRARY, ELASTIC_DEFEND_DNS, ELASTIC_ECS,
 )

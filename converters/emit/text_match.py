@@ -41,10 +41,12 @@ STATE = "text_fields"
 
 
 def analyzer_of(field: str | None, state) -> str | None:
-    """The analyzer of `field` when the rule's data model maps it as text, else None."""
+    """The analyzer of `field` when the rule's data model maps it as text, or an integration data
+    stream the rule's indexes name does (transforms.RuleIndexes), else None."""
     if field is None or state is None:
         return None
-    return state.processing_state.get(STATE, {}).get(field)
+    known = state.processing_state
+    return known.get(STATE, {}).get(field) or known.get("integration_text", {}).get(field)
 
 
 def contained_text(value) -> str | None:

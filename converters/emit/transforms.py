@@ -14,7 +14,14 @@ from converters.emit.errors import EmitError
 from converters.emit.folding import fold, prune, serialize
 from converters.emit.strings import has_single_wildcard, to_pcre
 from converters.notes import EITHER, LESS, MORE, PIPELINE_NOTES_KEY, Affects, Note, eq, exists, not_
-from converters.platforms.elastic import caseless_in_every, caseless_in_some, caseless_templates, defend_only
+from converters.platforms.elastic import (
+    caseless_in_every,
+    caseless_in_some,
+    caseless_templates,
+    defend_only,
+    integration_fields,
+    integration_text_fields,
+)
 from converters.translate.fieldmap import ecs_of
 from converters.translate.logsource import definition_indexes
 from sigma.conditions import ConditionAND, ConditionOR
@@ -166,7 +173,14 @@ class RuleIndexes(PreprocessingTransformation):
       documents hold ECS and integration fields the Defend data model does not
       list (KnownFields keeps them). Single-event rules stay on their data model's
       fields: an integration's own fields choose that integration's model
-      (datamodels.ELASTIC_POWERSHELL), which declares them."""
+      (datamodels.ELASTIC_POWERSHELL), which declares them;
+    - `integration_fields`: the fields of the integration data streams (platform
+      facts, elastic-integrations.json) that the rule's own index patterns can
+      name (`winlogbeat-*`, `logs-windows.sysmon_operational-*`: the Sysmon
+      channel's winlog.event_data.IntegrityLevel...): KnownFields keeps them, the
+      original rule reads them there. None for a rule naming no index;
+    - `integration_text`: those of them that are analysed text (field -> analyzer),
+      which the backends match as words (converters.emit.text_match)."""
 
     default: str
 
@@ -181,6 +195,8 @@ class RuleIndexes(PreprocessingTransformation):
         state["caseless_fields"] = every
         state["caseless_some"] = {f: caseless_templates(f) for f in sorted(some)}
         state["beyond_defend"] = correlation_step(rule) and not defend_only(patterns)
+        state["integration_fields"] = integration_fields(named or [])
+        state["integration_text"] = integration_text_fields(named or [])
 
 
 @dataclass
@@ -441,8 +457,10 @@ class KnownFields(DetectionItemTransformation):
         if item.field is None:
             raise EmitError(f"keyword (field-less) search is not supported on {self.platform}",
                             code="emit/keyword-unsupported")
-        ecs = self.ecs or self._pipeline.state.get("beyond_defend", False)
-        if item.field not in self.fields and not (ecs and "." in item.field):
+        state = self._pipeline.state
+        ecs = self.ecs or state.get("beyond_defend", False)
+        if item.field not in self.fields and not (ecs and "." in item.field) \
+                and item.field not in state.get("integration_fields", ()):
             raise EmitError(f"field {item.field} has no mapping on {self.platform}",
                             code="emit/field-unmapped")
         return None

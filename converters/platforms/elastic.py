@@ -143,6 +143,32 @@ def _may_name_prefixed(pattern: str, prefix: str) -> bool:
     return True
 
 
+def integration_fields(patterns: list[str]) -> frozenset[str]:
+    """The fields of the integration data streams the index patterns can name (_integration_tables)."""
+    return frozenset(f for t in _integration_tables(patterns) for f in t.fields)
+
+
+def integration_text_fields(patterns: list[str]) -> dict[str, str]:
+    """The analysed (`text`, `match_only_text`) fields of the integration data streams the index
+    patterns can name -> their analyzer."""
+    return {n: f.analyzer or "standard" for t in _integration_tables(patterns) for n, f in t.fields.items()
+            if f.type in ("text", "match_only_text")}
+
+
+def _integration_tables(patterns: list[str]) -> list[facts.Table]:
+    """The integration data streams (elastic-integrations.json: the Windows integration's Sysmon
+    and PowerShell channels...) whose indexes some of the patterns can name:
+    a table's `select.indexes` (its data stream, and Winlogbeat's `winlogbeat-*`, which hold the
+    same fields) against the rule's including patterns."""
+    included = [p for p in patterns if not p.startswith("-")]
+    tables = []
+    for table in facts.platform("elastic-integrations").tables.values():
+        prefixes = [q.split("*", 1)[0] for q in table.select.get("indexes", [table.select["index"]])]
+        if any(_may_name_prefixed(p, prefix) for p in included for prefix in prefixes):
+            tables.append(table)
+    return tables
+
+
 def caseless_in_some(patterns: list[str]) -> tuple[str, ...]:
     """The fields with a `.caseless` multi-field in some index the index patterns can name
     (`logs-endpoint.events.*` names indexes of every Defend stream's template)."""

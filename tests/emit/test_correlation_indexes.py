@@ -66,17 +66,20 @@ def test_a_step_reading_only_defend_indexes_is_still_refused_naming_the_field(ta
 
 
 def test_a_join_key_defend_lacks_is_kept_only_beyond_defend():
-    text = chain(WINLOG, key="orchestrator.resource.name").replace("    winlog.event_data.IntegrityLevel: High\n", "")
-    assert "orchestrator.resource.name" in emit(text, "eql").queries[0]
-    with pytest.raises(EmitError, match="join key orchestrator.resource.name"):
+    # (orchestrator.resource.name is a field of Defend's process template: a Winlogbeat one here)
+    text = chain(WINLOG, key="winlog.computer_name").replace("    winlog.event_data.IntegrityLevel: High\n", "")
+    assert "winlog.computer_name" in emit(text, "eql").queries[0]
+    with pytest.raises(EmitError, match="join key winlog.computer_name"):
         emit(text.replace(WINLOG, DEFEND), "eql")
 
 
-def test_single_event_rules_keep_the_defend_model_s_fields():
-    # not yet widened: kept there, the PowerShell script-block rules (a text field) differ on kibana-kql
+def test_single_event_rules_keep_only_the_fields_their_indexes_declare():
+    # a single-event rule keeps the fields the platform facts declare for the integration data
+    # streams its indexes name (the Sysmon channel's IntegrityLevel), not every dotted name
     single = STEP.format(name="one", indexes=WINLOG, image="cmd.exe").removesuffix("---\n")
-    with pytest.raises(EmitError, match="winlog.event_data.IntegrityLevel has no mapping"):
-        emit(single, "eql")
+    assert "winlog.event_data.IntegrityLevel" in emit(single, "eql").queries[0]
+    with pytest.raises(EmitError, match="winlog.event_data.Nope has no mapping"):
+        emit(single.replace("IntegrityLevel", "Nope"), "eql")
 
 
 @pytest.mark.parametrize(("patterns", "only"), [

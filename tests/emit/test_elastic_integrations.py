@@ -125,9 +125,12 @@ def test_other_process_rules_stay_on_defend():
     unknown = PS_RULE.replace("user.id: S-1-5-18", "winlog.event_data.Nope: x")
     with pytest.raises(EmitError, match="winlog.event_data.Nope has no mapping on Windows PowerShell"):
         emit(unknown, "esql")
-    # a Linux rule naming the text is not the Windows integration's
+    # a Linux rule naming the text is not the Windows integration's: on Defend's indexes it has no home
+    linux = PS_RULE.replace("product: windows", "product: linux")
     with pytest.raises(EmitError, match="no mapping on Elastic Defend"):
-        emit(PS_RULE.replace("product: windows", "product: linux"), "esql")
+        emit(linux.replace("  definition: 'Elastic indexes: winlogbeat-*, logs-windows.powershell*'\n", ""), "esql")
+    # ... and on the indexes it names (winlogbeat-*) the field is read as the text it is there
+    assert 'powershell.file.script_block_text:"Install-TransportAgent"' in emit(linux, "lucene").queries[0]
 
 
 SYSLOG_RULE = sigma(None, "  sel:\n    process.name: kernel\n    message|contains: 'started with executable stack'",
@@ -157,3 +160,54 @@ def test_ecs_message_is_read_as_analysed_text_on_category_less_rules(lucene_colu
     assert lucene_column.run(emit(SYSLOG_RULE, "lucene").queries[0], events) == [0, 1]
     with pytest.raises(EmitError, match="message is an analysed text field"):
         emit(SYSLOG_RULE, "eql")
+
+
+# --- Sysmon through the Windows integration ------------------------------------------------------
+
+LSASS_RULE = sigma("process_creation", "  sel:\n    event.code: '10'\n"
+                   "    winlog.event_data.TargetImage: '?:\\WINDOWS\\system32\\lsass.exe'\n"
+                   "    winlog.event_data.CallTrace|contains: dbgcore",
+                   extra="  definition: 'Elastic indexes: winlogbeat-*, logs-windows.sysmon_operational-*'\n")
+
+
+def _access(target, **kw):
+    base = dict(event__category="process", event__type="access", event__code="10", host__os__type="windows",
+                winlog__event_data__TargetImage=target, winlog__event_data__CallTrace="C:\\x\\dbgcore.DLL+1",
+                data_stream__type="logs", data_stream__dataset="windows.sysmon_operational")
+    base.update(kw)
+    return ev(**base)
+
+
+def test_sysmon_process_access_reads_the_sysmon_channel(lucene_column):
+    events = [_access("C:\\WINDOWS\\system32\\lsass.exe"),                   # 0 match (event.type access)
+              _access("C:\\Windows\\System32\\svchost.exe"),                 # 1 another target
+              _access("C:\\Windows\\System32\\lsass.exe", event__code="8")]  # 2 another record
+    esql = emit(LSASS_RULE, "esql").queries[0]
+    assert esql.startswith("FROM winlogbeat-*, logs-windows.sysmon_operational-*") and "event.type" not in esql
+    assert EsqlExecutor().run(esql, events) == [0]
+    assert KibanaKqlExecutor().run(emit(LSASS_RULE, "kibana-kql").queries[0], events) == [0]
+    assert lucene_column.run(emit(LSASS_RULE, "lucene").queries[0], events) == [0]
+    assert emit(LSASS_RULE, "eql").queries[0].startswith("process where host.os.type == \"windows\" and (event.code")
+    # the integration's pipeline renames SourceImage to process.executable: no such field there
+    with pytest.raises(EmitError, match="winlog.event_data.SourceImage has no mapping on Sysmon process access"):
+        emit(LSASS_RULE.replace("TargetImage", "SourceImage"), "esql")
+
+
+def test_a_defend_rule_keeps_the_sysmon_fields_of_the_indexes_it_names():
+    detection = ("  sel:\n    Image|endswith: '\\whoami.exe'\n  level:\n"
+                 "    - process.Ext.token.integrity_level_name: System\n"
+                 "    - winlog.event_data.IntegrityLevel: System")
+    named = sigma("process_creation", detection, condition="sel and level",
+                  extra="  definition: 'Elastic indexes: winlogbeat-*, logs-endpoint.events.process-*'\n")
+    assert "winlog.event_data.IntegrityLevel" in emit(named, "esql").queries[0]
+    alone = named.replace("winlogbeat-*, ", "")  # Defend's indexes only: the Sysmon field is not there
+    with pytest.raises(EmitError, match="winlog.event_data.IntegrityLevel has no mapping on Elastic Defend"):
+        emit(alone, "esql")
+
+
+def test_defend_fields_its_index_template_maps_are_known():
+    rule = sigma("process_creation", "  sel:\n    process.user.id: '0'\n  filter:\n    process.real_user.id: '0'",
+                 condition="sel and not filter", product="linux")
+    assert 'NOT COALESCE(process.real_user.id == "0", false)' in emit(rule, "esql").queries[0]
+    with pytest.raises(EmitError, match="process.no_such_field has no mapping"):
+        emit(rule.replace("process.real_user.id", "process.no_such_field"), "esql")
