@@ -297,7 +297,8 @@ def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> Proc
     accepted: dict = {}
     for dm in ELASTIC_MODELS:
         accepted[dm.category] = tuple(dict.fromkeys(accepted.get(dm.category, ()) + dm.products))
-    data = "; ".join(dm.platform for dm in ELASTIC_MODELS)
+    # Defend's data first: the integrations' models only take rules naming their own fields
+    data = "; ".join(dm.platform for dm in sorted(ELASTIC_MODELS, key=lambda m: m.facts is not None))
     items = [_item(RequireAnyLogsource(accepted, data), "logsource")]
     for dm in ELASTIC_MODELS:
         items += _elastic_items(dm, caseless=caseless, with_category=with_category,

@@ -211,3 +211,17 @@ def test_defend_fields_its_index_template_maps_are_known():
     assert 'NOT COALESCE(process.real_user.id == "0", false)' in emit(rule, "esql").queries[0]
     with pytest.raises(EmitError, match="process.no_such_field has no mapping"):
         emit(rule.replace("process.real_user.id", "process.no_such_field"), "esql")
+
+
+def test_problem_child_enrichment_fields_are_read_on_defend_process_events():
+    # the package's setup maps them in Defend's process data stream (its @custom component template)
+    rule = sigma("process_creation", "  sel:\n    problemchild.prediction: 1\n    problemchild.prediction_probability|gt: 0.98",
+                 extra="  definition: 'Elastic indexes: logs-endpoint.events.process-*'\n")
+    events = [ev(event__category="process", event__type="start", host__os__type="windows",
+                 problemchild__prediction=1, problemchild__prediction_probability=p) for p in (0.99, 0.5)]
+    query = emit(rule, "esql").queries[0]
+    assert query.startswith("FROM logs-endpoint.events.process-*")
+    assert EsqlExecutor().run(query, events) == [0]
+    # not where the rule reads other indexes only
+    with pytest.raises(EmitError, match="problemchild.prediction has no mapping"):
+        emit(rule.replace("logs-endpoint.events.process-*", "auditbeat-*"), "esql")
