@@ -18,10 +18,11 @@ languages can say there:
   phrase form and are refused, naming the field. The lucene column indexes
   these fields with their analyzers (converters/lucene/executor.py).
 - ES|QL reads a text field's value itself (TO_LOWER(f) LIKE "*v*"): no change.
-- EQL compares exact values only; Elasticsearch rejects an EQL comparison on
-  a text field that has no keyword multi-field (the QL "exact match" rule:
-  https://www.elastic.co/guide/en/elasticsearch/reference/current/eql-syntax.html
-  lists EQL's operators as keyword comparisons): refused.
+- EQL compares exact values only: Elasticsearch rejects an EQL comparison on
+  a text field that has no keyword multi-field with a verification_exception
+  ("No keyword/multi-field defined exact matches for [f]"; the EQL syntax
+  reference warns against matching text fields, and elastic/elasticsearch
+  issue 111235 shows the error for `==` on a text field): refused.
 
 Which fields are text, and their analyzers, are platform facts
 (converters/data/platforms/elastic-integrations.json), carried in the
