@@ -72,7 +72,7 @@ def _cond(when: tuple) -> dict:
 
 
 def _for_product(product: str | None, when: tuple = ()) -> list:
-    if len(when) == 1 and isinstance(when[0], CategoryIs) and when[0].product is ...:
+    if len(when) == 1 and isinstance(when[0], ElasticModelIs) and when[0].product is ...:
         return [replace(when[0], product=product)]   # one condition for both
     return [*_fresh(when), ProductIs(product)]
 
@@ -257,11 +257,27 @@ def _fields_named(rule) -> set[str]:
     return named
 
 
+_CHOSEN = "_ruleport_elastic_model"  # set on the rule: chosen once, before any item rewrites its fields
+
+
 def elastic_model(rule, models: tuple[DataModel, ...] = ELASTIC_MODELS) -> DataModel | None:
     """The Elastic data model of a rule: the first of its logsource category whose `selects`
-    (if it has any) the rule names, wherever (a field an integration alone records)."""
+    (if it has any) the rule names, wherever (a field an integration alone records). Decided
+    once per rule (pySigma asks every item's condition of every rule, and the items rewrite the
+    rule's fields)."""
     if not isinstance(rule, SigmaRule):
         return None
+    if models is ELASTIC_MODELS:
+        try:
+            return getattr(rule, _CHOSEN)
+        except AttributeError:
+            chosen = _choose(rule, models)
+            setattr(rule, _CHOSEN, chosen)
+            return chosen
+    return _choose(rule, models)
+
+
+def _choose(rule, models: tuple[DataModel, ...]) -> DataModel | None:
     named = None
     for dm in models:
         product = rule.logsource.product
@@ -278,12 +294,14 @@ def elastic_model(rule, models: tuple[DataModel, ...] = ELASTIC_MODELS) -> DataM
 
 @dataclass
 class ElasticModelIs(RuleProcessingCondition):
-    """The rule's Elastic data model is `model` (elastic_model)."""
+    """The rule's Elastic data model is `model` (elastic_model), and with `product` its logsource
+    product is that one (one condition where an item needs both, as transforms.CategoryIs)."""
 
     model: DataModel
+    product: object = ...   # the logsource product (None: it names none), or ... for any
 
     def match(self, rule) -> bool:
-        return elastic_model(rule) is self.model
+        return elastic_model(rule) is self.model and (self.product is ... or rule.logsource.product == self.product)
 
 
 def elastic_defend(*, caseless: bool = True, with_category: bool = True) -> ProcessingPipeline:
