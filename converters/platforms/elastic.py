@@ -113,6 +113,13 @@ def caseless_in_every(patterns: list[str]) -> tuple[str, ...]:
     """The fields with a `.caseless` multi-field in every index the index patterns can name (an
     excluding `-pattern` only removes indexes); none when one pattern may name an index of
     another template, or when no pattern is given."""
+    return _caseless_in_every(tuple(patterns))
+
+
+# The functions of a rule's index patterns are asked for every rule and Elastic target (the
+# pipelines' RuleIndexes): each answer is kept per pattern list (a few hundred distinct ones).
+@functools.lru_cache(maxsize=2048)
+def _caseless_in_every(patterns: tuple[str, ...]) -> tuple[str, ...]:
     included = [p for p in patterns if not p.startswith("-")]
     tables = [_template_of(p) for p in included]
     if not tables or any(t is None for t in tables):
@@ -145,17 +152,28 @@ def _may_name_prefixed(pattern: str, prefix: str) -> bool:
 
 def integration_fields(patterns: list[str]) -> frozenset[str]:
     """The fields of the integration data streams the index patterns can name (_integration_tables)."""
+    return _integration_fields(tuple(patterns))
+
+
+@functools.lru_cache(maxsize=2048)
+def _integration_fields(patterns: tuple[str, ...]) -> frozenset[str]:
     return frozenset(f for t in _integration_tables(patterns) for f in t.fields)
 
 
 def integration_text_fields(patterns: list[str]) -> dict[str, str]:
     """The analysed (`text`, `match_only_text`) fields of the integration data streams the index
     patterns can name -> their analyzer."""
+    return dict(_integration_text_fields(tuple(patterns)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _integration_text_fields(patterns: tuple[str, ...]) -> dict[str, str]:
     return {n: f.analyzer or "standard" for t in _integration_tables(patterns) for n, f in t.fields.items()
             if f.type in ("text", "match_only_text")}
 
 
-def _integration_tables(patterns: list[str]) -> list[facts.Table]:
+@functools.lru_cache(maxsize=2048)
+def _integration_tables(patterns: tuple[str, ...]) -> tuple[facts.Table, ...]:
     """The integration data streams (elastic-integrations.json: the Windows integration's Sysmon
     and PowerShell channels...) whose indexes some of the patterns can name:
     a table's `select.indexes` (its data stream, and Winlogbeat's `winlogbeat-*`, which hold the
@@ -166,12 +184,17 @@ def _integration_tables(patterns: list[str]) -> list[facts.Table]:
         prefixes = [q.split("*", 1)[0] for q in table.select.get("indexes", [table.select["index"]])]
         if any(_may_name_prefixed(p, prefix) for p in included for prefix in prefixes):
             tables.append(table)
-    return tables
+    return tuple(tables)
 
 
 def caseless_in_some(patterns: list[str]) -> tuple[str, ...]:
     """The fields with a `.caseless` multi-field in some index the index patterns can name
     (`logs-endpoint.events.*` names indexes of every Defend stream's template)."""
+    return _caseless_in_some(tuple(patterns))
+
+
+@functools.lru_cache(maxsize=2048)
+def _caseless_in_some(patterns: tuple[str, ...]) -> tuple[str, ...]:
     included = [p for p in patterns if not p.startswith("-")]
     fields: set[str] = set()
     for table in facts.platform("elastic").tables.values():

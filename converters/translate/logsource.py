@@ -32,6 +32,7 @@ the exact `affects` (less: events where the field does not hold the value).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from converters.errors import TranslationError
 from converters.notes import LESS, Affects, Note, eq, not_
@@ -50,12 +51,18 @@ def indexes_definition(rule: dict) -> str | None:
 
 def definition_indexes(definition: str | None) -> list[str] | None:
     """The index patterns a logsource definition names (indexes_definition), else None."""
+    named = _definition_indexes(definition)
+    return None if named is None else list(named)
+
+
+@lru_cache(maxsize=4096)   # asked by every Elastic target's pipeline items for every rule
+def _definition_indexes(definition: str | None) -> tuple[str, ...] | None:
     text = (definition or "").strip()
     if not text.startswith(INDEXES_DEFINITION):
         return None
     names = [n.strip() for n in text[len(INDEXES_DEFINITION):].split(",")]
     # an index pattern holds no space; "the rule's data view" is not one
-    return names if names and all(n and " " not in n for n in names) else None
+    return tuple(names) if names and all(n and " " not in n for n in names) else None
 
 
 @dataclass(frozen=True)
