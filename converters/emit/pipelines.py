@@ -295,7 +295,8 @@ def _choose(rule, models: tuple[DataModel, ...]) -> DataModel | None:
 @dataclass
 class ElasticModelIs(RuleProcessingCondition):
     """The rule's Elastic data model is `model` (elastic_model), and with `product` its logsource
-    product is that one (one condition where an item needs both, as transforms.CategoryIs)."""
+    product is that one (one condition where an item needs both: pySigma evaluates every
+    condition of every item for every rule)."""
 
     model: DataModel
     product: object = ...   # the logsource product (None: it names none), or ... for any

@@ -71,20 +71,6 @@ class ProductIs(RuleProcessingCondition):
 
 
 @dataclass
-class CategoryIs(RuleProcessingCondition):
-    """The rule's logsource category is exactly `category` (None: names none), and with `product`
-    its product is that one (one condition where an item needs both: pySigma evaluates every
-    condition of every item for every rule)."""
-
-    category: str | None
-    product: object = ...   # the logsource product (None: it names none), or ... for any
-
-    def match(self, rule) -> bool:
-        return isinstance(rule, SigmaRule) and rule.logsource.category == self.category and (
-            self.product is ... or rule.logsource.product == self.product)
-
-
-@dataclass
 class NamesNoIndexes(RuleProcessingCondition):
     """The rule's logsource definition names no index patterns (the original rule read a data view,
     or the Sigma rule was not written by the translator): the data model's indexes are assumed."""

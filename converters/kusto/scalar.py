@@ -246,7 +246,7 @@ def _trim(regex: Any, source: Any) -> str:
     text = tostring(source)
     while (m := rx.match(text)) and m.end():
         text = text[m.end():]
-    ends = compile_regex(f"(?:{regex})$")
+    ends = compile_regex(f"(?:{regex})\\Z")   # RE2's `$` is the very end; Python's also matches before a final newline
     while (m := ends.search(text)) and m.start() < len(text):
         text = text[:m.start()]
     return text

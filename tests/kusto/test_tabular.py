@@ -189,3 +189,11 @@ def test_trim_refuses_a_regex_re2_rejects():
     with pytest.raises(ExecutionError, match="RE2"):
         run('DeviceProcessEvents | where isnotnull(Timestamp) | extend a = trim(@"(?=x)", S)',
             [{"Timestamp": minute(0), "S": "x"}])
+
+
+def test_trim_reads_the_end_of_the_text_as_re2_does():
+    # RE2's `$` (without the m flag) is the very end of the text; Python's also matches before a final
+    # newline, which would cut "c" from "abc\n"
+    rows = [{"Timestamp": minute(0), "S": "abc\n"}, {"Timestamp": minute(0), "S": "{ABC}\n"}]
+    out = run('DeviceProcessEvents | where isnotnull(Timestamp) | extend a = trim("c", S), b = trim(@"[{}]", S)', rows)
+    assert [(r["a"], r["b"]) for _, r in out] == [("abc\n", "abc\n"), ("{ABC}\n", "ABC}\n")]
