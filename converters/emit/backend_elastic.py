@@ -51,7 +51,7 @@ from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.correlation.eql import EqlCorrelation
 from converters.emit.correlation.esql import EsqlCorrelation, index_note, names_its_indexes
 from converters.emit.errors import EmitError
-from converters.emit.strings import letters, sigma_regex_to_lucene, to_lucene_regex, wildcard_text
+from converters.emit.strings import letters, render, sigma_regex_to_lucene, to_lucene_regex, wildcard_text
 from converters.emit.text_match import analyzer_of, phrase, refuse_eql
 from converters.emit.transforms import record_note
 from converters.notes import EITHER, Affects, contains
@@ -59,7 +59,7 @@ from sigma.backends.elasticsearch import EqlBackend, ESQLBackend, LuceneBackend
 from sigma.conditions import ConditionAND, ConditionNOT, ConditionOR
 from sigma.conversion.deferred import DeferredQueryExpression
 from sigma.modifiers import SigmaRegularExpressionFlag
-from sigma.types import SigmaCasedString, SigmaString, SpecialChars
+from sigma.types import SigmaCasedString, SigmaString
 
 # Sigma logsource category -> EQL event category (Defend writes DNS lookups as network events)
 EQL_CATEGORIES = {
@@ -279,9 +279,7 @@ class ElasticEqlBackend(CombinedPipelineOnce, EqlCorrelation, EqlBackend, RegexW
             for arg in cond.args)
 
     def convert_value_str(self, s: SigmaString, state) -> str:
-        return _eql_string("".join(
-            "*" if p is SpecialChars.WILDCARD_MULTI else "?" if p is SpecialChars.WILDCARD_SINGLE else p
-            for p in s.s))
+        return _eql_string(render(s, any_run="*", any_char="?", literal=str))
 
     def _render(self, cond, case_insensitive: bool) -> str:
         field, value = self.escape_and_quote_field(cond.field), cond.value

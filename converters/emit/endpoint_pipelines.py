@@ -27,7 +27,7 @@ from converters.emit.argv import ArgCountFromCommandLine, ArgvFromCommandLine, D
 from converters.emit.backend_splunk import base_search
 from converters.emit.errors import EmitError
 from converters.emit.platform_conditions import PlatformConditions
-from converters.emit.strings import wildcard_text
+from converters.emit.strings import render, wildcard_text
 from converters.emit.endpoint_items import resolve_item
 from converters.emit.tables import EndpointModel
 from converters.emit.transforms import (
@@ -52,7 +52,6 @@ from sigma.types import (
     SigmaRegularExpression,
     SigmaRegularExpressionFlag,
     SigmaString,
-    SpecialChars,
 )
 
 PRIORITY = 20
@@ -477,15 +476,9 @@ class ArrayAsLines(ValueTransformation):
         if field not in self.fields or type(val) not in (SigmaString, SigmaCasedString):
             return None
         cased = isinstance(val, SigmaCasedString)
-        rx = ""
-        for part in val.s:
-            if part is SpecialChars.WILDCARD_MULTI:
-                rx += "[^\\n]*"
-            elif part is SpecialChars.WILDCARD_SINGLE:
-                rx += "[^\\n]"
-            else:
-                rx += "".join(f"[{c.lower()}{c.upper()}]" if not cased and c.isascii() and c.isalpha()
-                              else re.escape(c) for c in part)
+        rx = render(val, any_run="[^\\n]*", any_char="[^\\n]", literal=lambda part: "".join(
+            f"[{c.lower()}{c.upper()}]" if not cased and c.isascii() and c.isalpha() else re.escape(c)
+            for c in part))
         return SigmaRegularExpression(f"^{rx}$", {SigmaRegularExpressionFlag.MULTILINE})
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from converters.emit.strings import wildcard_text
+from converters.emit.strings import render, wildcard_text
 from converters.notes import all_, any_, exists, not_, regex
 from sigma.rule import SigmaDetectionItem
 from sigma.types import (
@@ -22,7 +22,6 @@ from sigma.types import (
     SigmaRegularExpression,
     SigmaRegularExpressionFlag,
     SigmaString,
-    SpecialChars,
 )
 
 
@@ -124,15 +123,7 @@ def element_regexes(item: SigmaDetectionItem) -> tuple[list[str], bool] | None:
     for v in item.value:
         if type(v) in (SigmaString, SigmaCasedString):
             cased = cased or isinstance(v, SigmaCasedString)
-            rx = ""
-            for part in v.s:
-                if part is SpecialChars.WILDCARD_MULTI:
-                    rx += ".*"
-                elif part is SpecialChars.WILDCARD_SINGLE:
-                    rx += "."
-                else:
-                    rx += re.escape(part)
-            out.append(rx)
+            out.append(render(v, any_run=".*", any_char=".", literal=re.escape))
         elif isinstance(v, SigmaNumber):
             out.append(re.escape(str(v.number)))
         elif isinstance(v, SigmaRegularExpression):

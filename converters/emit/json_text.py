@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from converters.emit.strings import pcre_escape
-from sigma.types import SigmaBool, SigmaCasedString, SigmaNumber, SigmaString, SpecialChars
+from converters.emit.strings import pcre_escape, render
+from sigma.types import SigmaBool, SigmaCasedString, SigmaNumber, SigmaString
 
 
 def json_escape(text: str) -> str:
@@ -33,15 +33,7 @@ def json_value_regex(v) -> str | None:
         return f'(?:"{v.number}"|{v.number})'
     if type(v) not in (SigmaString, SigmaCasedString):
         return None
-    body = []
-    for part in v.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            body.append(_JSON_CHAR + "*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            body.append(_JSON_CHAR)
-        else:
-            body.append(pcre_escape(json_escape(part)))
-    text = "".join(body)
+    text = render(v, any_run=_JSON_CHAR + "*", any_char=_JSON_CHAR, literal=lambda part: pcre_escape(json_escape(part)))
     literal = v.to_plain() if not v.contains_special() else None
     if literal is not None and re.fullmatch(r"true|false|null|-?\d+(?:\.\d+)?", literal):
         return f'(?:"{text}"|{text})'
@@ -50,35 +42,34 @@ def json_value_regex(v) -> str | None:
 
 def java_map_regex(v: SigmaString) -> str:
     """A regex over JSON text for a pattern over Java's Map.toString of the same object."""
+    return render(v, any_run=".*", any_char=".", literal=_java_map_part)
+
+
+def _java_map_part(part: str) -> str:
+    """Plain text of Map.toString (`k=v, k2=v2`, `{...}`, `[...]`) as a regex over the JSON text."""
     out = []
-    for part in v.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            out.append(".*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out.append(".")
-        elif isinstance(part, str):
-            i = 0
-            while i < len(part):
-                c = part[i]
-                if c == "=":
-                    out.append(r'"?\s*:\s*"?')
-                elif part.startswith(", ", i):
-                    out.append(r'"?\s*,\s*"?')
-                    i += 1
-                elif c == "{":
-                    out.append(r'\{\s*"?')
-                elif c == "}":
-                    out.append(r'"?\s*\}')
-                elif c == "[":
-                    out.append(r'\[\s*"?')
-                elif c == "]":
-                    out.append(r'"?\s*\]')
-                elif c == '"':
-                    out.append(r'\\"')
-                elif c == "\\":
-                    out.append(r"\\\\")
-                else:
-                    out.append(pcre_escape(c))
-                i += 1
+    i = 0
+    while i < len(part):
+        c = part[i]
+        if c == "=":
+            out.append(r'"?\s*:\s*"?')
+        elif part.startswith(", ", i):
+            out.append(r'"?\s*,\s*"?')
+            i += 1
+        elif c == "{":
+            out.append(r'\{\s*"?')
+        elif c == "}":
+            out.append(r'"?\s*\}')
+        elif c == "[":
+            out.append(r'\[\s*"?')
+        elif c == "]":
+            out.append(r'"?\s*\]')
+        elif c == '"':
+            out.append(r'\\"')
+        elif c == "\\":
+            out.append(r"\\\\")
+        else:
+            out.append(pcre_escape(c))
+        i += 1
     return "".join(out)
 

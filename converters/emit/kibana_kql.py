@@ -42,7 +42,7 @@ from converters.emit.backend_base import CombinedPipelineOnce, RegexWhenAsked
 from converters.emit.correlation.base import CorrelationBackend
 from converters.emit.errors import EmitError
 from converters.emit.regex_values import NotExpandable, expand
-from converters.emit.strings import case_variants, letters, wildcard_text
+from converters.emit.strings import case_variants, letters, render, wildcard_text
 from converters.emit.text_match import analyzer_of, phrase
 from converters.emit.transforms import record_note
 from converters.notes import EITHER, Affects, all_, any_, not_, regex, wildcard
@@ -172,13 +172,7 @@ class KibanaKqlBackend(CombinedPipelineOnce, CorrelationBackend, RegexWhenAsked)
         if not s.contains_special():
             text = "".join(p for p in s.s if isinstance(p, str))
             return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        out = []
-        for part in s.s:
-            if part is SpecialChars.WILDCARD_MULTI or part is SpecialChars.WILDCARD_SINGLE:
-                out.append("*")
-            else:
-                out.append("".join(_unquoted_char(c) for c in part))
-        return "".join(out)
+        return render(s, any_run="*", any_char="*", literal=lambda part: "".join(_unquoted_char(c) for c in part))
 
     def decide_convert_condition_as_in_expression(self, cond, state) -> bool:
         if any(analyzer_of(getattr(arg, "field", None), state) for arg in cond.args):

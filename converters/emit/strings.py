@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from functools import lru_cache
+from typing import Callable
 
 from converters.emit.errors import EmitError
 from converters.emit.regex import sigma_regex_to_lucene  # noqa: F401 (Sigma regexes: converters.emit.regex)
@@ -31,18 +32,19 @@ def _parts(s: SigmaString):
             raise EmitError(f"unresolved placeholder in value {s}", code="emit/placeholder")
 
 
+def render(s: SigmaString, *, any_run: str, any_char: str, literal: Callable[[str], str]) -> str:
+    """`s` with each `*` as `any_run`, each `?` as `any_char` and each plain part through
+    `literal`: the one walk over a Sigma string that every rendering of one shares."""
+    return "".join(any_run if part is SpecialChars.WILDCARD_MULTI
+                   else any_char if part is SpecialChars.WILDCARD_SINGLE
+                   else literal(part) for part in _parts(s))
+
+
 def wildcard_text(s: SigmaString, *, single: str = "?") -> str:
     """The value as a wildcard pattern of converters/notes.py (`*`, `?`, backslash escapes);
     `single` is what a one-character wildcard becomes (`*` to state a widened pattern)."""
-    out = []
-    for part in _parts(s):
-        if part is SpecialChars.WILDCARD_MULTI:
-            out.append("*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out.append(single)
-        else:
-            out.append("".join("\\" + c if c in "*?\\" else c for c in part))
-    return "".join(out)
+    return render(s, any_run="*", any_char=single,
+                  literal=lambda part: "".join("\\" + c if c in "*?\\" else c for c in part))
 
 
 def pcre_escape(text: str) -> str:
@@ -51,15 +53,7 @@ def pcre_escape(text: str) -> str:
 
 def to_pcre(s: SigmaString, *, anchored: bool = True, any_char: str = ".") -> str:
     """PCRE/RE2 body for a Sigma string: `*` -> `.*`, `?` -> one character."""
-    out = []
-    for part in _parts(s):
-        if part is SpecialChars.WILDCARD_MULTI:
-            out.append(any_char + "*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out.append(any_char)
-        else:
-            out.append(pcre_escape(part))
-    body = "".join(out)
+    body = render(s, any_run=any_char + "*", any_char=any_char, literal=pcre_escape)
     return f"^{body}$" if anchored else body
 
 
@@ -70,21 +64,11 @@ def to_lucene_regex(s: SigmaString, *, case_insensitive: bool, any_char: str = "
     two-letter class (`[oO]`): exact, and valid in Lucene query strings and
     ES|QL RLIKE alike.
     """
-    out = []
-    for part in _parts(s):
-        if part is SpecialChars.WILDCARD_MULTI:
-            out.append(any_char + "*")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            out.append(any_char)
-        else:
-            for c in part:
-                if case_insensitive and c.lower() != c.upper():
-                    out.append(f"[{c.lower()}{c.upper()}]")
-                elif c in _LUCENE_META:
-                    out.append("\\" + c)
-                else:
-                    out.append(c)
-    return "".join(out)
+    def literal(part: str) -> str:
+        return "".join(f"[{c.lower()}{c.upper()}]" if case_insensitive and c.lower() != c.upper()
+                       else "\\" + c if c in _LUCENE_META else c for c in part)
+
+    return render(s, any_run=any_char + "*", any_char=any_char, literal=literal)
 
 
 def letters(s: SigmaString) -> int:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from converters.emit.platform_conditions import Rewrite
 from converters.emit.equivalents import From, Refuse, Same
 from converters.emit.item_values import is_cased, plain_values, with_values
+from converters.emit.strings import render
 from converters.notes import EITHER, LESS, Affects, all_, any_, eq, exists, not_
 from converters.platforms import facts, winlog
 from sigma.types import SigmaCasedString, SigmaNumber, SigmaRegularExpression, SigmaRegularExpressionFlag, \
@@ -123,18 +124,10 @@ def _xml_text(text: str) -> str:
 
 def _element_regex(name: str, value) -> str | None:
     """`<Data Name="name">value</Data>` as a regex (`*`, `?` within the element), else None."""
-    if type(value) not in (SigmaString, SigmaCasedString):
+    if type(value) not in (SigmaString, SigmaCasedString) \
+            or not all(isinstance(part, (str, SpecialChars)) for part in value.s):   # a placeholder
         return None
-    body = ""
-    for part in value.s:
-        if part is SpecialChars.WILDCARD_MULTI:
-            body += "[^<]*"
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            body += "[^<]"
-        elif isinstance(part, str):
-            body += re.escape(_xml_text(part))
-        else:
-            return None
+    body = render(value, any_run="[^<]*", any_char="[^<]", literal=lambda part: re.escape(_xml_text(part)))
     return f'<Data Name="{re.escape(name)}">{body}</Data>'
 
 
