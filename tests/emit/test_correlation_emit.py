@@ -378,3 +378,20 @@ def test_sentinel_refuses_a_process_key_that_is_a_guid_on_one_step_and_defender_
     with pytest.raises(EmitError, match="composite identity on some steps and a single id on others") as caught:
         emit(text, "kusto-sentinel")
     assert "TargetProcessGuid" in caught.value.message and caught.value.code == "emit/join-key-unavailable"
+
+
+def test_a_key_packed_from_another_number_of_columns_on_another_step_is_refused():
+    # the steps' packed keys and the ruleport_k* columns the presence check reads line up only when
+    # every step's composite has as many columns
+    from types import SimpleNamespace
+
+    from converters.emit.correlation.kusto import KustoCorrelation
+    from converters.platforms.facts import KEY_SEPARATOR
+
+    three = KEY_SEPARATOR.join(("DeviceId", "ProcessId", "ProcessCreationTime"))
+    two = KEY_SEPARATOR.join(("DeviceId", "ProcessId"))
+    steps = [SimpleNamespace(name="a", keys=[three]), SimpleNamespace(name="b", keys=[two])]
+    with pytest.raises(EmitError, match="different column counts") as caught:
+        KustoCorrelation._comparable_keys(None, steps, 1)
+    assert caught.value.code == "emit/join-key-unavailable"
+    KustoCorrelation._comparable_keys(None, [steps[0], SimpleNamespace(name="c", keys=[three])], 1)

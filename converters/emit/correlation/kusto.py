@@ -125,14 +125,18 @@ class KustoCorrelation(CorrelationBackend):
 
     def _comparable_keys(self, steps: list[Step], width: int) -> None:
         """Each join key has one form in every step: a composite identity (Defender XDR's device, PID and
-        creation time) never equals a single id column (an ASIM process GUID), even for one process."""
+        creation time) never equals a single id column (an ASIM process GUID), even for one process, nor
+        a composite of another number of columns (the steps' packed keys, and the `ruleport_k*` columns
+        the presence check reads, line up only when every step has as many)."""
         for j in range(width):
-            forms = {len(key_columns(s.keys[j])) > 1 for s in steps}
-            if len(forms) > 1:
+            counts = {len(key_columns(s.keys[j])) for s in steps}
+            if len(counts) > 1:
                 named = "; ".join(f"{s.name}: {' + '.join(key_columns(s.keys[j]))}" for s in steps)
-                raise EmitError(f"the join key in position {j + 1} is a composite identity on some steps and a "
-                                f"single id on others ({named}): the platform's two ids of one entity never "
-                                "compare equal, so no group would form", code="emit/join-key-unavailable")
+                form = "a composite identity on some steps and a single id on others" if 1 in counts \
+                    else "a composite identity of different column counts across steps"
+                raise EmitError(f"the join key in position {j + 1} is {form} ({named}): the platform's two ids "
+                                "of one entity never compare equal, so no group would form",
+                                code="emit/join-key-unavailable")
 
     def _bucket_note(self, rule) -> None:
         self.correlation_note(
