@@ -38,6 +38,9 @@ from converters.emit.transforms import (
     StaticNote,
     StringsAsRegex,
     UnavailableFields,
+    probe_of,
+    remember_model,
+    remembered_model,
 )
 from converters.notes import LESS, MORE, Affects, all_, any_, eq, exists, not_
 from converters.translate.fieldmap import array_fields
@@ -257,24 +260,24 @@ def _fields_named(rule) -> set[str]:
     return named
 
 
-_CHOSEN = "_ruleport_elastic_model"  # set on the rule: chosen once, before any item rewrites its fields
-
-
 def elastic_model(rule, models: tuple[DataModel, ...] = ELASTIC_MODELS) -> DataModel | None:
     """The Elastic data model of a rule: the first of its logsource category whose `selects`
     (if it has any) the rule names, wherever (a field an integration alone records). Decided
-    once per rule (pySigma asks every item's condition of every rule, and the items rewrite the
-    rule's fields)."""
+    once per rule and remembered on it, as the endpoint pipelines remember theirs
+    (transforms.remember_model: pySigma asks every item's condition of every rule, and the items
+    rewrite the rule's fields); a join-key probe reads its base rule's model."""
     if not isinstance(rule, SigmaRule):
         return None
-    if models is ELASTIC_MODELS:
-        try:
-            return getattr(rule, _CHOSEN)
-        except AttributeError:
-            chosen = _choose(rule, models)
-            setattr(rule, _CHOSEN, chosen)
-            return chosen
-    return _choose(rule, models)
+    if models is not ELASTIC_MODELS:
+        return _choose(rule, models)
+    base = probe_of(rule)
+    if base is not None:
+        return elastic_model(base)
+    chosen = remembered_model(rule)
+    if chosen is None:
+        chosen = _choose(rule, models)
+        remember_model(rule, chosen)
+    return chosen
 
 
 def _choose(rule, models: tuple[DataModel, ...]) -> DataModel | None:

@@ -225,3 +225,25 @@ def test_problem_child_enrichment_fields_are_read_on_defend_process_events():
     # not where the rule reads other indexes only
     with pytest.raises(EmitError, match="problemchild.prediction has no mapping"):
         emit(rule.replace("logs-endpoint.events.process-*", "auditbeat-*"), "esql")
+
+
+def test_a_join_key_probe_reads_its_base_rule_s_elastic_data_model():
+    # a probe names only the key field: by itself it would take Defend's process model; it must read
+    # the data its base rule reads (the Sysmon channel's process access records here)
+    from sigma.rule import SigmaRule
+
+    from converters.emit.datamodels import ELASTIC_SYSMON_TARGET
+    from converters.emit.pipelines import elastic_model
+    from converters.emit.transforms import mark_probe
+
+    logsource = {"category": "process_creation", "product": "windows"}
+    base = SigmaRule.from_dict({"title": "b", "logsource": logsource, "detection": {
+        "sel": {"winlog.event_data.TargetImage|endswith": "\\lsass.exe"}, "condition": "sel"}})
+    probe = SigmaRule.from_dict({"title": "p", "logsource": logsource, "detection": {
+        "probe": {"ProcessGuid|cased": "x"}, "condition": "probe"}})
+    assert elastic_model(base) is ELASTIC_SYSMON_TARGET
+    assert elastic_model(probe) is not ELASTIC_SYSMON_TARGET   # alone, it reads Defend's data
+    probe = SigmaRule.from_dict({"title": "p", "logsource": logsource, "detection": {
+        "probe": {"ProcessGuid|cased": "x"}, "condition": "probe"}})
+    mark_probe(probe, base)
+    assert elastic_model(probe) is ELASTIC_SYSMON_TARGET
