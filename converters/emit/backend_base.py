@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from string import Formatter
+
 from sigma.conversion.base import TextQueryBackend
 from sigma.types import SigmaString, SpecialChars
 
@@ -52,7 +55,7 @@ class RegexWhenAsked(TextQueryBackend):
     def _compare(self, cond, state, kind: str, stock):
         value = cond.value
         chosen = self._template(kind, value) if isinstance(value, SigmaString) else None
-        if chosen is None or "{regex}" in chosen[0]:
+        if chosen is None or _reads_regex(chosen[0]):
             return stock(cond, state)
         template, part = chosen
         try:
@@ -83,3 +86,9 @@ class RegexWhenAsked(TextQueryBackend):
         if self.wildcard_match_expression is not None and value.contains_special():
             return self.wildcard_match_expression, value
         return self.eq_expression, value
+
+
+@lru_cache(maxsize=256)
+def _reads_regex(template: str) -> bool:
+    """The template has a `{regex}` field (`{regex!s}`, `{regex:...}` too)."""
+    return any(name == "regex" for _, name, _, _ in Formatter().parse(template))

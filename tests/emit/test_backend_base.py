@@ -49,3 +49,11 @@ def test_the_regex_is_built_only_for_a_template_that_reads_it(monkeypatch):
     assert built == []
     assert TextQueryBackend.convert_condition_field_eq_val_str(lucene, cond, ConversionState()) == ours
     assert built == ["a*b"]   # pySigma's own method builds it, and fills a template without it
+
+
+def test_a_template_reads_the_regex_however_its_field_is_written():
+    from converters.emit.backend_base import _reads_regex
+
+    assert _reads_regex('{field} matches regex "{regex}"') and _reads_regex("{field} rlike {regex!s}")
+    assert _reads_regex("{regex:>10}")
+    assert not _reads_regex("{field}:{value}") and not _reads_regex("{field} == '{{regex}}'")
