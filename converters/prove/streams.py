@@ -85,10 +85,8 @@ class StepEvents:
         and start (Defender XDR) needs, and one host one name, as a platform that records only the
         name (Sysmon's Computer, CIM's dest: converters.emit.tables.NamedBy) groups by it."""
         force = force or {}
-        derived = {f"{name[:-len('entity_id')]}pid": pid_of(value) for name, value in force.items()
-                   if name in _ENTITY_IDS}
-        derived.update({_NAMED_BY[name]: name_of(value) for name, value in force.items() if name in _NAMED_BY})
-        derived = {k: v for k, v in derived.items() if k not in force}
+        derived = {_PINNED_WITH[name][0]: _PINNED_WITH[name][1](value) for name, value in force.items()
+                   if name in _PINNED_WITH and _PINNED_WITH[name][0] not in force}
         if derived:
             event = self._positive(rng, {**force, **derived}, tries)
             if event is not None:
@@ -111,14 +109,6 @@ class StepEvents:
         return None
 
 
-#: the process entity ids a stream may pin, each with its PID beside it (process.pid, process.parent.pid)
-_ENTITY_IDS = ("process.entity_id", "process.parent.entity_id")
-
-
-#: an entity id -> the field naming that entity: one name per id in a stream
-_NAMED_BY = {"host.id": "host.name"}
-
-
 def name_of(host_id: Any) -> str:
     """The name a host with this id has on every event of a stream."""
     return f"ws-{host_id}"
@@ -127,6 +117,13 @@ def name_of(host_id: Any) -> str:
 def pid_of(entity_id: Any) -> int:
     """The PID a process with this entity id has on every event of a stream (stable, 1000-60999)."""
     return 1000 + int.from_bytes(hashlib.sha256(str(entity_id).encode()).digest()[:4], "big") % 60000
+
+
+#: an entity id a stream pins -> the field it pins beside it, and that field's value for the id: one
+#: PID per process (process.pid, process.parent.pid), one name per host
+_PINNED_WITH = {"process.entity_id": ("process.pid", pid_of),
+                "process.parent.entity_id": ("process.parent.pid", pid_of),
+                "host.id": ("host.name", name_of)}
 
 
 @dataclass
